@@ -1,0 +1,3 @@
+"""Ovis: a self-hosted serverless platform that speaks the AWS Lambda API."""
+
+__version__ = "0.1.0"

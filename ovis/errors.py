@@ -1,0 +1,119 @@
+"""One exception tree for everything Ovis reports to a client.
+
+Each API error class carries its AWS error code (``code``, sent as ``x-amzn-ErrorType`` and in the
+JSON body) and its HTTP status, so boto3 raises the modeled exception class. Code that raises these
+never formats HTTP; ``ovis.api`` renders them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OvisError(Exception):
+    """Base of every error Ovis raises on purpose."""
+
+
+class ApiError(OvisError):
+    """An error a client sees as an AWS-shaped response."""
+
+    code: str = "ServiceException"
+    status: int = 500
+    # Lambda sends {"Type": "User"|"Service", "message": ...}; most 4xx are "User".
+    fault: str = "User"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra = extra  # additional body members (e.g. Reason for throttles)
+        self.headers: dict[str, str] = {}
+
+    def body(self) -> dict[str, Any]:
+        return {"Type": self.fault, "message": self.message, **self.extra}
+
+
+class ValidationException(ApiError):
+    code, status = "ValidationException", 400
+
+
+class InvalidParameterValueException(ApiError):
+    code, status = "InvalidParameterValueException", 400
+
+
+class InvalidRequestContentException(ApiError):
+    code, status = "InvalidRequestContentException", 400
+
+
+class ResourceNotFoundException(ApiError):
+    code, status = "ResourceNotFoundException", 404
+
+
+class ResourceConflictException(ApiError):
+    code, status = "ResourceConflictException", 409
+
+
+class PreconditionFailedException(ApiError):
+    code, status = "PreconditionFailedException", 412
+
+
+class RequestTooLargeException(ApiError):
+    code, status = "RequestTooLargeException", 413
+
+
+class RequestEntityTooLargeException(ApiError):
+    # Not a modeled Lambda exception but what AWS's front door answers for oversized uploads.
+    code, status = "RequestEntityTooLargeException", 413
+
+
+class TooManyRequestsException(ApiError):
+    code, status = "TooManyRequestsException", 429
+
+
+class UnsupportedMediaTypeException(ApiError):
+    code, status = "UnsupportedMediaTypeException", 415
+
+
+class UnknownOperationException(ApiError):
+    code, status = "UnknownOperationException", 404
+
+
+class MethodNotAllowedException(ApiError):
+    code, status = "MethodNotAllowedException", 405
+
+
+class ServiceException(ApiError):
+    code, status, fault = "ServiceException", 500, "Service"
+
+
+# --- authentication (the AWS front door; body shape differs slightly: {"message": ...}) ---
+
+
+class AuthError(ApiError):
+    status = 403
+
+    def body(self) -> dict[str, Any]:
+        return {"message": self.message}
+
+
+class InvalidSignatureException(AuthError):
+    code = "InvalidSignatureException"
+
+
+class UnrecognizedClientException(AuthError):
+    code = "UnrecognizedClientException"
+
+
+class MissingAuthenticationTokenException(AuthError):
+    code = "MissingAuthenticationTokenException"
+
+
+class IncompleteSignatureException(AuthError):
+    code = "IncompleteSignatureException"
+    status = 400
+
+
+# --- platform-internal errors (never rendered directly) ---
+
+
+class SandboxError(OvisError):
+    """An instance could not be started or died; the invoke layer maps it to a function error."""

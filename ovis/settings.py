@@ -1,0 +1,44 @@
+"""Server settings: one frozen object, built once by the CLI and passed explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8910
+    data_dir: Path = Path(".ovis-data")
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    # access key -> secret key accepted by SigV4 verification
+    credentials: dict[str, str] = field(default_factory=lambda: {"test": "test"})
+    # Largest clock skew accepted on signed requests (AWS: 5 minutes).
+    max_clock_skew_s: int = 300
+    # Account concurrency limit (AWS default 1000).
+    concurrent_executions: int = 1000
+    # Idle warm instances are reclaimed after this many seconds.
+    idle_ttl_s: float = 300.0
+    # "zygote" forks instances from a pre-imported runtime process; "exec" starts a fresh
+    # interpreter per instance (the naive baseline, kept for benchmarks).
+    spawn_mode: str = "zygote"
+    # The managed Python runtime talks to the server over "channel" (private socketpair) or
+    # "http" (the public Runtime API, exactly what custom runtimes use).
+    python_transport: str = "channel"
+    # Async invocation pollers.
+    async_workers: int = 8
+    # Public base URL of the server (used in Code.Location etc.); derived from host/port if empty.
+    public_url: str = ""
+
+    def with_(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
