@@ -1,0 +1,266 @@
+"""Shared helpers for the benchmark scripts: processes, ports, clients, stats, output.
+
+Everything here talks to loopback addresses only. Every wait loop is bounded by a deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+REGION = "us-east-1"
+ACCESS_KEY = "test"
+SECRET_KEY = "test"
+ROLE_ARN = "arn:aws:iam::000000000000:role/bench-role"
+HANDLER_SOURCE = 'def handler(e, c):\n    return {"ok": True}\n'
+
+
+# --------------------------------------------------------------------------- python / ports
+
+
+def project_python() -> str:
+    """The project venv's python once it is installed, else the fallback test venv."""
+    venv = ROOT / ".venv"
+    if (venv / ".installed-stamp").exists() and (venv / "bin" / "python").exists():
+        return str(venv / "bin" / "python")
+    fallback = Path("/tmp/venvtest/bin/python")
+    return str(fallback) if fallback.exists() else sys.executable
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- processes
+
+
+class Server:
+    """A server subprocess with its log file; stop() is idempotent."""
+
+    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None):
+        self.name = name
+        self.log_path = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")[1])
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            list(argv),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_tail(self, n_chars: int = 2000) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-n_chars:]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM the server, then SIGKILL whatever is left of its own process group."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the group was made by start_new_session
+        if not self._log.closed:
+            self._log.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_http_ok(url: str, server: Server | None = None, timeout: float = 30.0) -> None:
+    """Poll url until it answers 200; raise if the deadline passes or the server dies."""
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        if server is not None and not server.alive():
+            raise RuntimeError(f"{server.name} exited early:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+                last_error = f"status {resp.status}"
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = str(exc)
+        time.sleep(0.1)
+    tail = server.log_tail() if server else ""
+    raise TimeoutError(f"{url} not healthy after {timeout}s ({last_error})\n{tail}")
+
+
+def start_bare_server(port: int | None = None) -> tuple[Server, str]:
+    """The baseline server in its own process (so it gets its own core, like a real server)."""
+    port = port or free_port()
+    argv = [project_python(), str(BENCH_DIR / "bare_server.py"), "--port", str(port)]
+    server = Server("bare", argv)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ok(url + "/", server, timeout=15)
+    except Exception:
+        server.stop()
+        raise
+    return server, url
+
+
+def start_ovis(spawn_mode: str = "zygote", data_dir: Path | None = None) -> tuple[Server, str]:
+    """`python -m ovis server` on a free port with a throwaway data dir; waits for health."""
+    port = free_port()
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix=f"bench-ovis-{spawn_mode}-"))
+    argv = [project_python(), "-m", "ovis", "server", "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--data-dir", str(data_dir), "--spawn-mode", spawn_mode]
+    server = Server(f"ovis-{spawn_mode}", argv, env={"PYTHONPATH": str(ROOT)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ok(url + "/_ovis/health", server, timeout=60)
+    except Exception:
+        server.stop()
+        raise
+    return server, url
+
+
+# --------------------------------------------------------------------------- lambda via boto3
+
+
+def lambda_client(endpoint: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(retries={"max_attempts": 0}, read_timeout=120, connect_timeout=5),
+    )
+
+
+def handler_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("index.py", HANDLER_SOURCE)
+    return buf.getvalue()
+
+
+FAST_WAITER = {"Delay": 0.05, "MaxAttempts": 1200}
+
+
+def create_function(client, name: str, runtime: str = "python3.11") -> None:
+    """Create the trivial handler and wait until it is Active."""
+    client.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Role=ROLE_ARN,
+        Handler="index.handler",
+        Code={"ZipFile": handler_zip()},
+        Timeout=30,
+        MemorySize=128,
+    )
+    client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=FAST_WAITER)
+
+
+def check_invoke(client, name: str) -> None:
+    resp = client.invoke(FunctionName=name, Payload=b"{}")
+    payload = resp["Payload"].read()
+    if resp.get("FunctionError") or json.loads(payload) != {"ok": True}:
+        raise RuntimeError(f"unexpected invoke result: {resp.get('FunctionError')} {payload!r}")
+
+
+# --------------------------------------------------------------------------- stats / output
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation); NaN for an empty list."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, round(pct / 100.0 * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summarize_ms(samples_ms: Sequence[float]) -> dict[str, float]:
+    return {
+        "n": len(samples_ms),
+        "p50_ms": percentile(samples_ms, 50),
+        "p99_ms": percentile(samples_ms, 99),
+        "mean_ms": statistics.fmean(samples_ms) if samples_ms else float("nan"),
+        "min_ms": min(samples_ms) if samples_ms else float("nan"),
+        "max_ms": max(samples_ms) if samples_ms else float("nan"),
+    }
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    if value is None or value != value:  # None or NaN
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A plain aligned text table on stdout."""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def write_results(name: str, data: dict) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = RESULTS_DIR / f"{name}-{stamp}.json"
+    payload = {"name": name, "time": stamp, "machine": machine_info(), **data}
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    return path
+
+
+def machine_info() -> dict[str, str]:
+    cpu_model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu_model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }

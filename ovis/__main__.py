@@ -1,0 +1,3 @@
+from ovis.cli.main import cli
+
+cli()

@@ -1,0 +1,1 @@
+"""HTTP front door: routing, request parsing, authentication and AWS-shaped responses."""

@@ -1,0 +1,187 @@
+"""Lambda REST operations: parse -> call a use case -> render. No business logic here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ovis.control.functions import FunctionService
+from ovis.errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    RequestTooLargeException,
+    ResourceNotFoundException,
+)
+from ovis.invoke.async_queue import AsyncQueue
+from ovis.invoke.invoker import Invoker
+from ovis.models.function import LATEST
+from ovis.sandbox.instance import Invocation
+
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+MAX_ASYNC_PAYLOAD = 256 * 1024
+MAX_CLIENT_CONTEXT = 3583
+
+Handler = Callable[[dict[str, Any], str], Awaitable[dict[str, Any]]]
+
+
+class LambdaApi:
+    def __init__(
+        self,
+        functions: FunctionService,
+        invoker: Invoker,
+        queue: AsyncQueue,
+        code_url: Callable[[str], str],
+    ) -> None:
+        self.functions = functions
+        self.invoker = invoker
+        self.queue = queue
+        self.code_url = code_url
+        self.handlers: dict[str, Handler] = {
+            "CreateFunction": self.create_function,
+            "GetFunction": self.get_function,
+            "GetFunctionConfiguration": self.get_function_configuration,
+            "ListFunctions": self.list_functions,
+            "UpdateFunctionCode": self.update_function_code,
+            "UpdateFunctionConfiguration": self.update_function_configuration,
+            "DeleteFunction": self.delete_function,
+            "Invoke": self.invoke,
+            "InvokeAsync": self.invoke_async,
+            "GetAccountSettings": self.get_account_settings,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTags": self.list_tags,
+        }
+
+    # ---- functions -------------------------------------------------------------------------
+
+    async def create_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return self.functions.render(await self.functions.create(p))
+
+    async def get_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        cfg = self.functions.get_config(p["FunctionName"], p.get("Qualifier"))
+        out: dict[str, Any] = {
+            "Configuration": self.functions.render(cfg),
+            "Code": {"RepositoryType": "S3", "Location": self.code_url(cfg.code_digest)},
+        }
+        tags = await self.functions.tags_of(cfg.name)
+        if tags:
+            out["Tags"] = tags
+        return out
+
+    async def get_function_configuration(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        cfg = self.functions.get_config(p["FunctionName"], p.get("Qualifier"))
+        return self.functions.render(cfg)
+
+    async def list_functions(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        configs, marker = self.functions.list(p.get("Marker"), p.get("MaxItems"))
+        out: dict[str, Any] = {"Functions": [self.functions.render(c) for c in configs]}
+        if marker:
+            out["NextMarker"] = marker
+        return out
+
+    async def update_function_code(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return self.functions.render(await self.functions.update_code(p))
+
+    async def update_function_configuration(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return self.functions.render(await self.functions.update_configuration(p))
+
+    async def delete_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        await self.functions.delete(p["FunctionName"], p.get("Qualifier"))
+        return {}
+
+    async def get_account_settings(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return self.functions.account_settings()
+
+    # ---- tags ------------------------------------------------------------------------------
+
+    async def tag_resource(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        await self.functions.tag(p["Resource"], p["Tags"])
+        return {}
+
+    async def untag_resource(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        await self.functions.untag(p["Resource"], p["TagKeys"])
+        return {}
+
+    async def list_tags(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return {"Tags": await self.functions.tags(p["Resource"])}
+
+    # ---- invoke ----------------------------------------------------------------------------
+
+    def _target(self, p: dict[str, Any]) -> tuple[str, str | None]:
+        name, q = self.functions.ref(p["FunctionName"], p.get("Qualifier"))
+        if q not in (None, LATEST):
+            raise ResourceNotFoundException(f"Function not found: {self.functions.arn(name, q)}")
+        return name, q
+
+    async def invoke(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        name, q = self._target(p)
+        itype = p.get("InvocationType", "RequestResponse")
+        payload: bytes = p.get("Payload") or b""
+        limit = MAX_ASYNC_PAYLOAD if itype == "Event" else MAX_SYNC_PAYLOAD
+        if len(payload) > limit:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            )
+        if payload:
+            try:
+                json.loads(payload)
+            except (ValueError, UnicodeDecodeError) as e:
+                raise InvalidRequestContentException(
+                    f"Could not parse request body into json: Could not parse payload into "
+                    f"json: {e}"
+                ) from None
+        cfg = self.invoker.resolve(name, q)
+        if itype == "DryRun":
+            return {"StatusCode": 204}
+        if itype == "Event":
+            await self.queue.submit(name, cfg.version, payload, rid)
+            return {"StatusCode": 202}
+        client_context = _client_context(p.get("ClientContext"))
+        inv = Invocation(
+            rid, payload, self.functions.arn(name, q), client_context, trace_id=_trace_id(rid)
+        )
+        res = await self.invoker.invoke(cfg, inv, tail=p.get("LogType") == "Tail")
+        return {
+            "StatusCode": res.status_code,
+            "Payload": res.payload,
+            "FunctionError": res.function_error,
+            "LogResult": res.log_result,
+            "ExecutedVersion": res.executed_version,
+        }
+
+    async def invoke_async(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        name, q = self._target(p)
+        payload = p.get("InvokeArgs") or b""
+        if len(payload) > MAX_ASYNC_PAYLOAD:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the "
+                "InvokeAsync operation"
+            )
+        cfg = self.invoker.resolve(name, q)
+        await self.queue.submit(name, cfg.version, payload, rid)
+        return {"Status": 202}
+
+
+def _client_context(value: str | None) -> str | None:
+    if not value:
+        return None
+    if len(value) > MAX_CLIENT_CONTEXT:
+        raise InvalidParameterValueException(
+            f"Client context must be at most {MAX_CLIENT_CONTEXT} bytes, base64-encoded."
+        )
+    try:
+        text = base64.b64decode(value, validate=True).decode()
+        json.loads(text)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidRequestContentException(
+            "Client context must be a valid Base64-encoded JSON object."
+        ) from None
+    return text
+
+
+def _trace_id(rid: str) -> str:
+    hexid = rid.replace("-", "")
+    return f"Root=1-{hexid[:8]}-{hexid[8:32]};Parent={hexid[:16]};Sampled=0"

@@ -1,0 +1,406 @@
+"""AWS Signature Version 4 verification of incoming requests.
+
+``SigV4Verifier.verify`` takes a request exactly as it arrived (method, raw percent-encoded path,
+raw query string, ASGI header pairs, body) and either returns the caller's :class:`Identity` or
+raises an :class:`~ovis.errors.AuthError` subclass worded like AWS's front door:
+
+* no ``Authorization`` header and no presigned query -> ``MissingAuthenticationTokenException``;
+* malformed header or query parameters, missing or unparsable date ->
+  ``IncompleteSignatureException``;
+* unknown access key -> ``UnrecognizedClientException``;
+* date outside ``max_skew_s`` of the clock (or a presigned URL past ``X-Amz-Expires``), ``host``
+  not signed, bad credential scope terminator or date, a ``x-amz-content-sha256`` that is not the
+  body's hash, or a signature mismatch -> ``InvalidSignatureException``.
+
+Both the ``Authorization`` header form and the presigned-URL query form are accepted. The
+canonical request is the one botocore builds for non-S3 services. Region and service are *not*
+checked against anything: they are returned in the identity for the caller to judge. Session
+tokens (``X-Amz-Security-Token``) are covered by the signature like any header but not validated.
+
+Thread-safety: an instance may be shared by threads and tasks. Its only mutable state is the
+derived-key cache, a dict whose single get/set operations are atomic; a race costs at most one
+recomputed key. ``credentials`` is read on every call, so a caller may update it in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote_from_bytes, unquote_to_bytes
+
+from ovis.errors import (
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    MissingAuthenticationTokenException,
+    UnrecognizedClientException,
+)
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+_TERMINATOR = "aws4_request"
+_UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
+_KEY_CACHE_MAX = 256  # (secret, day, region, service) tuples; a handful in practice
+_HEX = frozenset("0123456789abcdef")
+_PATH_PLAIN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~/%"
+
+_MSG_BAD_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+_MSG_BAD_KEY = "The security token included in the request is invalid."
+_PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Date",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    access_key: str
+    region: str
+    service: str
+
+
+class SigV4Verifier:
+    __slots__ = ("_clock", "_credentials", "_keys", "_max_skew", "_skew_text")
+
+    def __init__(
+        self,
+        credentials: Mapping[str, str],
+        max_skew_s: int = 300,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._credentials = credentials
+        self._max_skew = max_skew_s
+        self._clock = clock
+        self._keys: dict[tuple[str, str, str, str], bytes] = {}
+        self._skew_text = (
+            f"{max_skew_s // 60} min." if max_skew_s % 60 == 0 else f"{max_skew_s} sec."
+        )
+
+    def verify(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> Identity:
+        hmap = dict(headers)
+        if len(hmap) != len(headers):
+            hmap = _merge_repeated(headers)
+        pairs, raw_pairs, params = _parse_query(query_string) if query_string else ([], [], {})
+        auth = hmap.get(b"authorization")
+        presigned = any(p in params for p in _PRESIGN_PARAMS[:3])
+        if auth is not None and presigned:
+            raise InvalidSignatureException(
+                "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP "
+                "header."
+            )
+        if auth is not None:
+            credential, signed_headers, signature, stamp = self._from_header(auth, hmap)
+        elif presigned:
+            credential, signed_headers, signature, stamp = self._from_query(params)
+            # The signature cannot sign itself; every other query parameter is covered.
+            pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
+            raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
+        else:
+            raise MissingAuthenticationTokenException("Missing Authentication Token")
+
+        scope = credential.split("/")
+        if len(scope) != 5:
+            raise IncompleteSignatureException(
+                "Credential must have exactly 5 slash-delimited elements, e.g. "
+                f"keyid/date/region/service/term, got '{credential}'"
+            )
+        access_key, day, region, service, terminator = scope
+        problems = []
+        if terminator != _TERMINATOR:
+            problems.append(
+                f"Credential should be scoped with a valid terminator: 'aws4_request', "
+                f"not '{terminator}'."
+            )
+        if day != stamp[:8]:
+            problems.append(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+                f"from HTTP: '{day}' != '{stamp[:8]}', from '{stamp}'."
+            )
+        if problems:
+            raise InvalidSignatureException(" ".join(problems))
+        names = signed_headers.lower().split(";")
+        if "host" not in names:
+            raise InvalidSignatureException(
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+            )
+        secret = self._credentials.get(access_key)
+        if secret is None:
+            raise UnrecognizedClientException(_MSG_BAD_KEY)
+
+        # Header values travel as latin-1 but botocore signs them as UTF-8 text, so decode as
+        # latin-1 here and let the final encode produce the bytes botocore hashed.
+        canonical_headers = "".join(
+            f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
+            for n in names
+        )
+        head = f"{method.upper()}\n{_canonical_path(raw_path)}\n"
+        tail = f"\n{canonical_headers}\n{signed_headers}\n{_payload_hash(hmap, body)}"
+        key = self._signing_key(secret, day, region, service)
+        sts_head = f"{ALGORITHM}\n{stamp}\n{day}/{region}/{service}/{_TERMINATOR}\n"
+        if signature.isascii():
+            query = _join(pairs)
+            if _signs(key, sts_head, head + query + tail, signature):
+                return Identity(access_key, region, service)
+            # botocore signs a query string that is already in the URL verbatim rather than
+            # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
+            raw_query = _join(raw_pairs)
+            if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
+                return Identity(access_key, region, service)
+        raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+
+    def _from_header(self, raw: bytes, hmap: Mapping[bytes, bytes]) -> tuple[str, str, str, str]:
+        auth = raw.decode("latin-1").strip()
+        algorithm, _, rest = auth.partition(" ")
+        if algorithm != ALGORITHM and algorithm.startswith("AWS4-"):
+            raise IncompleteSignatureException(
+                f"Unsupported AWS 'algorithm': '{algorithm}' (only AWS4-HMAC-SHA256 for now). "
+            )
+        fields: dict[str, str] = {}
+        if algorithm == ALGORITHM:
+            for part in rest.replace(",", " ").split():
+                name, eq, value = part.partition("=")
+                if not eq:
+                    raise IncompleteSignatureException(
+                        f"'{name}' not a valid key=value pair (missing equal-sign) in "
+                        f"Authorization header: '{auth}'."
+                    )
+                fields[name] = value
+        # Anything that is not SigV4 at all (a bearer token, SigV2) gets the same answer AWS gives:
+        # every required part is reported missing.
+        missing = [
+            f"Authorization header requires '{p}' parameter."
+            for p in ("Credential", "Signature", "SignedHeaders")
+            if not fields.get(p)
+        ]
+        amz_date = hmap.get(b"x-amz-date")
+        http_date = hmap.get(b"date")
+        if amz_date is None and http_date is None:
+            missing.append(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
+                "header."
+            )
+        if missing:
+            raise IncompleteSignatureException(" ".join([*missing, f"Authorization={auth}"]))
+        if amz_date is not None:
+            stamp = amz_date.decode("latin-1")
+            when = _parse_stamp(stamp)
+        else:
+            assert http_date is not None
+            stamp, when = _parse_http_date(http_date.decode("latin-1"))
+        self._check_clock(stamp, when, None)
+        return fields["Credential"], fields["SignedHeaders"], fields["Signature"], stamp
+
+    def _from_query(self, params: Mapping[str, str]) -> tuple[str, str, str, str]:
+        missing = [
+            f"AWS query-string parameters must include '{p}'."
+            for p in _PRESIGN_PARAMS
+            if not params.get(p)
+        ]
+        if missing:
+            raise IncompleteSignatureException(
+                " ".join([*missing, "Re-examine the query-string parameters."])
+            )
+        algorithm = params["X-Amz-Algorithm"]
+        if algorithm != ALGORITHM:
+            raise IncompleteSignatureException(
+                f"Unsupported AWS 'algorithm': '{algorithm}' (only AWS4-HMAC-SHA256 for now). "
+            )
+        expires: int | None = None
+        raw_expires = params.get("X-Amz-Expires")
+        if raw_expires is not None:
+            if not (raw_expires.isascii() and raw_expires.isdigit()):
+                raise IncompleteSignatureException("X-Amz-Expires must be non-negative")
+            expires = int(raw_expires)
+            if expires > _MAX_PRESIGN_EXPIRES:
+                raise IncompleteSignatureException(
+                    "X-Amz-Expires must be less than a week (in seconds) that is 604800"
+                )
+        stamp = params["X-Amz-Date"]
+        self._check_clock(stamp, _parse_stamp(stamp), expires)
+        return (
+            params["X-Amz-Credential"],
+            params["X-Amz-SignedHeaders"],
+            params["X-Amz-Signature"],
+            stamp,
+        )
+
+    def _check_clock(self, stamp: str, when: float, expires: int | None) -> None:
+        now = self._clock()
+        # A presigned URL is good for its own lifetime; a signed request for the skew window.
+        past = self._max_skew if expires is None else expires
+        if when < now - past:
+            span = self._skew_text if expires is None else f"{expires} sec."
+            raise InvalidSignatureException(
+                f"Signature expired: {stamp} is now earlier than {_fmt(now - past)} "
+                f"({_fmt(now)} - {span})"
+            )
+        if when > now + self._max_skew:
+            raise InvalidSignatureException(
+                f"Signature not yet current: {stamp} is still later than "
+                f"{_fmt(now + self._max_skew)} ({_fmt(now)} + {self._skew_text})"
+            )
+
+    def _signing_key(self, secret: str, day: str, region: str, service: str) -> bytes:
+        cache_key = (secret, day, region, service)
+        key = self._keys.get(cache_key)
+        if key is None:
+            key = ("AWS4" + secret).encode("utf-8")
+            for part in (day, region, service, _TERMINATOR):
+                key = hmac.digest(key, part.encode("utf-8"), "sha256")
+            if len(self._keys) >= _KEY_CACHE_MAX:
+                self._keys.clear()  # days roll over; dropping everything is simpler than LRU
+            self._keys[cache_key] = key
+        return key
+
+
+def _merge_repeated(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    # Repeated headers are signed as their trimmed values joined by commas, in arrival order.
+    merged: dict[bytes, bytes] = {}
+    for name, value in headers:
+        trimmed = b" ".join(value.split())
+        merged[name] = merged[name] + b"," + trimmed if name in merged else trimmed
+    return merged
+
+
+def _parse_query(
+    query: bytes,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], dict[str, str]]:
+    """Canonical (key, value) pairs, the same pairs as sent, and the decoded parameters.
+
+    Canonical pairs are decoded and re-encoded, so whatever escaping the client chose on the wire
+    (``+`` or ``%20`` for a space, ``%7E`` or ``~``) becomes what a conforming signer hashed.
+    """
+    pairs: list[tuple[str, str]] = []
+    raw_pairs: list[tuple[str, str]] = []
+    params: dict[str, str] = {}
+    for piece in query.split(b"&"):
+        if not piece:
+            continue
+        raw_key, _, raw_value = piece.partition(b"=")
+        raw_pairs.append((raw_key.decode("latin-1"), raw_value.decode("latin-1")))
+        key = unquote_to_bytes(raw_key.replace(b"+", b" "))
+        value = unquote_to_bytes(raw_value.replace(b"+", b" "))
+        pairs.append((quote_from_bytes(key, safe=""), quote_from_bytes(value, safe="")))
+        # Only the ASCII X-Amz-* parameters are read back; latin-1 keeps any byte representable.
+        params.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+    return pairs, raw_pairs, params
+
+
+def _join(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{k}={v}" for k, v in sorted(pairs)) if pairs else ""
+
+
+def _signs(key: bytes, sts_head: str, canonical: str, signature: str) -> bool:
+    string_to_sign = sts_head + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    expected = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _canonical_path(raw_path: bytes) -> str:
+    """The path botocore signs: dot segments and empty segments removed, then encoded again.
+
+    For every service but S3 the path on the wire is already percent-encoded and the signer
+    encodes it a second time, so ``%3A`` in an ARN is hashed as ``%253A``.
+    """
+    if not raw_path:
+        return "/"
+    path = raw_path
+    if not path.startswith(b"/") or b"//" in path or b"/." in path:
+        segments = [s for s in path.split(b"/") if s and s != b"."]
+        out: list[bytes] = []
+        for seg in segments:
+            if seg == b"..":
+                if out:
+                    out.pop()
+            else:
+                out.append(seg)
+        lead = b"/" if path.startswith(b"/") else b""
+        trail = b"/" if path.endswith(b"/") and out else b""
+        path = lead + b"/".join(out) + trail
+        if not path:
+            return "/"
+    if not path.translate(None, _PATH_PLAIN):
+        # The usual case, and 20x faster than quote(): only the escapes' "%" needs escaping.
+        return path.replace(b"%", b"%25").decode("ascii")
+    return quote_from_bytes(path, safe="/")
+
+
+def _payload_hash(hmap: Mapping[bytes, bytes], body: bytes) -> str:
+    claimed = hmap.get(b"x-amz-content-sha256")
+    if claimed is None:
+        return hashlib.sha256(body).hexdigest()
+    text = claimed.decode("latin-1")
+    if text == _UNSIGNED_PAYLOAD:
+        return text
+    # A hash that is signed but not checked would let anyone swap the body of a captured request.
+    if len(text) != 64 or not _HEX.issuperset(text) or text != hashlib.sha256(body).hexdigest():
+        raise InvalidSignatureException(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    return text
+
+
+def _parse_stamp(stamp: str) -> float:
+    """Seconds since the epoch for an ISO-8601 basic timestamp such as ``20240101T000000Z``."""
+    if (
+        len(stamp) == 16
+        and stamp[8] == "T"
+        and stamp[15] == "Z"
+        and stamp[:8].isdecimal()
+        and stamp[9:15].isdecimal()
+        and stamp.isascii()
+    ):
+        try:
+            return datetime(
+                int(stamp[:4]),
+                int(stamp[4:6]),
+                int(stamp[6:8]),
+                int(stamp[9:11]),
+                int(stamp[11:13]),
+                int(stamp[13:15]),
+                tzinfo=UTC,
+            ).timestamp()
+        except ValueError:
+            pass
+    raise IncompleteSignatureException(
+        f"Date must be in ISO-8601 'basic format'. Got '{stamp}'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601"
+    )
+
+
+def _parse_http_date(value: str) -> tuple[str, float]:
+    # Signers that use the Date header still put the ISO-8601 basic form in the string to sign.
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None:
+        raise IncompleteSignatureException(
+            f"Date must be in ISO-8601 'basic format'. Got '{value}'. "
+            "See http://en.wikipedia.org/wiki/ISO_8601"
+        )
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    when = parsed.timestamp()
+    return _fmt(when), when
+
+
+def _fmt(epoch: float) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch))

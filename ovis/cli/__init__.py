@@ -1,0 +1,1 @@
+"""The ``ovis`` command line."""

@@ -1,0 +1,111 @@
+"""The ``ovis`` command group and ``ovis server``; everyday commands live in commands.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ovis import __version__
+from ovis.cli import commands
+
+
+@click.group()
+@click.version_option(__version__, prog_name="ovis")
+def cli() -> None:
+    """Ovis: a self-hosted serverless platform that speaks the AWS Lambda API."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8910, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--data-dir",
+    default=".ovis-data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where state is kept.",
+)
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option("--account-id", default="000000000000", show_default=True)
+@click.option(
+    "--credentials",
+    "credentials",
+    multiple=True,
+    metavar="KEY:SECRET",
+    help="Accepted access key and secret (repeatable). Default test:test.",
+)
+@click.option(
+    "--spawn-mode",
+    type=click.Choice(["zygote", "exec"]),
+    default="zygote",
+    show_default=True,
+    help="exec starts a fresh interpreter per instance (baseline).",
+)
+@click.option(
+    "--python-transport",
+    type=click.Choice(["channel", "http"]),
+    default="channel",
+    show_default=True,
+    help="How the managed Python runtime talks to the server.",
+)
+@click.option(
+    "--idle-ttl",
+    default=300.0,
+    show_default=True,
+    type=float,
+    help="Seconds an idle instance stays warm.",
+)
+@click.option(
+    "--concurrency-limit",
+    default=1000,
+    show_default=True,
+    type=int,
+    help="Account concurrency limit.",
+)
+@click.option("--public-url", default="", help="Base URL clients use to reach this server.")
+def server(
+    host: str,
+    port: int,
+    data_dir: Path,
+    region: str,
+    account_id: str,
+    credentials: tuple[str, ...],
+    spawn_mode: str,
+    python_transport: str,
+    idle_ttl: float,
+    concurrency_limit: int,
+    public_url: str,
+) -> None:
+    """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
+    from ovis.server import run
+    from ovis.settings import Settings
+
+    creds = {"test": "test"}
+    if credentials:
+        creds = {}
+        for pair in credentials:
+            key, sep, secret = pair.partition(":")
+            if not sep or not key or not secret:
+                raise click.BadParameter(
+                    f"expected KEY:SECRET, got {pair!r}", param_hint="--credentials"
+                )
+            creds[key] = secret
+    run(
+        Settings(
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            region=region,
+            account_id=account_id,
+            credentials=creds,
+            spawn_mode=spawn_mode,
+            python_transport=python_transport,
+            idle_ttl_s=idle_ttl,
+            concurrent_executions=concurrency_limit,
+            public_url=public_url,
+        )
+    )
+
+
+commands.register(cli)

@@ -1,0 +1,1 @@
+"""Use cases of the management API: functions, tags, account settings."""

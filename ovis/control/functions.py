@@ -1,0 +1,425 @@
+"""Function use cases: create, read, list, update code and configuration, delete, tags.
+
+Every write validates fully before anything is stored (never a half-written state), persists
+through the registry, then moves the function's state machine: create -> Pending -> Active,
+update -> LastUpdateStatus InProgress -> Successful, as boto3's waiters expect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.errors import (
+    InvalidParameterValueException,
+    PreconditionFailedException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from ovis.invoke.registry import FunctionRegistry
+from ovis.models.arn import ArnError, function_arn, parse_function_ref
+from ovis.models.function import LATEST, PASSTHROUGH, FunctionConfig, State, UpdateStatus
+from ovis.settings import Settings
+from ovis.storage.code import CodeStore
+
+MAX_TIMEOUT_S = 900
+ENV_LIMIT_BYTES = 4096
+RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+
+class FunctionService:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: FunctionRegistry,
+        code: CodeStore,
+        runtimes: dict[str, str],
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.code = code
+        self.runtimes = runtimes  # supported runtime name -> interpreter path
+        self._activations: set[asyncio.Task[None]] = set()
+
+    # ---- lookups ---------------------------------------------------------------------------
+
+    def arn(self, name: str, qualifier: str | None = None) -> str:
+        return function_arn(self.settings.region, self.settings.account_id, name, qualifier)
+
+    def ref(self, text: str, qualifier: str | None = None) -> tuple[str, str | None]:
+        """(name, qualifier) from any FunctionName form; a Qualifier parameter must agree."""
+        try:
+            ref = parse_function_ref(text)
+        except ArnError:
+            raise ValidationException(
+                f"1 validation error detected: Value '{text}' at 'functionName' failed to "
+                "satisfy constraint: Member must satisfy regular expression pattern: "
+                "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                "(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+            ) from None
+        if ref.account is not None and ref.account != self.settings.account_id:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
+        if ref.qualifier and qualifier and ref.qualifier != qualifier:
+            raise InvalidParameterValueException(
+                "The derived qualifier from the function name does not match the specified "
+                "qualifier."
+            )
+        return ref.name, qualifier or ref.qualifier
+
+    def get_config(self, text: str, qualifier: str | None = None) -> FunctionConfig:
+        name, q = self.ref(text, qualifier)
+        cfg = self.registry.get(name, q or LATEST)
+        if cfg is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
+        return cfg
+
+    def render(self, cfg: FunctionConfig) -> dict[str, Any]:
+        return cfg.to_api(self.settings.region, self.settings.account_id)
+
+    # ---- validation ------------------------------------------------------------------------
+
+    def _check_runtime(self, runtime: str | None, handler: str | None) -> None:
+        if runtime is None or handler is None:
+            raise InvalidParameterValueException(
+                "Runtime and Handler are mandatory parameters for functions created with "
+                "deployment packages."
+            )
+        if runtime not in self.runtimes:
+            supported = ", ".join(sorted(self.runtimes))
+            raise InvalidParameterValueException(
+                f"The runtime parameter of {runtime} is not supported by this server. "
+                f"Supported runtimes on this host: {supported}."
+            )
+
+    @staticmethod
+    def _check_timeout(timeout: int | None) -> None:
+        if timeout is not None and timeout > MAX_TIMEOUT_S:
+            raise ValidationException(
+                f"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy "
+                f"constraint: Member must have value less than or equal to {MAX_TIMEOUT_S}"
+            )
+
+    @staticmethod
+    def _check_environment(env: dict[str, Any] | None) -> dict[str, str]:
+        variables = dict((env or {}).get("Variables") or {})
+        reserved = sorted(k for k in variables if k in RESERVED_ENV)
+        if reserved:
+            raise InvalidParameterValueException(
+                "Lambda was unable to configure your environment variables because the "
+                "environment variables you have provided contains reserved keys that are "
+                "currently not supported for modification. Reserved keys used in this request: "
+                + ", ".join(reserved)
+            )
+        if len(json.dumps(variables, separators=(",", ":"))) > ENV_LIMIT_BYTES:
+            raise InvalidParameterValueException(
+                "Lambda was unable to configure your environment variables because the "
+                "environment variables you have provided exceeded the 4KB limit. String "
+                f"measured: {json.dumps(variables, separators=(',', ':'))[:64]}..."
+            )
+        return {str(k): str(v) for k, v in variables.items()}
+
+    async def _install_code(self, code: dict[str, Any]) -> tuple[str, str, int]:
+        """(digest, sha256_b64, size) after validating and installing the zip."""
+        if code.get("ImageUri"):
+            raise InvalidParameterValueException(
+                "Container image functions are not supported by this server yet."
+            )
+        if code.get("S3Bucket") or code.get("S3Key"):
+            raise InvalidParameterValueException(
+                "S3 code locations are not supported by this server: upload the deployment "
+                "package with ZipFile."
+            )
+        data = code.get("ZipFile")
+        if not data:
+            raise InvalidParameterValueException(
+                "Please provide a source for function code: ZipFile is required."
+            )
+        info = await asyncio.to_thread(inspect_zip, data, MAX_UNZIPPED_BYTES)
+        await asyncio.to_thread(self.code.put_zip, info.digest, data)
+        await asyncio.to_thread(
+            self.code.install_tree, info.digest, lambda d: extract_zip(data, d, MAX_UNZIPPED_BYTES)
+        )
+        return info.digest, info.sha256_b64, info.size
+
+    # ---- use cases -------------------------------------------------------------------------
+
+    async def create(self, p: dict[str, Any]) -> FunctionConfig:
+        name, q = self.ref(p["FunctionName"])
+        if q is not None:
+            raise InvalidParameterValueException("Unsupported: qualified function name on create.")
+        package_type = p.get("PackageType", "Zip")
+        if package_type != "Zip":
+            raise InvalidParameterValueException(
+                "Container image functions are not supported by this server yet."
+            )
+        self._check_runtime(p.get("Runtime"), p.get("Handler"))
+        self._check_timeout(p.get("Timeout"))
+        env = self._check_environment(p.get("Environment"))
+        if self.registry.get(name, LATEST) is not None:
+            raise ResourceConflictException(f"Function already exist: {name}")
+        digest, sha, size = await self._install_code(p["Code"])
+        if self.registry.get(name, LATEST) is not None:  # created while we were unzipping
+            raise ResourceConflictException(f"Function already exist: {name}")
+        cfg = FunctionConfig(
+            name=name,
+            version=LATEST,
+            runtime=p["Runtime"],
+            role=p["Role"],
+            handler=p["Handler"],
+            code_sha256=sha,
+            code_size=size,
+            code_digest=digest,
+            last_modified=_now_iso(),
+            revision_id=str(uuid.uuid4()),
+            description=p.get("Description", ""),
+            timeout=p.get("Timeout", 3),
+            memory_size=p.get("MemorySize", 128),
+            environment=env,
+            architectures=tuple(p.get("Architectures") or ("x86_64",)),
+            ephemeral_storage=(p.get("EphemeralStorage") or {}).get("Size", 512),
+            tracing_mode=(p.get("TracingConfig") or {}).get("Mode", "PassThrough"),
+            dead_letter_target=(p.get("DeadLetterConfig") or {}).get("TargetArn"),
+            logging_config=dict(p.get("LoggingConfig") or {}),
+            extra={k: p[k] for k in PASSTHROUGH if k in p},
+            state=State.PENDING,
+            state_reason="The function is being created.",
+            state_reason_code="Creating",
+        )
+        await self.registry.put(cfg)
+        tags = p.get("Tags") or {}
+        if tags:
+            await asyncio.to_thread(self.registry.store.put_tags, self.arn(name), tags)
+        self._schedule_activation(name)
+        return cfg
+
+    def _schedule_activation(self, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._activate(name))
+        self._activations.add(task)
+        task.add_done_callback(self._activations.discard)
+
+    async def _activate(self, name: str) -> None:
+        """Pending -> Active and InProgress -> Successful once the code is in place."""
+        cfg = self.registry.get(name, LATEST)
+        if cfg is None:
+            return
+        ok = self.code.has_tree(cfg.code_digest)
+        if cfg.state == State.PENDING:
+            cfg = cfg.replace(
+                state=State.ACTIVE if ok else State.FAILED,
+                state_reason=None if ok else "The function's code could not be installed.",
+                state_reason_code=None if ok else "InternalError",
+                last_update_status=UpdateStatus.SUCCESSFUL if ok else UpdateStatus.FAILED,
+            )
+        elif cfg.last_update_status == UpdateStatus.IN_PROGRESS:
+            cfg = cfg.replace(
+                last_update_status=UpdateStatus.SUCCESSFUL if ok else UpdateStatus.FAILED,
+                last_update_status_reason=None,
+                last_update_status_reason_code=None,
+            )
+        else:
+            return
+        await self.registry.put(cfg)
+
+    async def resume_transitions(self) -> None:
+        """After a restart: finish transitions a crash interrupted."""
+        for cfg in self.registry.all():
+            if cfg.state == State.PENDING or cfg.last_update_status == UpdateStatus.IN_PROGRESS:
+                await self._activate(cfg.name)
+
+    def _updatable(self, text: str, revision_id: str | None) -> FunctionConfig:
+        name, q = self.ref(text)
+        if q not in (None, LATEST):
+            raise InvalidParameterValueException("Only $LATEST can be updated.")
+        cfg = self.registry.get(name, LATEST)
+        if cfg is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
+        if cfg.last_update_status == UpdateStatus.IN_PROGRESS or cfg.state == State.PENDING:
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. An update is in progress for "
+                f"resource: {self.arn(name)}"
+            )
+        if revision_id is not None and revision_id != cfg.revision_id:
+            raise PreconditionFailedException(
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetFunction/GetAlias API to retrieve the latest Revision Id"
+            )
+        return cfg
+
+    async def update_code(self, p: dict[str, Any]) -> FunctionConfig:
+        cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
+        digest, sha, size = await self._install_code(p)
+        if p.get("DryRun"):
+            return cfg.replace(code_sha256=sha, code_size=size)
+        cfg = self.registry.get(cfg.name, LATEST) or cfg
+        cfg = cfg.replace(
+            code_sha256=sha,
+            code_size=size,
+            code_digest=digest,
+            last_modified=_now_iso(),
+            revision_id=str(uuid.uuid4()),
+            last_update_status=UpdateStatus.IN_PROGRESS,
+            last_update_status_reason="The function is being created.",
+            last_update_status_reason_code="Creating",
+        )
+        await self.registry.put(cfg)
+        self._schedule_activation(cfg.name)
+        return cfg
+
+    async def update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
+        cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
+        changes: dict[str, Any] = {}
+        runtime = p.get("Runtime", cfg.runtime)
+        handler = p.get("Handler", cfg.handler)
+        if "Runtime" in p or "Handler" in p:
+            self._check_runtime(runtime, handler)
+        self._check_timeout(p.get("Timeout"))
+        if "Environment" in p:
+            changes["environment"] = self._check_environment(p["Environment"])
+        simple = {
+            "Role": "role",
+            "Description": "description",
+            "Timeout": "timeout",
+            "MemorySize": "memory_size",
+            "Runtime": "runtime",
+            "Handler": "handler",
+        }
+        for key, attr in simple.items():
+            if key in p:
+                changes[attr] = p[key]
+        if "EphemeralStorage" in p:
+            changes["ephemeral_storage"] = p["EphemeralStorage"].get("Size", 512)
+        if "TracingConfig" in p:
+            changes["tracing_mode"] = p["TracingConfig"].get("Mode", "PassThrough")
+        if "DeadLetterConfig" in p:
+            changes["dead_letter_target"] = p["DeadLetterConfig"].get("TargetArn") or None
+        if "LoggingConfig" in p:
+            changes["logging_config"] = dict(p["LoggingConfig"])
+        extra = dict(cfg.extra)
+        extra.update({k: p[k] for k in PASSTHROUGH if k in p})
+        cfg = cfg.replace(
+            **changes,
+            extra=extra,
+            last_modified=_now_iso(),
+            revision_id=str(uuid.uuid4()),
+            last_update_status=UpdateStatus.IN_PROGRESS,
+            last_update_status_reason="The function is being created.",
+            last_update_status_reason_code="Creating",
+        )
+        await self.registry.put(cfg)
+        self._schedule_activation(cfg.name)
+        return cfg
+
+    async def delete(self, text: str, qualifier: str | None) -> None:
+        name, q = self.ref(text, qualifier)
+        if self.registry.get(name, LATEST) is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
+        if q not in (None, LATEST):
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
+        if q == LATEST:
+            raise InvalidParameterValueException(
+                "$LATEST version cannot be deleted without deleting the function."
+            )
+        await self.registry.delete(name)
+        await asyncio.to_thread(self.registry.store.delete_tags, self.arn(name))
+
+    def list(
+        self, marker: str | None, max_items: int | None
+    ) -> tuple[list[FunctionConfig], str | None]:
+        names = self.registry.names()
+        start = 0
+        if marker:
+            try:
+                after = base64.urlsafe_b64decode(marker.encode()).decode()
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidParameterValueException("Invalid marker.") from None
+            start = next((i for i, n in enumerate(names) if n > after), len(names))
+        limit = max_items or 50
+        page = names[start : start + limit]
+        configs = [c for n in page if (c := self.registry.get(n, LATEST)) is not None]
+        next_marker = None
+        if start + limit < len(names) and page:
+            next_marker = base64.urlsafe_b64encode(page[-1].encode()).decode()
+        return configs, next_marker
+
+    # ---- tags ------------------------------------------------------------------------------
+
+    def _tag_target(self, arn: str) -> str:
+        try:
+            ref = parse_function_ref(arn)
+        except ArnError:
+            raise InvalidParameterValueException(f"Invalid resource ARN: {arn}") from None
+        if not arn.startswith("arn:"):
+            raise ValidationException(
+                f"1 validation error detected: Value '{arn}' at 'resource' failed to satisfy "
+                "constraint: Member must satisfy regular expression pattern: arn:.*"
+            )
+        if ref.qualifier is not None:
+            raise InvalidParameterValueException(
+                "Tags on function aliases and versions are not supported. Please specify a "
+                "function ARN."
+            )
+        if self.registry.get(ref.name, LATEST) is None or ref.account != self.settings.account_id:
+            raise ResourceNotFoundException(f"Function not found: {arn}")
+        return self.arn(ref.name)
+
+    async def tag(self, arn: str, tags: dict[str, str]) -> None:
+        await asyncio.to_thread(self.registry.store.put_tags, self._tag_target(arn), tags)
+
+    async def untag(self, arn: str, keys: list[str]) -> None:
+        await asyncio.to_thread(self.registry.store.delete_tags, self._tag_target(arn), keys)
+
+    async def tags(self, arn: str) -> dict[str, str]:
+        return await asyncio.to_thread(self.registry.store.get_tags, self._tag_target(arn))
+
+    async def tags_of(self, name: str) -> dict[str, str]:
+        return await asyncio.to_thread(self.registry.store.get_tags, self.arn(name))
+
+    def account_settings(self) -> dict[str, Any]:
+        total = sum(c.code_size for c in self.registry.all())
+        limit = self.settings.concurrent_executions
+        return {
+            "AccountLimit": {
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": MAX_UNZIPPED_BYTES,
+                "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": limit,
+                "UnreservedConcurrentExecutions": limit,
+            },
+            "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(self.registry.names())},
+        }
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,115 @@
+"""Deployment packages: validate a zip and extract it safely.
+
+Refuses what AWS refuses (not a zip, too large unzipped) and what would escape the code root:
+absolute names, ``..`` components, symlinks that point outside the tree. The unzipped size is
+checked against the declared sizes first and then against the bytes actually written, so a zip
+bomb with lying headers is stopped too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import posixpath
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ovis.errors import InvalidParameterValueException, RequestEntityTooLargeException
+
+MAX_ZIP_BYTES = 50 * 1024 * 1024  # direct upload limit
+MAX_UNZIPPED_BYTES = 262_144_000  # 250 MB, function plus layers
+
+UNZIP_ERROR = "Could not unzip uploaded file. Please check your file, then try to upload again."
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    digest: str  # hex sha256
+    sha256_b64: str
+    size: int
+    unzipped_size: int
+
+
+def inspect_zip(data: bytes, budget: int = MAX_UNZIPPED_BYTES) -> PackageInfo:
+    """Validate ``data`` as a deployment package; raise the API error AWS would."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise RequestEntityTooLargeException(
+            f"Request must be smaller than {MAX_ZIP_BYTES} bytes for the operation"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            bad = zf.testzip() if len(data) < 1024 * 1024 else None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
+        raise InvalidParameterValueException(UNZIP_ERROR) from e
+    except Exception as e:  # zipfile raises odd types on corrupt input (e.g. NotImplementedError)
+        raise InvalidParameterValueException(UNZIP_ERROR) from e
+    if bad is not None:
+        raise InvalidParameterValueException(UNZIP_ERROR)
+    total = 0
+    for info in infos:
+        _safe_name(info.filename)
+        total += info.file_size
+    if total > budget:
+        raise InvalidParameterValueException(f"Unzipped size must be smaller than {budget} bytes")
+    digest = hashlib.sha256(data).digest()
+    return PackageInfo(digest.hex(), base64.b64encode(digest).decode(), len(data), total)
+
+
+def _safe_name(name: str) -> str:
+    norm = posixpath.normpath(name.replace("\\", "/"))
+    if name.startswith("/") or norm == ".." or norm.startswith("../") or "\x00" in name:
+        raise InvalidParameterValueException(
+            f"Could not unzip uploaded file: the entry {name!r} points outside the package."
+        )
+    return norm
+
+
+def extract_zip(data: bytes, dest: Path, budget: int = MAX_UNZIPPED_BYTES) -> None:
+    """Extract into ``dest`` (an empty directory), enforcing the safety rules above."""
+    written = 0
+    root = os.path.realpath(dest)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                rel = _safe_name(info.filename)
+                if rel in (".", ""):
+                    continue
+                target = os.path.join(root, rel)
+                mode = info.external_attr >> 16
+                if info.is_dir():
+                    os.makedirs(target, exist_ok=True)
+                    continue
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                if stat.S_ISLNK(mode):
+                    link = zf.read(info).decode("utf-8", "replace")
+                    resolved = os.path.normpath(
+                        os.path.join(os.path.dirname(target), link)
+                        if not link.startswith("/")
+                        else link
+                    )
+                    if resolved != root and not resolved.startswith(root + os.sep):
+                        raise InvalidParameterValueException(
+                            f"Could not unzip uploaded file: the symlink {info.filename!r} "
+                            "points outside the package."
+                        )
+                    os.symlink(link, target)
+                    continue
+                with zf.open(info) as src, open(target, "wb") as out:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > budget:
+                            raise InvalidParameterValueException(
+                                f"Unzipped size must be smaller than {budget} bytes"
+                            )
+                        out.write(chunk)
+                perm = stat.S_IMODE(mode) if mode else 0o644
+                os.chmod(target, (perm | 0o444) & 0o755)
+    except InvalidParameterValueException:
+        raise
+    except Exception as e:
+        raise InvalidParameterValueException(UNZIP_ERROR) from e

@@ -1,0 +1,1 @@
+"""Invocation: qualifier -> version, limits, the sync path and the durable async path."""

@@ -1,0 +1,191 @@
+"""The synchronous invoke path: resolve the version, run it on an instance, log, answer.
+
+Hot path budget: a dict lookup for the configuration and the instance spec, an in-memory pool
+pop, one frame each way on the instance's channel, log lines handed to the batching sink.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import sys
+import time
+from dataclasses import dataclass
+
+from ovis.errors import (
+    ResourceConflictException,
+    ResourceNotFoundException,
+    TooManyRequestsException,
+)
+from ovis.invoke.registry import FunctionRegistry
+from ovis.logs.sink import LogSink
+from ovis.models.arn import function_arn
+from ovis.models.function import LATEST, FunctionConfig, State
+from ovis.sandbox.instance import InitError, InstanceSpec, Invocation, Outcome
+from ovis.sandbox.pool import InstanceManager
+from ovis.settings import Settings
+from ovis.storage.code import CodeStore
+
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+LOG_TAIL_BYTES = 4096
+
+
+@dataclass
+class InvokeResult:
+    request_id: str
+    payload: bytes
+    executed_version: str
+    function_error: str | None = None
+    log_result: str | None = None
+    status_code: int = 200
+
+
+class Invoker:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: FunctionRegistry,
+        manager: InstanceManager,
+        code: CodeStore,
+        sink: LogSink,
+        interpreters: dict[str, str],
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.manager = manager
+        self.code = code
+        self.sink = sink
+        self.interpreters = interpreters  # runtime name -> python executable
+        self.in_flight = 0
+        self._specs: dict[tuple[str, str, str], InstanceSpec] = {}
+        registry.on_change(self._on_function_change)
+
+    def _on_function_change(self, name: str) -> None:
+        for key in [k for k in self._specs if k[0] == name]:
+            del self._specs[key]
+        current = self.registry.get(name, LATEST)
+        keep = (name, LATEST, current.revision_id) if current is not None else None
+        self.manager.retire(name, keep)
+
+    def resolve(self, name: str, qualifier: str | None) -> FunctionConfig:
+        version = qualifier or LATEST
+        cfg = self.registry.get(name, version)
+        if cfg is None:
+            arn = function_arn(self.settings.region, self.settings.account_id, name, qualifier)
+            raise ResourceNotFoundException(f"Function not found: {arn}")
+        if cfg.state != State.ACTIVE:
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. "
+                f"The function is currently in the following state: {cfg.state}"
+            )
+        return cfg
+
+    def spec_for(self, cfg: FunctionConfig) -> InstanceSpec:
+        key = (cfg.name, cfg.version, cfg.revision_id)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = self._specs[key] = self._build_spec(cfg)
+        return spec
+
+    def _build_spec(self, cfg: FunctionConfig) -> InstanceSpec:
+        s = self.settings
+        task_root = str(self.code.tree_path(cfg.code_digest))
+        access_key, secret = next(iter(s.credentials.items()))
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin:/opt/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LD_LIBRARY_PATH": "/opt/lib",
+            "LAMBDA_TASK_ROOT": task_root,
+            "LAMBDA_RUNTIME_DIR": str(sys.prefix),
+            "_HANDLER": cfg.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group(),
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": s.region,
+            "AWS_DEFAULT_REGION": s.region,
+            "AWS_ACCESS_KEY_ID": access_key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_ENDPOINT_URL": s.base_url,
+            **cfg.environment,
+        }
+        return InstanceSpec(
+            key=(cfg.name, cfg.version, cfg.revision_id),
+            handler=cfg.handler,
+            env=env,
+            task_root=task_root,
+            memory_mb=cfg.memory_size,
+            timeout_s=cfg.timeout,
+            transport=s.python_transport,
+            interpreter=self.interpreters.get(cfg.runtime, sys.executable),
+        )
+
+    async def invoke(
+        self, cfg: FunctionConfig, inv: Invocation, tail: bool = False
+    ) -> InvokeResult:
+        if self.in_flight >= self.settings.concurrent_executions:
+            raise TooManyRequestsException(
+                "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
+            )
+        self.in_flight += 1
+        try:
+            outcome, stream = await self._run(cfg, inv)
+        finally:
+            self.in_flight -= 1
+        lines = self._log_lines(cfg, inv.request_id, outcome)
+        self.sink.emit(cfg.log_group(), stream, lines)
+        payload = outcome.payload
+        function_error = None if outcome.ok else "Unhandled"
+        if outcome.ok and len(payload) > MAX_RESPONSE_BYTES:
+            function_error = "Unhandled"
+            payload = (
+                b'{"errorMessage":"Response payload size exceeded maximum allowed payload size '
+                b'(6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}'
+            )
+        log_result = None
+        if tail:
+            text = ("\n".join(lines) + "\n").encode()
+            log_result = base64.b64encode(text[-LOG_TAIL_BYTES:]).decode()
+        return InvokeResult(inv.request_id, payload, cfg.version, function_error, log_result)
+
+    async def _run(self, cfg: FunctionConfig, inv: Invocation) -> tuple[Outcome, str]:
+        spec = self.spec_for(cfg)
+        try:
+            inst, _cold = await self.manager.acquire(spec)
+        except InitError as e:
+            payload = e.payload.replace("{rid}", inv.request_id).encode()
+            outcome = Outcome("init_error", payload, e.init_ms, 0, e.logs, e.init_ms)
+            return outcome, "init-failed"
+        try:
+            return await inst.invoke(inv), inst.log_stream
+        finally:
+            self.manager.release(inst)
+
+    @staticmethod
+    def _log_lines(cfg: FunctionConfig, rid: str, o: Outcome) -> list[str]:
+        lines = [f"START RequestId: {rid} Version: {cfg.version}"]
+        if o.logs:
+            text = o.logs.decode("utf-8", "replace")
+            lines.extend(text[:-1].split("\n") if text.endswith("\n") else text.split("\n"))
+        lines.extend(o.extra_log)
+        lines.append(f"END RequestId: {rid}")
+        report = (
+            f"REPORT RequestId: {rid}\tDuration: {o.duration_ms:.2f} ms\t"
+            f"Billed Duration: {max(1, math.ceil(o.duration_ms))} ms\t"
+            f"Memory Size: {cfg.memory_size} MB\tMax Memory Used: {o.max_memory_mb} MB\t"
+        )
+        if o.init_ms is not None:
+            report += f"Init Duration: {o.init_ms:.2f} ms\t"
+        if o.status == "timeout":
+            report += "Status: timeout"
+        elif o.status in ("crash", "init_error"):
+            report += "Status: error\tError Type: Runtime.ExitError"
+        lines.append(report)
+        return lines
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,134 @@
+"""A function version's configuration, as stored and as rendered to the Lambda API."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from ovis.models.arn import function_arn
+
+LATEST = "$LATEST"
+
+
+class State:
+    PENDING = "Pending"
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    FAILED = "Failed"
+
+
+class UpdateStatus:
+    IN_PROGRESS = "InProgress"
+    SUCCESSFUL = "Successful"
+    FAILED = "Failed"
+
+
+# Members we accept and echo back without acting on them (yet); stored verbatim.
+PASSTHROUGH = (
+    "VpcConfig",
+    "KMSKeyArn",
+    "FileSystemConfigs",
+    "SnapStart",
+    "ImageConfig",
+)
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    version: str
+    runtime: str
+    role: str
+    handler: str
+    code_sha256: str  # base64 SHA-256 of the zip, as the API reports it
+    code_size: int
+    code_digest: str  # hex SHA-256: the content-addressed key of the zip and its extracted tree
+    last_modified: str
+    revision_id: str
+    description: str = ""
+    timeout: int = 3
+    memory_size: int = 128
+    environment: dict[str, str] = field(default_factory=dict)
+    package_type: str = "Zip"
+    architectures: tuple[str, ...] = ("x86_64",)
+    ephemeral_storage: int = 512
+    tracing_mode: str = "PassThrough"
+    dead_letter_target: str | None = None
+    layers: tuple[str, ...] = ()
+    logging_config: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    state: str = State.PENDING
+    state_reason: str | None = None
+    state_reason_code: str | None = None
+    last_update_status: str | None = None
+    last_update_status_reason: str | None = None
+    last_update_status_reason_code: str | None = None
+
+    __hash__ = None  # type: ignore[assignment]  # holds dicts; compared, never hashed
+
+    def replace(self, **changes: Any) -> FunctionConfig:
+        return dataclasses.replace(self, **changes)
+
+    def log_group(self) -> str:
+        return str(self.logging_config.get("LogGroup") or f"/aws/lambda/{self.name}")
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FunctionConfig:
+        data = dict(data)
+        data["architectures"] = tuple(data.get("architectures") or ("x86_64",))
+        data["layers"] = tuple(data.get("layers") or ())
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def to_api(self, region: str, account: str) -> dict[str, Any]:
+        """The FunctionConfiguration shape of the Lambda API."""
+        out: dict[str, Any] = {
+            "FunctionName": self.name,
+            "FunctionArn": function_arn(region, account, self.name, None),
+            "Runtime": self.runtime,
+            "Role": self.role,
+            "Handler": self.handler,
+            "CodeSize": self.code_size,
+            "Description": self.description,
+            "Timeout": self.timeout,
+            "MemorySize": self.memory_size,
+            "LastModified": self.last_modified,
+            "CodeSha256": self.code_sha256,
+            "Version": self.version,
+            "TracingConfig": {"Mode": self.tracing_mode},
+            "RevisionId": self.revision_id,
+            "State": self.state,
+            "PackageType": self.package_type,
+            "Architectures": list(self.architectures),
+            "EphemeralStorage": {"Size": self.ephemeral_storage},
+            "LoggingConfig": {
+                "LogFormat": "Text",
+                "LogGroup": self.log_group(),
+                **self.logging_config,
+            },
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        }
+        if self.version != LATEST:
+            out["FunctionArn"] = function_arn(region, account, self.name, self.version)
+        if self.environment:
+            out["Environment"] = {"Variables": dict(self.environment)}
+        if self.dead_letter_target:
+            out["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target}
+        if self.layers:
+            out["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in self.layers]
+        for key, attr in (
+            ("StateReason", "state_reason"),
+            ("StateReasonCode", "state_reason_code"),
+            ("LastUpdateStatus", "last_update_status"),
+            ("LastUpdateStatusReason", "last_update_status_reason"),
+            ("LastUpdateStatusReasonCode", "last_update_status_reason_code"),
+        ):
+            value = getattr(self, attr)
+            if value is not None:
+                out[key] = value
+        out.update(self.extra)
+        return out

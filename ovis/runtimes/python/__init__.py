@@ -1,0 +1,1 @@
+"""The managed Python runtime: bootstrap (per instance) and zygote (per runtime)."""

@@ -1,0 +1,159 @@
+"""The zygote: one pre-initialized interpreter per runtime that forks instances on request.
+
+It imports the runtime and the heavy common modules (boto3) once, freezes the GC so forked children
+share those pages copy-on-write, then serves a SOCK_SEQPACKET control socket (fd given in argv):
+  server -> zygote: SPAWN {id, env, cwd, rlimits} with fds [log, channel?] attached
+  zygote -> server: SPAWNED {id, pid} | SPAWN_FAILED {id, error} | EXITED {pid, status}
+The zygote is the parent of every instance it forks, so it reaps them and reports how they ended.
+If the server goes away (EOF on the control socket) the zygote exits and instances die with it
+(PR_SET_PDEATHSIG). Stdlib only, apart from the optional pre-imports.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+
+if __package__:
+    from . import bootstrap, wire  # type: ignore[import-not-found]
+else:  # run as a script by path
+    import bootstrap  # type: ignore[no-redef]
+    import wire  # type: ignore[no-redef]
+
+SPAWN, SPAWNED, SPAWN_FAILED, EXITED = 10, 11, 12, 13
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent() -> None:
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def describe_status(status: int) -> str:
+    """How Lambda phrases a process end ("exit status 1", "signal: killed")."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = {
+            signal.SIGKILL: "killed",
+            signal.SIGSEGV: "segmentation fault",
+            signal.SIGABRT: "aborted",
+            signal.SIGTERM: "terminated",
+        }.get(sig)
+        return f"signal: {name or signal.Signals(sig).name}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def preload(modules: list[str]) -> None:
+    for name in modules:
+        try:
+            __import__(name)
+        except Exception:  # an optional accelerator; the runtime works without it
+            pass
+
+
+def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> None:  # type: ignore[type-arg]
+    """Runs in the forked child: become the instance process, then hand over to bootstrap."""
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    os.setsid()
+    die_with_parent()
+    log_fd = fds[0]
+    channel_fd = fds[1] if len(fds) > 1 else None
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    keep = {0, 1, 2} | ({channel_fd} if channel_fd is not None else set())
+    ctl.close()
+    os.close(wakeup)
+    for fd in os.listdir("/proc/self/fd"):
+        n = int(fd)
+        if n not in keep:
+            try:
+                os.close(n)
+            except OSError:
+                pass
+    for name, (soft, hard) in spec.get("rlimits", {}).items():
+        resource.setrlimit(getattr(resource, name), (soft, hard))
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    os.chdir(spec["cwd"])
+    gc.unfreeze()
+    bootstrap.main(channel_fd)
+    os._exit(0)
+
+
+def serve(ctl: socket.socket) -> None:
+    rfd, wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wfd)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    poller = select.poll()
+    poller.register(ctl.fileno(), select.POLLIN)
+    poller.register(rfd, select.POLLIN)
+    while True:
+        for fd, _ev in poller.poll():
+            if fd == rfd:
+                try:
+                    os.read(rfd, 4096)
+                except BlockingIOError:
+                    pass
+                reap(ctl)
+                continue
+            msg, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 20, 4)
+            if not msg:
+                os._exit(0)
+            frame = wire.decode(msg)
+            if frame is None or frame[0] != SPAWN:
+                continue
+            spec = frame[1]
+            try:
+                pid = os.fork()
+            except OSError as e:
+                for f in fds:
+                    os.close(f)
+                ctl.send(wire.encode(SPAWN_FAILED, {"id": spec["id"], "error": str(e)}))
+                continue
+            if pid == 0:
+                try:
+                    child_setup(spec, fds, ctl, rfd)
+                except BaseException as e:  # report and die; never return into the zygote loop
+                    try:
+                        os.write(2, f"instance setup failed: {e!r}\n".encode())
+                    finally:
+                        os._exit(127)
+            for f in fds:
+                os.close(f)
+            ctl.send(wire.encode(SPAWNED, {"id": spec["id"], "pid": pid}))
+
+
+def reap(ctl: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        ctl.send(
+            wire.encode(EXITED, {"pid": pid, "status": describe_status(status), "code": status})
+        )
+
+
+def main() -> None:
+    die_with_parent()
+    ctl = socket.socket(fileno=int(sys.argv[1]))
+    preload(json.loads(os.environ.pop("_OVIS_PRELOAD", '["boto3"]')))
+    gc.collect()
+    gc.freeze()  # keep the pre-imported heap shared copy-on-write with every child
+    ctl.send(wire.encode(SPAWNED, {"id": "ready", "pid": os.getpid()}))
+    serve(ctl)
+
+
+if __name__ == "__main__":
+    main()

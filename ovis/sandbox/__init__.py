@@ -1,0 +1,1 @@
+"""Instances and their pools. Knows nothing of HTTP routes or the store."""

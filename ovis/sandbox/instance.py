@@ -1,0 +1,473 @@
+"""One function instance: a process running a runtime, and the server's end of its transport.
+
+States: STARTING -> IDLE <-> BUSY, and any -> DEAD. Only the methods here move them.
+Contract: ``start()`` once; ``invoke()`` only while IDLE (the pool guarantees one invocation at a
+time, as Lambda does); ``kill()`` is idempotent and safe from any state. After DEAD nothing runs.
+A timeout or crash kills the whole process group and leaves the instance DEAD: a broken instance
+never serves another invocation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ovis.errors import SandboxError
+from ovis.runtimes.python import wire
+from ovis.sandbox.runtime_api import NextInvocation, RuntimeApiHandler, serve_runtime_api
+from ovis.sandbox.zygote import Zygote, close_quietly
+
+BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "bootstrap.py"
+INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand instances
+
+
+class InitError(SandboxError):
+    """Init failed. ``payload`` is the error object for the invoke response, with ``{rid}`` where
+    the request id goes; ``logs`` is what the runtime printed."""
+
+    def __init__(self, payload: str, logs: bytes, init_ms: float) -> None:
+        super().__init__(payload)
+        self.payload = payload
+        self.logs = logs
+        self.init_ms = init_ms
+
+
+class State(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class InstanceSpec:
+    """Everything needed to start an instance of one function version."""
+
+    key: tuple[str, str, str]  # (function name, version, revision id)
+    handler: str
+    env: dict[str, str]
+    task_root: str
+    memory_mb: int
+    timeout_s: int
+    transport: str = "channel"  # "channel" | "http"
+    interpreter: str = sys.executable
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Invocation:
+    request_id: str
+    payload: bytes
+    invoked_arn: str
+    client_context: str | None = None  # JSON text, already base64-decoded
+    identity: str | None = None
+    trace_id: str = ""
+    tenant_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    """How one invocation ended, with what the platform needs for logs and the response."""
+
+    status: str  # "success" | "error" | "timeout" | "crash" | "init_error"
+    payload: bytes
+    duration_ms: float
+    max_memory_mb: int
+    logs: bytes = b""
+    init_ms: float | None = None
+    extra_log: list[str] = field(default_factory=list)  # platform lines (timeouts)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+def error_payload(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+class Instance(RuntimeApiHandler):
+    def __init__(self, spec: InstanceSpec, zygote: Zygote | None, log_stream: str) -> None:
+        self.spec = spec
+        self.zygote = zygote
+        self.log_stream = log_stream
+        self.state = State.STARTING
+        self.pid = 0
+        self.last_used = time.monotonic()
+        self.init_ms: float | None = None  # reported once, on the first invocation
+        self.invocations = 0
+        self._loop = asyncio.get_running_loop()
+        self._logbuf = bytearray()
+        self._log_r = -1
+        self._chan: socket.socket | None = None
+        self._rbuf = bytearray()
+        self._ready: asyncio.Future[None] = self._loop.create_future()
+        self._result: asyncio.Future[tuple[int, dict, bytes]] | None = None  # type: ignore[type-arg]
+        self._exit_status: asyncio.Future[str] = self._loop.create_future()
+        self._proc: asyncio.subprocess.Process | None = None
+        # Runtime API (http transport)
+        self._api_server: asyncio.AbstractServer | None = None
+        self._next: asyncio.Future[NextInvocation] | None = None
+        self._pending_next: NextInvocation | None = None
+        self._current_id: str | None = None
+        self._init_error: bytes | None = None
+
+    # ---- start -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the process and wait for its runtime to finish init. Raises SandboxError with
+        the init error payload as message when init fails (the instance is then DEAD)."""
+        spec = self.spec
+        t0 = time.monotonic()
+        log_r, log_w = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(log_r, False)
+        self._log_r = log_r
+        self._loop.add_reader(log_r, self._drain_logs)
+        env = dict(spec.env, AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream)
+        child_fds = [log_w]
+        theirs: socket.socket | None = None
+        try:
+            if spec.transport == "http":
+                self._api_server, address = await serve_runtime_api(self)
+                env["AWS_LAMBDA_RUNTIME_API"] = address
+            else:
+                ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+                ours.setblocking(False)
+                self._chan = ours
+                self._loop.add_reader(ours.fileno(), self._on_channel)
+                child_fds.append(theirs.fileno())
+            if self.zygote is not None:
+                spec_msg = {"env": env, "cwd": spec.task_root, "rlimits": self._rlimits()}
+                self.pid = await self.zygote.spawn(spec_msg, child_fds, self._on_exit)
+            else:
+                self.pid = await self._exec(env, log_w, theirs)
+        except BaseException:
+            self.kill()
+            raise
+        finally:
+            close_quietly(log_w)
+            if theirs is not None:
+                theirs.close()
+        try:
+            done, _ = await asyncio.wait(
+                [self._ready, self._exit_status],
+                timeout=INIT_TIMEOUT_S,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        except BaseException:
+            self.kill()
+            raise
+        if self._ready in done and self._ready.exception() is None:
+            self.init_ms = (time.monotonic() - t0) * 1000
+            self.state = State.IDLE
+            return
+        self._drain_logs()
+        if self._ready.done() and self._ready.exception() is not None:
+            message = str(self._ready.exception())
+        elif self._exit_status.done():
+            message = error_payload(
+                "Runtime.ExitError",
+                f"RequestId: {{rid}} Error: Runtime exited with error: {self._exit_status.result()}",
+            ).decode()
+        else:
+            message = error_payload(
+                "Runtime.Unknown", "RequestId: {rid} Error: init timed out"
+            ).decode()
+        self.kill()
+        raise InitError(message, bytes(self._logbuf), (time.monotonic() - t0) * 1000)
+
+    def _rlimits(self) -> dict[str, tuple[int, int]]:
+        return {"RLIMIT_NOFILE": (1024, 1024)}
+
+    async def _exec(self, env: dict[str, str], log_w: int, theirs: socket.socket | None) -> int:
+        """The naive design: a fresh interpreter per instance (benchmark baseline)."""
+        fds: tuple[int, ...] = ()
+        if theirs is not None:
+            env["_OVIS_CHANNEL_FD"] = str(theirs.fileno())
+            fds = (theirs.fileno(),)
+        self._proc = await asyncio.create_subprocess_exec(
+            self.spec.interpreter,
+            str(BOOTSTRAP),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log_w,
+            stderr=log_w,
+            env=env,
+            cwd=self.spec.task_root,
+            pass_fds=fds,
+            start_new_session=True,
+        )
+        proc = self._proc
+
+        async def watch() -> None:
+            code = await proc.wait()
+            self._on_exit(
+                f"signal: {signal.Signals(-code).name.lower().removeprefix('sig')}"
+                if code < 0
+                else f"exit status {code}"
+            )
+
+        self._loop.create_task(watch())
+        return proc.pid
+
+    # ---- process and transport events ------------------------------------------------------
+
+    def _on_exit(self, status: str) -> None:
+        if not self._exit_status.done():
+            self._exit_status.set_result(status)
+        self._mark_dead()
+
+    def _drain_logs(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._log_r, 65536)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                self._loop.remove_reader(self._log_r)
+                return
+            self._logbuf += chunk
+            if len(self._logbuf) > 1 << 20:  # a runaway logger must not exhaust the server
+                del self._logbuf[: len(self._logbuf) - (1 << 20)]
+
+    def _on_channel(self) -> None:
+        assert self._chan is not None
+        try:
+            data = self._chan.recv(1 << 20)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._loop.remove_reader(self._chan.fileno())
+            self._mark_dead()
+            return
+        self._rbuf += data
+        while (frame := wire.decode(self._rbuf)) is not None:
+            kind, head, payload, used = frame
+            del self._rbuf[:used]
+            if kind == wire.READY:
+                if not self._ready.done():
+                    self._ready.set_result(None)
+            elif kind == wire.INIT_ERROR:
+                if not self._ready.done():
+                    self._ready.set_exception(SandboxError(json.dumps(head)))
+            elif self._result is not None and not self._result.done():
+                self._result.set_result((kind, head, payload))
+
+    def _mark_dead(self) -> None:
+        if self._result is not None and not self._result.done():
+            self._result.set_exception(SandboxError("instance exited"))
+        if self._next is not None and not self._next.done():
+            self._next.cancel()
+        if not self._ready.done():
+            self._ready.set_exception(SandboxError("instance exited during init"))
+            self._ready.exception()  # mark retrieved
+        if self.state is not State.DEAD:
+            self.state = State.DEAD
+            self._kill_process()
+
+    # ---- invoke ------------------------------------------------------------------------------
+
+    async def invoke(self, inv: Invocation) -> Outcome:
+        if self.state is not State.IDLE:
+            raise SandboxError(f"instance is {self.state.value}")
+        self.state = State.BUSY
+        self._logbuf.clear()
+        init_ms, self.init_ms = self.init_ms, None
+        self.invocations += 1
+        t0 = time.monotonic()
+        deadline_ms = int(time.time() * 1000) + self.spec.timeout_s * 1000
+        fut: asyncio.Future[tuple[int, dict, bytes]] = self._loop.create_future()  # type: ignore[type-arg]
+        self._result = fut
+        self._current_id = inv.request_id
+        if self._chan is not None:
+            head = {"id": inv.request_id, "deadline": deadline_ms, "arn": inv.invoked_arn}
+            if inv.client_context:
+                head["cc"] = json.loads(inv.client_context)
+            if inv.identity:
+                head["ci"] = json.loads(inv.identity)
+            if inv.tenant_id:
+                head["tenant"] = inv.tenant_id
+            try:
+                self._chan.send(wire.encode(wire.INVOKE, head, inv.payload))
+            except BlockingIOError:
+                await self._loop.sock_sendall(
+                    self._chan, wire.encode(wire.INVOKE, head, inv.payload)
+                )
+            except OSError:
+                self._mark_dead()
+        else:
+            self._offer(inv, deadline_ms)
+        try:
+            kind, head, payload = await asyncio.wait_for(fut, self.spec.timeout_s)
+        except TimeoutError:
+            duration = (time.monotonic() - t0) * 1000
+            self.kill()
+            self._drain_logs()
+            msg = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
+            return Outcome(
+                "timeout",
+                error_payload("Sandbox.Timedout", f"RequestId: {inv.request_id} Error: {msg}"),
+                duration,
+                self.spec.memory_mb,
+                bytes(self._logbuf),
+                init_ms,
+                [f"{_iso_now()} {inv.request_id} {msg}"],
+            )
+        except SandboxError:
+            duration = (time.monotonic() - t0) * 1000
+            status = await self._wait_exit_status()
+            self._drain_logs()
+            if self._init_error is not None:
+                return Outcome(
+                    "init_error", self._init_error, duration, 0, bytes(self._logbuf), init_ms
+                )
+            return Outcome(
+                "crash",
+                error_payload(
+                    "Runtime.ExitError",
+                    f"RequestId: {inv.request_id} Error: Runtime exited with error: {status}",
+                ),
+                duration,
+                0,
+                bytes(self._logbuf),
+                init_ms,
+                [
+                    f"RequestId: {inv.request_id} Error: Runtime exited with error: {status}",
+                    "Runtime.ExitError",
+                ],
+            )
+        finally:
+            self._result = None
+            self._current_id = None
+        duration = (time.monotonic() - t0) * 1000
+        self._drain_logs()
+        self.last_used = time.monotonic()
+        if self.state is State.BUSY:
+            self.state = State.IDLE
+        rss_mb = max(1, -(-int(head.get("rss", 0)) // 1024))
+        status = "success" if kind == wire.RESULT else "error"
+        return Outcome(status, payload, duration, rss_mb, bytes(self._logbuf), init_ms)
+
+    async def _wait_exit_status(self) -> str:
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._exit_status), 2.0)
+        except TimeoutError:
+            return "signal: killed"
+
+    # ---- Runtime API callbacks (http transport) --------------------------------------------
+
+    def _offer(self, inv: Invocation, deadline_ms: int) -> None:
+        headers = {
+            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_arn,
+            "Lambda-Runtime-Trace-Id": inv.trace_id,
+            "Content-Type": "application/json",
+        }
+        if inv.client_context:
+            headers["Lambda-Runtime-Client-Context"] = inv.client_context
+        if inv.identity:
+            headers["Lambda-Runtime-Cognito-Identity"] = inv.identity
+        nxt = NextInvocation(inv.request_id, inv.payload, headers)
+        if self._next is not None and not self._next.done():
+            self._next.set_result(nxt)
+        else:
+            self._pending_next = nxt
+
+    async def next_invocation(self) -> NextInvocation:
+        if not self._ready.done():
+            self._ready.set_result(None)  # the first /next ends the init phase
+        if self._pending_next is not None:
+            nxt, self._pending_next = self._pending_next, None
+            return nxt
+        self._next = self._loop.create_future()
+        return await self._next
+
+    def post_response(self, request_id: str, body: bytes) -> int:
+        return self._complete(request_id, wire.RESULT, body)
+
+    def post_error(self, request_id: str, body: bytes, error_type: str | None) -> int:
+        return self._complete(request_id, wire.ERROR, _normalize_error(body, error_type))
+
+    def post_init_error(self, body: bytes, error_type: str | None) -> int:
+        if self._ready.done():
+            return 403
+        self._init_error = _normalize_error(body, error_type)
+        self._ready.set_exception(SandboxError(self._init_error.decode()))
+        return 202
+
+    def _complete(self, request_id: str, kind: int, body: bytes) -> int:
+        if request_id != self._current_id or self._result is None:
+            return 400
+        if self._result.done():
+            return 403
+        rss_kb = _rss_kb(self.pid)
+        self._result.set_result((kind, {"rss": rss_kb}, body))
+        return 202
+
+    # ---- teardown ----------------------------------------------------------------------------
+
+    def kill(self) -> None:
+        """Kill the process group and release everything; idempotent."""
+        self.state = State.DEAD
+        self._kill_process()
+        if self._chan is not None:
+            with contextlib.suppress(ValueError, RuntimeError):
+                self._loop.remove_reader(self._chan.fileno())
+            self._chan.close()
+            self._chan = None
+        if self._log_r >= 0:
+            self._drain_logs()
+            with contextlib.suppress(ValueError, RuntimeError):
+                self._loop.remove_reader(self._log_r)
+            close_quietly(self._log_r)
+            self._log_r = -1
+        if self._api_server is not None:
+            self._api_server.close()
+            self._api_server = None
+        if self._result is not None and not self._result.done():
+            self._result.set_exception(SandboxError("instance killed"))
+
+    def _kill_process(self) -> None:
+        if self.pid > 0:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def _normalize_error(body: bytes, error_type: str | None) -> bytes:
+    """The error object a runtime posted, as the invoke response carries it."""
+    try:
+        obj = json.loads(body)
+        if isinstance(obj, dict):
+            return body
+    except ValueError:
+        pass
+    return error_payload(error_type or "Runtime.Unknown", body.decode("utf-8", "replace"))
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _iso_now() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"

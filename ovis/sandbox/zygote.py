@@ -1,0 +1,152 @@
+"""Server side of a runtime zygote (see ovis/runtimes/python/zygote.py for the protocol).
+
+Contract: ``start()`` once, then ``spawn()`` from the event loop thread, any number of times
+concurrently; ``on_exit`` callbacks run on the loop when an instance process ends. ``close()`` is
+idempotent; it kills the zygote, and with it (PR_SET_PDEATHSIG) every instance it forked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import os
+import socket
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ovis.errors import SandboxError
+from ovis.runtimes.python import wire
+from ovis.runtimes.python.zygote import EXITED, SPAWN, SPAWN_FAILED, SPAWNED
+
+log = logging.getLogger(__name__)
+
+ExitCallback = Callable[[str], None]
+
+
+class Zygote:
+    def __init__(self, argv: Sequence[str], preload: Sequence[str], env: dict[str, str]) -> None:
+        self._argv = list(argv)
+        self._preload = list(preload)
+        self._env = env
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ctl: socket.socket | None = None
+        self._pending: dict[str, asyncio.Future[int]] = {}
+        self._exits: dict[int, ExitCallback] = {}
+        self._early_exits: dict[int, str] = {}
+        self._ids = itertools.count()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.pid = 0
+
+    async def start(self, timeout: float = 60) -> None:
+        self._loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(self._env, _OVIS_PRELOAD=json.dumps(self._preload))
+        self._proc = subprocess.Popen(
+            [*self._argv, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd="/",
+        )
+        theirs.close()
+        ours.setblocking(False)
+        self._ctl = ours
+        ready: asyncio.Future[int] = self._loop.create_future()
+        self._pending["ready"] = ready
+        self._loop.add_reader(ours.fileno(), self._on_readable)
+        self.pid = await asyncio.wait_for(ready, timeout)
+
+    def _on_readable(self) -> None:
+        assert self._ctl is not None
+        while True:
+            try:
+                msg = self._ctl.recv(1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                msg = b""
+            if not msg:
+                self._on_eof()
+                return
+            frame = wire.decode(msg)
+            if frame is None:
+                continue
+            kind, head, _payload, _ = frame
+            if kind == SPAWNED:
+                fut = self._pending.pop(head["id"], None)
+                if fut is not None and not fut.done():
+                    fut.set_result(int(head["pid"]))
+            elif kind == SPAWN_FAILED:
+                fut = self._pending.pop(head["id"], None)
+                if fut is not None and not fut.done():
+                    fut.set_exception(SandboxError(head["error"]))
+            elif kind == EXITED:
+                cb = self._exits.pop(int(head["pid"]), None)
+                if cb is not None:
+                    cb(head["status"])
+                else:  # exited before spawn() registered it
+                    self._early_exits[int(head["pid"])] = head["status"]
+
+    def _on_eof(self) -> None:
+        assert self._loop is not None and self._ctl is not None
+        self._loop.remove_reader(self._ctl.fileno())
+        err = SandboxError("the runtime zygote exited")
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(err)
+        self._pending.clear()
+        for cb in self._exits.values():
+            cb("signal: killed")
+        self._exits.clear()
+
+    async def spawn(self, spec: dict, fds: list[int], on_exit: ExitCallback) -> int:  # type: ignore[type-arg]
+        """Fork an instance; returns its pid. ``fds`` are sent to the child (log, channel)."""
+        if self._ctl is None or self._loop is None:
+            raise SandboxError("zygote not started")
+        rid = str(next(self._ids))
+        fut: asyncio.Future[int] = self._loop.create_future()
+        self._pending[rid] = fut
+        msg = wire.encode(SPAWN, dict(spec, id=rid))
+        try:
+            socket.send_fds(self._ctl, [msg], fds)
+        except OSError as e:
+            self._pending.pop(rid, None)
+            raise SandboxError(f"cannot reach the runtime zygote: {e}") from e
+        pid = await fut
+        early = self._early_exits.pop(pid, None)
+        if early is not None:
+            on_exit(early)
+        else:
+            self._exits[pid] = on_exit
+        return pid
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def close(self) -> None:
+        if self._ctl is not None and self._loop is not None:
+            try:
+                self._loop.remove_reader(self._ctl.fileno())
+            except (ValueError, RuntimeError):
+                pass
+            self._ctl.close()
+            self._ctl = None
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+
+
+def python_zygote_argv(interpreter: str) -> list[str]:
+    script = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "zygote.py"
+    return [interpreter, "-X", "frozen_modules=on", str(script)]
+
+
+def close_quietly(*fds: int) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass

@@ -1,0 +1,149 @@
+"""The composition root: settings -> storage -> services -> api + workers, and their shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import secrets
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from ovis import __version__
+from ovis.api.app import App, CodeUrlSigner
+from ovis.api.lambda_api import LambdaApi
+from ovis.api.logs_api import LogsApi
+from ovis.api.model import service_model
+from ovis.api.sigv4 import SigV4Verifier
+from ovis.control.functions import FunctionService
+from ovis.invoke.async_queue import AsyncQueue
+from ovis.invoke.invoker import Invoker
+from ovis.invoke.registry import FunctionRegistry
+from ovis.logs.sink import LogSink
+from ovis.sandbox.pool import InstanceManager
+from ovis.settings import Settings
+from ovis.storage.code import CodeStore
+from ovis.storage.sqlite import SqliteStore
+
+log = logging.getLogger("ovis")
+
+
+def python_runtimes() -> dict[str, str]:
+    """Runtime name -> interpreter for every python3.x Lambda runtime this host can run."""
+    own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    found = {own: sys.executable}
+    enum = service_model("lambda").shape_for("Runtime").enum  # type: ignore[attr-defined]
+    for name in enum:
+        if re.fullmatch(r"python3\.\d+", name) and name not in found:
+            path = shutil.which(name)
+            if path:
+                found[name] = path
+    return found
+
+
+def _secret(data_dir: Path) -> bytes:
+    path = data_dir / "server-secret"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(secrets.token_bytes(32))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    return path.read_bytes()
+
+
+class Server:
+    """Owns every long-lived component. ``run()`` serves until SIGINT/SIGTERM, then closes all."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        data = settings.data_dir.resolve()
+        data.mkdir(parents=True, exist_ok=True)
+        self.store = SqliteStore(data / "ovis.db")
+        self.code = CodeStore(data / "code")
+        self.registry = FunctionRegistry(self.store)
+        self.runtimes = python_runtimes()
+        self.manager = InstanceManager(settings.spawn_mode, settings.idle_ttl_s)
+        self.sink = LogSink(self.store)
+        self.invoker = Invoker(
+            settings, self.registry, self.manager, self.code, self.sink, self.runtimes
+        )
+        self.queue = AsyncQueue(self.store, self.registry, self.invoker, settings.async_workers)
+        self.functions = FunctionService(settings, self.registry, self.code, self.runtimes)
+        signer = CodeUrlSigner(settings.base_url, _secret(data))
+        self.app = App(
+            SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
+            LambdaApi(self.functions, self.invoker, self.queue, signer.url),
+            LogsApi(self.store),
+            self.code.zip_path,
+            signer,
+            self.health,
+        )
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "functions": len(self.registry.names()),
+            "instances": len(self.manager.instances()),
+        }
+
+    async def start(self) -> None:
+        self.registry.load()
+        await self.manager.start()
+        self.sink.start()
+        self.queue.start()
+        await self.functions.resume_transitions()
+        log.info(
+            "isolation: one process per instance with rlimits, forked from a runtime "
+            "zygote (%s mode)",
+            self.settings.spawn_mode,
+        )
+
+    async def close(self) -> None:
+        await self.queue.close()
+        await self.manager.close()
+        await self.sink.close()
+        self.store.close()
+
+    async def run(self) -> None:
+        await self.start()
+        config = uvicorn.Config(
+            self.app,
+            host=self.settings.host,
+            port=self.settings.port,
+            lifespan="off",
+            access_log=False,
+            http="httptools",
+            loop="none",
+            log_level="warning",
+            timeout_keep_alive=75,
+        )
+        server = uvicorn.Server(config)
+        try:
+            log.info(
+                "Ovis %s listening on %s (data: %s)",
+                __version__,
+                self.settings.base_url,
+                self.settings.data_dir,
+            )
+            await server.serve()
+        finally:
+            await self.close()
+            log.info("Ovis stopped")
+
+
+def run(settings: Settings) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        import uvloop
+
+        uvloop.run(Server(settings).run())
+    except ImportError:
+        asyncio.run(Server(settings).run())

@@ -1,0 +1,1 @@
+"""Persistence: the Store protocol (metadata) and the content-addressed code store."""

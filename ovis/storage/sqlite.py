@@ -1,0 +1,199 @@
+"""SQLite implementation of the Store protocol (the embedded default)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from ovis.models.function import FunctionConfig
+from ovis.storage.store import AsyncEvent, LogEvent
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS functions (
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS tags (
+    arn TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS log_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    grp TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    ingested INTEGER NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_events_grp_ts ON log_events (grp, ts, id);
+CREATE TABLE IF NOT EXISTS async_events (
+    id TEXT PRIMARY KEY,
+    function TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    received_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before_ms INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS async_events_due ON async_events (not_before_ms);
+"""
+
+
+class SqliteStore:
+    """Store on one SQLite file in WAL mode; one connection guarded by a lock (thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db: sqlite3.Connection | None = sqlite3.connect(
+            str(path), check_same_thread=False, isolation_level=None
+        )
+        self._lock = threading.Lock()
+        db = self._db
+        db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed row (an accepted async event) survives power loss, not just kill -9.
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("store is closed")
+        return self._db
+
+    def _write(self, sql: str, params: Iterable[object] = ()) -> None:
+        with self._lock:
+            self._conn().execute(sql, tuple(params))
+
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:  # type: ignore[type-arg]
+        with self._lock:
+            return self._conn().execute(sql, tuple(params)).fetchall()
+
+    # functions
+    def put_function(self, cfg: FunctionConfig) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO functions (name, version, config) VALUES (?, ?, ?)",
+            (cfg.name, cfg.version, json.dumps(cfg.to_json())),
+        )
+
+    def get_function(self, name: str, version: str) -> FunctionConfig | None:
+        rows = self._read(
+            "SELECT config FROM functions WHERE name = ? AND version = ?", (name, version)
+        )
+        return FunctionConfig.from_json(json.loads(rows[0][0])) if rows else None
+
+    def list_functions(self) -> list[FunctionConfig]:
+        rows = self._read("SELECT config FROM functions ORDER BY name, version")
+        return [FunctionConfig.from_json(json.loads(r[0])) for r in rows]
+
+    def delete_function(self, name: str) -> None:
+        self._write("DELETE FROM functions WHERE name = ?", (name,))
+
+    # tags
+    def get_tags(self, arn: str) -> dict[str, str]:
+        return dict(self._read("SELECT key, value FROM tags WHERE arn = ? ORDER BY key", (arn,)))
+
+    def put_tags(self, arn: str, tags: dict[str, str]) -> None:
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT OR REPLACE INTO tags (arn, key, value) VALUES (?, ?, ?)",
+                [(arn, k, v) for k, v in tags.items()],
+            )
+            db.execute("COMMIT")
+
+    def delete_tags(self, arn: str, keys: Iterable[str] | None = None) -> None:
+        with self._lock:
+            db = self._conn()
+            if keys is None:
+                db.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+            else:
+                db.execute("BEGIN")
+                db.executemany(
+                    "DELETE FROM tags WHERE arn = ? AND key = ?", [(arn, k) for k in keys]
+                )
+                db.execute("COMMIT")
+
+    # logs
+    def append_logs(self, events: Iterable[LogEvent]) -> None:
+        rows = [(e.group, e.stream, e.timestamp, e.ingestion_time, e.message) for e in events]
+        if not rows:
+            return
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO log_events (grp, stream, ts, ingested, message) VALUES (?,?,?,?,?)",
+                rows,
+            )
+            db.execute("COMMIT")
+
+    def filter_logs(
+        self, group: str, start_ms: int, end_ms: int, after_id: int, limit: int
+    ) -> list[LogEvent]:
+        rows = self._read(
+            "SELECT id, stream, ts, ingested, message FROM log_events "
+            "WHERE grp = ? AND ts >= ? AND ts <= ? AND id > ? ORDER BY id LIMIT ?",
+            (group, start_ms, end_ms, after_id, limit),
+        )
+        return [LogEvent(group, r[1], r[2], r[4], r[0], r[3]) for r in rows]
+
+    def log_groups(self) -> list[tuple[str, int]]:
+        rows = self._read("SELECT grp, MIN(ingested) FROM log_events GROUP BY grp ORDER BY grp")
+        return [(r[0], r[1]) for r in rows]
+
+    def log_streams(self, group: str) -> list[tuple[str, int, int]]:
+        rows = self._read(
+            "SELECT stream, MIN(ts), MAX(ts) FROM log_events WHERE grp = ? "
+            "GROUP BY stream ORDER BY stream",
+            (group,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def delete_log_group(self, group: str) -> None:
+        self._write("DELETE FROM log_events WHERE grp = ?", (group,))
+
+    # async events
+    def enqueue_async(self, event: AsyncEvent) -> None:
+        self._write(
+            "INSERT INTO async_events (id, function, qualifier, payload, received_ms, attempts, "
+            "not_before_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id,
+                event.function,
+                event.qualifier,
+                event.payload,
+                event.received_ms,
+                event.attempts,
+                event.not_before_ms,
+            ),
+        )
+
+    def due_async(self, now_ms: int, limit: int) -> list[AsyncEvent]:
+        rows = self._read(
+            "SELECT id, function, qualifier, payload, received_ms, attempts, not_before_ms "
+            "FROM async_events WHERE not_before_ms <= ? ORDER BY received_ms LIMIT ?",
+            (now_ms, limit),
+        )
+        return [AsyncEvent(r[0], r[1], r[2], bytes(r[3]), r[4], r[5], r[6]) for r in rows]
+
+    def finish_async(self, event_id: str) -> None:
+        self._write("DELETE FROM async_events WHERE id = ?", (event_id,))
+
+    def retry_async(self, event_id: str, attempts: int, not_before_ms: int) -> None:
+        self._write(
+            "UPDATE async_events SET attempts = ?, not_before_ms = ? WHERE id = ?",
+            (attempts, not_before_ms, event_id),
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
