@@ -25,7 +25,14 @@ from common import (
     start_ovis,
     write_results,
 )
-from harness import Target, install_uvloop, invoke_path, run_latency, run_throughput
+from harness import (
+    Target,
+    install_uvloop,
+    invoke_path,
+    run_latency,
+    run_throughput,
+    single_request,
+)
 
 FUNCTION_NAME = "bench-warm"
 
@@ -39,8 +46,16 @@ class WarmSizes:
     warmup_s: float = 1.0  # seconds of untimed load at the same concurrency
 
 
+def check_target(target: Target) -> None:
+    """One request through the harness itself must return 200 and the handler's result."""
+    _, resp = asyncio.run(single_request(target))
+    if resp.status != 200 or b"ok" not in resp.body:
+        raise RuntimeError(f"{target.url}{target.path}: {resp.status} {resp.body[:300]!r}")
+
+
 def measure(target: Target, sizes: WarmSizes) -> dict:
     """Latency then throughput against one target; both results in one dict."""
+    check_target(target)
     latency = asyncio.run(run_latency(target, sizes.requests, sizes.warmup))
     throughput = asyncio.run(
         run_throughput(target, sizes.concurrency, sizes.duration, sizes.warmup_s)

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,17 +34,31 @@ from ovis.storage.sqlite import SqliteStore
 log = logging.getLogger("ovis")
 
 
-def python_runtimes() -> dict[str, str]:
-    """Runtime name -> interpreter for every python3.x Lambda runtime this host can run."""
+CUSTOM_RUNTIMES = ("provided", "provided.al2", "provided.al2023")
+
+
+def host_runtimes() -> dict[str, str]:
+    """Runtime name -> interpreter ("" for custom runtimes) for every runtime this host runs."""
     own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     found = {own: sys.executable}
     enum = service_model("lambda").shape_for("Runtime").enum  # type: ignore[attr-defined]
     for name in enum:
         if re.fullmatch(r"python3\.\d+", name) and name not in found:
             path = shutil.which(name)
-            if path:
+            if path and _runs(path, name):
                 found[name] = path
+    found.update(dict.fromkeys(CUSTOM_RUNTIMES, ""))
     return found
+
+
+def _runs(path: str, runtime: str) -> bool:
+    """True if ``path`` really is that interpreter (version managers install stub shims)."""
+    try:
+        out = subprocess.run([path, "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, timeout=10, text=True)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and out.stdout.strip() == runtime
 
 
 def _secret(data_dir: Path) -> bytes:
@@ -66,7 +81,7 @@ class Server:
         self.store = SqliteStore(data / "ovis.db")
         self.code = CodeStore(data / "code")
         self.registry = FunctionRegistry(self.store)
-        self.runtimes = python_runtimes()
+        self.runtimes = host_runtimes()
         self.manager = InstanceManager(settings.spawn_mode, settings.idle_ttl_s)
         self.sink = LogSink(self.store)
         self.invoker = Invoker(

@@ -67,16 +67,16 @@ def start_server(data_dir: Path, *extra: str, port: int | None = None) -> Server
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"server-{port}.log"
-    logf = open(log_path, "ab")  # noqa: SIM115 - owned by the process
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ovis", "server", "--port", str(port), "--data-dir", str(data_dir),
-         *extra],
-        stdout=logf,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
+    with open(log_path, "ab") as logf:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ovis", "server", "--port", str(port), "--data-dir",
+             str(data_dir), *extra],
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

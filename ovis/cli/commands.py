@@ -668,7 +668,9 @@ def follow_log_events(
 
 
 def _print_message(event: dict[str, Any]) -> None:
-    message = str(event.get("message", ""))
+    """Print one log message as is, except that the carriage returns Lambda's Python runtime
+    uses to keep a traceback in one event become newlines, so terminals show every line."""
+    message = str(event.get("message", "")).replace("\r\n", "\n").replace("\r", "\n")
     click.echo(message, nl=not message.endswith("\n"))
 
 

@@ -30,6 +30,7 @@ from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 
 MAX_TIMEOUT_S = 900
+MAX_MEMORY_MB = 10240  # the botocore model allows more (managed instances); functions do not
 ENV_LIMIT_BYTES = 4096
 RESERVED_ENV = frozenset(
     {
@@ -124,11 +125,20 @@ class FunctionService:
             )
 
     @staticmethod
-    def _check_timeout(timeout: int | None) -> None:
-        if timeout is not None and timeout > MAX_TIMEOUT_S:
+    def _check_limits(p: dict[str, Any]) -> None:
+        errors = [
+            f"Value '{p[key]}' at '{wire}' failed to satisfy constraint: Member must have value "
+            f"less than or equal to {limit}"
+            for key, wire, limit in (
+                ("Timeout", "timeout", MAX_TIMEOUT_S),
+                ("MemorySize", "memorySize", MAX_MEMORY_MB),
+            )
+            if p.get(key) is not None and p[key] > limit
+        ]
+        if errors:
+            n = len(errors)
             raise ValidationException(
-                f"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy "
-                f"constraint: Member must have value less than or equal to {MAX_TIMEOUT_S}"
+                f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(errors)
             )
 
     @staticmethod
@@ -184,8 +194,8 @@ class FunctionService:
             raise InvalidParameterValueException(
                 "Container image functions are not supported by this server yet."
             )
+        self._check_limits(p)  # AWS's validation layer answers before the semantic checks
         self._check_runtime(p.get("Runtime"), p.get("Handler"))
-        self._check_timeout(p.get("Timeout"))
         env = self._check_environment(p.get("Environment"))
         if self.registry.get(name, LATEST) is not None:
             raise ResourceConflictException(f"Function already exist: {name}")
@@ -302,9 +312,9 @@ class FunctionService:
         changes: dict[str, Any] = {}
         runtime = p.get("Runtime", cfg.runtime)
         handler = p.get("Handler", cfg.handler)
+        self._check_limits(p)
         if "Runtime" in p or "Handler" in p:
             self._check_runtime(runtime, handler)
-        self._check_timeout(p.get("Timeout"))
         if "Environment" in p:
             changes["environment"] = self._check_environment(p["Environment"])
         simple = {

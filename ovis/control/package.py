@@ -69,6 +69,10 @@ def _safe_name(name: str) -> str:
     return norm
 
 
+def _inside(root: str, path: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
+
+
 def extract_zip(data: bytes, dest: Path, budget: int = MAX_UNZIPPED_BYTES) -> None:
     """Extract into ``dest`` (an empty directory), enforcing the safety rules above."""
     written = 0
@@ -80,6 +84,11 @@ def extract_zip(data: bytes, dest: Path, budget: int = MAX_UNZIPPED_BYTES) -> No
                 if rel in (".", ""):
                     continue
                 target = os.path.join(root, rel)
+                if not _inside(root, os.path.realpath(target)):  # through an earlier symlink
+                    raise InvalidParameterValueException(
+                        f"Could not unzip uploaded file: the entry {info.filename!r} points "
+                        "outside the package."
+                    )
                 mode = info.external_attr >> 16
                 if info.is_dir():
                     os.makedirs(target, exist_ok=True)
@@ -87,12 +96,9 @@ def extract_zip(data: bytes, dest: Path, budget: int = MAX_UNZIPPED_BYTES) -> No
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 if stat.S_ISLNK(mode):
                     link = zf.read(info).decode("utf-8", "replace")
-                    resolved = os.path.normpath(
-                        os.path.join(os.path.dirname(target), link)
-                        if not link.startswith("/")
-                        else link
-                    )
-                    if resolved != root and not resolved.startswith(root + os.sep):
+                    # realpath, not normpath: "L/.." is not "." when L is itself a symlink.
+                    resolved = os.path.realpath(os.path.join(os.path.dirname(target), link))
+                    if not _inside(root, resolved):
                         raise InvalidParameterValueException(
                             f"Could not unzip uploaded file: the symlink {info.filename!r} "
                             "points outside the package."
@@ -109,6 +115,15 @@ def extract_zip(data: bytes, dest: Path, budget: int = MAX_UNZIPPED_BYTES) -> No
                         out.write(chunk)
                 perm = stat.S_IMODE(mode) if mode else 0o644
                 os.chmod(target, (perm | 0o444) & 0o755)
+        # A link checked before a later link existed may now resolve elsewhere: check them all.
+        for dirpath, dirs, files in os.walk(root):
+            for n in dirs + files:
+                p = os.path.join(dirpath, n)
+                if os.path.islink(p) and not _inside(root, os.path.realpath(p)):
+                    raise InvalidParameterValueException(
+                        f"Could not unzip uploaded file: the symlink "
+                        f"{os.path.relpath(p, root)!r} points outside the package."
+                    )
     except InvalidParameterValueException:
         raise
     except Exception as e:

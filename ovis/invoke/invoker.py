@@ -112,6 +112,7 @@ class Invoker:
             "AWS_ENDPOINT_URL": s.base_url,
             **cfg.environment,
         }
+        custom = cfg.runtime.startswith("provided")
         return InstanceSpec(
             key=(cfg.name, cfg.version, cfg.revision_id),
             handler=cfg.handler,
@@ -119,8 +120,9 @@ class Invoker:
             task_root=task_root,
             memory_mb=cfg.memory_size,
             timeout_s=cfg.timeout,
-            transport=s.python_transport,
-            interpreter=self.interpreters.get(cfg.runtime, sys.executable),
+            transport="http" if custom else s.python_transport,
+            interpreter=self.interpreters.get(cfg.runtime) or sys.executable,
+            argv=(f"{task_root}/bootstrap",) if custom else None,
         )
 
     async def invoke(
@@ -166,10 +168,13 @@ class Invoker:
 
     @staticmethod
     def _log_lines(cfg: FunctionConfig, rid: str, o: Outcome) -> list[str]:
-        lines = [f"START RequestId: {rid} Version: {cfg.version}"]
-        if o.logs:
-            text = o.logs.decode("utf-8", "replace")
-            lines.extend(text[:-1].split("\n") if text.endswith("\n") else text.split("\n"))
+        lines: list[str] = []
+        if o.init_ms is not None:
+            lines.append(f"INIT_START Runtime Version: {cfg.runtime}.ovis\tRuntime Version ARN: "
+                         f"arn:aws:lambda:::runtime:ovis-{cfg.runtime}")
+            lines.extend(_split(o.init_logs))
+        lines.append(f"START RequestId: {rid} Version: {cfg.version}")
+        lines.extend(_split(o.logs))
         lines.extend(o.extra_log)
         lines.append(f"END RequestId: {rid}")
         report = (
@@ -185,6 +190,13 @@ class Invoker:
             report += "Status: error\tError Type: Runtime.ExitError"
         lines.append(report)
         return lines
+
+
+def _split(output: bytes) -> list[str]:
+    if not output:
+        return []
+    text = output.decode("utf-8", "replace")
+    return text[:-1].split("\n") if text.endswith("\n") else text.split("\n")
 
 
 def now_ms() -> int:

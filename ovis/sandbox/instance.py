@@ -60,6 +60,8 @@ class InstanceSpec:
     timeout_s: int
     transport: str = "channel"  # "channel" | "http"
     interpreter: str = sys.executable
+    # A custom runtime's command (``provided*``: /var/task/bootstrap); None for managed Python.
+    argv: tuple[str, ...] | None = None
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -85,6 +87,7 @@ class Outcome:
     logs: bytes = b""
     init_ms: float | None = None
     extra_log: list[str] = field(default_factory=list)  # platform lines (timeouts)
+    init_logs: bytes = b""  # printed during init (cold starts only), logged before START
 
     @property
     def ok(self) -> bool:
@@ -104,6 +107,7 @@ class Instance(RuntimeApiHandler):
         self.pid = 0
         self.last_used = time.monotonic()
         self.init_ms: float | None = None  # reported once, on the first invocation
+        self.init_logs = b""  # what the runtime printed during init, logged before START
         self.invocations = 0
         self._loop = asyncio.get_running_loop()
         self._logbuf = bytearray()
@@ -145,7 +149,7 @@ class Instance(RuntimeApiHandler):
                 self._chan = ours
                 self._loop.add_reader(ours.fileno(), self._on_channel)
                 child_fds.append(theirs.fileno())
-            if self.zygote is not None:
+            if self.zygote is not None and spec.argv is None:
                 spec_msg = {"env": env, "cwd": spec.task_root, "rlimits": self._rlimits()}
                 self.pid = await self.zygote.spawn(spec_msg, child_fds, self._on_exit)
             else:
@@ -168,20 +172,25 @@ class Instance(RuntimeApiHandler):
             raise
         if self._ready in done and self._ready.exception() is None:
             self.init_ms = (time.monotonic() - t0) * 1000
+            self._drain_logs()
+            self.init_logs = bytes(self._logbuf)
+            self._logbuf.clear()
             self.state = State.IDLE
             return
-        self._drain_logs()
-        if self._ready.done() and self._ready.exception() is not None:
-            message = str(self._ready.exception())
-        elif self._exit_status.done():
+        if self._init_error is not None:
+            message = self._init_error.decode()
+        elif self._ready.done() or self._exit_status.done():
+            status = await self._wait_exit_status()
             message = error_payload(
                 "Runtime.ExitError",
-                f"RequestId: {{rid}} Error: Runtime exited with error: {self._exit_status.result()}",
+                f"RequestId: {{rid}} Error: Runtime exited with error: {status}",
             ).decode()
         else:
             message = error_payload(
-                "Runtime.Unknown", "RequestId: {rid} Error: init timed out"
+                "Runtime.Unknown",
+                f"RequestId: {{rid}} Error: init did not finish within {INIT_TIMEOUT_S:.0f} s",
             ).decode()
+        self._drain_logs()
         self.kill()
         raise InitError(message, bytes(self._logbuf), (time.monotonic() - t0) * 1000)
 
@@ -194,26 +203,34 @@ class Instance(RuntimeApiHandler):
         if theirs is not None:
             env["_OVIS_CHANNEL_FD"] = str(theirs.fileno())
             fds = (theirs.fileno(),)
-        self._proc = await asyncio.create_subprocess_exec(
-            self.spec.interpreter,
-            str(BOOTSTRAP),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_w,
-            stderr=log_w,
-            env=env,
-            cwd=self.spec.task_root,
-            pass_fds=fds,
-            start_new_session=True,
-        )
+        argv = self.spec.argv or (self.spec.interpreter, str(BOOTSTRAP))
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=log_w,
+                env=env,
+                cwd=self.spec.task_root,
+                pass_fds=fds,
+                start_new_session=True,
+            )
+        except OSError as e:
+            reason = {FileNotFoundError: "no such file or directory",
+                      PermissionError: "permission denied"}.get(type(e), e.strerror or str(e))
+            raise InitError(
+                error_payload(
+                    "Runtime.InvalidEntrypoint",
+                    f"RequestId: {{rid}} Error: fork/exec {argv[0]}: {reason}",
+                ).decode(),
+                b"",
+                0.0,
+            ) from None
         proc = self._proc
 
         async def watch() -> None:
             code = await proc.wait()
-            self._on_exit(
-                f"signal: {signal.Signals(-code).name.lower().removeprefix('sig')}"
-                if code < 0
-                else f"exit status {code}"
-            )
+            self._on_exit(describe_returncode(code))
 
         self._loop.create_task(watch())
         return proc.pid
@@ -259,7 +276,8 @@ class Instance(RuntimeApiHandler):
                     self._ready.set_result(None)
             elif kind == wire.INIT_ERROR:
                 if not self._ready.done():
-                    self._ready.set_exception(SandboxError(json.dumps(head)))
+                    self._init_error = json.dumps(head).encode()
+                    self._ready.set_exception(SandboxError("init error"))
             elif self._result is not None and not self._result.done():
                 self._result.set_result((kind, head, payload))
 
@@ -283,6 +301,7 @@ class Instance(RuntimeApiHandler):
         self.state = State.BUSY
         self._logbuf.clear()
         init_ms, self.init_ms = self.init_ms, None
+        init_logs, self.init_logs = self.init_logs, b""
         self.invocations += 1
         t0 = time.monotonic()
         deadline_ms = int(time.time() * 1000) + self.spec.timeout_s * 1000
@@ -356,7 +375,8 @@ class Instance(RuntimeApiHandler):
             self.state = State.IDLE
         rss_mb = max(1, -(-int(head.get("rss", 0)) // 1024))
         status = "success" if kind == wire.RESULT else "error"
-        return Outcome(status, payload, duration, rss_mb, bytes(self._logbuf), init_ms)
+        return Outcome(status, payload, duration, rss_mb, bytes(self._logbuf), init_ms,
+                       init_logs=init_logs)
 
     async def _wait_exit_status(self) -> str:
         try:
@@ -466,6 +486,15 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def describe_returncode(code: int) -> str:
+    """Lambda's wording for how a process ended, from a Popen return code."""
+    if code >= 0:
+        return f"exit status {code}"
+    names = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault",
+             signal.SIGABRT: "aborted", signal.SIGTERM: "terminated"}
+    return f"signal: {names.get(signal.Signals(-code), signal.Signals(-code).name)}"
 
 
 def _iso_now() -> str:
