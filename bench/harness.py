@@ -110,21 +110,43 @@ class Response:
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection over asyncio streams."""
+    """One keep-alive HTTP/1.1 connection over asyncio streams.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader = reader
-        self.writer = writer
+    A server may end keep-alive (e.g. hypercorn after 1000 requests): after a response with
+    `Connection: close`, reopen_if_closing() dials again, outside any timed section.
+    """
+
+    def __init__(self, host: str, port: int):
+        self.host = host
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.closing = False
+        self.reconnects = 0
 
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
-        reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
-        sock = writer.get_extra_info("socket")
+        conn = cls(host, port)
+        await conn._dial()
+        return conn
+
+    async def _dial(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(
+            self.host, self.port, limit=1 << 20
+        )
+        sock = self.writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return cls(reader, writer)
+        self.closing = False
+
+    async def reopen_if_closing(self) -> None:
+        if self.closing:
+            await self.close()
+            await self._dial()
+            self.reconnects += 1
 
     async def request(self, raw: bytes) -> Response:
+        assert self.reader is not None and self.writer is not None
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -133,9 +155,11 @@ class Connection:
             body = await self._read_chunked()
         else:
             body = await self.reader.readexactly(length) if length else b""
+        self.closing = b"\r\nconnection: close" in head.lower()
         return Response(status, head, body)
 
     async def _read_chunked(self) -> bytes:
+        assert self.reader is not None
         parts = []
         for _ in range(1_000_000):
             size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
@@ -146,6 +170,8 @@ class Connection:
         raise RuntimeError("too many chunks")
 
     async def close(self) -> None:
+        if self.writer is None:
+            return
         self.writer.close()
         with contextlib.suppress(OSError):
             await self.writer.wait_closed()
@@ -172,21 +198,24 @@ async def run_latency(target: Target, requests: int = 1000, warmup: int = 100) -
     try:
         for _ in range(warmup):
             await conn.request(target.raw())
+            await conn.reopen_if_closing()
         for _ in range(requests):
             raw = target.raw()
             t0 = time.perf_counter_ns()
             resp = await conn.request(raw)
             samples.append((time.perf_counter_ns() - t0) / 1e6)
             errors += resp.status >= 300
+            await conn.reopen_if_closing()
     finally:
         await conn.close()
-    return {"mode": "latency", "errors": errors, **summarize_ms(samples)}
+    stats = summarize_ms(samples)
+    return {"mode": "latency", "errors": errors, "reconnects": conn.reconnects, **stats}
 
 
 async def _load_worker(
     target: Target, deadline: float, samples: list[float] | None, counts: list[int]
 ) -> None:
-    """Send requests back to back until the deadline; count (ok, error) responses."""
+    """Send requests back to back until the deadline; count (ok, error, reconnects)."""
     conn = await Connection.open(target.host, target.port)
     try:
         for _ in range(MAX_REQUESTS_PER_CONN):
@@ -198,13 +227,15 @@ async def _load_worker(
             if samples is not None:
                 samples.append((time.perf_counter_ns() - t0) / 1e6)
             counts[resp.status >= 300] += 1
+            await conn.reopen_if_closing()
     finally:
+        counts[2] += conn.reconnects
         await conn.close()
 
 
 async def _load_phase(target: Target, concurrency: int, duration: float, record: bool) -> dict:
     samples: list[float] = []
-    counts = [0, 0]
+    counts = [0, 0, 0]
     start = time.perf_counter_ns()
     deadline = start + int(duration * 1e9)
     workers = [
@@ -213,7 +244,13 @@ async def _load_phase(target: Target, concurrency: int, duration: float, record:
     ]
     await asyncio.wait_for(asyncio.gather(*workers), timeout=duration + 120)
     elapsed = (time.perf_counter_ns() - start) / 1e9
-    return {"samples": samples, "ok": counts[0], "errors": counts[1], "elapsed_s": elapsed}
+    return {
+        "samples": samples,
+        "ok": counts[0],
+        "errors": counts[1],
+        "reconnects": counts[2],
+        "elapsed_s": elapsed,
+    }
 
 
 async def run_throughput(
@@ -231,6 +268,7 @@ async def run_throughput(
         "duration_s": phase["elapsed_s"],
         "requests": total,
         "errors": phase["errors"],
+        "reconnects": phase["reconnects"],
         "rps": total / phase["elapsed_s"] if phase["elapsed_s"] > 0 else 0.0,
         **summarize_ms(phase["samples"]),
     }

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +44,7 @@ def host_runtimes() -> dict[str, str]:
     """Runtime name -> interpreter ("" for custom runtimes) for every runtime this host runs."""
     own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     found = {own: sys.executable}
-    enum = service_model("lambda").shape_for("Runtime").enum  # type: ignore[attr-defined]
+    enum = service_model("lambda").shape_for("Runtime").enum
     for name in enum:
         if re.fullmatch(r"python3\.\d+", name) and name not in found:
             path = shutil.which(name)
@@ -54,8 +57,12 @@ def host_runtimes() -> dict[str, str]:
 def _runs(path: str, runtime: str) -> bool:
     """True if ``path`` really is that interpreter (version managers install stub shims)."""
     try:
-        out = subprocess.run([path, "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, timeout=10, text=True)
+        out = subprocess.run(
+            [path, "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            timeout=10,
+            text=True,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return out.returncode == 0 and out.stdout.strip() == runtime
@@ -138,7 +145,7 @@ class Server:
             log_level="warning",
             timeout_keep_alive=75,
         )
-        server = uvicorn.Server(config)
+        server = _Uvicorn(config)
         try:
             log.info(
                 "Ovis %s listening on %s (data: %s)",
@@ -150,6 +157,27 @@ class Server:
         finally:
             await self.close()
             log.info("Ovis stopped")
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn re-raises the stop signal after serving, which would kill the process before
+    our own shutdown (instances, queue, store) runs; we stop on the signal and return instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stop)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    def _stop(self) -> None:
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True
 
 
 def run(settings: Settings) -> None:

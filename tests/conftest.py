@@ -70,8 +70,17 @@ def start_server(data_dir: Path, *extra: str, port: int | None = None) -> Server
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log_path, "ab") as logf:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ovis", "server", "--port", str(port), "--data-dir",
-             str(data_dir), *extra],
+            [
+                sys.executable,
+                "-m",
+                "ovis",
+                "server",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                *extra,
+            ],
             stdout=logf,
             stderr=subprocess.STDOUT,
             env=env,

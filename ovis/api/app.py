@@ -48,7 +48,8 @@ class CodeUrlSigner:
 
     def url(self, digest: str) -> str:
         expires = int(time.time()) + self.ttl_s
-        return f"{self.base_url}/_ovis/code/{digest}.zip?expires={expires}&signature={self._sig(digest, expires)}"
+        sig = self._sig(digest, expires)
+        return f"{self.base_url}/_ovis/code/{digest}.zip?expires={expires}&signature={sig}"
 
     def check(self, digest: str, expires: str, signature: str) -> bool:
         try:
@@ -134,7 +135,7 @@ class App:
             raise UnsupportedOperation(target)
         try:
             params = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise SerializationError("Could not parse the request body as JSON.") from None
         if not isinstance(params, dict):
             raise SerializationError("The request body must be a JSON object.")
@@ -192,7 +193,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     msg = await receive()
     body = msg.get("body", b"")
     if not msg.get("more_body"):
-        return body  # type: ignore[no-any-return]
+        return body
     chunks = [body]
     size = len(body)
     while True:

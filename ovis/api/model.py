@@ -136,7 +136,7 @@ class RestJsonService:
         if body_members and req.body:
             try:
                 doc = json.loads(req.body)
-            except (ValueError, UnicodeDecodeError) as e:
+            except (ValueError, UnicodeDecodeError, RecursionError) as e:  # deep nesting too
                 raise InvalidRequestContentException(
                     f"Could not parse request body into json: {e}"
                 ) from None

@@ -170,8 +170,10 @@ class Invoker:
     def _log_lines(cfg: FunctionConfig, rid: str, o: Outcome) -> list[str]:
         lines: list[str] = []
         if o.init_ms is not None:
-            lines.append(f"INIT_START Runtime Version: {cfg.runtime}.ovis\tRuntime Version ARN: "
-                         f"arn:aws:lambda:::runtime:ovis-{cfg.runtime}")
+            lines.append(
+                f"INIT_START Runtime Version: {cfg.runtime}.ovis\tRuntime Version ARN: "
+                f"arn:aws:lambda:::runtime:ovis-{cfg.runtime}"
+            )
             lines.extend(_split(o.init_logs))
         lines.append(f"START RequestId: {rid} Version: {cfg.version}")
         lines.extend(_split(o.logs))

@@ -46,7 +46,9 @@ def parse_function_ref(text: str) -> FunctionRef:
             raise ArnError(text)
         ref = FunctionRef(m["name"], m["qualifier"], m["account"])
     else:
-        name, _, qualifier = text.partition(":")
+        name, colon, qualifier = text.partition(":")
+        if colon and not qualifier:  # "my-fn:" names no qualifier and is not "my-fn" either
+            raise ArnError(text)
         ref = FunctionRef(name, qualifier or None)
     if not NAME_RE.match(ref.name) or len(ref.name) > 64:
         raise ArnError(text)

@@ -20,6 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ovis.errors import SandboxError
 from ovis.runtimes.python import wire
@@ -115,7 +116,7 @@ class Instance(RuntimeApiHandler):
         self._chan: socket.socket | None = None
         self._rbuf = bytearray()
         self._ready: asyncio.Future[None] = self._loop.create_future()
-        self._result: asyncio.Future[tuple[int, dict, bytes]] | None = None  # type: ignore[type-arg]
+        self._result: asyncio.Future[tuple[int, dict[str, Any], bytes]] | None = None
         self._exit_status: asyncio.Future[str] = self._loop.create_future()
         self._proc: asyncio.subprocess.Process | None = None
         # Runtime API (http transport)
@@ -162,8 +163,9 @@ class Instance(RuntimeApiHandler):
             if theirs is not None:
                 theirs.close()
         try:
+            waiters: list[asyncio.Future[Any]] = [self._ready, self._exit_status]
             done, _ = await asyncio.wait(
-                [self._ready, self._exit_status],
+                waiters,
                 timeout=INIT_TIMEOUT_S,
                 return_when=asyncio.FIRST_COMPLETED,
             )
@@ -216,8 +218,10 @@ class Instance(RuntimeApiHandler):
                 start_new_session=True,
             )
         except OSError as e:
-            reason = {FileNotFoundError: "no such file or directory",
-                      PermissionError: "permission denied"}.get(type(e), e.strerror or str(e))
+            reason = {
+                FileNotFoundError: "no such file or directory",
+                PermissionError: "permission denied",
+            }.get(type(e), e.strerror or str(e))
             raise InitError(
                 error_payload(
                     "Runtime.InvalidEntrypoint",
@@ -305,22 +309,22 @@ class Instance(RuntimeApiHandler):
         self.invocations += 1
         t0 = time.monotonic()
         deadline_ms = int(time.time() * 1000) + self.spec.timeout_s * 1000
-        fut: asyncio.Future[tuple[int, dict, bytes]] = self._loop.create_future()  # type: ignore[type-arg]
+        fut: asyncio.Future[tuple[int, dict[str, Any], bytes]] = self._loop.create_future()
         self._result = fut
         self._current_id = inv.request_id
         if self._chan is not None:
-            head = {"id": inv.request_id, "deadline": deadline_ms, "arn": inv.invoked_arn}
+            invoke_head = {"id": inv.request_id, "deadline": deadline_ms, "arn": inv.invoked_arn}
             if inv.client_context:
-                head["cc"] = json.loads(inv.client_context)
+                invoke_head["cc"] = json.loads(inv.client_context)
             if inv.identity:
-                head["ci"] = json.loads(inv.identity)
+                invoke_head["ci"] = json.loads(inv.identity)
             if inv.tenant_id:
-                head["tenant"] = inv.tenant_id
+                invoke_head["tenant"] = inv.tenant_id
             try:
-                self._chan.send(wire.encode(wire.INVOKE, head, inv.payload))
+                self._chan.send(wire.encode(wire.INVOKE, invoke_head, inv.payload))
             except BlockingIOError:
                 await self._loop.sock_sendall(
-                    self._chan, wire.encode(wire.INVOKE, head, inv.payload)
+                    self._chan, wire.encode(wire.INVOKE, invoke_head, inv.payload)
                 )
             except OSError:
                 self._mark_dead()
@@ -375,8 +379,9 @@ class Instance(RuntimeApiHandler):
             self.state = State.IDLE
         rss_mb = max(1, -(-int(head.get("rss", 0)) // 1024))
         status = "success" if kind == wire.RESULT else "error"
-        return Outcome(status, payload, duration, rss_mb, bytes(self._logbuf), init_ms,
-                       init_logs=init_logs)
+        return Outcome(
+            status, payload, duration, rss_mb, bytes(self._logbuf), init_ms, init_logs=init_logs
+        )
 
     async def _wait_exit_status(self) -> str:
         try:
@@ -492,8 +497,12 @@ def describe_returncode(code: int) -> str:
     """Lambda's wording for how a process ended, from a Popen return code."""
     if code >= 0:
         return f"exit status {code}"
-    names = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault",
-             signal.SIGABRT: "aborted", signal.SIGTERM: "terminated"}
+    names = {
+        signal.SIGKILL: "killed",
+        signal.SIGSEGV: "segmentation fault",
+        signal.SIGABRT: "aborted",
+        signal.SIGTERM: "terminated",
+    }
     return f"signal: {names.get(signal.Signals(-code), signal.Signals(-code).name)}"
 
 

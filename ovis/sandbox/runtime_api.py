@@ -48,7 +48,7 @@ class RuntimeApiHandler:
         raise NotImplementedError
 
 
-def _json(status: int, obj: dict) -> tuple[int, dict[str, str], bytes]:  # type: ignore[type-arg]
+def _json(status: int, obj: dict) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(obj).encode()
 
 

@@ -102,7 +102,7 @@ class Zygote:
             cb("signal: killed")
         self._exits.clear()
 
-    async def spawn(self, spec: dict, fds: list[int], on_exit: ExitCallback) -> int:  # type: ignore[type-arg]
+    async def spawn(self, spec: dict, fds: list[int], on_exit: ExitCallback) -> int:
         """Fork an instance; returns its pid. ``fds`` are sent to the child (log, channel)."""
         if self._ctl is None or self._loop is None:
             raise SandboxError("zygote not started")

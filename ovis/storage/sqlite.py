@@ -70,7 +70,7 @@ class SqliteStore:
         with self._lock:
             self._conn().execute(sql, tuple(params))
 
-    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:  # type: ignore[type-arg]
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
         with self._lock:
             return self._conn().execute(sql, tuple(params)).fetchall()
 

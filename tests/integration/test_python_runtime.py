@@ -54,8 +54,14 @@ def handler(event, context):
 
 def test_context_environment_and_warm_state(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("ctx")
-    create_python_function(lam, name, CONTEXT_CODE, MemorySize=256, Timeout=5,
-                           Environment={"Variables": {"MY_VAR": "hello"}})
+    create_python_function(
+        lam,
+        name,
+        CONTEXT_CODE,
+        MemorySize=256,
+        Timeout=5,
+        Environment={"Variables": {"MY_VAR": "hello"}},
+    )
     r1 = invoke(lam, name, {"k": [1, 2]})
     assert r1["StatusCode"] == 200 and "FunctionError" not in r1
     out = json.loads(r1["Body"])
@@ -116,7 +122,9 @@ def test_handler_in_package(lam) -> None:  # type: ignore[no-untyped-def]
 
 def test_handler_exception_shape_and_logs(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("err")
-    code = "class MyError(Exception):\n    pass\ndef handler(e, c):\n    raise MyError('it broke')\n"
+    code = (
+        "class MyError(Exception):\n    pass\ndef handler(e, c):\n    raise MyError('it broke')\n"
+    )
     create_python_function(lam, name, code)
     r = invoke(lam, name, LogType="Tail")
     assert r["FunctionError"] == "Unhandled"
@@ -135,12 +143,24 @@ def test_handler_exception_shape_and_logs(lam) -> None:  # type: ignore[no-untyp
 @pytest.mark.parametrize(
     ("handler", "files", "etype", "msg"),
     [
-        ("missing.handler", {"app.py": "x = 1\n"}, "Runtime.ImportModuleError",
-         "Unable to import module 'missing': No module named 'missing'"),
-        ("app.nothere", {"app.py": "x = 1\n"}, "Runtime.HandlerNotFound",
-         "Handler 'nothere' missing on module 'app'"),
-        ("app.handler", {"app.py": "def handler(:\n"}, "Runtime.UserCodeSyntaxError",
-         "Syntax error in module 'app'"),
+        (
+            "missing.handler",
+            {"app.py": "x = 1\n"},
+            "Runtime.ImportModuleError",
+            "Unable to import module 'missing': No module named 'missing'",
+        ),
+        (
+            "app.nothere",
+            {"app.py": "x = 1\n"},
+            "Runtime.HandlerNotFound",
+            "Handler 'nothere' missing on module 'app'",
+        ),
+        (
+            "app.handler",
+            {"app.py": "def handler(:\n"},
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'app'",
+        ),
         ("apphandler", {"app.py": "x = 1\n"}, "Runtime.MalformedHandlerName", "Bad handler"),
     ],
 )
@@ -156,7 +176,9 @@ def test_init_faults(lam, handler, files, etype, msg) -> None:  # type: ignore[n
 
 def test_exception_during_import_is_reported(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("initexc")
-    create_python_function(lam, name, "raise ValueError('bad config')\ndef handler(e, c):\n    return 1\n")
+    create_python_function(
+        lam, name, "raise ValueError('bad config')\ndef handler(e, c):\n    return 1\n"
+    )
     r = invoke(lam, name)
     assert r["FunctionError"] == "Unhandled"
     err = json.loads(r["Body"])
@@ -230,9 +252,14 @@ def handler(e, c):
     assert "to-stdout" in text and "to-stderr" in text
     assert "[INFO]" in text and f"\t{rid}\tvia-logging" in text
     assert f"END RequestId: {rid}" in text
-    report = [ln for ln in text.splitlines() if ln.startswith("REPORT")][0]
-    for field in ("Duration:", "Billed Duration:", "Memory Size: 512 MB", "Max Memory Used:",
-                  "Init Duration:"):
+    report = next(ln for ln in text.splitlines() if ln.startswith("REPORT"))
+    for field in (
+        "Duration:",
+        "Billed Duration:",
+        "Memory Size: 512 MB",
+        "Max Memory Used:",
+        "Init Duration:",
+    ):
         assert field in report
     warm = tail(invoke(lam, name, LogType="Tail"))
     assert "Init Duration" not in warm and "init-print" not in warm
@@ -277,7 +304,8 @@ def test_event_invocation_runs(server, lam) -> None:  # type: ignore[no-untyped-
         except logs.exceptions.ResourceNotFoundException:
             events = []
         found = any(e["message"] == f"END RequestId: {rid}" for e in events) and any(
-            e["message"] == "async-ran" for e in events)
+            e["message"] == "async-ran" for e in events
+        )
         time.sleep(0.1)
     assert found
 
@@ -295,8 +323,9 @@ def test_code_update_takes_effect(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("upd")
     create_python_function(lam, name, "def handler(e, c):\n    return 'v1'\n")
     assert json.loads(invoke(lam, name)["Body"]) == "v1"
-    lam.update_function_code(FunctionName=name,
-                             ZipFile=zip_bytes({"app.py": "def handler(e, c):\n    return 'v2'\n"}))
+    lam.update_function_code(
+        FunctionName=name, ZipFile=zip_bytes({"app.py": "def handler(e, c):\n    return 'v2'\n"})
+    )
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
     assert json.loads(invoke(lam, name)["Body"]) == "v2"
     lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"AB": "1"}})

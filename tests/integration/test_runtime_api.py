@@ -33,8 +33,14 @@ def create_custom(lam, name: str, files: dict[str, str], handler: str = "functio
             info = zipfile.ZipInfo(path)
             info.external_attr = (0o100755 if path == "bootstrap" else 0o100644) << 16
             zf.writestr(info, content)
-    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler=handler,
-                        Code={"ZipFile": buf.getvalue()}, Timeout=10)
+    lam.create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Role=ROLE,
+        Handler=handler,
+        Code={"ZipFile": buf.getvalue()},
+        Timeout=10,
+    )
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
 
 
@@ -55,7 +61,7 @@ def test_managed_python_over_http_runtime_api(http_server) -> None:  # type: ign
 def test_awslambdaric_unchanged(lam) -> None:  # type: ignore[no-untyped-def]
     """A bootstrap that runs the AWS runtime interface client (from PyPI) with a Python handler."""
     name = uniq("ric")
-    bootstrap = f"#!/bin/sh\nexec {sys.executable} -m awslambdaric \"$_HANDLER\"\n"
+    bootstrap = f'#!/bin/sh\nexec {sys.executable} -m awslambdaric "$_HANDLER"\n'
     app = (
         "def handler(event, context):\n"
         "    if event.get('boom'):\n"
@@ -76,7 +82,9 @@ def test_awslambdaric_unchanged(lam) -> None:  # type: ignore[no-untyped-def]
     err = json.loads(r["Payload"].read())
     assert err["errorType"] == "RuntimeError" and err["errorMessage"] == "ric-error"
     # still warm and serving after an error
-    assert json.loads(lam.invoke(FunctionName=name, Payload=b'{"x": 2}')["Payload"].read())["event"] == {"x": 2}
+    assert json.loads(lam.invoke(FunctionName=name, Payload=b'{"x": 2}')["Payload"].read())[
+        "event"
+    ] == {"x": 2}
 
 
 def test_shell_bootstrap_with_curl(lam) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +110,7 @@ done
 """
     create_custom(lam, name, {"bootstrap": bootstrap, "function.sh": function})
     r = lam.invoke(FunctionName=name, Payload=b'{"hello": "world"}')
-    assert r["Payload"].read() == b"Echoing request: '{\"hello\": \"world\"}'"
+    assert r["Payload"].read() == b'Echoing request: \'{"hello": "world"}\''
 
 
 def test_runtime_api_errors_and_init_error(lam) -> None:  # type: ignore[no-untyped-def]
@@ -143,8 +151,10 @@ while True:
     assert out["arn"].endswith(f":function:{name}")
     r = lam.invoke(FunctionName=name, Payload=b'{"fail": true}')
     assert r["FunctionError"] == "Unhandled"
-    assert json.loads(r["Payload"].read()) == {"errorMessage": "custom failure",
-                                                "errorType": "MyCustomError"}
+    assert json.loads(r["Payload"].read()) == {
+        "errorMessage": "custom failure",
+        "errorType": "MyCustomError",
+    }
 
 
 def test_init_error_and_missing_bootstrap(lam) -> None:  # type: ignore[no-untyped-def]
@@ -164,8 +174,13 @@ raise SystemExit(1)
     assert json.loads(r["Payload"].read())["errorType"] == "InitBroken"
 
     name = uniq("noboot")
-    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE,
-                        Handler="x.y", Code={"ZipFile": zip_bytes({"other.txt": "x"})})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Role=ROLE,
+        Handler="x.y",
+        Code={"ZipFile": zip_bytes({"other.txt": "x"})},
+    )
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
     r = lam.invoke(FunctionName=name, Payload=b"{}")
     assert r["FunctionError"] == "Unhandled"

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 try:  # loaded as a package module (zygote from the server's tree) or as a plain script
-    from . import wire  # type: ignore[import-not-found]
+    from . import wire
 except ImportError:
     import wire  # type: ignore[no-redef]
 
@@ -82,31 +82,22 @@ _request_filter = _RequestIdFilter()
 
 
 class _LambdaFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)
 
     def format(self, record: logging.LogRecord) -> str:
         # AWS's text format: one record per line; embedded newlines become \r.
         return super().format(record).replace("\n", "\r")
 
 
+def _line_writer(fd: int) -> Any:
+    return open(fd, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
+
+
 def setup_process() -> None:
     """Per-instance process setup: unbuffered output and AWS's root logger handler."""
-    sys.stdout = open(
-        1,
-        "w",
-        encoding="utf-8",
-        errors="backslashreplace",
-        buffering=1,
-        closefd=False,
-    )
-    sys.stderr = open(
-        2,
-        "w",
-        encoding="utf-8",
-        errors="backslashreplace",
-        buffering=1,
-        closefd=False,
-    )
+    # Line-buffered text over the instance's log pipe; lives as long as the process.
+    sys.stdout = _line_writer(1)
+    sys.stderr = _line_writer(2)
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
@@ -151,7 +142,7 @@ def load_handler(handler: str) -> Callable[[Any, Context], Any]:
             "Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {e}", trace
         ) from None
     try:
-        return getattr(module, fname)  # type: ignore[no-any-return]
+        return getattr(module, fname)
     except AttributeError:
         raise Fault(
             "Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'"
@@ -248,7 +239,7 @@ def serve_channel(sock: socket.socket, handler_name: str) -> None:
                 os._exit(0)  # server went away
             buf += chunk
             frame = wire.decode(buf)
-        kind, head, payload, used = frame
+        _kind, head, payload, used = frame
         del buf[:used]
         ctx = Context(
             head["id"],

@@ -21,12 +21,12 @@ ERROR = 5
 _HEAD = struct.Struct("!IBI")
 
 
-def encode(kind: int, header: dict, payload: bytes = b"") -> bytes:  # type: ignore[type-arg]
+def encode(kind: int, header: dict, payload: bytes = b"") -> bytes:
     h = json.dumps(header, separators=(",", ":")).encode()
     return _HEAD.pack(1 + 4 + len(h) + len(payload), kind, len(h)) + h + payload
 
 
-def decode(buf: bytes | bytearray | memoryview) -> tuple[int, dict, bytes, int] | None:  # type: ignore[type-arg]
+def decode(buf: bytes | bytearray | memoryview) -> tuple[int, dict, bytes, int] | None:
     """One frame from the start of ``buf``: (kind, header, payload, bytes used), or None."""
     if len(buf) < 9:
         return None

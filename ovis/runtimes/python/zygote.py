@@ -22,7 +22,7 @@ import socket
 import sys
 
 if __package__:
-    from . import bootstrap, wire  # type: ignore[import-not-found]
+    from . import bootstrap, wire
 else:  # run as a script by path
     import bootstrap  # type: ignore[no-redef]
     import wire  # type: ignore[no-redef]
@@ -39,7 +39,7 @@ def die_with_parent() -> None:
 def describe_status(status: int) -> str:
     """How Lambda phrases a process end ("exit status 1", "signal: killed")."""
     if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
+        sig = signal.Signals(os.WTERMSIG(status))
         name = {
             signal.SIGKILL: "killed",
             signal.SIGSEGV: "segmentation fault",
@@ -58,7 +58,7 @@ def preload(modules: list[str]) -> None:
             pass
 
 
-def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> None:  # type: ignore[type-arg]
+def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> None:
     """Runs in the forked child: become the instance process, then hand over to bootstrap."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):

@@ -1,0 +1,127 @@
+"""Server lifecycle: state survives restarts, SIGTERM stops everything cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+from tests.conftest import create_python_function, start_server
+
+
+def children_of(pid: int) -> set[int]:
+    """Every live descendant of ``pid``."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.add(child)
+            todo.append(child)
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_gone(pids: set[int], timeout: float = 10) -> set[int]:
+    deadline = time.monotonic() + timeout
+    alive = set(pids)
+    while alive and time.monotonic() < deadline:
+        alive = {p for p in alive if _running(p)}
+        time.sleep(0.05)
+    return alive
+
+
+def test_state_survives_restart_and_sigterm_is_clean(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    srv = start_server(data)
+    lam = srv.client("lambda")
+    create_python_function(
+        lam,
+        "persisted",
+        "def handler(e, c):\n    print('p-log')\n    return e\n",
+        Environment={"Variables": {"KEEP": "me"}},
+    )
+    lam.tag_resource(
+        Resource="arn:aws:lambda:us-east-1:000000000000:function:persisted", Tags={"team": "ovis"}
+    )
+    r = lam.invoke(FunctionName="persisted", Payload=b'{"n": 1}')
+    assert json.loads(r["Payload"].read()) == {"n": 1}
+    before = lam.get_function(FunctionName="persisted")
+    procs = children_of(srv.proc.pid)
+    assert procs, "expected a zygote and an instance"
+
+    assert srv.stop(signal.SIGTERM) == 0
+    assert wait_gone(procs) == set(), "instances and zygote must stop with the server"
+
+    srv2 = start_server(data)
+    try:
+        lam2 = srv2.client("lambda")
+        after = lam2.get_function(FunctionName="persisted")
+        for key in ("CodeSha256", "RevisionId", "LastModified", "Environment", "State"):
+            assert after["Configuration"][key] == before["Configuration"][key]
+        assert after["Tags"] == {"team": "ovis"}
+        r = lam2.invoke(FunctionName="persisted", Payload=b'{"n": 2}')
+        assert json.loads(r["Payload"].read()) == {"n": 2}
+        events = srv2.client("logs").filter_log_events(logGroupName="/aws/lambda/persisted")
+        assert [e["message"] for e in events["events"]].count("p-log") >= 1
+    finally:
+        srv2.stop()
+
+
+def test_kill9_keeps_accepted_async_events(tmp_path: Path) -> None:
+    """An event answered with 202 is on disk: it runs after a kill -9 and restart."""
+    data = tmp_path / "data"
+    srv = start_server(data)
+    lam = srv.client("lambda")
+    create_python_function(
+        lam,
+        "slowasync",
+        "import time\ndef handler(e, c):\n    time.sleep(0.2)\n    print('ran-' + str(e['i']))\n",
+        Timeout=10,
+    )
+    n = 30
+    for i in range(n):
+        assert (
+            lam.invoke(
+                FunctionName="slowasync",
+                InvocationType="Event",
+                Payload=json.dumps({"i": i}).encode(),
+            )["StatusCode"]
+            == 202
+        )
+    os.killpg(srv.proc.pid, signal.SIGKILL)
+    srv.proc.wait()
+    srv2 = start_server(data)
+    try:
+        logs = srv2.client("logs")
+        deadline = time.monotonic() + 60
+        seen: set[str] = set()
+        while time.monotonic() < deadline and len(seen) < n:
+            try:
+                events = logs.filter_log_events(logGroupName="/aws/lambda/slowasync")["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                events = []
+            seen = {e["message"] for e in events if e["message"].startswith("ran-")}
+            time.sleep(0.2)
+        assert seen == {f"ran-{i}" for i in range(n)}
+    finally:
+        srv2.stop()
