@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import socket
 from typing import Any
 
@@ -78,7 +79,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
     parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--cpu", type=int, help="pin the server to this CPU")
     args = parser.parse_args()
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     if not args.no_uvloop:
         try:
             import uvloop

@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -117,10 +117,11 @@ def wait_http_ok(url: str, server: Server | None = None, timeout: float = 30.0) 
     raise TimeoutError(f"{url} not healthy after {timeout}s ({last_error})\n{tail}")
 
 
-def start_bare_server(port: int | None = None) -> tuple[Server, str]:
-    """The baseline server in its own process (so it gets its own core, like a real server)."""
+def start_bare_server(port: int | None = None, cpu: int | None = None) -> tuple[Server, str]:
+    """The baseline server in its own process, optionally pinned to one CPU."""
     port = port or free_port()
     argv = [project_python(), str(BENCH_DIR / "bare_server.py"), "--port", str(port)]
+    argv += ["--cpu", str(cpu)] if cpu is not None else []
     server = Server("bare", argv)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -145,6 +146,20 @@ def start_ovis(spawn_mode: str = "zygote", data_dir: Path | None = None) -> tupl
         server.stop()
         raise
     return server, url
+
+
+@contextlib.contextmanager
+def pinned(cpu: int | None) -> Iterator[None]:
+    """Pin this process (the load client) to one CPU for the block; None leaves it alone."""
+    if cpu is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 # --------------------------------------------------------------------------- lambda via boto3
@@ -222,6 +237,10 @@ def fmt(value: float | None, digits: int = 2) -> str:
     if value is None or value != value:  # None or NaN
         return "n/a"
     return f"{value:,.{digits}f}"
+
+
+def fmt_ratio(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None or value != value else f"{value:,.{digits}f}x"
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

@@ -12,13 +12,23 @@ Default sizes keep the whole run well under 5 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict
 
 from cold import run_cold
-from common import fmt, machine_info, markdown_table, project_python, start_ovis, write_results
+from common import (
+    ROOT,
+    fmt,
+    fmt_ratio,
+    machine_info,
+    markdown_table,
+    project_python,
+    start_ovis,
+    write_results,
+)
 from harness import Target, install_uvloop, invoke_path
 from peer_ministack import PeerUnavailable, bench_ministack
 from warm import WarmSizes, bench_bare, measure, prepare_function
@@ -95,8 +105,8 @@ def detail_rows(results: dict[str, dict]) -> list[list[str]]:
             [
                 label,
                 fmt(init.get("p50_ms"), 1),
-                fmt(p50_ratio, 1) + "x",
-                fmt(rps_ratio, 4) + "x",
+                fmt_ratio(p50_ratio, 1),
+                fmt_ratio(rps_ratio, 4),
                 fmt(thr["p99_ms"], 2),
                 str(errors),
             ]
@@ -114,9 +124,24 @@ DETAIL_HEADERS = [
 ]
 
 
+_QUIET: dict = {"capture_output": True, "text": True, "timeout": 10, "check": False}
+
+
+def ovis_revision() -> str:
+    """Short commit of the tree being measured, '+changes' when the work tree differs."""
+    git = ["git", "-C", str(ROOT)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], **_QUIET).stdout.strip()
+        dirty = subprocess.run([*git, "status", "--porcelain", "ovis"], **_QUIET).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head or "unknown") + (" +uncommitted changes" if dirty else "")
+
+
 def machine_lines() -> list[str]:
     m = machine_info()
     return [
+        f"- Ovis revision: {ovis_revision()}",
         f"- CPU: {m['cpu']} ({m['nproc']} cores online, nproc)",
         f"- Kernel: Linux {m['kernel']}",
         f"- Python: {m['python']} (bench client and servers; uvloop where importable)",
@@ -152,6 +177,12 @@ def main() -> None:
     print(markdown_table(HEADERS, [table_row(k, v) for k, v in results.items()]))
     print()
     print(markdown_table(DETAIL_HEADERS, detail_rows(results)))
+    same_cpu = results.get("bare asyncio server", {}).get("warm", {}).get("latency_same_cpu")
+    if same_cpu:
+        print(
+            f"\nbare server with client and server on the same vCPU: p50 "
+            f"{fmt(same_cpu['p50_ms'], 3)} ms, p99 {fmt(same_cpu['p99_ms'], 3)} ms"
+        )
     extra = {"sizes": asdict(sizes), "cold_rounds": cold_rounds, "python": project_python()}
     print(f"\nJSON: {write_results('run_all', {**extra, 'results': results})}")
 

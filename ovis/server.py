@@ -29,6 +29,7 @@ from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
+from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
@@ -89,7 +90,15 @@ class Server:
         self.code = CodeStore(data / "code")
         self.registry = FunctionRegistry(self.store)
         self.runtimes = host_runtimes()
-        self.manager = InstanceManager(settings.spawn_mode, settings.idle_ttl_s)
+        os.chmod(data, 0o700)  # instances (other uids) must not read other functions' code
+        self.isolation = Isolation.probe(settings.isolation)
+        self.manager = InstanceManager(
+            self.isolation,
+            settings.spawn_mode,
+            settings.idle_ttl_s,
+            settings.freeze_after_s,
+            settings.memory_budget_mb or None,
+        )
         self.sink = LogSink(self.store)
         self.invoker = Invoker(
             settings, self.registry, self.manager, self.code, self.sink, self.runtimes
@@ -120,9 +129,11 @@ class Server:
         self.sink.start()
         self.queue.start()
         await self.functions.resume_transitions()
-        log.info(
-            "isolation: one process per instance with rlimits, forked from a runtime "
-            "zygote (%s mode)",
+        level = logging.WARNING if "DEGRADED" in self.isolation.description else logging.INFO
+        log.log(
+            level,
+            "%s; instances forked from a runtime zygote (%s mode)",
+            self.isolation.description,
             self.settings.spawn_mode,
         )
 

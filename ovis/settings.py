@@ -20,8 +20,14 @@ class Settings:
     max_clock_skew_s: int = 300
     # Account concurrency limit (AWS default 1000).
     concurrent_executions: int = 1000
-    # Idle warm instances are reclaimed after this many seconds.
+    # Idle warm instances are frozen after this many seconds, reclaimed after idle_ttl_s.
     idle_ttl_s: float = 300.0
+    freeze_after_s: float = 0.5
+    # MemorySize that live instances may reserve in total before idle ones are evicted (LRU);
+    # 0 means 80% of the host's memory.
+    memory_budget_mb: int = 0
+    # Namespaces, cgroups and per-instance uids where the host allows them.
+    isolation: bool = True
     # "zygote" forks instances from a pre-imported runtime process; "exec" starts a fresh
     # interpreter per instance (the naive baseline, kept for benchmarks).
     spawn_mode: str = "zygote"

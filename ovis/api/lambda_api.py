@@ -128,7 +128,7 @@ class LambdaApi:
         if payload:
             try:
                 json.loads(payload)
-            except (ValueError, UnicodeDecodeError) as e:
+            except (ValueError, UnicodeDecodeError, RecursionError) as e:
                 raise InvalidRequestContentException(
                     f"Could not parse request body into json: Could not parse payload into "
                     f"json: {e}"

@@ -57,6 +57,24 @@ def cli() -> None:
     help="Seconds an idle instance stays warm.",
 )
 @click.option(
+    "--freeze-after",
+    default=0.5,
+    show_default=True,
+    type=float,
+    help="Seconds before an idle instance is frozen (negative: never).",
+)
+@click.option(
+    "--memory-budget",
+    default=0,
+    type=int,
+    help="MB of MemorySize live instances may reserve (0: 80% of host memory).",
+)
+@click.option(
+    "--no-isolation",
+    is_flag=True,
+    help="Run instances as plain processes (no namespaces, cgroups or uid drop).",
+)
+@click.option(
     "--concurrency-limit",
     default=1000,
     show_default=True,
@@ -74,6 +92,9 @@ def server(
     spawn_mode: str,
     python_transport: str,
     idle_ttl: float,
+    freeze_after: float,
+    memory_budget: int,
+    no_isolation: bool,
     concurrency_limit: int,
     public_url: str,
 ) -> None:
@@ -102,6 +123,9 @@ def server(
             spawn_mode=spawn_mode,
             python_transport=python_transport,
             idle_ttl_s=idle_ttl,
+            freeze_after_s=freeze_after,
+            memory_budget_mb=memory_budget,
+            isolation=not no_isolation,
             concurrent_executions=concurrency_limit,
             public_url=public_url,
         )

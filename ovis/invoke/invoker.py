@@ -89,7 +89,8 @@ class Invoker:
 
     def _build_spec(self, cfg: FunctionConfig) -> InstanceSpec:
         s = self.settings
-        task_root = str(self.code.tree_path(cfg.code_digest))
+        code_dir = str(self.code.tree_path(cfg.code_digest))
+        task_root = "/var/task" if self.manager.isolation.namespaces else code_dir
         access_key, secret = next(iter(s.credentials.items()))
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin:/opt/bin",
@@ -117,8 +118,9 @@ class Invoker:
             key=(cfg.name, cfg.version, cfg.revision_id),
             handler=cfg.handler,
             env=env,
-            task_root=task_root,
+            code_dir=code_dir,
             memory_mb=cfg.memory_size,
+            tmp_mb=cfg.ephemeral_storage,
             timeout_s=cfg.timeout,
             transport="http" if custom else s.python_transport,
             interpreter=self.interpreters.get(cfg.runtime) or sys.executable,

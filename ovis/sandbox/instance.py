@@ -24,6 +24,8 @@ from typing import Any
 
 from ovis.errors import SandboxError
 from ovis.runtimes.python import wire
+from ovis.sandbox.cgroups import Cgroup
+from ovis.sandbox.isolation import PIDS_MAX, Isolation, UidAllocator, sandbox_spec
 from ovis.sandbox.runtime_api import NextInvocation, RuntimeApiHandler, serve_runtime_api
 from ovis.sandbox.zygote import Zygote, close_quietly
 
@@ -56,9 +58,11 @@ class InstanceSpec:
     key: tuple[str, str, str]  # (function name, version, revision id)
     handler: str
     env: dict[str, str]
-    task_root: str
+    code_dir: str  # host path of the extracted code (mounted at /var/task when namespaces work)
     memory_mb: int
     timeout_s: int
+    layers: tuple[str, ...] = ()  # host paths of extracted layers, in order (mounted at /opt)
+    tmp_mb: int = 512
     transport: str = "channel"  # "channel" | "http"
     interpreter: str = sys.executable
     # A custom runtime's command (``provided*``: /var/task/bootstrap); None for managed Python.
@@ -100,10 +104,26 @@ def error_payload(error_type: str, message: str) -> bytes:
 
 
 class Instance(RuntimeApiHandler):
-    def __init__(self, spec: InstanceSpec, zygote: Zygote | None, log_stream: str) -> None:
+    def __init__(
+        self,
+        spec: InstanceSpec,
+        zygote: Zygote,
+        log_stream: str,
+        iso: Isolation,
+        uids: UidAllocator,
+        fresh_interpreter: bool = False,
+    ) -> None:
         self.spec = spec
         self.zygote = zygote
         self.log_stream = log_stream
+        self.iso = iso
+        self.uids = uids
+        self.fresh_interpreter = fresh_interpreter
+        self.id = log_stream.rsplit("]", 1)[-1]
+        self.cgroup: Cgroup | None = None
+        self.uid: int | None = None
+        self.frozen = False
+        self.reserved_mb = spec.memory_mb  # counted against the manager's memory budget
         self.state = State.STARTING
         self.pid = 0
         self.last_used = time.monotonic()
@@ -118,7 +138,6 @@ class Instance(RuntimeApiHandler):
         self._ready: asyncio.Future[None] = self._loop.create_future()
         self._result: asyncio.Future[tuple[int, dict[str, Any], bytes]] | None = None
         self._exit_status: asyncio.Future[str] = self._loop.create_future()
-        self._proc: asyncio.subprocess.Process | None = None
         # Runtime API (http transport)
         self._api_server: asyncio.AbstractServer | None = None
         self._next: asyncio.Future[NextInvocation] | None = None
@@ -150,11 +169,7 @@ class Instance(RuntimeApiHandler):
                 self._chan = ours
                 self._loop.add_reader(ours.fileno(), self._on_channel)
                 child_fds.append(theirs.fileno())
-            if self.zygote is not None and spec.argv is None:
-                spec_msg = {"env": env, "cwd": spec.task_root, "rlimits": self._rlimits()}
-                self.pid = await self.zygote.spawn(spec_msg, child_fds, self._on_exit)
-            else:
-                self.pid = await self._exec(env, log_w, theirs)
+            self.pid = await self._spawn(env, child_fds)
         except BaseException:
             self.kill()
             raise
@@ -196,48 +211,44 @@ class Instance(RuntimeApiHandler):
         self.kill()
         raise InitError(message, bytes(self._logbuf), (time.monotonic() - t0) * 1000)
 
-    def _rlimits(self) -> dict[str, tuple[int, int]]:
-        return {"RLIMIT_NOFILE": (1024, 1024)}
-
-    async def _exec(self, env: dict[str, str], log_w: int, theirs: socket.socket | None) -> int:
-        """The naive design: a fresh interpreter per instance (benchmark baseline)."""
-        fds: tuple[int, ...] = ()
-        if theirs is not None:
-            env["_OVIS_CHANNEL_FD"] = str(theirs.fileno())
-            fds = (theirs.fileno(),)
-        argv = self.spec.argv or (self.spec.interpreter, str(BOOTSTRAP))
-        try:
-            self._proc = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log_w,
-                stderr=log_w,
-                env=env,
-                cwd=self.spec.task_root,
-                pass_fds=fds,
-                start_new_session=True,
-            )
-        except OSError as e:
-            reason = {
-                FileNotFoundError: "no such file or directory",
-                PermissionError: "permission denied",
-            }.get(type(e), e.strerror or str(e))
-            raise InitError(
-                error_payload(
-                    "Runtime.InvalidEntrypoint",
-                    f"RequestId: {{rid}} Error: fork/exec {argv[0]}: {reason}",
-                ).decode(),
-                b"",
-                0.0,
-            ) from None
-        proc = self._proc
-
-        async def watch() -> None:
-            code = await proc.wait()
-            self._on_exit(describe_returncode(code))
-
-        self._loop.create_task(watch())
-        return proc.pid
+    async def _spawn(self, env: dict[str, str], fds: list[int]) -> int:
+        spec = self.spec
+        root = "/var/task" if self.iso.namespaces else spec.code_dir
+        argv: list[str] | None = None
+        if spec.argv is not None:  # custom runtime: exec its bootstrap
+            host_bootstrap = os.path.join(spec.code_dir, "bootstrap")
+            if not (os.path.isfile(host_bootstrap) and os.access(host_bootstrap, os.X_OK)):
+                reason = (
+                    "permission denied"
+                    if os.path.exists(host_bootstrap)
+                    else "no such file or directory"
+                )
+                raise InitError(
+                    error_payload(
+                        "Runtime.InvalidEntrypoint",
+                        f"RequestId: {{rid}} Error: fork/exec {root}/bootstrap: {reason}",
+                    ).decode(),
+                    b"",
+                    0.0,
+                )
+            argv = [f"{root}/bootstrap"]
+        elif self.fresh_interpreter:
+            argv = [spec.interpreter, str(BOOTSTRAP)]
+        if self.iso.cgroups is not None:
+            self.cgroup = self.iso.cgroups.create(self.id, spec.memory_mb, PIDS_MAX)
+        if self.iso.drop_uid:
+            self.uid = self.uids.take()
+        sandbox = sandbox_spec(
+            self.iso,
+            cgroup=self.cgroup,
+            uid=self.uid,
+            task_root=spec.code_dir,
+            layers=list(spec.layers),
+            tmp_mb=spec.tmp_mb,
+            interpreter=spec.interpreter,
+        )
+        msg = {"env": env, "cwd": root, "sandbox": sandbox, "exec": argv}
+        return await self.zygote.spawn(msg, fds, self._on_exit)
 
     # ---- process and transport events ------------------------------------------------------
 
@@ -245,6 +256,18 @@ class Instance(RuntimeApiHandler):
         if not self._exit_status.done():
             self._exit_status.set_result(status)
         self._mark_dead()
+        self._release_resources()
+
+    def _release_resources(self, attempt: int = 0) -> None:
+        """Once the process is gone: remove its cgroup and free its uid."""
+        if self.cgroup is not None:
+            if not self.cgroup.remove() and attempt < 50:
+                self._loop.call_later(0.1, self._release_resources, attempt + 1)
+                return
+            self.cgroup = None
+        if self.uid is not None:
+            self.uids.give_back(self.uid)
+            self.uid = None
 
     def _drain_logs(self) -> None:
         while True:
@@ -320,12 +343,13 @@ class Instance(RuntimeApiHandler):
                 invoke_head["ci"] = json.loads(inv.identity)
             if inv.tenant_id:
                 invoke_head["tenant"] = inv.tenant_id
+            frame = wire.encode(wire.INVOKE, invoke_head, inv.payload)
             try:
-                self._chan.send(wire.encode(wire.INVOKE, invoke_head, inv.payload))
+                sent = self._chan.send(frame)
+                if sent < len(frame):  # large payloads: let the loop finish the write
+                    await self._loop.sock_sendall(self._chan, frame[sent:])
             except BlockingIOError:
-                await self._loop.sock_sendall(
-                    self._chan, wire.encode(wire.INVOKE, invoke_head, inv.payload)
-                )
+                await self._loop.sock_sendall(self._chan, frame)
             except OSError:
                 self._mark_dead()
         else:
@@ -377,7 +401,8 @@ class Instance(RuntimeApiHandler):
         self.last_used = time.monotonic()
         if self.state is State.BUSY:
             self.state = State.IDLE
-        rss_mb = max(1, -(-int(head.get("rss", 0)) // 1024))
+        peak = self.cgroup.peak_memory_bytes() if self.cgroup is not None else 0
+        rss_mb = max(1, -(-(peak or int(head.get("rss", 0)) * 1024) // (1024 * 1024)))
         status = "success" if kind == wire.RESULT else "error"
         return Outcome(
             status, payload, duration, rss_mb, bytes(self._logbuf), init_ms, init_logs=init_logs
@@ -464,6 +489,8 @@ class Instance(RuntimeApiHandler):
             self._result.set_exception(SandboxError("instance killed"))
 
     def _kill_process(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.kill_all()  # the whole tree, even processes that left the group
         if self.pid > 0:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pid, signal.SIGKILL)
@@ -491,19 +518,6 @@ def _rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def describe_returncode(code: int) -> str:
-    """Lambda's wording for how a process ended, from a Popen return code."""
-    if code >= 0:
-        return f"exit status {code}"
-    names = {
-        signal.SIGKILL: "killed",
-        signal.SIGSEGV: "segmentation fault",
-        signal.SIGABRT: "aborted",
-        signal.SIGTERM: "terminated",
-    }
-    return f"signal: {names.get(signal.Signals(-code), signal.Signals(-code).name)}"
 
 
 def _iso_now() -> str:

@@ -1,13 +1,15 @@
 """Pools of warm instances, one per function version configuration.
 
 Contract (all methods on the event loop thread):
-- ``acquire(spec)`` returns an IDLE->BUSY-ready instance: a warm one if any (most recently used
-  first, so the fewest stay warm), else a new one (a cold start). It never hands one instance to
-  two callers. ``release()`` returns it; a dead or retired instance is dropped instead.
-- ``retire(name)`` ends every pool of a function whose key is not current (after a code or
-  configuration change): idle instances die now, busy ones when released.
-- Idle instances past ``idle_ttl_s`` are reclaimed by a background reaper.
-- ``close()`` kills everything and stops the zygotes; idempotent.
+- ``acquire(spec)`` returns an instance ready for one invocation: a warm one if any (most recently
+  used first, so the fewest stay warm; thawed if frozen), else a new one (a cold start). It never
+  hands one instance to two callers. ``release()`` returns it; a dead or retired one is dropped.
+- Idle instances are frozen after ``freeze_after_s`` (cgroup freezer, else SIGSTOP), reclaimed
+  after ``idle_ttl_s``, and evicted least-recently-used first when starting another instance
+  would exceed the memory budget.
+- ``retire(name, keep)`` ends a function's pools other than ``keep``: idle instances die now,
+  busy ones when released.
+- ``close()`` kills everything, stops the zygotes and removes the cgroups; idempotent.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import contextlib
 import logging
 import os
 import secrets
+import signal
 import sys
 import time
 from collections.abc import Iterable
 
 from ovis.sandbox.instance import Instance, InstanceSpec, State
+from ovis.sandbox.isolation import Isolation, UidAllocator
 from ovis.sandbox.zygote import Zygote, python_zygote_argv
 
 log = logging.getLogger(__name__)
@@ -38,25 +42,45 @@ class Pool:
         return len(self.idle) + len(self.busy)
 
 
+def default_memory_budget_mb() -> int:
+    """80% of the host's memory: what instances may reserve (by MemorySize) before eviction."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) // 1024 * 8 // 10
+    except OSError:
+        pass
+    return 8192
+
+
 class InstanceManager:
     def __init__(
         self,
+        isolation: Isolation,
         spawn_mode: str = "zygote",
         idle_ttl_s: float = 300.0,
+        freeze_after_s: float = 0.5,
+        memory_budget_mb: int | None = None,
         preload: Iterable[str] = ("boto3",),
     ) -> None:
+        self.isolation = isolation
         self.spawn_mode = spawn_mode
         self.idle_ttl_s = idle_ttl_s
+        self.freeze_after_s = freeze_after_s
+        self.memory_budget_mb = memory_budget_mb or default_memory_budget_mb()
         self.preload = list(preload)
         self.pools: dict[tuple[str, str, str], Pool] = {}
+        self.uids = UidAllocator()
+        self.reserved_mb = 0  # sum of MemorySize over live instances
+        self.evictions = 0
         self._zygotes: dict[str, Zygote] = {}
         self._zygote_lock = asyncio.Lock()
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
 
     async def start(self) -> None:
-        if self.spawn_mode == "zygote":
-            await self._zygote(sys.executable)
+        await self._zygote(sys.executable)
         self._reaper = asyncio.get_running_loop().create_task(self._reap_loop())
 
     async def _zygote(self, interpreter: str) -> Zygote:
@@ -83,16 +107,32 @@ class InstanceManager:
             pool = self.pools[spec.key] = Pool(spec)
         while pool.idle:
             inst = pool.idle.pop()
-            if inst.state is State.IDLE:
-                pool.busy.add(inst)
-                return inst, False
-        zygote = await self._zygote(spec.interpreter) if self.spawn_mode == "zygote" else None
-        inst = Instance(spec, zygote, _log_stream_name(spec.key[1]))
+            if inst.state is not State.IDLE:  # died while idle
+                self._drop(inst)
+                continue
+            if inst.frozen:
+                self._thaw(inst)
+            pool.busy.add(inst)
+            return inst, False
+        self._make_room(spec.memory_mb)
+        # A custom runtime execs its bootstrap; the Python zygote still forks and isolates it.
+        interpreter = spec.interpreter if spec.argv is None else sys.executable
+        zygote = await self._zygote(interpreter)
+        inst = Instance(
+            spec,
+            zygote,
+            _log_stream_name(spec.key[1]),
+            self.isolation,
+            self.uids,
+            fresh_interpreter=self.spawn_mode == "exec",
+        )
         pool.busy.add(inst)
+        self.reserved_mb += spec.memory_mb
         try:
             await inst.start()
         except BaseException:
             pool.busy.discard(inst)
+            self._drop(inst)
             raise
         return inst, True
 
@@ -101,14 +141,66 @@ class InstanceManager:
         if pool is not None:
             pool.busy.discard(inst)
         if inst.state is not State.IDLE or pool is None or pool.retired or self._closed:
-            inst.kill()
-            if pool is not None and pool.retired and pool.size() == 0:
-                self.pools.pop(inst.spec.key, None) if self.pools.get(
-                    inst.spec.key
-                ) is pool else None
+            self._drop(inst)
+            if pool is not None and pool.size() == 0 and pool.retired:
+                if self.pools.get(inst.spec.key) is pool:
+                    del self.pools[inst.spec.key]
             return
         inst.last_used = time.monotonic()
         pool.idle.append(inst)
+        if self.freeze_after_s >= 0:
+            asyncio.get_running_loop().call_later(
+                self.freeze_after_s, self._maybe_freeze, inst, inst.invocations
+            )
+
+    def _drop(self, inst: Instance) -> None:
+        self.reserved_mb -= inst.reserved_mb
+        inst.reserved_mb = 0
+        inst.kill()
+
+    # ---- freezing ----------------------------------------------------------------------------
+
+    def _maybe_freeze(self, inst: Instance, invocations: int) -> None:
+        if inst.state is not State.IDLE or inst.frozen or inst.invocations != invocations:
+            return
+        pool = self.pools.get(inst.spec.key)
+        if pool is None or inst not in pool.idle:
+            return
+        try:
+            if inst.cgroup is not None:
+                inst.cgroup.freeze()
+            else:
+                os.killpg(inst.pid, signal.SIGSTOP)
+            inst.frozen = True
+        except OSError as e:
+            log.warning("could not freeze instance %s: %s", inst.id, e)
+
+    def _thaw(self, inst: Instance) -> None:
+        try:
+            if inst.cgroup is not None:
+                inst.cgroup.thaw()
+            else:
+                os.killpg(inst.pid, signal.SIGCONT)
+        except OSError as e:
+            log.warning("could not thaw instance %s: %s", inst.id, e)
+        inst.frozen = False
+
+    # ---- reclaiming --------------------------------------------------------------------------
+
+    def _make_room(self, memory_mb: int) -> None:
+        """Evict idle instances, least recently used first, until ``memory_mb`` more fits."""
+        if self.reserved_mb + memory_mb <= self.memory_budget_mb:
+            return
+        idle = sorted(
+            ((inst, pool) for pool in self.pools.values() for inst in pool.idle),
+            key=lambda pair: pair[0].last_used,
+        )
+        for inst, pool in idle:
+            if self.reserved_mb + memory_mb <= self.memory_budget_mb:
+                break
+            pool.idle.remove(inst)
+            self._drop(inst)
+            self.evictions += 1
 
     def retire(self, name: str, keep: tuple[str, str, str] | None = None) -> None:
         """Retire every pool of function ``name`` except the one keyed ``keep``."""
@@ -117,7 +209,7 @@ class InstanceManager:
                 continue
             pool.retired = True
             for inst in pool.idle:
-                inst.kill()
+                self._drop(inst)
             pool.idle.clear()
             if not pool.busy:
                 del self.pools[key]
@@ -131,7 +223,7 @@ class InstanceManager:
 
     async def _reap_loop(self) -> None:
         while True:
-            await asyncio.sleep(min(1.0, self.idle_ttl_s / 4))
+            await asyncio.sleep(min(1.0, max(0.05, self.idle_ttl_s / 4)))
             self.reap_idle()
 
     def reap_idle(self) -> None:
@@ -140,7 +232,7 @@ class InstanceManager:
             keep = [i for i in pool.idle if i.last_used >= cutoff and i.state is State.IDLE]
             for inst in pool.idle:
                 if inst not in keep:
-                    inst.kill()
+                    self._drop(inst)
             pool.idle = keep
             if pool.size() == 0:
                 del self.pools[key]
@@ -152,11 +244,12 @@ class InstanceManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         for inst in self.instances():
-            inst.kill()
+            self._drop(inst)
         self.pools.clear()
         for z in self._zygotes.values():
             z.close()
         self._zygotes.clear()
+        self.isolation.close()
 
 
 def _log_stream_name(version: str) -> str:

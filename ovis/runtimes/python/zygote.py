@@ -22,9 +22,10 @@ import socket
 import sys
 
 if __package__:
-    from . import bootstrap, wire
+    from . import bootstrap, isolate, wire
 else:  # run as a script by path
     import bootstrap  # type: ignore[no-redef]
+    import isolate  # type: ignore[no-redef]
     import wire  # type: ignore[no-redef]
 
 SPAWN, SPAWNED, SPAWN_FAILED, EXITED = 10, 11, 12, 13
@@ -69,24 +70,32 @@ def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> 
     channel_fd = fds[1] if len(fds) > 1 else None
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
-    keep = {0, 1, 2} | ({channel_fd} if channel_fd is not None else set())
     ctl.close()
     os.close(wakeup)
-    for fd in os.listdir("/proc/self/fd"):
-        n = int(fd)
-        if n not in keep:
-            try:
-                os.close(n)
-            except OSError:
-                pass
-    for name, (soft, hard) in spec.get("rlimits", {}).items():
-        resource.setrlimit(getattr(resource, name), (soft, hard))
+    _close_fds_except({0, 1, 2} | ({channel_fd} if channel_fd is not None else set()))
+    isolate.enter(spec.get("sandbox") or {})
     os.environ.clear()
     os.environ.update(spec["env"])
     os.chdir(spec["cwd"])
+    argv = spec.get("exec")
+    if argv:  # a custom runtime's bootstrap, or a fresh interpreter (the naive baseline)
+        if channel_fd is not None:
+            os.set_inheritable(channel_fd, True)
+            os.environ["_OVIS_CHANNEL_FD"] = str(channel_fd)
+        os.execve(argv[0], argv, os.environ)
     gc.unfreeze()
     bootstrap.main(channel_fd)
     os._exit(0)
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    """Close every inherited descriptor but ``keep``: no server descriptor leaks in."""
+    low = 0
+    for fd in sorted(keep):
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
 def serve(ctl: socket.socket) -> None:

@@ -1,0 +1,152 @@
+"""Turn a freshly forked process into a sandboxed instance (runs in the zygote's child, as root).
+
+``enter(spec)`` applies, in order, what the server's sandbox spec asks for:
+  1. join the instance's cgroups (the server created them with the memory and pids limits);
+     the process is single-threaded here, so joining as a task is the cheap path;
+  2. new mount, pid, ipc and uts namespaces; the code read-only at /var/task, layers read-only at
+     /opt (one overlay, later layers on top), a private tmpfs /tmp of EphemeralStorage size;
+  3. fork once more: the child is pid 1 of the new pid namespace and mounts its own /proc; the
+     middle process stays behind, waits, and exits the way its child did, so the zygote reports
+     the real cause ("signal: killed" after an OOM kill);
+  4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits.
+Returns in the instance process only. Any failure raises, and the zygote child exits with it.
+Stdlib and ctypes only: this runs under the runtime's interpreter.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    _check(
+        _libc.mount(
+            src.encode() if src else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            ctypes.c_ulong(flags),
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def _bind_ro(src: str, target: str) -> None:
+    _mount(src, target, None, MS_BIND | MS_REC, None)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+
+
+def _open_paths(paths: list[str]) -> dict[str, int]:
+    return {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in paths if os.path.isdir(p)}
+
+
+def _expose(fds: dict[str, int]) -> None:
+    """Keep the runtime's own directories reachable for an unprivileged uid.
+
+    ``fds`` were opened before /tmp was replaced: paths under /tmp are bound back into the new
+    tmpfs. A runtime may also live under a private directory (``/root/.pyenv`` with ``/root`` mode
+    0700): that parent is covered with an empty read-only tmpfs into which only the needed paths
+    are bound, so the instance reaches its interpreter and nothing else there.
+    """
+    covers: dict[str, list[str]] = {}
+    for path in fds:
+        parts = path.strip("/").split("/")
+        for i in range(1, len(parts)):
+            anc = "/" + "/".join(parts[:i])
+            if anc == "/tmp" or os.stat(anc).st_mode & 0o001 == 0:
+                covers.setdefault(anc, []).append(path)
+                break
+    for anc, inner in covers.items():
+        if anc != "/tmp":
+            _mount("tmpfs", anc, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        for p in inner:
+            os.makedirs(p, exist_ok=True)
+            _bind_ro(f"/proc/self/fd/{fds[p]}", p)
+        if anc != "/tmp":
+            _mount(None, anc, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=64k")
+    for fd in fds.values():
+        os.close(fd)
+
+
+def _mirror_exit(pid: int) -> None:
+    """In the middle process: wait for the instance and end the same way."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def enter(spec: dict) -> None:  # type: ignore[type-arg]
+    for path in spec.get("cgroup_join", ()):
+        with open(path, "w") as f:
+            f.write("0")
+    if spec.get("namespaces"):
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+        _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+        exposed = _open_paths(spec.get("expose") or [])
+        _bind_ro(spec["task_root"], "/var/task")
+        layers = spec.get("layers") or []
+        if len(layers) == 1:
+            _bind_ro(layers[0], "/opt")
+        elif layers:  # overlay: the last layer listed wins, as in Lambda
+            lower = ":".join(reversed(layers))
+            _mount(
+                "overlay", "/opt", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, f"lowerdir={lower}"
+            )
+        else:
+            _mount("tmpfs", "/opt", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=755")
+        _mount(
+            "tmpfs",
+            "/tmp",
+            "tmpfs",
+            MS_NOSUID | MS_NODEV,
+            f"size={int(spec.get('tmp_mb', 512))}m,mode=1777",
+        )
+        _expose(exposed)
+        hostname = spec.get("hostname", "ovis")
+        _check(_libc.sethostname(hostname.encode(), len(hostname)), "sethostname")
+        pid = os.fork()
+        if pid != 0:
+            _mirror_exit(pid)
+        # pid 1 of the new namespace
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    for name, (soft, hard) in spec.get("rlimits", {}).items():
+        resource.setrlimit(getattr(resource, name), (soft, hard))
+    uid = spec.get("uid")
+    if uid is not None:
+        gid = spec.get("gid", uid)
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")

@@ -1,0 +1,149 @@
+"""What isolation this host allows, probed once at start-up, and each instance's sandbox spec.
+
+Full isolation needs root: new mount/pid/ipc/uts namespaces, cgroups for memory and pids, and a
+distinct unprivileged uid per instance. Where something is missing the server says so once at
+start-up and degrades (plain processes with rlimits); it never degrades silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ovis.sandbox.cgroups import Cgroup, Cgroups
+
+log = logging.getLogger(__name__)
+
+UID_BASE = 100_000  # instance uids: UID_BASE .. UID_BASE + UID_SPAN - 1, one per live instance
+UID_SPAN = 60_000
+PIDS_MAX = 1024  # Lambda's limit on processes and threads per instance
+NOFILE = 1024  # Lambda's file descriptor limit
+RUNTIME_ROOT = Path(__file__).resolve().parent.parent  # the ovis package (runtimes/ lives here)
+
+_PROBE = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+flags = 0x00020000 | 0x20000000 | 0x08000000 | 0x04000000
+if libc.unshare(flags) != 0:
+    raise SystemExit("unshare: " + os.strerror(ctypes.get_errno()))
+if libc.mount(None, b"/", None, ctypes.c_ulong(16384 | (1 << 18)), None) != 0:
+    raise SystemExit("mount: " + os.strerror(ctypes.get_errno()))
+if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", ctypes.c_ulong(0), b"size=1m") != 0:
+    raise SystemExit("tmpfs: " + os.strerror(ctypes.get_errno()))
+"""
+
+
+@dataclass
+class Isolation:
+    namespaces: bool
+    cgroups: Cgroups | None
+    drop_uid: bool
+    description: str
+
+    @classmethod
+    def probe(cls, enabled: bool = True) -> Isolation:
+        if not enabled:
+            return cls(False, None, False, "isolation disabled by configuration (rlimits only)")
+        notes: list[str] = []
+        namespaces = False
+        if os.geteuid() != 0:
+            notes.append("namespaces off: not running as root")
+        else:
+            try:
+                Path("/var/task").mkdir(parents=True, exist_ok=True)
+                Path("/opt").mkdir(parents=True, exist_ok=True)
+                r = subprocess.run(
+                    [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=20
+                )
+                namespaces = r.returncode == 0
+                if not namespaces:
+                    notes.append(f"namespaces off: {r.stderr.strip().splitlines()[-1:]}")
+            except (OSError, subprocess.SubprocessError) as e:
+                notes.append(f"namespaces off: {e}")
+        cgroups, cg_note = Cgroups.detect(f"ovis/{os.getpid()}")
+        if cgroups is None:
+            notes.append(f"cgroups off: {cg_note}")
+        else:
+            cgroups.cleanup_stale()
+        drop_uid = os.geteuid() == 0
+        parts = []
+        if namespaces:
+            parts.append("mount/pid/ipc/uts namespaces")
+        if cgroups is not None:
+            parts.append(cg_note)
+        if drop_uid:
+            parts.append("a distinct unprivileged uid per instance")
+        desc = "isolation: " + (", ".join(parts) if parts else "none beyond rlimits")
+        if notes:
+            desc += " [DEGRADED: " + "; ".join(notes) + "]"
+        return cls(namespaces, cgroups, drop_uid, desc)
+
+    def close(self) -> None:
+        if self.cgroups is not None:
+            self.cgroups.close()
+
+
+class UidAllocator:
+    """Hands out instance uids; a uid is reused only after its instance is gone."""
+
+    def __init__(self) -> None:
+        self._next = itertools.cycle(range(UID_BASE, UID_BASE + UID_SPAN))
+        self._used: set[int] = set()
+
+    def take(self) -> int:
+        for _ in range(UID_SPAN):
+            uid = next(self._next)
+            if uid not in self._used:
+                self._used.add(uid)
+                return uid
+        raise RuntimeError("no free instance uid")
+
+    def give_back(self, uid: int) -> None:
+        self._used.discard(uid)
+
+
+def exposed_paths(interpreter: str) -> list[str]:
+    """Host directories an instance needs to see: its interpreter's prefixes and Ovis's runtime."""
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    real = os.path.realpath(interpreter)
+    paths.add(os.path.dirname(os.path.dirname(real)))  # .../versions/3.x (bin/..)
+    paths.add(str(RUNTIME_ROOT))
+    ordered = sorted(paths, key=len)
+    out: list[str] = []
+    for p in ordered:
+        if not any(p == q or p.startswith(q + "/") for q in out):
+            out.append(p)
+    return out
+
+
+def sandbox_spec(
+    iso: Isolation,
+    *,
+    cgroup: Cgroup | None,
+    uid: int | None,
+    task_root: str,
+    layers: list[str],
+    tmp_mb: int,
+    interpreter: str,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"rlimits": {"RLIMIT_NOFILE": (NOFILE, NOFILE), "RLIMIT_CORE": (0, 0)}}
+    if cgroup is not None:
+        spec["cgroup_join"] = cgroup.join_files()
+    if iso.namespaces:
+        spec.update(
+            namespaces=True,
+            task_root=task_root,
+            layers=layers,
+            tmp_mb=tmp_mb,
+            expose=exposed_paths(interpreter),
+            hostname="ovis-instance",
+        )
+    if uid is not None:
+        spec.update(uid=uid, gid=uid)
+    return spec
