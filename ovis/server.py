@@ -24,6 +24,7 @@ from ovis.api.lambda_api import LambdaApi
 from ovis.api.logs_api import LogsApi
 from ovis.api.model import service_model
 from ovis.api.sigv4 import SigV4Verifier
+from ovis.control.concurrency import ConcurrencyService
 from ovis.control.functions import FunctionService
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
@@ -108,7 +109,13 @@ class Server:
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.app = App(
             SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
-            LambdaApi(self.functions, self.invoker, self.queue, signer.url),
+            LambdaApi(
+                self.functions,
+                self.invoker,
+                self.queue,
+                signer.url,
+                ConcurrencyService(self.functions, self.invoker.limiter),
+            ),
             LogsApi(self.store),
             self.code.zip_path,
             signer,

@@ -8,6 +8,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ovis.control.concurrency import ConcurrencyService
 from ovis.control.functions import FunctionService
 from ovis.errors import (
     InvalidParameterValueException,
@@ -34,11 +35,13 @@ class LambdaApi:
         invoker: Invoker,
         queue: AsyncQueue,
         code_url: Callable[[str], str],
+        concurrency: ConcurrencyService,
     ) -> None:
         self.functions = functions
         self.invoker = invoker
         self.queue = queue
         self.code_url = code_url
+        self.concurrency = concurrency
         self.handlers: dict[str, Handler] = {
             "CreateFunction": self.create_function,
             "GetFunction": self.get_function,
@@ -53,6 +56,9 @@ class LambdaApi:
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
             "ListTags": self.list_tags,
+            "PutFunctionConcurrency": self.put_function_concurrency,
+            "GetFunctionConcurrency": self.get_function_concurrency,
+            "DeleteFunctionConcurrency": self.delete_function_concurrency,
         }
 
     # ---- functions -------------------------------------------------------------------------
@@ -69,7 +75,24 @@ class LambdaApi:
         tags = await self.functions.tags_of(cfg.name)
         if tags:
             out["Tags"] = tags
+        reserved = self.concurrency.limiter.reserved.get(cfg.name)
+        if reserved is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
         return out
+
+    # ---- concurrency -----------------------------------------------------------------------
+
+    async def put_function_concurrency(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        n = await self.concurrency.put(p["FunctionName"], p["ReservedConcurrentExecutions"])
+        return {"ReservedConcurrentExecutions": n}
+
+    async def get_function_concurrency(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        n = self.concurrency.get(p["FunctionName"])
+        return {} if n is None else {"ReservedConcurrentExecutions": n}
+
+    async def delete_function_concurrency(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        await self.concurrency.delete(p["FunctionName"])
+        return {}
 
     async def get_function_configuration(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         cfg = self.functions.get_config(p["FunctionName"], p.get("Qualifier"))
@@ -93,7 +116,7 @@ class LambdaApi:
         return {}
 
     async def get_account_settings(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
-        return self.functions.account_settings()
+        return self.functions.account_settings(self.concurrency.limiter.unreserved_limit)
 
     # ---- tags ------------------------------------------------------------------------------
 

@@ -416,16 +416,17 @@ class FunctionService:
     async def tags_of(self, name: str) -> dict[str, str]:
         return await asyncio.to_thread(self.registry.store.get_tags, self.arn(name))
 
-    def account_settings(self) -> dict[str, Any]:
+    def account_settings(self, unreserved: int | None = None) -> dict[str, Any]:
         total = sum(c.code_size for c in self.registry.all())
         limit = self.settings.concurrent_executions
+        unreserved = limit if unreserved is None else unreserved
         return {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,
                 "CodeSizeUnzipped": MAX_UNZIPPED_BYTES,
                 "CodeSizeZipped": 52428800,
                 "ConcurrentExecutions": limit,
-                "UnreservedConcurrentExecutions": limit,
+                "UnreservedConcurrentExecutions": unreserved,
             },
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(self.registry.names())},
         }

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from ovis.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
-    TooManyRequestsException,
 )
 from ovis.invoke.registry import FunctionRegistry
+from ovis.invoke.concurrency import ConcurrencyLimiter
 from ovis.logs.sink import LogSink
 from ovis.models.arn import function_arn
 from ovis.models.function import LATEST, FunctionConfig, State
@@ -56,7 +56,9 @@ class Invoker:
         self.code = code
         self.sink = sink
         self.interpreters = interpreters  # runtime name -> python executable
-        self.in_flight = 0
+        self.limiter = ConcurrencyLimiter(
+            settings.concurrent_executions, registry.store.reserved_concurrency()
+        )
         self._specs: dict[tuple[str, str, str], InstanceSpec] = {}
         registry.on_change(self._on_function_change)
 
@@ -66,6 +68,8 @@ class Invoker:
         current = self.registry.get(name, LATEST)
         keep = (name, LATEST, current.revision_id) if current is not None else None
         self.manager.retire(name, keep)
+        if current is None:
+            self.limiter.set_reserved(name, None)
 
     def resolve(self, name: str, qualifier: str | None) -> FunctionConfig:
         version = qualifier or LATEST
@@ -130,15 +134,11 @@ class Invoker:
     async def invoke(
         self, cfg: FunctionConfig, inv: Invocation, tail: bool = False
     ) -> InvokeResult:
-        if self.in_flight >= self.settings.concurrent_executions:
-            raise TooManyRequestsException(
-                "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
-            )
-        self.in_flight += 1
+        self.limiter.acquire(cfg.name)
         try:
             outcome, stream = await self._run(cfg, inv)
         finally:
-            self.in_flight -= 1
+            self.limiter.release(cfg.name)
         lines = self._log_lines(cfg, inv.request_id, outcome)
         self.sink.emit(cfg.log_group(), stream, lines)
         payload = outcome.payload

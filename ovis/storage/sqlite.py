@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS async_events (
     not_before_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS async_events_due ON async_events (not_before_ms);
+CREATE TABLE IF NOT EXISTS function_concurrency (
+    name TEXT PRIMARY KEY,
+    reserved INTEGER NOT NULL
+);
 """
 
 
@@ -92,7 +96,25 @@ class SqliteStore:
         return [FunctionConfig.from_json(json.loads(r[0])) for r in rows]
 
     def delete_function(self, name: str) -> None:
-        self._write("DELETE FROM functions WHERE name = ?", (name,))
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.execute("DELETE FROM functions WHERE name = ?", (name,))
+            db.execute("DELETE FROM function_concurrency WHERE name = ?", (name,))
+            db.execute("COMMIT")
+
+    # reserved concurrency
+    def reserved_concurrency(self) -> dict[str, int]:
+        return dict(self._read("SELECT name, reserved FROM function_concurrency"))
+
+    def put_reserved_concurrency(self, name: str, reserved: int | None) -> None:
+        if reserved is None:
+            self._write("DELETE FROM function_concurrency WHERE name = ?", (name,))
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO function_concurrency (name, reserved) VALUES (?, ?)",
+                (name, reserved),
+            )
 
     # tags
     def get_tags(self, arn: str) -> dict[str, str]:
