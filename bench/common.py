@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
 import platform
 import signal
@@ -218,7 +219,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    rank = max(1, round(pct / 100.0 * len(ordered) + 0.5 - 1e-9))
+    rank = max(1, math.ceil(pct * len(ordered) / 100.0))
     return ordered[min(rank, len(ordered)) - 1]
 
 
@@ -266,6 +267,33 @@ def write_results(name: str, data: dict) -> Path:
     payload = {"name": name, "time": stamp, "machine": machine_info(), **data}
     path.write_text(json.dumps(payload, indent=2, default=str))
     return path
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_percent(window_s: float = 1.0) -> float:
+    """How busy the whole machine was over the window, in percent of all CPUs."""
+    try:
+        busy0, total0 = _cpu_times()
+        time.sleep(window_s)
+        busy1, total1 = _cpu_times()
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    return 100.0 * (busy1 - busy0) / max(1, total1 - total0)
+
+
+def wait_until_quiet(max_wait_s: float, threshold: float = 10.0) -> float:
+    """Wait (bounded) for other work on the machine to stop; return the last busy %."""
+    deadline = time.monotonic() + max_wait_s
+    busy = busy_percent()
+    while busy > threshold and time.monotonic() < deadline:
+        busy = busy_percent(2.0)
+    return busy
 
 
 def machine_info() -> dict[str, str]:

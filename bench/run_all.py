@@ -27,6 +27,7 @@ from common import (
     markdown_table,
     project_python,
     start_ovis,
+    wait_until_quiet,
     write_results,
 )
 from harness import Target, install_uvloop, invoke_path
@@ -152,7 +153,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     parser.add_argument("--skip", default="", help="comma list: bare,zygote,exec,ministack")
+    parser.add_argument(
+        "--wait-quiet", type=float, default=60.0, help="wait up to N s for an idle machine"
+    )
     args = parser.parse_args()
+    busy_before = wait_until_quiet(args.wait_quiet)
+    if busy_before > 10.0:
+        print(f"WARNING: the machine is {busy_before:.0f}% busy with other work; numbers suffer")
     sizes = WarmSizes() if not args.quick else WarmSizes(requests=200, duration=2.0)
     cold_rounds = 10 if args.quick else 50
     skip = set(filter(None, args.skip.split(",")))
@@ -173,6 +180,7 @@ def main() -> None:
     elapsed = time.monotonic() - started
     print(f"\n## Results ({elapsed:.0f} s total, client loop {loop_name})\n")
     print("\n".join(machine_lines()))
+    print(f"- Other load when the run started: {busy_before:.0f}% of all CPUs")
     print()
     print(markdown_table(HEADERS, [table_row(k, v) for k, v in results.items()]))
     print()
@@ -183,7 +191,13 @@ def main() -> None:
             f"\nbare server with client and server on the same vCPU: p50 "
             f"{fmt(same_cpu['p50_ms'], 3)} ms, p99 {fmt(same_cpu['p99_ms'], 3)} ms"
         )
-    extra = {"sizes": asdict(sizes), "cold_rounds": cold_rounds, "python": project_python()}
+    extra = {
+        "sizes": asdict(sizes),
+        "cold_rounds": cold_rounds,
+        "python": project_python(),
+        "busy_before_percent": busy_before,
+        "ovis_revision": ovis_revision(),
+    }
     print(f"\nJSON: {write_results('run_all', {**extra, 'results': results})}")
 
 

@@ -113,7 +113,7 @@ class LambdaApi:
 
     async def delete_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         await self.functions.delete(p["FunctionName"], p.get("Qualifier"))
-        return {}
+        return {"StatusCode": 204}  # AWS: 204 No Content
 
     async def get_account_settings(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         return self.functions.account_settings(self.concurrency.limiter.unreserved_limit)

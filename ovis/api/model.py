@@ -182,6 +182,8 @@ class RestJsonService:
                 body[name] = value
         if raw is not None:
             return status, headers, raw
+        if status == 204 and not body:  # No Content: a body would be a protocol error
+            return status, headers, b""
         headers["Content-Type"] = "application/json"
         return status, headers, json.dumps(body, default=_json_default).encode()
 

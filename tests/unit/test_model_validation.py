@@ -457,3 +457,12 @@ def test_serialize_payload_headers_and_status_code(svc: RestJsonService) -> None
 def test_serialize_empty_output(svc: RestJsonService) -> None:
     status, _headers, body = svc.serialize(svc.model.operation_model("TagResource"), {})
     assert (status, body) == (204, b"")
+
+
+def test_serialize_204_has_no_body(svc: RestJsonService) -> None:
+    # DeleteFunction's model output is a statusCode member only; AWS answers 204 No Content.
+    status, headers, body = svc.serialize(
+        svc.model.operation_model("DeleteFunction"), {"StatusCode": 204}
+    )
+    assert (status, body) == (204, b"")
+    assert "Content-Type" not in headers

@@ -59,7 +59,8 @@ def preload(modules: list[str]) -> None:
             pass
 
 
-def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> None:
+def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int,  # type: ignore[type-arg]
+                in_namespaces: bool) -> None:
     """Runs in the forked child: become the instance process, then hand over to bootstrap."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
@@ -73,7 +74,7 @@ def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> 
     ctl.close()
     os.close(wakeup)
     _close_fds_except({0, 1, 2} | ({channel_fd} if channel_fd is not None else set()))
-    isolate.enter(spec.get("sandbox") or {})
+    isolate.enter(spec.get("sandbox") or {}, in_namespaces)
     os.environ.clear()
     os.environ.update(spec["env"])
     os.chdir(spec["cwd"])
@@ -83,7 +84,7 @@ def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int) -> 
             os.set_inheritable(channel_fd, True)
             os.environ["_OVIS_CHANNEL_FD"] = str(channel_fd)
         os.execve(argv[0], argv, os.environ)
-    gc.unfreeze()
+    # The preloaded heap stays frozen: a full GC never walks (and so never copies) those pages.
     bootstrap.main(channel_fd)
     os._exit(0)
 
@@ -122,7 +123,7 @@ def serve(ctl: socket.socket) -> None:
                 continue
             spec = frame[1]
             try:
-                pid = os.fork()
+                pid, in_ns = isolate.fork_instance(spec.get("sandbox") or {})
             except OSError as e:
                 for f in fds:
                     os.close(f)
@@ -130,7 +131,7 @@ def serve(ctl: socket.socket) -> None:
                 continue
             if pid == 0:
                 try:
-                    child_setup(spec, fds, ctl, rfd)
+                    child_setup(spec, fds, ctl, rfd, in_ns)
                 except BaseException as e:  # report and die; never return into the zygote loop
                     try:
                         os.write(2, f"instance setup failed: {e!r}\n".encode())
