@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +75,27 @@ class FunctionService:
         self.code = code
         self.runtimes = runtimes  # supported runtime name -> interpreter path
         self._activations: set[asyncio.Task[None]] = set()
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # name -> (lock, holders+waiters)
+
+    @contextlib.asynccontextmanager
+    async def _serialized(self, name: str) -> AsyncIterator[None]:
+        """One write at a time per function name.
+
+        Each write checks (exists? revision? in progress?) and then awaits the store; without
+        this, concurrent requests all pass the check and all write (two creates of one name
+        both succeed, N updates with the same RevisionId all succeed).
+        """
+        lock, users = self._locks.get(name) or (asyncio.Lock(), 0)
+        self._locks[name] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[name]
+            if users == 1:
+                del self._locks[name]
+            else:
+                self._locks[name] = (lock, users - 1)
 
     # ---- lookups ---------------------------------------------------------------------------
 
@@ -186,6 +209,10 @@ class FunctionService:
     # ---- use cases -------------------------------------------------------------------------
 
     async def create(self, p: dict[str, Any]) -> FunctionConfig:
+        async with self._serialized(self.ref(p["FunctionName"])[0]):
+            return await self._create(p)
+
+    async def _create(self, p: dict[str, Any]) -> FunctionConfig:
         name, q = self.ref(p["FunctionName"])
         if q is not None:
             raise InvalidParameterValueException("Unsupported: qualified function name on create.")
@@ -240,6 +267,10 @@ class FunctionService:
         task.add_done_callback(self._activations.discard)
 
     async def _activate(self, name: str) -> None:
+        async with self._serialized(name):  # never resurrect a function deleted meanwhile
+            await self._transition(name)
+
+    async def _transition(self, name: str) -> None:
         """Pending -> Active and InProgress -> Successful once the code is in place."""
         cfg = self.registry.get(name, LATEST)
         if cfg is None:
@@ -288,6 +319,10 @@ class FunctionService:
         return cfg
 
     async def update_code(self, p: dict[str, Any]) -> FunctionConfig:
+        async with self._serialized(self.ref(p["FunctionName"])[0]):
+            return await self._update_code(p)
+
+    async def _update_code(self, p: dict[str, Any]) -> FunctionConfig:
         cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
         digest, sha, size = await self._install_code(p)
         if p.get("DryRun"):
@@ -308,6 +343,10 @@ class FunctionService:
         return cfg
 
     async def update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
+        async with self._serialized(self.ref(p["FunctionName"])[0]):
+            return await self._update_configuration(p)
+
+    async def _update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
         cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
         changes: dict[str, Any] = {}
         runtime = p.get("Runtime", cfg.runtime)
@@ -352,6 +391,10 @@ class FunctionService:
         return cfg
 
     async def delete(self, text: str, qualifier: str | None) -> None:
+        async with self._serialized(self.ref(text, qualifier)[0]):
+            await self._delete(text, qualifier)
+
+    async def _delete(self, text: str, qualifier: str | None) -> None:
         name, q = self.ref(text, qualifier)
         if self.registry.get(name, LATEST) is None:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")

@@ -35,6 +35,9 @@ class NextInvocation:
 class RuntimeApiHandler:
     """What the listener calls; implemented by the instance."""
 
+    # The only uid allowed to connect (the instance's own); None accepts any local peer.
+    uid: int | None = None
+
     async def next_invocation(self) -> NextInvocation:  # blocks until there is one
         raise NotImplementedError
 
@@ -81,6 +84,13 @@ class _Protocol(asyncio.Protocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        expected = self.handler.uid
+        if expected is not None:
+            peer = transport.get_extra_info("peername")
+            local = transport.get_extra_info("sockname")
+            if peer is None or local is None or peer_uid(peer, local) != expected:
+                self.transport.close()  # another instance's (or user's) connection
+                return
         self.worker = asyncio.get_running_loop().create_task(self._serve())
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -174,6 +184,26 @@ class _Protocol(asyncio.Protocol):
             head.append(f"{k}: {v}\r\n".encode("latin-1"))
         head.append(b"Content-Length: %d\r\n\r\n" % len(body))
         self.transport.write(b"".join(head) + body)
+
+
+def _hex_addr(addr: tuple[str, int]) -> str:
+    ip = socket.inet_aton(addr[0])
+    return f"{int.from_bytes(ip, 'little'):08X}:{addr[1]:04X}"
+
+
+def peer_uid(peer: tuple[str, int], local: tuple[str, int]) -> int | None:
+    """The uid owning the client end of a loopback TCP connection, from /proc/net/tcp."""
+    want_local, want_remote = _hex_addr(peer), _hex_addr(local)
+    try:
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                if fields[1] == want_local and fields[2] == want_remote:
+                    return int(fields[7])
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return None
 
 
 async def serve_runtime_api(handler: RuntimeApiHandler) -> tuple[asyncio.AbstractServer, str]:

@@ -225,3 +225,45 @@ def test_memory_pressure_evicts_least_recently_used(short_lived) -> None:  # typ
     assert cold(names[2])  # evicts names[0], the least recently used
     assert not cold(names[1])  # still warm
     assert cold(names[0])  # was evicted
+
+
+@pytest.mark.skipif(not ROOT, reason="needs per-instance uids")
+def test_runtime_api_serves_only_its_own_instance(lam) -> None:  # type: ignore[no-untyped-def]
+    """Another instance cannot take events from (or post results to) an instance's Runtime API."""
+    import io
+    import sys
+    import zipfile
+
+    victim = uniq("victim")
+    bootstrap = f"""#!{sys.executable}
+import json, os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+while True:
+    with urllib.request.urlopen(api + "/invocation/next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+    body = json.dumps(os.environ["AWS_LAMBDA_RUNTIME_API"]).encode()
+    urllib.request.urlopen(urllib.request.Request(api + f"/invocation/{{rid}}/response", data=body, method="POST")).read()
+"""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        zf.writestr(info, bootstrap)
+    lam.create_function(FunctionName=victim, Runtime="provided.al2023", Role="arn:aws:iam::000000000000:role/r",
+                        Handler="x", Code={"ZipFile": buf.getvalue()})
+    lam.get_waiter("function_active_v2").wait(FunctionName=victim, WaiterConfig={"Delay": 0.05})
+    address = call(lam, victim)["Body"]
+
+    thief = uniq("thief")
+    create_python_function(lam, thief, """
+import urllib.request
+def handler(event, context):
+    try:
+        with urllib.request.urlopen("http://" + event["api"] + "/2018-06-01/runtime/invocation/next", timeout=2) as r:
+            return "stole:" + r.read().decode()
+    except Exception as e:
+        return "refused:" + type(e).__name__
+""", Timeout=5)
+    result = call(lam, thief, {"api": address})["Body"]
+    assert result.startswith("refused:") and "Timeout" not in result, result  # closed at once
+    assert call(lam, victim)["Body"] == address  # the victim still works
