@@ -21,11 +21,15 @@ import uvicorn
 from ovis import __version__
 from ovis.api.app import App, CodeUrlSigner
 from ovis.api.lambda_api import LambdaApi
+from ovis.api.layers_api import LayersApi
 from ovis.api.logs_api import LogsApi
 from ovis.api.model import service_model
 from ovis.api.sigv4 import SigV4Verifier
+from ovis.api.versions_api import VersionsApi
 from ovis.control.concurrency import ConcurrencyService
 from ovis.control.functions import FunctionService
+from ovis.control.layers import LayerService
+from ovis.control.versions import VersionService
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.registry import FunctionRegistry
@@ -105,8 +109,10 @@ class Server:
             settings, self.registry, self.manager, self.code, self.sink, self.runtimes
         )
         self.queue = AsyncQueue(self.store, self.registry, self.invoker, settings.async_workers)
+        self.layers = LayerService(settings, self.store, self.code)
         self.functions = FunctionService(settings, self.registry, self.code, self.runtimes)
         signer = CodeUrlSigner(settings.base_url, _secret(data))
+        self.versions = VersionService(self.functions)
         self.app = App(
             SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
             LambdaApi(
@@ -115,6 +121,11 @@ class Server:
                 self.queue,
                 signer.url,
                 ConcurrencyService(self.functions, self.invoker.limiter),
+                extra_handlers=[
+                    VersionsApi(self.versions).handlers,
+                    LayersApi(self.layers, signer.url).handlers,
+                ],
+                publish=self.versions.publish,
             ),
             LogsApi(self.store),
             self.code.zip_path,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from ovis.control.concurrency import ConcurrencyService
@@ -14,11 +14,10 @@ from ovis.errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
     RequestTooLargeException,
-    ResourceNotFoundException,
 )
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
-from ovis.models.function import LATEST
+from ovis.models.function import LATEST, FunctionConfig
 from ovis.sandbox.instance import Invocation
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
@@ -36,7 +35,10 @@ class LambdaApi:
         queue: AsyncQueue,
         code_url: Callable[[str], str],
         concurrency: ConcurrencyService,
+        extra_handlers: Iterable[dict[str, Handler]] = (),
+        publish: Callable[[str], Awaitable[FunctionConfig]] | None = None,
     ) -> None:
+        self.publish = publish
         self.functions = functions
         self.invoker = invoker
         self.queue = queue
@@ -60,11 +62,17 @@ class LambdaApi:
             "GetFunctionConcurrency": self.get_function_concurrency,
             "DeleteFunctionConcurrency": self.delete_function_concurrency,
         }
+        for extra in extra_handlers:
+            self.handlers.update(extra)
 
     # ---- functions -------------------------------------------------------------------------
 
     async def create_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
-        return self.functions.render(await self.functions.create(p))
+        cfg = await self.functions.create(p)
+        if p.get("Publish") and self.publish is not None:
+            await self.functions.wait_update(cfg.name)
+            cfg = await self.publish(cfg.name)
+        return self.functions.render(cfg)
 
     async def get_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         cfg = self.functions.get_config(p["FunctionName"], p.get("Qualifier"))
@@ -106,7 +114,11 @@ class LambdaApi:
         return out
 
     async def update_function_code(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
-        return self.functions.render(await self.functions.update_code(p))
+        cfg = await self.functions.update_code(p)
+        if p.get("Publish") and not p.get("DryRun") and self.publish is not None:
+            await self.functions.wait_update(cfg.name)
+            cfg = await self.publish(cfg.name)
+        return self.functions.render(cfg)
 
     async def update_function_configuration(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         return self.functions.render(await self.functions.update_configuration(p))
@@ -134,10 +146,7 @@ class LambdaApi:
     # ---- invoke ----------------------------------------------------------------------------
 
     def _target(self, p: dict[str, Any]) -> tuple[str, str | None]:
-        name, q = self.functions.ref(p["FunctionName"], p.get("Qualifier"))
-        if q not in (None, LATEST):
-            raise ResourceNotFoundException(f"Function not found: {self.functions.arn(name, q)}")
-        return name, q
+        return self.functions.ref(p["FunctionName"], p.get("Qualifier"))
 
     async def invoke(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         name, q = self._target(p)
@@ -160,7 +169,7 @@ class LambdaApi:
         if itype == "DryRun":
             return {"StatusCode": 204}
         if itype == "Event":
-            await self.queue.submit(name, cfg.version, payload, rid)
+            await self.queue.submit(name, q or LATEST, payload, rid)
             return {"StatusCode": 202}
         client_context = _client_context(p.get("ClientContext"))
         inv = Invocation(
@@ -183,8 +192,8 @@ class LambdaApi:
                 f"Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the "
                 "InvokeAsync operation"
             )
-        cfg = self.invoker.resolve(name, q)
-        await self.queue.submit(name, cfg.version, payload, rid)
+        self.invoker.resolve(name, q)  # 404 or 409 before accepting the event
+        await self.queue.submit(name, q or LATEST, payload, rid)
         return {"Status": 202}
 
 

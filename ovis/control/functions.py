@@ -123,7 +123,13 @@ class FunctionService:
         return ref.name, qualifier or ref.qualifier
 
     def get_config(self, text: str, qualifier: str | None = None) -> FunctionConfig:
+        """The configuration of the version a name (with qualifier: version or alias) means."""
         name, q = self.ref(text, qualifier)
+        if q is not None and q != LATEST and not q.isdigit():
+            alias = self.registry.alias(name, q)
+            if alias is None or self.registry.get(name, LATEST) is None:
+                raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
+            q = alias.version
         cfg = self.registry.get(name, q or LATEST)
         if cfg is None:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
@@ -266,6 +272,12 @@ class FunctionService:
         self._activations.add(task)
         task.add_done_callback(self._activations.discard)
 
+    async def wait_update(self, name: str) -> None:
+        """Wait until pending state transitions (Pending -> Active, InProgress -> done) ran."""
+        pending = [t for t in self._activations if not t.done()]
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def _activate(self, name: str) -> None:
         async with self._serialized(name):  # never resurrect a function deleted meanwhile
             await self._transition(name)
@@ -390,6 +402,18 @@ class FunctionService:
         self._schedule_activation(cfg.name)
         return cfg
 
+    async def _delete_version(self, name: str, version: str) -> None:
+        if not version.isdigit() or self.registry.get(name, version) is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name, version)}")
+        users = [a.name for a in self.registry.aliases(name)
+                 if a.version == version or version in a.weights]
+        if users:
+            raise ResourceConflictException(
+                "Unable to delete version because the following aliases reference it: "
+                f"[{', '.join(users)}]"
+            )
+        await self.registry.delete_version(name, version)
+
     async def delete(self, text: str, qualifier: str | None) -> None:
         async with self._serialized(self.ref(text, qualifier)[0]):
             await self._delete(text, qualifier)
@@ -398,12 +422,13 @@ class FunctionService:
         name, q = self.ref(text, qualifier)
         if self.registry.get(name, LATEST) is None:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
-        if q not in (None, LATEST):
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
         if q == LATEST:
             raise InvalidParameterValueException(
                 "$LATEST version cannot be deleted without deleting the function."
             )
+        if q is not None:
+            await self._delete_version(name, q)
+            return
         await self.registry.delete(name)
         await asyncio.to_thread(self.registry.store.delete_tags, self.arn(name))
 

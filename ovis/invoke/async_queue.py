@@ -13,11 +13,16 @@ import contextlib
 import logging
 import time
 
-from ovis.errors import ApiError, TooManyRequestsException
+from ovis.errors import (
+    ApiError,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    TooManyRequestsException,
+)
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.registry import FunctionRegistry
 from ovis.models.arn import function_arn
-from ovis.models.function import LATEST, State
+from ovis.models.function import LATEST
 from ovis.sandbox.instance import Invocation
 from ovis.storage.store import AsyncEvent, Store
 
@@ -67,20 +72,22 @@ class AsyncQueue:
 
     async def _run(self, event: AsyncEvent) -> None:
         try:
-            cfg = self.registry.get(event.function, event.qualifier or LATEST)
-            if cfg is None:
+            q = None if event.qualifier in ("", LATEST) else event.qualifier
+            try:
+                cfg = self.invoker.resolve(event.function, q)
+            except ResourceNotFoundException:
                 log.warning(
-                    "async event %s: function %s no longer exists; dropped",
+                    "async event %s: function %s:%s no longer exists; dropped",
                     event.event_id,
                     event.function,
+                    event.qualifier,
                 )
                 await asyncio.to_thread(self.store.finish_async, event.event_id)
                 return
-            if cfg.state != State.ACTIVE:
+            except ResourceConflictException:  # not Active yet
                 await self._requeue(event, 1000)
                 return
             s = self.invoker.settings
-            q = None if event.qualifier in ("", LATEST) else event.qualifier
             inv = Invocation(
                 event.event_id,
                 event.payload,

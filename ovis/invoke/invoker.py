@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import math
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from ovis.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.concurrency import ConcurrencyLimiter
+from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
 from ovis.models.arn import function_arn
 from ovis.models.function import LATEST, FunctionConfig, State
@@ -65,14 +66,20 @@ class Invoker:
     def _on_function_change(self, name: str) -> None:
         for key in [k for k in self._specs if k[0] == name]:
             del self._specs[key]
-        current = self.registry.get(name, LATEST)
-        keep = (name, LATEST, current.revision_id) if current is not None else None
+        keep = {(c.name, c.version, c.revision_id) for c in self.registry.versions(name)}
         self.manager.retire(name, keep)
-        if current is None:
+        if not keep:
             self.limiter.set_reserved(name, None)
 
     def resolve(self, name: str, qualifier: str | None) -> FunctionConfig:
+        """The version an invocation of ``name:qualifier`` runs (aliases split by weight)."""
         version = qualifier or LATEST
+        if version != LATEST and not version.isdigit():
+            alias = self.registry.alias(name, version)
+            if alias is None:
+                arn = function_arn(self.settings.region, self.settings.account_id, name, version)
+                raise ResourceNotFoundException(f"Function not found: {arn}")
+            version = alias.pick(random.random()) if alias.weights else alias.version
         cfg = self.registry.get(name, version)
         if cfg is None:
             arn = function_arn(self.settings.region, self.settings.account_id, name, qualifier)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from ovis.models.alias import Alias
 from ovis.models.function import FunctionConfig
 from ovis.storage.store import Store
 
@@ -21,10 +22,13 @@ class FunctionRegistry:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._configs: dict[tuple[str, str], FunctionConfig] = {}
+        self._aliases: dict[tuple[str, str], Alias] = {}
         self._listeners: list[Listener] = []
 
     def load(self) -> None:
         self._configs = {(c.name, c.version): c for c in self.store.list_functions()}
+        aliases = (Alias.from_json(d) for d in self.store.list_aliases())
+        self._aliases = {(a.function, a.name): a for a in aliases}
 
     def on_change(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -46,11 +50,39 @@ class FunctionRegistry:
         self._configs[(cfg.name, cfg.version)] = cfg
         self._notify(cfg.name)
 
+    async def publish(self, cfg: FunctionConfig) -> None:
+        await asyncio.to_thread(self.store.publish_version, cfg)
+        self._configs[(cfg.name, cfg.version)] = cfg
+        self._notify(cfg.name)
+
+    async def delete_version(self, name: str, version: str) -> None:
+        await asyncio.to_thread(self.store.delete_version, name, version)
+        self._configs.pop((name, version), None)
+        self._notify(name)
+
     async def delete(self, name: str) -> None:
         await asyncio.to_thread(self.store.delete_function, name)
         for key in [k for k in self._configs if k[0] == name]:
             del self._configs[key]
+        for key in [k for k in self._aliases if k[0] == name]:
+            del self._aliases[key]
         self._notify(name)
+
+    # aliases
+    def alias(self, function: str, name: str) -> Alias | None:
+        return self._aliases.get((function, name))
+
+    def aliases(self, function: str) -> list[Alias]:
+        return sorted((a for (f, _), a in self._aliases.items() if f == function),
+                      key=lambda a: a.name)
+
+    async def put_alias(self, alias: Alias) -> None:
+        await asyncio.to_thread(self.store.put_alias, alias.function, alias.name, alias.to_json())
+        self._aliases[(alias.function, alias.name)] = alias
+
+    async def delete_alias(self, function: str, name: str) -> None:
+        await asyncio.to_thread(self.store.delete_alias, function, name)
+        self._aliases.pop((function, name), None)
 
     def _notify(self, name: str) -> None:
         for listener in self._listeners:

@@ -64,6 +64,7 @@ class FunctionConfig:
     last_update_status: str | None = None
     last_update_status_reason: str | None = None
     last_update_status_reason_code: str | None = None
+    published_from: str | None = None  # a version: the $LATEST revision it was published from
 
     __hash__ = None  # type: ignore[assignment]  # holds dicts; compared, never hashed
 

@@ -7,7 +7,7 @@ Contract (all methods on the event loop thread):
 - Idle instances are frozen after ``freeze_after_s`` (cgroup freezer, else SIGSTOP), reclaimed
   after ``idle_ttl_s``, and evicted least-recently-used first when starting another instance
   would exceed the memory budget.
-- ``retire(name, keep)`` ends a function's pools other than ``keep``: idle instances die now,
+- ``retire(name, keep)`` ends a function's pools not in ``keep`` (current versions): idle instances die now,
   busy ones when released.
 - ``close()`` kills everything, stops the zygotes and removes the cgroups; idempotent.
 """
@@ -202,10 +202,10 @@ class InstanceManager:
             self._drop(inst)
             self.evictions += 1
 
-    def retire(self, name: str, keep: tuple[str, str, str] | None = None) -> None:
-        """Retire every pool of function ``name`` except the one keyed ``keep``."""
+    def retire(self, name: str, keep: set[tuple[str, str, str]]) -> None:
+        """Retire every pool of function ``name`` whose key is not in ``keep``."""
         for key, pool in list(self.pools.items()):
-            if key[0] != name or key == keep:
+            if key[0] != name or key in keep:
                 continue
             pool.retired = True
             for inst in pool.idle:

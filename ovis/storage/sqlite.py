@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ovis.models.function import FunctionConfig
+from ovis.models.layer import LayerVersion
 from ovis.storage.store import AsyncEvent, LogEvent
 
 SCHEMA = """
@@ -43,9 +44,46 @@ CREATE TABLE IF NOT EXISTS async_events (
     not_before_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS async_events_due ON async_events (not_before_ms);
+CREATE TABLE IF NOT EXISTS version_counters (
+    name TEXT PRIMARY KEY,
+    last_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    function TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (function, name)
+);
 CREATE TABLE IF NOT EXISTS function_concurrency (
     name TEXT PRIMARY KEY,
     reserved INTEGER NOT NULL
+);
+-- layers: the per-layer version counter survives the deletion of every version
+CREATE TABLE IF NOT EXISTS layers (
+    name TEXT PRIMARY KEY,
+    last_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS layer_versions (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    code_sha256 TEXT NOT NULL,
+    code_size INTEGER NOT NULL,
+    unzipped_size INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    created TEXT NOT NULL,
+    compatible_runtimes TEXT,
+    compatible_architectures TEXT,
+    license_info TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS layer_policies (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    statements TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    PRIMARY KEY (name, version)
 );
 """
 
@@ -101,7 +139,44 @@ class SqliteStore:
             db.execute("BEGIN")
             db.execute("DELETE FROM functions WHERE name = ?", (name,))
             db.execute("DELETE FROM function_concurrency WHERE name = ?", (name,))
+            db.execute("DELETE FROM version_counters WHERE name = ?", (name,))
+            db.execute("DELETE FROM aliases WHERE function = ?", (name,))
             db.execute("COMMIT")
+
+    def delete_version(self, name: str, version: str) -> None:
+        self._write("DELETE FROM functions WHERE name = ? AND version = ?", (name, version))
+
+    def publish_version(self, cfg: FunctionConfig) -> None:
+        """Store a new version and advance the function's counter, atomically."""
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.execute(
+                "INSERT INTO functions (name, version, config) VALUES (?, ?, ?)",
+                (cfg.name, cfg.version, json.dumps(cfg.to_json())),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO version_counters (name, last_version) VALUES (?, ?)",
+                (cfg.name, int(cfg.version)),
+            )
+            db.execute("COMMIT")
+
+    def last_version(self, name: str) -> int:
+        rows = self._read("SELECT last_version FROM version_counters WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    # aliases
+    def put_alias(self, function: str, name: str, data: dict[str, object]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO aliases (function, name, data) VALUES (?, ?, ?)",
+            (function, name, json.dumps(data)),
+        )
+
+    def delete_alias(self, function: str, name: str) -> None:
+        self._write("DELETE FROM aliases WHERE function = ? AND name = ?", (function, name))
+
+    def list_aliases(self) -> list[dict[str, object]]:
+        return [json.loads(r[0]) for r in self._read("SELECT data FROM aliases")]
 
     # reserved concurrency
     def reserved_concurrency(self) -> dict[str, int]:
@@ -219,3 +294,112 @@ class SqliteStore:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+    # layers
+    _LAYER_COLUMNS = (
+        "name, version, digest, code_sha256, code_size, unzipped_size, description, created, "
+        "compatible_runtimes, compatible_architectures, license_info, deleted"
+    )
+
+    @staticmethod
+    def _layer_version(r: tuple) -> LayerVersion:
+        def _tuple(text: str | None) -> tuple[str, ...] | None:
+            return None if text is None else tuple(json.loads(text))
+
+        return LayerVersion(
+            *r[:8], _tuple(r[8]), _tuple(r[9]), license_info=r[10], deleted=bool(r[11])
+        )
+
+    def publish_layer_version(self, v: LayerVersion) -> LayerVersion:
+        """Store ``v`` under the layer's next version number (``v.version`` is ignored)."""
+
+        def _json(t: tuple[str, ...] | None) -> str | None:
+            return None if t is None else json.dumps(list(t))
+
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO layers (name, last_version) VALUES (?, 1) "
+                    "ON CONFLICT (name) DO UPDATE SET last_version = last_version + 1",
+                    (v.name,),
+                )
+                (n,) = db.execute(
+                    "SELECT last_version FROM layers WHERE name = ?", (v.name,)
+                ).fetchone()
+                db.execute(
+                    f"INSERT INTO layer_versions ({self._LAYER_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    (
+                        v.name,
+                        n,
+                        v.digest,
+                        v.code_sha256,
+                        v.code_size,
+                        v.unzipped_size,
+                        v.description,
+                        v.created,
+                        _json(v.compatible_runtimes),
+                        _json(v.compatible_architectures),
+                        v.license_info,
+                    ),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return LayerVersion(**{**v.__dict__, "version": int(n), "deleted": False})
+
+    def get_layer_version(self, name: str, version: int) -> LayerVersion | None:
+        """The version, deleted or not (check ``.deleted``)."""
+        rows = self._read(
+            f"SELECT {self._LAYER_COLUMNS} FROM layer_versions WHERE name = ? AND version = ?",
+            (name, version),
+        )
+        return self._layer_version(rows[0]) if rows else None
+
+    def list_layer_versions(self, name: str | None = None) -> list[LayerVersion]:
+        """Live (not deleted) versions of one layer, or of every layer: by name, newest first."""
+        sql = f"SELECT {self._LAYER_COLUMNS} FROM layer_versions WHERE deleted = 0"
+        params: tuple[object, ...] = ()
+        if name is not None:
+            sql += " AND name = ?"
+            params = (name,)
+        rows = self._read(sql + " ORDER BY name, version DESC", params)
+        return [self._layer_version(r) for r in rows]
+
+    def delete_layer_version(self, name: str, version: int) -> None:
+        """Hide the version (its row stays, flagged) and drop its policy; missing is a no-op."""
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.execute(
+                "UPDATE layer_versions SET deleted = 1 WHERE name = ? AND version = ?",
+                (name, version),
+            )
+            db.execute("DELETE FROM layer_policies WHERE name = ? AND version = ?", (name, version))
+            db.execute("COMMIT")
+
+    def get_layer_policy(self, name: str, version: int) -> tuple[list[dict], str] | None:
+        """(statements in insertion order, revision id), or None without a policy."""
+        rows = self._read(
+            "SELECT statements, revision_id FROM layer_policies WHERE name = ? AND version = ?",
+            (name, version),
+        )
+        return (json.loads(rows[0][0]), rows[0][1]) if rows else None
+
+    def put_layer_policy(
+        self, name: str, version: int, statements: list[dict], revision_id: str
+    ) -> None:
+        """Replace the version's policy; no statements removes it."""
+        if not statements:
+            self._write(
+                "DELETE FROM layer_policies WHERE name = ? AND version = ?", (name, version)
+            )
+            return
+        self._write(
+            "INSERT OR REPLACE INTO layer_policies (name, version, statements, revision_id) "
+            "VALUES (?, ?, ?, ?)",
+            (name, version, json.dumps(statements), revision_id),
+        )

@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
@@ -426,6 +427,69 @@ def test_revision_id_precondition(lam) -> None:  # type: ignore[no-untyped-def]
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=FAST)
 
 
+def _codes(results: list[Any]) -> list[str]:
+    return sorted(
+        "ok" if not isinstance(r, ClientError) else r.response["Error"]["Code"] for r in results
+    )
+
+
+def _concurrently(call: Callable[[int], Any], n: int = 8) -> list[Any]:
+    def attempt(i: int) -> Any:
+        try:
+            return call(i)
+        except ClientError as e:
+            return e
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(attempt, range(n)))
+
+
+def test_concurrent_creates_of_one_name(lam) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        name = uid("race")
+        results = _concurrently(
+            lambda i, name=name: lam.create_function(
+                **create_args(name, Code={"ZipFile": zip_bytes({"app.py": ECHO + f"# {i}"})})
+            )
+        )
+        assert _codes(results) == ["ResourceConflictException"] * 7 + ["ok"]
+        winner = next(r for r in results if not isinstance(r, ClientError))
+        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=FAST)
+        cfg = lam.get_function_configuration(FunctionName=name)
+        assert cfg["CodeSha256"] == winner["CodeSha256"]  # the 201 answer is what was stored
+
+
+def test_concurrent_updates_with_one_revision_id(lam) -> None:  # type: ignore[no-untyped-def]
+    """RevisionId is an optimistic lock: of N updates sent with the same id, one wins."""
+    for _ in range(3):
+        name = uid("race")
+        create_python_function(lam, name, ECHO)
+        rev = lam.get_function_configuration(FunctionName=name)["RevisionId"]
+        results = _concurrently(
+            lambda i, name=name, rev=rev: lam.update_function_configuration(
+                FunctionName=name, Timeout=10 + i, RevisionId=rev
+            )
+        )
+        codes = _codes(results)
+        assert codes.count("ok") == 1, codes
+        assert set(codes) <= {"ok", "PreconditionFailedException", "ResourceConflictException"}
+        winner = next(r for r in results if not isinstance(r, ClientError))
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=FAST)
+        cfg = lam.get_function_configuration(FunctionName=name)
+        assert cfg["Timeout"] == winner["Timeout"]
+
+
+def test_delete_right_after_create_stays_deleted(lam) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        name = uid("race")
+        lam.create_function(**create_args(name))
+        lam.delete_function(FunctionName=name)
+        assert_absent(lam, name)
+        # The activation that was pending must not bring it back.
+        lam.list_functions(MaxItems=1)
+        assert_absent(lam, name)
+
+
 def test_update_missing_function_is_not_found(lam) -> None:  # type: ignore[no-untyped-def]
     name = uid("missing")
     expect_error(
@@ -756,6 +820,39 @@ def test_zip_bomb_is_refused(lam, zip_bomb: bytes) -> None:  # type: ignore[no-u
         **create_args(name, Code={"ZipFile": zip_bomb}),
     )
     assert "262144000" in msg
+    assert_absent(lam, name)
+
+
+def _lying_bomb() -> bytes:
+    """260 MiB of zeros whose local and central headers both claim 1000 bytes unzipped."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("app.py", ECHO)
+        with zf.open("zeros.bin", "w") as f:
+            chunk = bytes(4 << 20)
+            for _ in range(65):
+                f.write(chunk)
+        offset = zf.getinfo("zeros.bin").header_offset
+    data = bytearray(buf.getvalue())
+    assert data[offset : offset + 4] == b"PK\x03\x04"
+    data[offset + 22 : offset + 26] = (1000).to_bytes(4, "little")
+    central = data.rfind(b"PK\x01\x02")  # the last central entry is zeros.bin
+    assert data[central + 46 : central + 55] == b"zeros.bin"
+    data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    return bytes(data)
+
+
+def test_zip_bomb_with_lying_headers_is_refused(lam) -> None:  # type: ignore[no-untyped-def]
+    name = uid()
+    data = _lying_bomb()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert sum(i.file_size for i in zf.infolist()) < 2000  # the headers claim it is tiny
+    expect_error(
+        lam.create_function,
+        "InvalidParameterValueException",
+        400,
+        **create_args(name, Code={"ZipFile": data}),
+    )
     assert_absent(lam, name)
 
 

@@ -1,0 +1,64 @@
+"""Version and alias operations: parse -> VersionService -> render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ovis.api.lambda_api import Handler
+from ovis.control.versions import VersionService
+
+
+class VersionsApi:
+    def __init__(self, versions: VersionService) -> None:
+        self.versions = versions
+        self.functions = versions.functions
+        self.handlers: dict[str, Handler] = {
+            "PublishVersion": self.publish_version,
+            "ListVersionsByFunction": self.list_versions_by_function,
+            "CreateAlias": self.create_alias,
+            "GetAlias": self.get_alias,
+            "UpdateAlias": self.update_alias,
+            "DeleteAlias": self.delete_alias,
+            "ListAliases": self.list_aliases,
+        }
+
+    def _region_account(self) -> tuple[str, str]:
+        s = self.functions.settings
+        return s.region, s.account_id
+
+    async def publish_version(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        cfg = await self.versions.publish(
+            p["FunctionName"], p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
+        )
+        return self.functions.render(cfg)
+
+    async def list_versions_by_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        items, marker = self.versions.list_versions(
+            p["FunctionName"], p.get("Marker"), p.get("MaxItems")
+        )
+        out: dict[str, Any] = {"Versions": [self.functions.render(c) for c in items]}
+        if marker:
+            out["NextMarker"] = marker
+        return out
+
+    async def create_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return (await self.versions.create_alias(p)).to_api(*self._region_account())
+
+    async def get_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return self.versions.get_alias(p["FunctionName"], p["Name"]).to_api(*self._region_account())
+
+    async def update_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return (await self.versions.update_alias(p)).to_api(*self._region_account())
+
+    async def delete_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        await self.versions.delete_alias(p["FunctionName"], p["Name"])
+        return {}
+
+    async def list_aliases(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        items, marker = self.versions.list_aliases(
+            p["FunctionName"], p.get("FunctionVersion"), p.get("Marker"), p.get("MaxItems")
+        )
+        out: dict[str, Any] = {"Aliases": [a.to_api(*self._region_account()) for a in items]}
+        if marker:
+            out["NextMarker"] = marker
+        return out
