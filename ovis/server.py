@@ -25,6 +25,7 @@ from ovis.api.layers_api import LayersApi
 from ovis.api.logs_api import LogsApi
 from ovis.api.model import service_model
 from ovis.api.sigv4 import SigV4Verifier
+from ovis.api.provisioned_api import ProvisionedApi
 from ovis.api.versions_api import VersionsApi
 from ovis.control.concurrency import ConcurrencyService
 from ovis.control.functions import FunctionService
@@ -32,6 +33,7 @@ from ovis.control.layers import LayerService
 from ovis.control.versions import VersionService
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
+from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
 from ovis.sandbox.isolation import Isolation
@@ -113,6 +115,7 @@ class Server:
         self.functions = FunctionService(settings, self.registry, self.code, self.runtimes)
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
+        self.provisioned = ProvisionedService(self.invoker)
         self.app = App(
             SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
             LambdaApi(
@@ -124,6 +127,7 @@ class Server:
                 extra_handlers=[
                     VersionsApi(self.versions).handlers,
                     LayersApi(self.layers, signer.url).handlers,
+                    ProvisionedApi(self.provisioned, self.functions).handlers,
                 ],
                 publish=self.versions.publish,
             ),
@@ -147,6 +151,7 @@ class Server:
         self.sink.start()
         self.queue.start()
         await self.functions.resume_transitions()
+        self.provisioned.load()
         level = logging.WARNING if "DEGRADED" in self.isolation.description else logging.INFO
         log.log(
             level,
@@ -156,6 +161,7 @@ class Server:
         )
 
     async def close(self) -> None:
+        await self.provisioned.close()
         await self.queue.close()
         await self.manager.close()
         await self.sink.close()

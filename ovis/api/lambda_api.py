@@ -175,7 +175,9 @@ class LambdaApi:
         inv = Invocation(
             rid, payload, self.functions.arn(name, q), client_context, trace_id=_trace_id(rid)
         )
-        res = await self.invoker.invoke(cfg, inv, tail=p.get("LogType") == "Tail")
+        res = await self.invoker.invoke(
+            cfg, inv, tail=p.get("LogType") == "Tail", target=(name, q) if q else None
+        )
         return {
             "StatusCode": res.status_code,
             "Payload": res.payload,

@@ -137,9 +137,7 @@ class LayersApi:
         )
         return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": revision}
 
-    async def remove_layer_version_permission(
-        self, p: dict[str, Any], rid: str
-    ) -> dict[str, Any]:
+    async def remove_layer_version_permission(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         await self.layers.remove_permission(
             p["LayerName"], _version(p), p["StatementId"], p.get("RevisionId")
         )

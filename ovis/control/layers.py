@@ -377,6 +377,12 @@ class LayerService:
 
     # ---- functions' layers -----------------------------------------------------------------
 
+    def _may_keep(self, v: LayerVersion, arn: str, attached: Collection[str] | None) -> bool:
+        """May a function reference deleted version ``v``? Only if it already did."""
+        return (
+            attached is None or arn in attached or self.version_arn(v.name, v.version) in attached
+        )
+
     def resolve(
         self, arns: list[str], attached: Collection[str] | None = None
     ) -> list[ResolvedLayer]:
@@ -388,9 +394,7 @@ class LayerService:
         Synchronous: one indexed SQLite read per ARN.
         """
         if len(arns) > MAX_LAYERS:
-            raise InvalidParameterValueException(
-                f"Cannot reference more than {MAX_LAYERS} layers."
-            )
+            raise InvalidParameterValueException(f"Cannot reference more than {MAX_LAYERS} layers.")
         refs = []
         for arn in arns:
             try:
@@ -429,10 +433,7 @@ class LayerService:
             if ref is not None and ref.account == self.settings.account_id:
                 assert ref.version is not None
                 v = self.store.get_layer_version(ref.name, ref.version)
-            if v is not None and v.deleted and attached is not None:
-                if arn not in attached and self.version_arn(v.name, v.version) not in attached:
-                    v = None
-            if v is None:
+            if v is None or (v.deleted and not self._may_keep(v, arn, attached)):
                 raise InvalidParameterValueException(f"Layer version {arn} does not exist.")
             out.append(
                 ResolvedLayer(

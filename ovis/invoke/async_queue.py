@@ -94,7 +94,7 @@ class AsyncQueue:
                 function_arn(s.region, s.account_id, event.function, q),
             )
             try:
-                await self.invoker.invoke(cfg, inv)
+                await self.invoker.invoke(cfg, inv, target=(event.function, q) if q else None)
             except TooManyRequestsException:
                 await self._requeue(event, 500)
                 return

@@ -7,6 +7,7 @@ pop, one frame each way on the instance's channel, log lines handed to the batch
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 import random
 import sys
@@ -71,6 +72,18 @@ class Invoker:
         if not keep:
             self.limiter.set_reserved(name, None)
 
+    def resolve_version(self, name: str, qualifier: str) -> str:
+        """The version a qualifier names (an alias's primary version); 404 if none."""
+        if qualifier == LATEST or qualifier.isdigit():
+            version = qualifier
+        else:
+            alias = self.registry.alias(name, qualifier)
+            version = alias.version if alias is not None else ""
+        if not version or self.registry.get(name, version) is None:
+            arn = function_arn(self.settings.region, self.settings.account_id, name, qualifier)
+            raise ResourceNotFoundException(f"Function not found: {arn}")
+        return version
+
     def resolve(self, name: str, qualifier: str | None) -> FunctionConfig:
         """The version an invocation of ``name:qualifier`` runs (aliases split by weight)."""
         version = qualifier or LATEST
@@ -91,11 +104,14 @@ class Invoker:
             )
         return cfg
 
-    def spec_for(self, cfg: FunctionConfig) -> InstanceSpec:
+    def spec_for(self, cfg: FunctionConfig, provisioned: bool = False) -> InstanceSpec:
         key = (cfg.name, cfg.version, cfg.revision_id)
         spec = self._specs.get(key)
         if spec is None:
             spec = self._specs[key] = self._build_spec(cfg)
+        if provisioned:
+            env = dict(spec.env, AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
+            spec = dataclasses.replace(spec, env=env)
         return spec
 
     def _build_spec(self, cfg: FunctionConfig) -> InstanceSpec:
@@ -139,11 +155,17 @@ class Invoker:
         )
 
     async def invoke(
-        self, cfg: FunctionConfig, inv: Invocation, tail: bool = False
+        self,
+        cfg: FunctionConfig,
+        inv: Invocation,
+        tail: bool = False,
+        target: tuple[str, str] | None = None,
     ) -> InvokeResult:
+        """Run ``inv`` on version ``cfg``; ``target`` (function, qualifier as invoked) selects
+        provisioned instances when that qualifier has them."""
         self.limiter.acquire(cfg.name)
         try:
-            outcome, stream = await self._run(cfg, inv)
+            outcome, stream = await self._run(cfg, inv, target)
         finally:
             self.limiter.release(cfg.name)
         lines = self._log_lines(cfg, inv.request_id, outcome)
@@ -162,7 +184,17 @@ class Invoker:
             log_result = base64.b64encode(text[-LOG_TAIL_BYTES:]).decode()
         return InvokeResult(inv.request_id, payload, cfg.version, function_error, log_result)
 
-    async def _run(self, cfg: FunctionConfig, inv: Invocation) -> tuple[Outcome, str]:
+    async def _run(
+        self, cfg: FunctionConfig, inv: Invocation, target: tuple[str, str] | None
+    ) -> tuple[Outcome, str]:
+        inst = self.manager.acquire_provisioned(target) if target is not None else None
+        if inst is not None and inst.spec.key[1] == cfg.version:
+            try:
+                return await inst.invoke(inv), inst.log_stream
+            finally:
+                self.manager.release(inst)
+        if inst is not None:  # weighted routing chose the other version
+            self.manager.release(inst)
         spec = self.spec_for(cfg)
         try:
             inst, _cold = await self.manager.acquire(spec)
@@ -178,7 +210,7 @@ class Invoker:
     @staticmethod
     def _log_lines(cfg: FunctionConfig, rid: str, o: Outcome) -> list[str]:
         lines: list[str] = []
-        if o.init_ms is not None:
+        if o.init_ms is not None or o.init_logs:
             lines.append(
                 f"INIT_START Runtime Version: {cfg.runtime}.ovis\tRuntime Version ARN: "
                 f"arn:aws:lambda:::runtime:ovis-{cfg.runtime}"

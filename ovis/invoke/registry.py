@@ -79,10 +79,12 @@ class FunctionRegistry:
     async def put_alias(self, alias: Alias) -> None:
         await asyncio.to_thread(self.store.put_alias, alias.function, alias.name, alias.to_json())
         self._aliases[(alias.function, alias.name)] = alias
+        self._notify(alias.function)
 
     async def delete_alias(self, function: str, name: str) -> None:
         await asyncio.to_thread(self.store.delete_alias, function, name)
         self._aliases.pop((function, name), None)
+        self._notify(function)
 
     def _notify(self, name: str) -> None:
         for listener in self._listeners:

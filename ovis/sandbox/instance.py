@@ -124,6 +124,7 @@ class Instance(RuntimeApiHandler):
         self.uid: int | None = None
         self.frozen = False
         self.reserved_mb = spec.memory_mb  # counted against the manager's memory budget
+        self.provisioned_for: tuple[str, str] | None = None  # (function, qualifier)
         self.state = State.STARTING
         self.pid = 0
         self.last_used = time.monotonic()

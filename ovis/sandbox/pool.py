@@ -71,6 +71,9 @@ class InstanceManager:
         self.memory_budget_mb = memory_budget_mb or default_memory_budget_mb()
         self.preload = list(preload)
         self.pools: dict[tuple[str, str, str], Pool] = {}
+        # Provisioned concurrency: pre-initialized instances per (function, qualifier), never
+        # reaped or evicted; used before on-demand instances by invocations of that qualifier.
+        self.provisioned: dict[tuple[str, str], Pool] = {}
         self.uids = UidAllocator()
         self.reserved_mb = 0  # sum of MemorySize over live instances
         self.evictions = 0
@@ -137,6 +140,9 @@ class InstanceManager:
         return inst, True
 
     def release(self, inst: Instance) -> None:
+        if inst.provisioned_for is not None:
+            self._release_provisioned(inst)
+            return
         pool = self.pools.get(inst.spec.key)
         if pool is not None:
             pool.busy.discard(inst)
@@ -148,6 +154,9 @@ class InstanceManager:
             return
         inst.last_used = time.monotonic()
         pool.idle.append(inst)
+        self._schedule_freeze(inst)
+
+    def _schedule_freeze(self, inst: Instance) -> None:
         if self.freeze_after_s >= 0:
             asyncio.get_running_loop().call_later(
                 self.freeze_after_s, self._maybe_freeze, inst, inst.invocations
@@ -158,12 +167,107 @@ class InstanceManager:
         inst.reserved_mb = 0
         inst.kill()
 
+    # ---- provisioned concurrency -------------------------------------------------------------
+
+    def acquire_provisioned(self, target: tuple[str, str]) -> Instance | None:
+        """An idle pre-initialized instance for ``target``, or None (then go on-demand)."""
+        pool = self.provisioned.get(target)
+        while pool is not None and pool.idle:
+            inst = pool.idle.pop()
+            if inst.state is not State.IDLE:
+                self._drop(inst)
+                continue
+            if inst.frozen:
+                self._thaw(inst)
+            pool.busy.add(inst)
+            return inst
+        return None
+
+    async def provision(self, target: tuple[str, str], spec: InstanceSpec, count: int,
+                        parallel: int = 4) -> int:
+        """Make ``target`` hold exactly ``count`` ready instances of ``spec``; returns how many
+        it holds. Instances of another spec (an alias moved) are replaced. Init failures raise."""
+        pool = self.provisioned.get(target)
+        if pool is None or pool.spec.key != spec.key or pool.spec.env != spec.env:
+            if pool is not None:
+                self._retire_provisioned(pool)
+            pool = self.provisioned[target] = Pool(spec)
+        while len(pool.idle) + len(pool.busy) > count and pool.idle:
+            self._drop(pool.idle.pop(0))
+        missing = count - pool.size()
+        while missing > 0 and self.provisioned.get(target) is pool:
+            batch = min(parallel, missing)
+            started = await asyncio.gather(
+                *(self._start_provisioned(target, spec) for _ in range(batch)),
+                return_exceptions=True,
+            )
+            for result in started:
+                if isinstance(result, BaseException):
+                    for other in started:
+                        if isinstance(other, Instance):
+                            self._drop(other)
+                    raise result
+            if self.provisioned.get(target) is not pool:  # deprovisioned meanwhile
+                for inst in started:
+                    self._drop(inst)  # type: ignore[arg-type]
+                break
+            for inst in started:
+                pool.idle.append(inst)  # type: ignore[arg-type]
+                self._schedule_freeze(inst)  # type: ignore[arg-type]
+            missing -= batch
+        return pool.size()
+
+    async def _start_provisioned(self, target: tuple[str, str], spec: InstanceSpec) -> Instance:
+        self._make_room(spec.memory_mb)
+        zygote = await self._zygote(spec.interpreter if spec.argv is None else sys.executable)
+        inst = Instance(spec, zygote, _log_stream_name(spec.key[1]), self.isolation, self.uids,
+                        fresh_interpreter=self.spawn_mode == "exec")
+        inst.provisioned_for = target
+        self.reserved_mb += spec.memory_mb
+        try:
+            await inst.start()
+        except BaseException:
+            self._drop(inst)
+            raise
+        inst.init_ms = None  # initialized ahead of time: no Init Duration on its invocations
+        return inst
+
+    def deprovision(self, target: tuple[str, str]) -> None:
+        pool = self.provisioned.pop(target, None)
+        if pool is not None:
+            self._retire_provisioned(pool)
+
+    def _retire_provisioned(self, pool: Pool) -> None:
+        pool.retired = True
+        for inst in pool.idle:
+            self._drop(inst)
+        pool.idle.clear()
+
+    def _release_provisioned(self, inst: Instance) -> None:
+        pool = self.provisioned.get(inst.provisioned_for)  # type: ignore[arg-type]
+        if pool is not None:
+            pool.busy.discard(inst)
+        if pool is None or pool.retired or inst.state is not State.IDLE or self._closed:
+            self._drop(inst)
+            return
+        inst.last_used = time.monotonic()
+        pool.idle.append(inst)
+        self._schedule_freeze(inst)
+
+    def provisioned_counts(self, target: tuple[str, str]) -> tuple[int, int]:
+        """(allocated, busy) instances of ``target``."""
+        pool = self.provisioned.get(target)
+        return (pool.size(), len(pool.busy)) if pool is not None else (0, 0)
+
     # ---- freezing ----------------------------------------------------------------------------
 
     def _maybe_freeze(self, inst: Instance, invocations: int) -> None:
         if inst.state is not State.IDLE or inst.frozen or inst.invocations != invocations:
             return
-        pool = self.pools.get(inst.spec.key)
+        if inst.provisioned_for is not None:
+            pool = self.provisioned.get(inst.provisioned_for)
+        else:
+            pool = self.pools.get(inst.spec.key)
         if pool is None or inst not in pool.idle:
             return
         try:
@@ -216,7 +320,7 @@ class InstanceManager:
 
     def instances(self) -> list[Instance]:
         out: list[Instance] = []
-        for pool in self.pools.values():
+        for pool in [*self.pools.values(), *self.provisioned.values()]:
             out.extend(pool.idle)
             out.extend(pool.busy)
         return out
@@ -246,6 +350,7 @@ class InstanceManager:
         for inst in self.instances():
             self._drop(inst)
         self.pools.clear()
+        self.provisioned.clear()
         for z in self._zygotes.values():
             z.close()
         self._zygotes.clear()

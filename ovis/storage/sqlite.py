@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS aliases (
     data TEXT NOT NULL,
     PRIMARY KEY (function, name)
 );
+CREATE TABLE IF NOT EXISTS provisioned_concurrency (
+    function TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    requested INTEGER NOT NULL,
+    last_modified TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
 CREATE TABLE IF NOT EXISTS function_concurrency (
     name TEXT PRIMARY KEY,
     reserved INTEGER NOT NULL
@@ -141,6 +148,7 @@ class SqliteStore:
             db.execute("DELETE FROM function_concurrency WHERE name = ?", (name,))
             db.execute("DELETE FROM version_counters WHERE name = ?", (name,))
             db.execute("DELETE FROM aliases WHERE function = ?", (name,))
+            db.execute("DELETE FROM provisioned_concurrency WHERE function = ?", (name,))
             db.execute("COMMIT")
 
     def delete_version(self, name: str, version: str) -> None:
@@ -164,6 +172,27 @@ class SqliteStore:
     def last_version(self, name: str) -> int:
         rows = self._read("SELECT last_version FROM version_counters WHERE name = ?", (name,))
         return int(rows[0][0]) if rows else 0
+
+    # provisioned concurrency
+    def provisioned_configs(self) -> list[tuple[str, str, int, str]]:
+        rows = self._read(
+            "SELECT function, qualifier, requested, last_modified FROM provisioned_concurrency"
+        )
+        return [(r[0], r[1], int(r[2]), r[3]) for r in rows]
+
+    def put_provisioned(self, function: str, qualifier: str, requested: int | None,
+                        last_modified: str = "") -> None:
+        if requested is None:
+            self._write(
+                "DELETE FROM provisioned_concurrency WHERE function = ? AND qualifier = ?",
+                (function, qualifier),
+            )
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO provisioned_concurrency "
+                "(function, qualifier, requested, last_modified) VALUES (?, ?, ?, ?)",
+                (function, qualifier, requested, last_modified),
+            )
 
     # aliases
     def put_alias(self, function: str, name: str, data: dict[str, object]) -> None:
@@ -307,7 +336,18 @@ class SqliteStore:
             return None if text is None else tuple(json.loads(text))
 
         return LayerVersion(
-            *r[:8], _tuple(r[8]), _tuple(r[9]), license_info=r[10], deleted=bool(r[11])
+            name=r[0],
+            version=r[1],
+            digest=r[2],
+            code_sha256=r[3],
+            code_size=r[4],
+            unzipped_size=r[5],
+            description=r[6],
+            created=r[7],
+            compatible_runtimes=_tuple(r[8]),
+            compatible_architectures=_tuple(r[9]),
+            license_info=r[10],
+            deleted=bool(r[11]),
         )
 
     def publish_layer_version(self, v: LayerVersion) -> LayerVersion:

@@ -1,0 +1,76 @@
+"""Provisioned concurrency operations: parse -> ProvisionedService -> render."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ovis.api.lambda_api import Handler
+from ovis.control.functions import FunctionService
+from ovis.errors import InvalidParameterValueException
+from ovis.invoke.provisioned import ProvisionedConfig, ProvisionedService
+
+
+class ProvisionedApi:
+    def __init__(self, service: ProvisionedService, functions: FunctionService) -> None:
+        self.service = service
+        self.functions = functions
+        self.handlers: dict[str, Handler] = {
+            "PutProvisionedConcurrencyConfig": self.put,
+            "GetProvisionedConcurrencyConfig": self.get,
+            "DeleteProvisionedConcurrencyConfig": self.delete,
+            "ListProvisionedConcurrencyConfigs": self.list,
+        }
+
+    def _name(self, p: dict[str, Any]) -> tuple[str, str | None]:
+        name, q = self.functions.ref(p["FunctionName"], p.get("Qualifier"))
+        self.functions.get_config(name)  # the function must exist
+        return name, q
+
+    @staticmethod
+    def _render(cfg: ProvisionedConfig) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "RequestedProvisionedConcurrentExecutions": cfg.requested,
+            "AvailableProvisionedConcurrentExecutions": cfg.allocated,
+            "AllocatedProvisionedConcurrentExecutions": cfg.allocated,
+            "Status": cfg.status,
+            "LastModified": cfg.last_modified,
+        }
+        if cfg.reason:
+            out["StatusReason"] = cfg.reason
+        return out
+
+    async def put(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        name, q = self._name(p)
+        cfg = await self.service.put(name, q, p["ProvisionedConcurrentExecutions"])
+        return self._render(cfg)
+
+    async def get(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        name, q = self._name(p)
+        return self._render(self.service.get(name, q))
+
+    async def delete(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        name, q = self._name(p)
+        await self.service.delete(name, q)
+        return {}
+
+    async def list(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        name, _ = self._name(p)
+        items = self.service.list(name)
+        start = 0
+        if p.get("Marker"):
+            try:
+                start = int(base64.urlsafe_b64decode(p["Marker"].encode()).decode())
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidParameterValueException("Invalid marker.") from None
+        limit = p.get("MaxItems") or 50
+        page = items[start : start + limit]
+        out: dict[str, Any] = {
+            "ProvisionedConcurrencyConfigs": [
+                {"FunctionArn": self.functions.arn(name, c.qualifier), **self._render(c)}
+                for c in page
+            ]
+        }
+        if start + limit < len(items):
+            out["NextMarker"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        return out
