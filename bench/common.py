@@ -11,6 +11,7 @@ import json
 import math
 import os
 import platform
+import resource
 import signal
 import socket
 import statistics
@@ -285,6 +286,34 @@ def busy_percent(window_s: float = 1.0) -> float:
     except (OSError, ValueError, IndexError):
         return float("nan")
     return 100.0 * (busy1 - busy0) / max(1, total1 - total0)
+
+
+class OtherLoad:
+    """CPU used on this machine by anything other than this process and its reaped children.
+
+    Machine-wide busy time (/proc/stat) minus our own rusage (self + waited-for children, which
+    includes the servers a benchmark started and stopped), as a percent of all CPUs over the
+    window. Other engineers' test runs show up here; above ~10% the numbers are disturbed.
+    """
+
+    def __init__(self) -> None:
+        self._start = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float]:
+        busy, total = _cpu_times()
+        ticks = os.sysconf("SC_CLK_TCK")
+        ours = 0.0
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+            usage = resource.getrusage(who)
+            ours += usage.ru_utime + usage.ru_stime
+        return busy / ticks, total / ticks, ours
+
+    def percent(self) -> float:
+        busy0, total0, ours0 = self._start
+        busy1, total1, ours1 = self._sample()
+        others = max(0.0, (busy1 - busy0) - (ours1 - ours0))
+        return 100.0 * others / max(1e-9, total1 - total0)
 
 
 def wait_until_quiet(max_wait_s: float, threshold: float = 10.0) -> float:

@@ -24,8 +24,8 @@ from ovis.api.lambda_api import LambdaApi
 from ovis.api.layers_api import LayersApi
 from ovis.api.logs_api import LogsApi
 from ovis.api.model import service_model
-from ovis.api.sigv4 import SigV4Verifier
 from ovis.api.provisioned_api import ProvisionedApi
+from ovis.api.sigv4 import SigV4Verifier
 from ovis.api.versions_api import VersionsApi
 from ovis.control.concurrency import ConcurrencyService
 from ovis.control.functions import FunctionService

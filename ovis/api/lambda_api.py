@@ -107,7 +107,7 @@ class LambdaApi:
         return self.functions.render(cfg)
 
     async def list_functions(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
-        configs, marker = self.functions.list(p.get("Marker"), p.get("MaxItems"))
+        configs, marker = self.functions.list_functions(p.get("Marker"), p.get("MaxItems"))
         out: dict[str, Any] = {"Functions": [self.functions.render(c) for c in configs]}
         if marker:
             out["NextMarker"] = marker

@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote
 
 import botocore.session
@@ -237,15 +237,15 @@ def _decode(shape: Shape, value: Any, path: str) -> Any:
         )
     if t == "blob":
         try:
-            return base64.b64decode(value, validate=True)
+            return base64.b64decode(cast(str, value), validate=True)
         except ValueError:
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: '{path}' is not valid base64"
             ) from None
     if t == "structure":
         out = {}
-        for k, v in value.items():
-            m = shape.members.get(k)  # type: ignore[attr-defined]
+        for k, v in cast(dict[str, Any], value).items():
+            m = shape.members.get(k)
             if m is not None and v is not None:
                 out[k] = _decode(m, v, f"{path}.{k}")
         return out
@@ -253,8 +253,8 @@ def _decode(shape: Shape, value: Any, path: str) -> Any:
         return [_decode(shape.member, v, path) for v in value]  # type: ignore[attr-defined]
     if t == "map":
         return {
-            _decode(shape.key, k, path): _decode(shape.value, v, path)  # type: ignore[attr-defined]
-            for k, v in value.items()
+            _decode(shape.key, k, path): _decode(shape.value, v, path)
+            for k, v in cast(dict[str, Any], value).items()
         }
     return value
 
@@ -280,13 +280,13 @@ class _Validator:
     def _structure(
         self, shape: Shape, value: dict[str, Any], prefix: str, errors: list[str]
     ) -> None:
-        for name in shape.required_members:  # type: ignore[attr-defined]
+        for name in shape.required_members:
             if value.get(name) is None:
                 errors.append(
                     f"Value null at '{prefix}{_camel(name)}' failed to satisfy constraint: "
                     "Member must not be null"
                 )
-        for name, member in shape.members.items():  # type: ignore[attr-defined]
+        for name, member in shape.members.items():
             if name in value and value[name] is not None:
                 self._value(member, value[name], f"{prefix}{_camel(name)}", errors)
 
@@ -331,7 +331,7 @@ class _Validator:
                     )
                 )
         if t == "string":
-            enum = shape.enum  # type: ignore[attr-defined]
+            enum = shape.enum
             if enum and value not in enum:
                 errors.append(
                     self._msg(
@@ -349,11 +349,11 @@ class _Validator:
                 )
         elif t == "list":
             for item in value:
-                self._value(shape.member, item, path + ".member", errors)  # type: ignore[attr-defined]
+                self._value(shape.member, item, path + ".member", errors)
         elif t == "map":
             for k, v in value.items():
-                self._value(shape.key, k, path + ".key", errors)  # type: ignore[attr-defined]
-                self._value(shape.value, v, path + ".value", errors)  # type: ignore[attr-defined]
+                self._value(shape.key, k, path + ".key", errors)
+                self._value(shape.value, v, path + ".value", errors)
 
     @staticmethod
     def _msg(value: Any, path: str, constraint: str) -> str:

@@ -28,8 +28,9 @@ class ConcurrencyService:
     async def put(self, text: str, reserved: int) -> int:
         name = self._name(text)
         self.limiter.check_reservation(name, reserved)
-        await asyncio.to_thread(self.functions.registry.store.put_reserved_concurrency, name,
-                                reserved)
+        await asyncio.to_thread(
+            self.functions.registry.store.put_reserved_concurrency, name, reserved
+        )
         self.limiter.set_reserved(name, reserved)
         return reserved
 

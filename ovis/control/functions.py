@@ -405,8 +405,11 @@ class FunctionService:
     async def _delete_version(self, name: str, version: str) -> None:
         if not version.isdigit() or self.registry.get(name, version) is None:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name, version)}")
-        users = [a.name for a in self.registry.aliases(name)
-                 if a.version == version or version in a.weights]
+        users = [
+            a.name
+            for a in self.registry.aliases(name)
+            if a.version == version or version in a.weights
+        ]
         if users:
             raise ResourceConflictException(
                 "Unable to delete version because the following aliases reference it: "
@@ -432,7 +435,7 @@ class FunctionService:
         await self.registry.delete(name)
         await asyncio.to_thread(self.registry.store.delete_tags, self.arn(name))
 
-    def list(
+    def list_functions(
         self, marker: str | None, max_items: int | None
     ) -> tuple[list[FunctionConfig], str | None]:
         names = self.registry.names()

@@ -42,6 +42,7 @@ LAYER_VERSION_ARN_PATTERN = (
     "layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)"
 )
 PAGE_SIZE = 50
+MAX_VERSION = 2**63 - 1  # SQLite's INTEGER; anything larger cannot exist
 
 
 class PolicyLengthExceededException(ApiError):
@@ -128,7 +129,7 @@ class LayerService:
         return version
 
     async def _live(self, name: str | None, version: int) -> LayerVersion | None:
-        if name is None:
+        if name is None or version > MAX_VERSION:
             return None
         v = await asyncio.to_thread(self.store.get_layer_version, name, version)
         return None if v is None or v.deleted else v
@@ -256,7 +257,7 @@ class LayerService:
         """Hide a version; a missing layer or version is a no-op, as on AWS."""
         self._check_version(version)
         name = self._name(layer_name)
-        if name is None:
+        if name is None or version > MAX_VERSION:
             return
         async with self._policy_lock:
             await asyncio.to_thread(self.store.delete_layer_version, name, version)
@@ -432,7 +433,8 @@ class LayerService:
             v = None
             if ref is not None and ref.account == self.settings.account_id:
                 assert ref.version is not None
-                v = self.store.get_layer_version(ref.name, ref.version)
+                if ref.version <= MAX_VERSION:
+                    v = self.store.get_layer_version(ref.name, ref.version)
             if v is None or (v.deleted and not self._may_keep(v, arn, attached)):
                 raise InvalidParameterValueException(f"Layer version {arn} does not exist.")
             out.append(

@@ -24,8 +24,15 @@ from ovis.models.function import LATEST, FunctionConfig, State, UpdateStatus
 
 # Fields that make two snapshots "the same function" for PublishVersion's no-op rule.
 _VOLATILE = {
-    "version", "revision_id", "last_modified", "state", "state_reason", "state_reason_code",
-    "last_update_status", "last_update_status_reason", "last_update_status_reason_code",
+    "version",
+    "revision_id",
+    "last_modified",
+    "state",
+    "state_reason",
+    "state_reason_code",
+    "last_update_status",
+    "last_update_status_reason",
+    "last_update_status_reason_code",
     "published_from",
 }
 
@@ -34,8 +41,9 @@ def _fingerprint(cfg: FunctionConfig) -> dict[str, Any]:
     return {k: v for k, v in cfg.to_json().items() if k not in _VOLATILE}
 
 
-def _page(items: list[Any], marker: str | None, max_items: int | None,
-          key: Any) -> tuple[list[Any], str | None]:
+def _page(
+    items: list[Any], marker: str | None, max_items: int | None, key: Any
+) -> tuple[list[Any], str | None]:
     start = 0
     if marker:
         try:
@@ -68,31 +76,42 @@ class VersionService:
 
     # ---- versions --------------------------------------------------------------------------
 
-    async def publish(self, text: str, code_sha256: str | None = None,
-                      description: str | None = None, revision_id: str | None = None) -> FunctionConfig:
+    async def publish(
+        self,
+        text: str,
+        code_sha256: str | None = None,
+        description: str | None = None,
+        revision_id: str | None = None,
+    ) -> FunctionConfig:
         latest = self._latest(text)
         name = latest.name
         async with self.functions._serialized(name):
             latest = self.functions.get_config(name)
             if latest.state != State.ACTIVE and latest.state != State.PENDING:
                 raise ResourceConflictException(
-                    f"The function is currently in the following state: {latest.state}")
+                    f"The function is currently in the following state: {latest.state}"
+                )
             if latest.last_update_status == UpdateStatus.IN_PROGRESS:
                 raise ResourceConflictException(
                     "The operation cannot be performed at this time. An update is in progress "
-                    f"for resource: {self.functions.arn(name)}")
+                    f"for resource: {self.functions.arn(name)}"
+                )
             if code_sha256 is not None and code_sha256 != latest.code_sha256:
                 raise InvalidParameterValueException(
                     f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in "
                     f"$LATEST ({latest.code_sha256}). Please try again with the CodeSHA256 in "
-                    "$LATEST.")
+                    "$LATEST."
+                )
             if revision_id is not None and revision_id != latest.revision_id:
                 raise PreconditionFailedException(
                     "The Revision Id provided does not match the latest Revision Id. Call the "
-                    "GetFunction/GetAlias API to retrieve the latest Revision Id")
+                    "GetFunction/GetAlias API to retrieve the latest Revision Id"
+                )
             versions = self._versions(name)
-            if versions and (versions[-1].published_from == latest.revision_id
-                             or _fingerprint(versions[-1]) == _fingerprint(latest)):
+            if versions and (
+                versions[-1].published_from == latest.revision_id
+                or _fingerprint(versions[-1]) == _fingerprint(latest)
+            ):
                 return versions[-1]
             number = await self._next_number(name)
             cfg = latest.replace(
@@ -115,8 +134,9 @@ class VersionService:
         last = await asyncio.to_thread(self.registry.store.last_version, name)
         return max([last, *(int(c.version) for c in self._versions(name))]) + 1
 
-    def list_versions(self, text: str, marker: str | None,
-                      max_items: int | None) -> tuple[list[FunctionConfig], str | None]:
+    def list_versions(
+        self, text: str, marker: str | None, max_items: int | None
+    ) -> tuple[list[FunctionConfig], str | None]:
         latest = self._latest(text)
         items = [latest, *self._versions(latest.name)]
         return _page(items, marker, max_items, key=lambda c: c.version)
@@ -129,37 +149,46 @@ class VersionService:
     def _check_target(self, name: str, version: str, weights: dict[str, float]) -> None:
         if version != LATEST and self.registry.get(name, version) is None:
             raise ResourceNotFoundException(
-                f"Function not found: {self.functions.arn(name, version)}")
+                f"Function not found: {self.functions.arn(name, version)}"
+            )
         if not weights:
             return
         if len(weights) > 1:
             raise InvalidParameterValueException(
-                "Number of items in AdditionalVersionWeights cannot be greater than 1")
+                "Number of items in AdditionalVersionWeights cannot be greater than 1"
+            )
         if version == LATEST:
             raise InvalidParameterValueException(
-                "$LATEST is not supported for an alias pointing to more than 1 version")
+                "$LATEST is not supported for an alias pointing to more than 1 version"
+            )
         for extra, weight in weights.items():
             if extra == version:
                 raise InvalidParameterValueException(
                     f"Invalid function version {extra}. Function version {extra} is already "
-                    "included in routing configuration.")
+                    "included in routing configuration."
+                )
             if self.registry.get(name, extra) is None:
                 raise InvalidParameterValueException(
-                    f"Function version {extra} does not exist for function {name}.")
+                    f"Function version {extra} does not exist for function {name}."
+                )
             if not 0.0 <= weight <= 1.0:
                 raise InvalidParameterValueException(
-                    "Invalid weight: weights must be between 0.0 and 1.0")
+                    "Invalid weight: weights must be between 0.0 and 1.0"
+                )
 
     @staticmethod
     def _weights(routing: dict[str, Any] | None) -> dict[str, float]:
-        return {str(k): float(v) for k, v in ((routing or {}).get("AdditionalVersionWeights")
-                                              or {}).items()}
+        return {
+            str(k): float(v)
+            for k, v in ((routing or {}).get("AdditionalVersionWeights") or {}).items()
+        }
 
     def _function(self, text: str) -> str:
         name, q = self.functions.ref(text)
         if q is not None:
             raise InvalidParameterValueException(
-                "Aliases are managed on the unqualified function name.")
+                "Aliases are managed on the unqualified function name."
+            )
         self.functions.get_config(name)
         return name
 
@@ -168,11 +197,18 @@ class VersionService:
         async with self.functions._serialized(name):
             if self.registry.alias(name, p["Name"]) is not None:
                 raise ResourceConflictException(
-                    f"Alias already exists: {self._alias_arn(name, p['Name'])}")
+                    f"Alias already exists: {self._alias_arn(name, p['Name'])}"
+                )
             weights = self._weights(p.get("RoutingConfig"))
             self._check_target(name, p["FunctionVersion"], weights)
-            alias = Alias(name, p["Name"], p["FunctionVersion"], str(uuid.uuid4()),
-                          p.get("Description", ""), weights)
+            alias = Alias(
+                name,
+                p["Name"],
+                p["FunctionVersion"],
+                str(uuid.uuid4()),
+                p.get("Description", ""),
+                weights,
+            )
             await self.registry.put_alias(alias)
             return alias
 
@@ -181,7 +217,8 @@ class VersionService:
         alias = self.registry.alias(name, alias_name)
         if alias is None:
             raise ResourceNotFoundException(
-                f"Cannot find alias arn: {self._alias_arn(name, alias_name)}")
+                f"Cannot find alias arn: {self._alias_arn(name, alias_name)}"
+            )
         return alias
 
     async def update_alias(self, p: dict[str, Any]) -> Alias:
@@ -191,14 +228,19 @@ class VersionService:
             if p.get("RevisionId") is not None and p["RevisionId"] != alias.revision_id:
                 raise PreconditionFailedException(
                     "The Revision Id provided does not match the latest Revision Id. Call the "
-                    "GetFunction/GetAlias API to retrieve the latest Revision Id")
+                    "GetFunction/GetAlias API to retrieve the latest Revision Id"
+                )
             version = p.get("FunctionVersion", alias.version)
-            weights = (self._weights(p["RoutingConfig"]) if "RoutingConfig" in p
-                       else dict(alias.weights))
+            weights = (
+                self._weights(p["RoutingConfig"]) if "RoutingConfig" in p else dict(alias.weights)
+            )
             self._check_target(name, version, weights)
-            alias = alias.replace(version=version, weights=weights,
-                                  description=p.get("Description", alias.description),
-                                  revision_id=str(uuid.uuid4()))
+            alias = alias.replace(
+                version=version,
+                weights=weights,
+                description=p.get("Description", alias.description),
+                revision_id=str(uuid.uuid4()),
+            )
             await self.registry.put_alias(alias)
             return alias
 
@@ -208,9 +250,13 @@ class VersionService:
             if self.registry.alias(name, alias_name) is not None:
                 await self.registry.delete_alias(name, alias_name)
 
-    def list_aliases(self, text: str, version: str | None, marker: str | None,
-                     max_items: int | None) -> tuple[list[Alias], str | None]:
+    def list_aliases(
+        self, text: str, version: str | None, marker: str | None, max_items: int | None
+    ) -> tuple[list[Alias], str | None]:
         name = self._function(text)
-        items = [a for a in self.registry.aliases(name)
-                 if version is None or a.version == version or version in a.weights]
+        items = [
+            a
+            for a in self.registry.aliases(name)
+            if version is None or a.version == version or version in a.weights
+        ]
         return _page(items, marker, max_items, key=lambda a: a.name)

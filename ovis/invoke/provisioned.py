@@ -13,13 +13,12 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ovis.errors import (
     ApiError,
     InvalidParameterValueException,
     ResourceConflictException,
-    ResourceNotFoundException,
 )
 from ovis.invoke.invoker import Invoker
 from ovis.models.function import LATEST
@@ -43,7 +42,7 @@ class ProvisionedConfig:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
 class ProvisionedService:
@@ -88,8 +87,9 @@ class ProvisionedService:
                     f"already has a provisioned concurrency config for version {version}."
                 )
         reserved = self.invoker.limiter.reserved.get(name)
-        total = requested + sum(c.requested for (fn, q), c in self.configs.items()
-                                if fn == name and q != target[1])
+        total = requested + sum(
+            c.requested for (fn, q), c in self.configs.items() if fn == name and q != target[1]
+        )
         if reserved is not None and total > reserved:
             raise InvalidParameterValueException(
                 "Requested Provisioned Concurrency should not be greater than the "
@@ -97,8 +97,9 @@ class ProvisionedService:
             )
         cfg = self.configs.get(target)
         modified = _now_iso()
-        await asyncio.to_thread(self.registry.store.put_provisioned, name, target[1], requested,
-                                modified)
+        await asyncio.to_thread(
+            self.registry.store.put_provisioned, name, target[1], requested, modified
+        )
         if cfg is None:
             cfg = self.configs[target] = ProvisionedConfig(name, target[1], requested, modified)
         cfg.requested, cfg.last_modified = requested, modified
@@ -134,8 +135,9 @@ class ProvisionedService:
         self.manager.deprovision(target)
 
     def list(self, name: str) -> list[ProvisionedConfig]:
-        return sorted((c for (fn, _), c in self.configs.items() if fn == name),
-                      key=lambda c: c.qualifier)
+        return sorted(
+            (c for (fn, _), c in self.configs.items() if fn == name), key=lambda c: c.qualifier
+        )
 
     def utilization(self, name: str, qualifier: str) -> float:
         """Busy share of the allocated instances right now (0.0 when none)."""

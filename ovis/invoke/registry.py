@@ -73,8 +73,9 @@ class FunctionRegistry:
         return self._aliases.get((function, name))
 
     def aliases(self, function: str) -> list[Alias]:
-        return sorted((a for (f, _), a in self._aliases.items() if f == function),
-                      key=lambda a: a.name)
+        return sorted(
+            (a for (f, _), a in self._aliases.items() if f == function), key=lambda a: a.name
+        )
 
     async def put_alias(self, alias: Alias) -> None:
         await asyncio.to_thread(self.store.put_alias, alias.function, alias.name, alias.to_json())

@@ -7,8 +7,8 @@ Contract (all methods on the event loop thread):
 - Idle instances are frozen after ``freeze_after_s`` (cgroup freezer, else SIGSTOP), reclaimed
   after ``idle_ttl_s``, and evicted least-recently-used first when starting another instance
   would exceed the memory budget.
-- ``retire(name, keep)`` ends a function's pools not in ``keep`` (current versions): idle instances die now,
-  busy ones when released.
+- ``retire(name, keep)`` ends a function's pools not in ``keep`` (its current versions):
+  idle instances die now, busy ones when released.
 - ``close()`` kills everything, stops the zygotes and removes the cgroups; idempotent.
 """
 
@@ -148,9 +148,13 @@ class InstanceManager:
             pool.busy.discard(inst)
         if inst.state is not State.IDLE or pool is None or pool.retired or self._closed:
             self._drop(inst)
-            if pool is not None and pool.size() == 0 and pool.retired:
-                if self.pools.get(inst.spec.key) is pool:
-                    del self.pools[inst.spec.key]
+            if (
+                pool is not None
+                and pool.size() == 0
+                and pool.retired
+                and self.pools.get(inst.spec.key) is pool
+            ):
+                del self.pools[inst.spec.key]
             return
         inst.last_used = time.monotonic()
         pool.idle.append(inst)
@@ -183,8 +187,9 @@ class InstanceManager:
             return inst
         return None
 
-    async def provision(self, target: tuple[str, str], spec: InstanceSpec, count: int,
-                        parallel: int = 4) -> int:
+    async def provision(
+        self, target: tuple[str, str], spec: InstanceSpec, count: int, parallel: int = 4
+    ) -> int:
         """Make ``target`` hold exactly ``count`` ready instances of ``spec``; returns how many
         it holds. Instances of another spec (an alias moved) are replaced. Init failures raise."""
         pool = self.provisioned.get(target)
@@ -220,8 +225,14 @@ class InstanceManager:
     async def _start_provisioned(self, target: tuple[str, str], spec: InstanceSpec) -> Instance:
         self._make_room(spec.memory_mb)
         zygote = await self._zygote(spec.interpreter if spec.argv is None else sys.executable)
-        inst = Instance(spec, zygote, _log_stream_name(spec.key[1]), self.isolation, self.uids,
-                        fresh_interpreter=self.spawn_mode == "exec")
+        inst = Instance(
+            spec,
+            zygote,
+            _log_stream_name(spec.key[1]),
+            self.isolation,
+            self.uids,
+            fresh_interpreter=self.spawn_mode == "exec",
+        )
         inst.provisioned_for = target
         self.reserved_mb += spec.memory_mb
         try:

@@ -180,8 +180,9 @@ class SqliteStore:
         )
         return [(r[0], r[1], int(r[2]), r[3]) for r in rows]
 
-    def put_provisioned(self, function: str, qualifier: str, requested: int | None,
-                        last_modified: str = "") -> None:
+    def put_provisioned(
+        self, function: str, qualifier: str, requested: int | None, last_modified: str = ""
+    ) -> None:
         if requested is None:
             self._write(
                 "DELETE FROM provisioned_concurrency WHERE function = ? AND qualifier = ?",

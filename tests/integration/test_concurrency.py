@@ -31,8 +31,12 @@ def attempt(lam, name: str, seconds: float) -> str:  # type: ignore[no-untyped-d
 def test_reserved_zero_throttles_everything(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("zero")
     create_python_function(lam, name, SLEEPY)
-    assert lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)[
-        "ReservedConcurrentExecutions"] == 0
+    assert (
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)[
+            "ReservedConcurrentExecutions"
+        ]
+        == 0
+    )
     with pytest.raises(lam.exceptions.TooManyRequestsException) as info:
         lam.invoke(FunctionName=name, Payload=b"{}")
     assert info.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"

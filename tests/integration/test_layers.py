@@ -163,6 +163,9 @@ def test_get_errors(lam: Any) -> None:
             get, "InvalidParameterValueException", 400, LayerName=name, VersionNumber=bad
         )
         assert msg == "Layer Version Cannot be less than 1"
+    huge = 2**63
+    expect_error(get, "ResourceNotFoundException", 404, LayerName=name, VersionNumber=huge)
+    lam.delete_layer_version(LayerName=name, VersionNumber=huge)
     other_account = f"arn:aws:lambda:{REGION}:123456789012:layer:{name}"
     expect_error(get, "ResourceNotFoundException", 404, LayerName=other_account, VersionNumber=1)
 

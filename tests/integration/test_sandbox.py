@@ -130,7 +130,12 @@ def test_tmp_is_private_per_instance(lam) -> None:  # type: ignore[no-untyped-de
 @pytest.mark.skipif(not ROOT, reason="needs root for cgroups")
 def test_memory_limit_kills_only_that_instance(lam, probe) -> None:  # type: ignore[no-untyped-def]
     other = uniq("bystander")
-    create_python_function(lam, other, "import time\ndef handler(e, c):\n    time.sleep(e.get('s', 0))\n    return 'alive'\n", Timeout=10)
+    create_python_function(
+        lam,
+        other,
+        "import time\ndef handler(e, c):\n    time.sleep(e.get('s', 0))\n    return 'alive'\n",
+        Timeout=10,
+    )
     with ThreadPoolExecutor(2) as pool:
         slow = pool.submit(call, lam, other, {"s": 1.5})
         time.sleep(0.2)
@@ -167,7 +172,12 @@ def test_timeout_kills_children_that_escaped(lam, probe) -> None:  # type: ignor
 
 def test_sixteen_concurrent_invokes_scale_out(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("scale")
-    create_python_function(lam, name, "import time\ndef handler(e, c):\n    time.sleep(1)\n    return c.log_stream_name\n", Timeout=10)
+    create_python_function(
+        lam,
+        name,
+        "import time\ndef handler(e, c):\n    time.sleep(1)\n    return c.log_stream_name\n",
+        Timeout=10,
+    )
     t0 = time.monotonic()
     with ThreadPoolExecutor(16) as pool:
         streams = list(pool.map(lambda _: call(lam, name)["Body"], range(16)))
@@ -178,8 +188,15 @@ def test_sixteen_concurrent_invokes_scale_out(lam) -> None:  # type: ignore[no-u
 
 @pytest.fixture(scope="module")
 def short_lived(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    srv = start_server(tmp_path_factory.mktemp("ovis-idle") / "data", "--freeze-after", "0.1",
-                       "--idle-ttl", "2", "--memory-budget", "256")
+    srv = start_server(
+        tmp_path_factory.mktemp("ovis-idle") / "data",
+        "--freeze-after",
+        "0.1",
+        "--idle-ttl",
+        "2",
+        "--memory-budget",
+        "256",
+    )
     yield srv
     srv.stop()
 
@@ -191,8 +208,9 @@ def instance_groups(server_pid: int) -> dict[str, str]:
     return {d.name: (d / "freezer.state").read_text().strip() for d in root.iterdir() if d.is_dir()}
 
 
-@pytest.mark.skipif(not Path("/sys/fs/cgroup/freezer").is_dir() or not ROOT,
-                    reason="needs the cgroup v1 freezer")
+@pytest.mark.skipif(
+    not Path("/sys/fs/cgroup/freezer").is_dir() or not ROOT, reason="needs the cgroup v1 freezer"
+)
 def test_idle_instances_are_frozen_then_reclaimed(short_lived) -> None:  # type: ignore[no-untyped-def]
     lam = short_lived.client("lambda")
     name = uniq("idle")
@@ -249,13 +267,21 @@ while True:
         info = zipfile.ZipInfo("bootstrap")
         info.external_attr = 0o100755 << 16
         zf.writestr(info, bootstrap)
-    lam.create_function(FunctionName=victim, Runtime="provided.al2023", Role="arn:aws:iam::000000000000:role/r",
-                        Handler="x", Code={"ZipFile": buf.getvalue()})
+    lam.create_function(
+        FunctionName=victim,
+        Runtime="provided.al2023",
+        Role="arn:aws:iam::000000000000:role/r",
+        Handler="x",
+        Code={"ZipFile": buf.getvalue()},
+    )
     lam.get_waiter("function_active_v2").wait(FunctionName=victim, WaiterConfig={"Delay": 0.05})
     address = call(lam, victim)["Body"]
 
     thief = uniq("thief")
-    create_python_function(lam, thief, """
+    create_python_function(
+        lam,
+        thief,
+        """
 import urllib.request
 def handler(event, context):
     try:
@@ -263,7 +289,9 @@ def handler(event, context):
             return "stole:" + r.read().decode()
     except Exception as e:
         return "refused:" + type(e).__name__
-""", Timeout=5)
+""",
+        Timeout=5,
+    )
     result = call(lam, thief, {"api": address})["Body"]
     assert result.startswith("refused:") and "Timeout" not in result, result  # closed at once
     assert call(lam, victim)["Body"] == address  # the victim still works

@@ -52,11 +52,21 @@ def test_publish_numbers_and_immutability(lam, fn) -> None:  # type: ignore[no-u
     assert lam.publish_version(FunctionName=fn)["Version"] == "3"
     # each version keeps its own code and configuration
     assert body(lam.invoke(FunctionName=fn, Qualifier="1")) == {
-        "version": "1", "arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}:1",
-        "tag": "", "code": "one"}
+        "version": "1",
+        "arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}:1",
+        "tag": "",
+        "code": "one",
+    }
     r = lam.invoke(FunctionName=f"{fn}:2")
-    assert r["ExecutedVersion"] == "2" and body(r)["tag"] == "t2" and body(lam.invoke(FunctionName=f"{fn}:2"))["code"] == "one"
-    assert body(lam.invoke(FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}:3"))["code"] == "two"
+    assert (
+        r["ExecutedVersion"] == "2"
+        and body(r)["tag"] == "t2"
+        and body(lam.invoke(FunctionName=f"{fn}:2"))["code"] == "one"
+    )
+    assert (
+        body(lam.invoke(FunctionName=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}:3"))["code"]
+        == "two"
+    )
     assert body(lam.invoke(FunctionName=fn))["version"] == "$LATEST"
     # numbers are never reused
     lam.delete_function(FunctionName=fn, Qualifier="3")
@@ -73,7 +83,9 @@ def test_publish_preconditions(lam, fn) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(lam.exceptions.PreconditionFailedException):
         lam.publish_version(FunctionName=fn, RevisionId=str(uuid.uuid4()))
     cfg = lam.get_function_configuration(FunctionName=fn)
-    v = lam.publish_version(FunctionName=fn, CodeSha256=cfg["CodeSha256"], RevisionId=cfg["RevisionId"])
+    v = lam.publish_version(
+        FunctionName=fn, CodeSha256=cfg["CodeSha256"], RevisionId=cfg["RevisionId"]
+    )
     assert v["Version"] == "1"
 
 
@@ -81,7 +93,9 @@ def test_publish_on_create_and_update_code(lam) -> None:  # type: ignore[no-unty
     name = uniq("pub")
     r = create_python_function(lam, name, CODE % "a", Publish=True)
     assert r["Version"] == "1"
-    r = lam.update_function_code(FunctionName=name, ZipFile=zip_bytes({"app.py": CODE % "b"}), Publish=True)
+    r = lam.update_function_code(
+        FunctionName=name, ZipFile=zip_bytes({"app.py": CODE % "b"}), Publish=True
+    )
     assert r["Version"] == "2"
     wait_updated(lam, name)
     assert body(lam.invoke(FunctionName=name, Qualifier="2"))["code"] == "b"
@@ -94,7 +108,8 @@ def test_list_versions_pagination(lam, fn) -> None:  # type: ignore[no-untyped-d
         lam.publish_version(FunctionName=fn)
     seen = []
     for page in lam.get_paginator("list_versions_by_function").paginate(
-            FunctionName=fn, PaginationConfig={"PageSize": 2}):
+        FunctionName=fn, PaginationConfig={"PageSize": 2}
+    ):
         seen += [v["Version"] for v in page["Versions"]]
     assert seen == ["$LATEST", "1", "2", "3", "4"]
 
@@ -109,8 +124,12 @@ def test_alias_crud_and_errors(lam, fn) -> None:  # type: ignore[no-untyped-def]
         lam.create_alias(FunctionName=fn, Name="bad", FunctionVersion="9")
     assert lam.get_alias(FunctionName=fn, Name="live")["FunctionVersion"] == "1"
     with pytest.raises(lam.exceptions.PreconditionFailedException):
-        lam.update_alias(FunctionName=fn, Name="live", Description="x", RevisionId=str(uuid.uuid4()))
-    u = lam.update_alias(FunctionName=fn, Name="live", Description="new", RevisionId=a["RevisionId"])
+        lam.update_alias(
+            FunctionName=fn, Name="live", Description="x", RevisionId=str(uuid.uuid4())
+        )
+    u = lam.update_alias(
+        FunctionName=fn, Name="live", Description="new", RevisionId=a["RevisionId"]
+    )
     assert u["Description"] == "new" and u["RevisionId"] != a["RevisionId"]
     # alias is a qualifier everywhere
     assert lam.get_function(FunctionName=fn, Qualifier="live")["Configuration"]["Version"] == "1"
@@ -132,17 +151,33 @@ def test_alias_crud_and_errors(lam, fn) -> None:  # type: ignore[no-untyped-def]
 def test_routing_config_validation(lam, fn) -> None:  # type: ignore[no-untyped-def]
     lam.publish_version(FunctionName=fn)
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.create_alias(FunctionName=fn, Name="r1", FunctionVersion="$LATEST",
-                         RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}})
+        lam.create_alias(
+            FunctionName=fn,
+            Name="r1",
+            FunctionVersion="$LATEST",
+            RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}},
+        )
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.create_alias(FunctionName=fn, Name="r2", FunctionVersion="1",
-                         RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}})
+        lam.create_alias(
+            FunctionName=fn,
+            Name="r2",
+            FunctionVersion="1",
+            RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}},
+        )
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
-        lam.create_alias(FunctionName=fn, Name="r3", FunctionVersion="1",
-                         RoutingConfig={"AdditionalVersionWeights": {"7": 0.5}})
+        lam.create_alias(
+            FunctionName=fn,
+            Name="r3",
+            FunctionVersion="1",
+            RoutingConfig={"AdditionalVersionWeights": {"7": 0.5}},
+        )
     with pytest.raises(lam.exceptions.ClientError) as info:
-        lam.create_alias(FunctionName=fn, Name="r4", FunctionVersion="1",
-                         RoutingConfig={"AdditionalVersionWeights": {"1": 1.5}})
+        lam.create_alias(
+            FunctionName=fn,
+            Name="r4",
+            FunctionVersion="1",
+            RoutingConfig={"AdditionalVersionWeights": {"1": 1.5}},
+        )
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     with pytest.raises(lam.exceptions.ClientError):
         lam.create_alias(FunctionName=fn, Name="123", FunctionVersion="1")
@@ -153,8 +188,12 @@ def test_weighted_routing_reaches_both_versions(lam, fn) -> None:  # type: ignor
     lam.update_function_code(FunctionName=fn, ZipFile=zip_bytes({"app.py": CODE % "two"}))
     wait_updated(lam, fn)
     lam.publish_version(FunctionName=fn)
-    lam.create_alias(FunctionName=fn, Name="canary", FunctionVersion="1",
-                     RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
+    lam.create_alias(
+        FunctionName=fn,
+        Name="canary",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}},
+    )
     counts: Counter[str] = Counter()
     for _ in range(200):
         r = lam.invoke(FunctionName=fn, Qualifier="canary")
@@ -167,7 +206,9 @@ def test_weighted_routing_reaches_both_versions(lam, fn) -> None:  # type: ignor
     alias = lam.get_alias(FunctionName=fn, Name="canary")
     assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.3}}
     lam.update_alias(FunctionName=fn, Name="canary", RoutingConfig={"AdditionalVersionWeights": {}})
-    assert {lam.invoke(FunctionName=fn, Qualifier="canary")["ExecutedVersion"] for _ in range(20)} == {"1"}
+    assert {
+        lam.invoke(FunctionName=fn, Qualifier="canary")["ExecutedVersion"] for _ in range(20)
+    } == {"1"}
 
 
 def test_versions_survive_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -70,10 +70,11 @@ def test_resolve_refuses_more_than_five_layers(service: LayerService) -> None:
     [
         f"{ARN}:nope:1",
         f"{ARN}:known:2",
+        f"{ARN}:known:{2**64}",
         f"arn:aws:lambda:{REGION}:123456789012:layer:known:1",
         "arn:aws:lambda:::awslayer:AWSLambda-Python",
     ],
-    ids=["unknown-layer", "unknown-version", "other-account", "aws-managed"],
+    ids=["unknown-layer", "unknown-version", "huge-version", "other-account", "aws-managed"],
 )
 def test_resolve_unknown_version(service: LayerService, arn: str) -> None:
     publish(service, "known")

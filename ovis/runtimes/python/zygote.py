@@ -59,8 +59,13 @@ def preload(modules: list[str]) -> None:
             pass
 
 
-def child_setup(spec: dict, fds: list[int], ctl: socket.socket, wakeup: int,  # type: ignore[type-arg]
-                in_namespaces: bool) -> None:
+def child_setup(
+    spec: dict,
+    fds: list[int],
+    ctl: socket.socket,
+    wakeup: int,
+    in_namespaces: bool,
+) -> None:
     """Runs in the forked child: become the instance process, then hand over to bootstrap."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
