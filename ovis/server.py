@@ -112,7 +112,9 @@ class Server:
         )
         self.queue = AsyncQueue(self.store, self.registry, self.invoker, settings.async_workers)
         self.layers = LayerService(settings, self.store, self.code)
-        self.functions = FunctionService(settings, self.registry, self.code, self.runtimes)
+        self.functions = FunctionService(
+            settings, self.registry, self.code, self.runtimes, self.layers
+        )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
         self.provisioned = ProvisionedService(self.invoker)

@@ -38,6 +38,9 @@ class Settings:
     async_workers: int = 8
     # Public base URL of the server (used in Code.Location etc.); derived from host/port if empty.
     public_url: str = ""
+    # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization
+    # (AWS evaluates one CloudWatch datapoint a minute).
+    autoscaling_interval_s: float = 60.0
 
     def with_(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -369,3 +369,29 @@ class _Validator:
             except re.error:  # Java-only syntax: the shape's other constraints still apply
                 self._patterns[pattern] = None
         return self._patterns[pattern]
+
+
+class JsonProtocolService:
+    """Input checks for one JSON-1.1 botocore service (``X-Amz-Target``): member types (a wrong
+    type raises InvalidRequestContentException), then the same constraint checks as the REST
+    front end (ValidationException with AWS's wording). Callers re-shape both errors into their
+    service's JSON-1.1 error body."""
+
+    def __init__(self, name: str) -> None:
+        self.model = service_model(name)
+        self._validator = _Validator()
+
+    def has(self, operation: str) -> bool:
+        return operation in self.model.operation_names
+
+    def parse(self, operation: str, doc: dict[str, Any]) -> dict[str, Any]:
+        shape = self.model.operation_model(operation).input_shape
+        if shape is None:
+            return {}
+        params = {
+            name: _decode(member, doc[name], name)
+            for name, member in shape.members.items()
+            if doc.get(name) is not None
+        }
+        self._validator.validate(shape, params)
+        return params

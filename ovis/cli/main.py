@@ -82,6 +82,13 @@ def cli() -> None:
     help="Account concurrency limit.",
 )
 @click.option("--public-url", default="", help="Base URL clients use to reach this server.")
+@click.option(
+    "--autoscaling-interval",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="Seconds between autoscaling evaluations of provisioned concurrency.",
+)
 def server(
     host: str,
     port: int,
@@ -97,6 +104,7 @@ def server(
     no_isolation: bool,
     concurrency_limit: int,
     public_url: str,
+    autoscaling_interval: float,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
     from ovis.server import run
@@ -128,6 +136,7 @@ def server(
             isolation=not no_isolation,
             concurrent_executions=concurrency_limit,
             public_url=public_url,
+            autoscaling_interval_s=autoscaling_interval,
         )
     )
 

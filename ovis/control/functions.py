@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ovis.control.layers import LayerService
 from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
 from ovis.errors import (
     InvalidParameterValueException,
@@ -69,10 +70,12 @@ class FunctionService:
         registry: FunctionRegistry,
         code: CodeStore,
         runtimes: dict[str, str],
+        layers: LayerService | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
         self.code = code
+        self.layers = layers
         self.runtimes = runtimes  # supported runtime name -> interpreter path
         self._activations: set[asyncio.Task[None]] = set()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # name -> (lock, holders+waiters)
@@ -189,8 +192,32 @@ class FunctionService:
             )
         return {str(k): str(v) for k, v in variables.items()}
 
-    async def _install_code(self, code: dict[str, Any]) -> tuple[str, str, int]:
-        """(digest, sha256_b64, size) after validating and installing the zip."""
+    def _layer_changes(
+        self, arns: list[str], attached: tuple[str, ...], code_unzipped: int
+    ) -> dict[str, Any]:
+        """Resolve ``Layers`` and check function plus layers against the unzipped limit."""
+        if self.layers is None:
+            raise InvalidParameterValueException("Layers are not supported by this server.")
+        resolved = self.layers.resolve(list(arns), attached=attached)
+        total = sum(layer.unzipped_size for layer in resolved)
+        self._check_unzipped(code_unzipped + total)
+        return {
+            "layers": tuple(layer.arn for layer in resolved),
+            "layer_digests": tuple(layer.digest for layer in resolved),
+            "layer_sizes": tuple(layer.code_size for layer in resolved),
+            "layers_unzipped": total,
+        }
+
+    @staticmethod
+    def _check_unzipped(total: int) -> None:
+        if total > MAX_UNZIPPED_BYTES:
+            raise InvalidParameterValueException(
+                "Function code combined with layers exceeds the maximum allowed size of "
+                f"{MAX_UNZIPPED_BYTES} bytes. The actual size is {total} bytes."
+            )
+
+    async def _install_code(self, code: dict[str, Any]) -> tuple[str, str, int, int]:
+        """(digest, sha256_b64, size, unzipped size) after validating and installing the zip."""
         if code.get("ImageUri"):
             raise InvalidParameterValueException(
                 "Container image functions are not supported by this server yet."
@@ -210,7 +237,7 @@ class FunctionService:
         await asyncio.to_thread(
             self.code.install_tree, info.digest, lambda d: extract_zip(data, d, MAX_UNZIPPED_BYTES)
         )
-        return info.digest, info.sha256_b64, info.size
+        return info.digest, info.sha256_b64, info.size, info.unzipped_size
 
     # ---- use cases -------------------------------------------------------------------------
 
@@ -232,7 +259,8 @@ class FunctionService:
         env = self._check_environment(p.get("Environment"))
         if self.registry.get(name, LATEST) is not None:
             raise ResourceConflictException(f"Function already exist: {name}")
-        digest, sha, size = await self._install_code(p["Code"])
+        digest, sha, size, unzipped = await self._install_code(p["Code"])
+        layer_changes = self._layer_changes(p["Layers"], (), unzipped) if p.get("Layers") else {}
         if self.registry.get(name, LATEST) is not None:  # created while we were unzipping
             raise ResourceConflictException(f"Function already exist: {name}")
         cfg = FunctionConfig(
@@ -256,6 +284,8 @@ class FunctionService:
             dead_letter_target=(p.get("DeadLetterConfig") or {}).get("TargetArn"),
             logging_config=dict(p.get("LoggingConfig") or {}),
             extra={k: p[k] for k in PASSTHROUGH if k in p},
+            code_unzipped=unzipped,
+            **layer_changes,
             state=State.PENDING,
             state_reason="The function is being created.",
             state_reason_code="Creating",
@@ -336,7 +366,8 @@ class FunctionService:
 
     async def _update_code(self, p: dict[str, Any]) -> FunctionConfig:
         cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
-        digest, sha, size = await self._install_code(p)
+        digest, sha, size, unzipped = await self._install_code(p)
+        self._check_unzipped(unzipped + cfg.layers_unzipped)
         if p.get("DryRun"):
             return cfg.replace(code_sha256=sha, code_size=size)
         cfg = self.registry.get(cfg.name, LATEST) or cfg
@@ -344,6 +375,7 @@ class FunctionService:
             code_sha256=sha,
             code_size=size,
             code_digest=digest,
+            code_unzipped=unzipped,
             last_modified=_now_iso(),
             revision_id=str(uuid.uuid4()),
             last_update_status=UpdateStatus.IN_PROGRESS,
@@ -387,6 +419,8 @@ class FunctionService:
             changes["dead_letter_target"] = p["DeadLetterConfig"].get("TargetArn") or None
         if "LoggingConfig" in p:
             changes["logging_config"] = dict(p["LoggingConfig"])
+        if "Layers" in p:
+            changes.update(self._layer_changes(p["Layers"], cfg.layers, cfg.code_unzipped))
         extra = dict(cfg.extra)
         extra.update({k: p[k] for k in PASSTHROUGH if k in p})
         cfg = cfg.replace(

@@ -146,6 +146,7 @@ class Invoker:
             handler=cfg.handler,
             env=env,
             code_dir=code_dir,
+            layers=tuple(str(self.code.tree_path(d)) for d in cfg.layer_digests),
             memory_mb=cfg.memory_size,
             tmp_mb=cfg.ephemeral_storage,
             timeout_s=cfg.timeout,

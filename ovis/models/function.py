@@ -55,7 +55,11 @@ class FunctionConfig:
     ephemeral_storage: int = 512
     tracing_mode: str = "PassThrough"
     dead_letter_target: str | None = None
-    layers: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()  # layer version ARNs, in order
+    layer_digests: tuple[str, ...] = ()  # their CodeStore keys (extracted at /opt in order)
+    layer_sizes: tuple[int, ...] = ()  # their CodeSize
+    layers_unzipped: int = 0  # their total unzipped size (counts against the 250 MB limit)
+    code_unzipped: int = 0
     logging_config: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     state: str = State.PENDING
@@ -81,7 +85,8 @@ class FunctionConfig:
     def from_json(cls, data: dict[str, Any]) -> FunctionConfig:
         data = dict(data)
         data["architectures"] = tuple(data.get("architectures") or ("x86_64",))
-        data["layers"] = tuple(data.get("layers") or ())
+        for key in ("layers", "layer_digests", "layer_sizes"):
+            data[key] = tuple(data.get(key) or ())
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -120,7 +125,11 @@ class FunctionConfig:
         if self.dead_letter_target:
             out["DeadLetterConfig"] = {"TargetArn": self.dead_letter_target}
         if self.layers:
-            out["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in self.layers]
+            sizes = self.layer_sizes or (0,) * len(self.layers)
+            out["Layers"] = [
+                {"Arn": arn, "CodeSize": size}
+                for arn, size in zip(self.layers, sizes, strict=False)
+            ]
         for key, attr in (
             ("StateReason", "state_reason"),
             ("StateReasonCode", "state_reason_code"),

@@ -92,6 +92,22 @@ CREATE TABLE IF NOT EXISTS layer_policies (
     revision_id TEXT NOT NULL,
     PRIMARY KEY (name, version)
 );
+-- Application Auto Scaling: targets and policies as the JSON of their API shapes
+CREATE TABLE IF NOT EXISTS scalable_targets (
+    namespace TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (namespace, resource_id, dimension)
+);
+CREATE TABLE IF NOT EXISTS scaling_policies (
+    namespace TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (namespace, resource_id, dimension, name)
+);
 """
 
 
@@ -444,3 +460,53 @@ class SqliteStore:
             "VALUES (?, ?, ?, ?)",
             (name, version, json.dumps(statements), revision_id),
         )
+
+    # application auto scaling
+    def scalable_targets(self) -> list[dict[str, object]]:
+        return [json.loads(r[0]) for r in self._read("SELECT data FROM scalable_targets")]
+
+    def put_scalable_target(
+        self, namespace: str, resource_id: str, dimension: str, data: dict[str, object] | None
+    ) -> None:
+        """Store the target; None deregisters it and deletes its policies, atomically."""
+        key = (namespace, resource_id, dimension)
+        if data is not None:
+            self._write(
+                "INSERT OR REPLACE INTO scalable_targets "
+                "(namespace, resource_id, dimension, data) VALUES (?, ?, ?, ?)",
+                (*key, json.dumps(data)),
+            )
+            return
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            where = "WHERE namespace = ? AND resource_id = ? AND dimension = ?"
+            db.execute(f"DELETE FROM scaling_policies {where}", key)
+            db.execute(f"DELETE FROM scalable_targets {where}", key)
+            db.execute("COMMIT")
+
+    def scaling_policies(self) -> list[dict[str, object]]:
+        return [json.loads(r[0]) for r in self._read("SELECT data FROM scaling_policies")]
+
+    def put_scaling_policy(
+        self,
+        namespace: str,
+        resource_id: str,
+        dimension: str,
+        name: str,
+        data: dict[str, object] | None,
+    ) -> None:
+        """Store the policy; None deletes it."""
+        key = (namespace, resource_id, dimension, name)
+        if data is None:
+            self._write(
+                "DELETE FROM scaling_policies WHERE namespace = ? AND resource_id = ? "
+                "AND dimension = ? AND name = ?",
+                key,
+            )
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO scaling_policies "
+                "(namespace, resource_id, dimension, name, data) VALUES (?, ?, ?, ?, ?)",
+                (*key, json.dumps(data)),
+            )

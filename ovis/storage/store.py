@@ -94,3 +94,19 @@ class Store(Protocol):
     def put_layer_policy(
         self, name: str, version: int, statements: list[dict], revision_id: str
     ) -> None: ...
+
+    # application auto scaling (stored as the JSON of the API shapes); a None ``data`` deletes,
+    # and deleting a target deletes its policies
+    def scalable_targets(self) -> list[dict[str, object]]: ...
+    def put_scalable_target(
+        self, namespace: str, resource_id: str, dimension: str, data: dict[str, object] | None
+    ) -> None: ...
+    def scaling_policies(self) -> list[dict[str, object]]: ...
+    def put_scaling_policy(
+        self,
+        namespace: str,
+        resource_id: str,
+        dimension: str,
+        name: str,
+        data: dict[str, object] | None,
+    ) -> None: ...
