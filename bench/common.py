@@ -5,6 +5,7 @@ Everything here talks to loopback addresses only. Every wait loop is bounded by 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -12,11 +13,13 @@ import math
 import os
 import platform
 import resource
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.error
@@ -32,6 +35,7 @@ REGION = "us-east-1"
 ACCESS_KEY = "test"
 SECRET_KEY = "test"
 ROLE_ARN = "arn:aws:iam::000000000000:role/bench-role"
+OVIS_SRC_ENV = "OVIS_BENCH_SRC"
 HANDLER_SOURCE = 'def handler(e, c):\n    return {"ok": True}\n'
 
 
@@ -59,8 +63,16 @@ def free_port() -> int:
 class Server:
     """A server subprocess with its log file; stop() is idempotent."""
 
-    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        scratch: Sequence[Path] = (),
+    ):
         self.name = name
+        self.scratch = list(scratch)  # removed, with the log, by stop()
         self.log_path = Path(tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")[1])
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -69,6 +81,7 @@ class Server:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            cwd=cwd,
             start_new_session=True,
         )
 
@@ -92,6 +105,11 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)  # the group was made by start_new_session
         if not self._log.closed:
             self._log.close()
+        for path in [*self.scratch, self.log_path]:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
     def __enter__(self) -> Server:
         return self
@@ -134,13 +152,41 @@ def start_bare_server(port: int | None = None, cpu: int | None = None) -> tuple[
     return server, url
 
 
+def ovis_source() -> Path:
+    """Where the measured `ovis` package lives: $OVIS_BENCH_SRC (see export_revision) or ROOT."""
+    return Path(os.environ.get(OVIS_SRC_ENV) or ROOT)
+
+
+def export_revision(rev: str) -> Path:
+    """Extract a committed revision into a temp dir and point the benchmarks at it.
+
+    The work tree may be mid-edit; a commit is a stable thing to measure. The project venv
+    still provides the dependencies; PYTHONPATH and cwd put the exported `ovis` first.
+    """
+    proc = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "ovis"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    dest = Path(tempfile.mkdtemp(prefix=f"bench-ovis-src-{rev[:12]}-"))
+    atexit.register(shutil.rmtree, dest, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    os.environ[OVIS_SRC_ENV] = str(dest)
+    return dest
+
+
 def start_ovis(spawn_mode: str = "zygote", data_dir: Path | None = None) -> tuple[Server, str]:
     """`python -m ovis server` on a free port with a throwaway data dir; waits for health."""
     port = free_port()
-    data_dir = data_dir or Path(tempfile.mkdtemp(prefix=f"bench-ovis-{spawn_mode}-"))
+    scratch = [] if data_dir else [Path(tempfile.mkdtemp(prefix=f"bench-ovis-{spawn_mode}-"))]
+    data_dir = data_dir or scratch[0]
     argv = [project_python(), "-m", "ovis", "server", "--host", "127.0.0.1"]
     argv += ["--port", str(port), "--data-dir", str(data_dir), "--spawn-mode", spawn_mode]
-    server = Server(f"ovis-{spawn_mode}", argv, env={"PYTHONPATH": str(ROOT)})
+    src = ovis_source()
+    env = {"PYTHONPATH": str(src)}
+    server = Server(f"ovis-{spawn_mode}", argv, env=env, cwd=src, scratch=scratch)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http_ok(url + "/_ovis/health", server, timeout=60)

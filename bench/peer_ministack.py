@@ -17,6 +17,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 from cold import HEADERS as COLD_HEADERS
 from cold import row_for as cold_row
@@ -89,7 +90,8 @@ def start_ministack() -> tuple[Server, str]:
         "S3_DATA_DIR": f"{data}/s3",
         "TMPDIR": data,
     }
-    server = Server("ministack", [str(PEER_PYTHON), "-m", "ministack"], env=env)
+    argv = [str(PEER_PYTHON), "-m", "ministack"]
+    server = Server("ministack", argv, env=env, scratch=[Path(data)])
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http_ok(url + "/_ministack/health", server, timeout=60)

@@ -22,6 +22,7 @@ from cold import run_cold
 from common import (
     ROOT,
     OtherLoad,
+    export_revision,
     fmt,
     fmt_ratio,
     machine_info,
@@ -150,9 +151,12 @@ DETAIL_HEADERS = [
 _QUIET: dict = {"capture_output": True, "text": True, "timeout": 10, "check": False}
 
 
-def ovis_revision() -> str:
-    """Short commit of the tree being measured, '+changes' when the work tree differs."""
+def ovis_revision(rev: str | None = None) -> str:
+    """Short commit being measured; for the work tree, '+uncommitted changes' if it differs."""
     git = ["git", "-C", str(ROOT)]
+    if rev:
+        out = subprocess.run([*git, "rev-parse", "--short", rev], **_QUIET).stdout.strip()
+        return f"{out or rev} (exported)"
     try:
         head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], **_QUIET).stdout.strip()
         dirty = subprocess.run([*git, "status", "--porcelain", "ovis"], **_QUIET).stdout.strip()
@@ -161,10 +165,10 @@ def ovis_revision() -> str:
     return (head or "unknown") + (" +uncommitted changes" if dirty else "")
 
 
-def machine_lines() -> list[str]:
+def machine_lines(rev: str | None) -> list[str]:
     m = machine_info()
     return [
-        f"- Ovis revision: {ovis_revision()}",
+        f"- Ovis revision: {ovis_revision(rev)}",
         f"- CPU: {m['cpu']} ({m['nproc']} cores online, nproc)",
         f"- Kernel: Linux {m['kernel']}",
         f"- Python: {m['python']} (bench client and servers; uvloop where importable)",
@@ -181,7 +185,12 @@ def main() -> None:
     parser.add_argument(
         "--retries", type=int, default=1, help="re-run a step disturbed by other work N times"
     )
+    parser.add_argument(
+        "--rev", help="measure this committed revision of ovis (default: the work tree)"
+    )
     args = parser.parse_args()
+    if args.rev:
+        print(f"measuring ovis at {args.rev}, exported to {export_revision(args.rev)}")
     sizes = WarmSizes() if not args.quick else WarmSizes(requests=200, duration=2.0)
     cold_rounds = 10 if args.quick else 50
     skip = set(filter(None, args.skip.split(",")))
@@ -205,7 +214,7 @@ def main() -> None:
 
     elapsed = time.monotonic() - started
     print(f"\n## Results ({elapsed:.0f} s total, client loop {loop_name})\n")
-    print("\n".join(machine_lines()))
+    print("\n".join(machine_lines(args.rev)))
     print()
     print(markdown_table(HEADERS, [table_row(k, v) for k, v in results.items()]))
     print()
@@ -220,7 +229,7 @@ def main() -> None:
         "sizes": asdict(sizes),
         "cold_rounds": cold_rounds,
         "python": project_python(),
-        "ovis_revision": ovis_revision(),
+        "ovis_revision": ovis_revision(args.rev),
     }
     print(f"\nJSON: {write_results('run_all', {**extra, 'results': results})}")
 

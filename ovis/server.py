@@ -19,7 +19,10 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.api.admin_api import AdminApi
 from ovis.api.app import App, CodeUrlSigner
+from ovis.api.async_api import AsyncApi
+from ovis.api.autoscaling_api import AutoscalingApi
 from ovis.api.lambda_api import LambdaApi
 from ovis.api.layers_api import LayersApi
 from ovis.api.logs_api import LogsApi
@@ -27,7 +30,9 @@ from ovis.api.model import service_model
 from ovis.api.provisioned_api import ProvisionedApi
 from ovis.api.sigv4 import SigV4Verifier
 from ovis.api.versions_api import VersionsApi
+from ovis.control.autoscaling import AutoscalingService
 from ovis.control.concurrency import ConcurrencyService
+from ovis.control.event_invoke import EventInvokeService
 from ovis.control.functions import FunctionService
 from ovis.control.layers import LayerService
 from ovis.control.versions import VersionService
@@ -40,6 +45,7 @@ from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
+from ovis.storage.images import ImageStore
 from ovis.storage.sqlite import SqliteStore
 
 log = logging.getLogger("ovis")
@@ -49,7 +55,8 @@ CUSTOM_RUNTIMES = ("provided", "provided.al2", "provided.al2023")
 
 
 def host_runtimes() -> dict[str, str]:
-    """Runtime name -> interpreter ("" for custom runtimes) for every runtime this host runs."""
+    """Runtime name -> interpreter ("" for custom runtimes) for every runtime this host runs:
+    python3.x found on PATH, nodejsNN.x for the major version of the ``node`` on PATH."""
     own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     found = {own: sys.executable}
     enum = service_model("lambda").shape_for("Runtime").enum
@@ -58,8 +65,27 @@ def host_runtimes() -> dict[str, str]:
             path = shutil.which(name)
             if path and _runs(path, name):
                 found[name] = path
+    node = _node()
+    if node is not None and node[0] in enum:
+        found[node[0]] = node[1]
     found.update(dict.fromkeys(CUSTOM_RUNTIMES, ""))
     return found
+
+
+def _node() -> tuple[str, str] | None:
+    """("nodejsNN.x", real path of node) for the node on PATH, from ``node --version``."""
+    path = shutil.which("node")
+    if path is None:
+        return None
+    real = os.path.realpath(path)
+    try:
+        out = subprocess.run([real, "--version"], capture_output=True, timeout=10, text=True)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.fullmatch(r"v(\d+)\.\d+\.\d+\S*", out.stdout.strip())
+    if out.returncode != 0 or m is None:
+        return None
+    return f"nodejs{m.group(1)}.x", real
 
 
 def _runs(path: str, runtime: str) -> bool:
@@ -95,6 +121,7 @@ class Server:
         data.mkdir(parents=True, exist_ok=True)
         self.store = SqliteStore(data / "ovis.db")
         self.code = CodeStore(data / "code")
+        self.images = ImageStore(data / "images")  # written by `ovis image import`
         self.registry = FunctionRegistry(self.store)
         self.runtimes = host_runtimes()
         os.chmod(data, 0o700)  # instances (other uids) must not read other functions' code
@@ -108,16 +135,31 @@ class Server:
         )
         self.sink = LogSink(self.store)
         self.invoker = Invoker(
-            settings, self.registry, self.manager, self.code, self.sink, self.runtimes
+            settings,
+            self.registry,
+            self.manager,
+            self.code,
+            self.sink,
+            self.runtimes,
+            images=self.images,
         )
-        self.queue = AsyncQueue(self.store, self.registry, self.invoker, settings.async_workers)
+        self.queue = AsyncQueue(
+            self.store,
+            self.registry,
+            self.invoker,
+            settings.async_workers,
+            settings.async_retry_scale,
+        )
         self.layers = LayerService(settings, self.store, self.code)
         self.functions = FunctionService(
-            settings, self.registry, self.code, self.runtimes, self.layers
+            settings, self.registry, self.code, self.runtimes, self.layers, images=self.images
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
         self.provisioned = ProvisionedService(self.invoker)
+        self.event_invoke = EventInvokeService(self.functions)
+        self.queue.attach(self.event_invoke, getattr(self, "queues", None))
+        self.autoscaling = AutoscalingService(settings, self.store, self.provisioned)
         self.app = App(
             SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
             LambdaApi(
@@ -130,6 +172,7 @@ class Server:
                     VersionsApi(self.versions).handlers,
                     LayersApi(self.layers, signer.url).handlers,
                     ProvisionedApi(self.provisioned, self.functions).handlers,
+                    AsyncApi(self.event_invoke).handlers,
                 ],
                 publish=self.versions.publish,
             ),
@@ -137,7 +180,12 @@ class Server:
             self.code.zip_path,
             signer,
             self.health,
+            AutoscalingApi(self.autoscaling),
         )
+        self.app.admin = self._admin()
+
+    def _admin(self) -> AdminApi:
+        return AdminApi(self.queue)
 
     def health(self) -> dict[str, Any]:
         return {
@@ -151,9 +199,12 @@ class Server:
         self.registry.load()
         await self.manager.start()
         self.sink.start()
+        self.event_invoke.load()
         self.queue.start()
         await self.functions.resume_transitions()
         self.provisioned.load()
+        self.autoscaling.load()
+        self.autoscaling.start()
         level = logging.WARNING if "DEGRADED" in self.isolation.description else logging.INFO
         log.log(
             level,
@@ -163,6 +214,7 @@ class Server:
         )
 
     async def close(self) -> None:
+        await self.autoscaling.close()
         await self.provisioned.close()
         await self.queue.close()
         await self.manager.close()

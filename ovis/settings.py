@@ -36,6 +36,9 @@ class Settings:
     python_transport: str = "channel"
     # Async invocation pollers.
     async_workers: int = 8
+    # Multiplies async retry delays (AWS: ~1 and ~2 minutes) and ledger redelivery backoff;
+    # tests shrink it.
+    async_retry_scale: float = 1.0
     # Public base URL of the server (used in Code.Location etc.); derived from host/port if empty.
     public_url: str = ""
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization

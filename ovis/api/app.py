@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from ovis.api.admin_api import AdminApi
+from ovis.api.autoscaling_api import AutoscalingApi
 from ovis.api.lambda_api import LambdaApi
 from ovis.api.logs_api import LogsApi
 from ovis.api.model import Request, RestJsonService
 from ovis.api.sigv4 import SigV4Verifier
+from ovis.api.sqs_api import SqsApi
 from ovis.errors import ApiError, RequestEntityTooLargeException, ServiceException
 
 log = logging.getLogger(__name__)
@@ -68,14 +71,19 @@ class App:
         code_root: Callable[[str], Path],
         signer: CodeUrlSigner,
         health: Callable[[], dict[str, Any]],
+        autoscaling_api: AutoscalingApi | None = None,
     ) -> None:
         self.verifier = verifier
+        self.autoscaling_api = autoscaling_api
         self.lambda_api = lambda_api
         self.logs_api = logs_api
         self.code_root = code_root
         self.signer = signer
         self.health = health
         self.rest = RestJsonService("lambda")
+        self.admin: AdminApi | None = None  # operator endpoints under /_ovis/admin/ (SigV4)
+        # SQS: AmazonSQS.* JSON-1.0 targets, and query-protocol (Action=...) form requests
+        self.sqs_api: SqsApi | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,6 +91,18 @@ class App:
         rid = str(uuid.uuid4())
         try:
             path: str = scope["path"]
+            if path.startswith("/_ovis/admin/") and self.admin is not None:
+                body = await _read_body(receive, MAX_BODY_BYTES)
+                raw = scope.get("raw_path") or path.encode()
+                self.verifier.verify(
+                    scope["method"], raw, scope["query_string"], scope["headers"], body
+                )
+                status, out_headers, out = await self.admin.handle(
+                    scope["method"], path, scope["query_string"].decode("latin-1"), body
+                )
+                out_headers.setdefault("x-amzn-RequestId", rid)
+                await _respond(send, status, out_headers, out)
+                return
             if path.startswith("/_ovis/"):
                 await self._internal(scope, send)
                 return
@@ -95,6 +115,10 @@ class App:
             target = hmap.get("x-amz-target")
             if target is not None:
                 status, out_headers, out = await self._json_target(target, body)
+            elif self.sqs_api is not None and (
+                sqs := self.sqs_api.query_params(scope["method"], hmap, query_string, body)
+            ):
+                status, out_headers, out = await self.sqs_api.query(sqs, path, rid)
             else:
                 status, out_headers, out = await self._rest(
                     scope, raw_path, query_string, hmap, body, rid
@@ -123,6 +147,8 @@ class App:
             scope["method"], raw_path.decode("latin-1"), query_string.decode("latin-1"), hmap, body
         )
         params = self.rest.parse(route, labels, req, query)
+        # The caller's X-Ray header: its Lineage carries recursion hops through invocations.
+        params["__trace"] = hmap.get("x-amzn-trace-id")
         handler = self.lambda_api.handlers.get(route.operation.name)
         if handler is None:
             raise UnsupportedOperation(route.operation.name)
@@ -131,7 +157,13 @@ class App:
 
     async def _json_target(self, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         service, _, operation = target.partition(".")
-        if service != "Logs_20140328":
+        if service == "AmazonSQS" and self.sqs_api is not None:
+            return await self.sqs_api.json(operation, body)
+        if service == "Logs_20140328":
+            call = self.logs_api.call
+        elif service == "AnyScaleFrontendService" and self.autoscaling_api is not None:
+            call = self.autoscaling_api.call
+        else:
             raise UnsupportedOperation(target)
         try:
             params = json.loads(body or b"{}")
@@ -139,7 +171,7 @@ class App:
             raise SerializationError("Could not parse the request body as JSON.") from None
         if not isinstance(params, dict):
             raise SerializationError("The request body must be a JSON object.")
-        result = await self.logs_api.call(operation, params)
+        result = await call(operation, params)
         return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(result).encode()
 
     async def _internal(self, scope: Scope, send: Send) -> None:

@@ -15,7 +15,7 @@ from ovis.errors import (
     InvalidRequestContentException,
     RequestTooLargeException,
 )
-from ovis.invoke.async_queue import AsyncQueue
+from ovis.invoke.async_queue import AsyncQueue, lineage_hops
 from ovis.invoke.invoker import Invoker
 from ovis.models.function import LATEST, FunctionConfig
 from ovis.sandbox.instance import Invocation
@@ -80,6 +80,12 @@ class LambdaApi:
             "Configuration": self.functions.render(cfg),
             "Code": {"RepositoryType": "S3", "Location": self.code_url(cfg.code_digest)},
         }
+        if cfg.package_type == "Image":
+            out["Code"] = {
+                "RepositoryType": "ECR",
+                "ImageUri": cfg.image_uri,
+                "ResolvedImageUri": cfg.resolved_image_uri,
+            }
         tags = await self.functions.tags_of(cfg.name)
         if tags:
             out["Tags"] = tags
@@ -168,12 +174,17 @@ class LambdaApi:
         cfg = self.invoker.resolve(name, q)
         if itype == "DryRun":
             return {"StatusCode": 204}
+        hops = lineage_hops(p.get("__trace"))
         if itype == "Event":
-            await self.queue.submit(name, q or LATEST, payload, rid)
+            await self.queue.submit(name, q or LATEST, payload, rid, hops)
             return {"StatusCode": 202}
         client_context = _client_context(p.get("ClientContext"))
         inv = Invocation(
-            rid, payload, self.functions.arn(name, q), client_context, trace_id=_trace_id(rid)
+            rid,
+            payload,
+            self.functions.arn(name, q),
+            client_context,
+            trace_id=_trace_id(rid, hops),
         )
         res = await self.invoker.invoke(
             cfg, inv, tail=p.get("LogType") == "Tail", target=(name, q) if q else None
@@ -195,7 +206,7 @@ class LambdaApi:
                 "InvokeAsync operation"
             )
         self.invoker.resolve(name, q)  # 404 or 409 before accepting the event
-        await self.queue.submit(name, q or LATEST, payload, rid)
+        await self.queue.submit(name, q or LATEST, payload, rid, lineage_hops(p.get("__trace")))
         return {"Status": 202}
 
 
@@ -216,6 +227,7 @@ def _client_context(value: str | None) -> str | None:
     return text
 
 
-def _trace_id(rid: str) -> str:
+def _trace_id(rid: str, hops: int = 0) -> str:
     hexid = rid.replace("-", "")
-    return f"Root=1-{hexid[:8]}-{hexid[8:32]};Parent={hexid[:16]};Sampled=0"
+    root = f"Root=1-{hexid[:8]}-{hexid[8:32]};Parent={hexid[:16]};Sampled=0"
+    return f"{root};Lineage=ovis:{hops}" if hops else root

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ovis import __version__
-from ovis.cli import commands
+from ovis.cli import commands, image
 
 
 @click.group()
@@ -70,6 +70,13 @@ def cli() -> None:
     help="MB of MemorySize live instances may reserve (0: 80% of host memory).",
 )
 @click.option(
+    "--async-retry-scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Scale async retry delays (1.0: about 1 and 2 minutes, as AWS).",
+)
+@click.option(
     "--no-isolation",
     is_flag=True,
     help="Run instances as plain processes (no namespaces, cgroups or uid drop).",
@@ -101,6 +108,7 @@ def server(
     idle_ttl: float,
     freeze_after: float,
     memory_budget: int,
+    async_retry_scale: float,
     no_isolation: bool,
     concurrency_limit: int,
     public_url: str,
@@ -134,6 +142,7 @@ def server(
             freeze_after_s=freeze_after,
             memory_budget_mb=memory_budget,
             isolation=not no_isolation,
+            async_retry_scale=async_retry_scale,
             concurrent_executions=concurrency_limit,
             public_url=public_url,
             autoscaling_interval_s=autoscaling_interval,
@@ -142,3 +151,4 @@ def server(
 
 
 commands.register(cli)
+cli.add_command(image.image)

@@ -31,6 +31,7 @@ from ovis.models.arn import ArnError, function_arn, parse_function_ref
 from ovis.models.function import LATEST, PASSTHROUGH, FunctionConfig, State, UpdateStatus
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
+from ovis.storage.images import ImageError, ImageStore
 
 MAX_TIMEOUT_S = 900
 MAX_MEMORY_MB = 10240  # the botocore model allows more (managed instances); functions do not
@@ -71,11 +72,13 @@ class FunctionService:
         code: CodeStore,
         runtimes: dict[str, str],
         layers: LayerService | None = None,
+        images: ImageStore | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
         self.code = code
         self.layers = layers
+        self.images = images  # container images (PackageType=Image), imported by `ovis image`
         self.runtimes = runtimes  # supported runtime name -> interpreter path
         self._activations: set[asyncio.Task[None]] = set()
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # name -> (lock, holders+waiters)
@@ -220,7 +223,7 @@ class FunctionService:
         """(digest, sha256_b64, size, unzipped size) after validating and installing the zip."""
         if code.get("ImageUri"):
             raise InvalidParameterValueException(
-                "Container image functions are not supported by this server yet."
+                "Please don't provide ImageUri when the intended function PackageType is Zip."
             )
         if code.get("S3Bucket") or code.get("S3Key"):
             raise InvalidParameterValueException(
@@ -239,6 +242,57 @@ class FunctionService:
         )
         return info.digest, info.sha256_b64, info.size, info.unzipped_size
 
+    def _resolve_image(self, uri: str | None) -> dict[str, Any]:
+        """The FunctionConfig fields of an imported image that ``uri`` names (the digest is
+        pinned now, as Lambda pins it: re-importing a tag later changes nothing here)."""
+        if self.images is None:
+            raise InvalidParameterValueException(
+                "Container image functions are not supported by this server."
+            )
+        if not uri:
+            raise InvalidParameterValueException(
+                "Please provide ImageUri when the intended function PackageType is Image."
+            )
+        try:
+            found = self.images.resolve(uri)
+        except ImageError:
+            raise InvalidParameterValueException(
+                f"Source image {uri} is not valid. Provide a valid source image."
+            ) from None
+        if found is None:
+            raise InvalidParameterValueException(
+                f"Source image {uri} does not exist. Provide a valid source image. (This server "
+                "knows the images imported with `ovis image import FILE --name NAME:TAG`; "
+                "`ovis image list` shows them.)"
+            )
+        ref, record = found
+        return {
+            "package_type": "Image",
+            "image_uri": uri,
+            "resolved_image_uri": f"{ref.name}@{record.digest}",
+            "image_digest": record.digest,
+            "code_digest": record.hex,
+            "code_sha256": record.hex,
+            "code_size": 0,
+        }
+
+    @staticmethod
+    def _refuse_zip_settings(p: dict[str, Any]) -> None:
+        if p.get("Runtime") or p.get("Handler") or p.get("Layers"):
+            raise InvalidParameterValueException(
+                "Please don't provide Handler or Runtime or Layer when the intended function "
+                "PackageType is Image."
+            )
+
+    def _code_ready(self, cfg: FunctionConfig) -> bool:
+        if cfg.package_type == "Image":
+            return (
+                self.images is not None
+                and cfg.image_digest is not None
+                and self.images.has_rootfs(cfg.image_digest)
+            )
+        return self.code.has_tree(cfg.code_digest)
+
     # ---- use cases -------------------------------------------------------------------------
 
     async def create(self, p: dict[str, Any]) -> FunctionConfig:
@@ -249,29 +303,33 @@ class FunctionService:
         name, q = self.ref(p["FunctionName"])
         if q is not None:
             raise InvalidParameterValueException("Unsupported: qualified function name on create.")
-        package_type = p.get("PackageType", "Zip")
-        if package_type != "Zip":
-            raise InvalidParameterValueException(
-                "Container image functions are not supported by this server yet."
-            )
+        image = p.get("PackageType", "Zip") == "Image"
         self._check_limits(p)  # AWS's validation layer answers before the semantic checks
-        self._check_runtime(p.get("Runtime"), p.get("Handler"))
+        if image:
+            self._refuse_zip_settings(p)
+        else:
+            self._check_runtime(p.get("Runtime"), p.get("Handler"))
         env = self._check_environment(p.get("Environment"))
         if self.registry.get(name, LATEST) is not None:
             raise ResourceConflictException(f"Function already exist: {name}")
-        digest, sha, size, unzipped = await self._install_code(p["Code"])
+        image_fields: dict[str, Any] = {}
+        if image:
+            image_fields = await asyncio.to_thread(self._resolve_image, p["Code"].get("ImageUri"))
+            image_fields["image_config"] = dict(p.get("ImageConfig") or {})
+            digest, sha, size, unzipped = "", "", 0, 0  # set by image_fields
+        else:
+            digest, sha, size, unzipped = await self._install_code(p["Code"])
         layer_changes = self._layer_changes(p["Layers"], (), unzipped) if p.get("Layers") else {}
         if self.registry.get(name, LATEST) is not None:  # created while we were unzipping
             raise ResourceConflictException(f"Function already exist: {name}")
+        zip_code = {"code_sha256": sha, "code_size": size, "code_digest": digest}
         cfg = FunctionConfig(
             name=name,
             version=LATEST,
-            runtime=p["Runtime"],
+            runtime=p.get("Runtime") or "",
             role=p["Role"],
-            handler=p["Handler"],
-            code_sha256=sha,
-            code_size=size,
-            code_digest=digest,
+            handler=p.get("Handler") or "",
+            **(image_fields or zip_code),
             last_modified=_now_iso(),
             revision_id=str(uuid.uuid4()),
             description=p.get("Description", ""),
@@ -283,7 +341,7 @@ class FunctionService:
             tracing_mode=(p.get("TracingConfig") or {}).get("Mode", "PassThrough"),
             dead_letter_target=(p.get("DeadLetterConfig") or {}).get("TargetArn"),
             logging_config=dict(p.get("LoggingConfig") or {}),
-            extra={k: p[k] for k in PASSTHROUGH if k in p},
+            extra={k: p[k] for k in PASSTHROUGH if k in p and not (image and k == "ImageConfig")},
             code_unzipped=unzipped,
             **layer_changes,
             state=State.PENDING,
@@ -317,7 +375,7 @@ class FunctionService:
         cfg = self.registry.get(name, LATEST)
         if cfg is None:
             return
-        ok = self.code.has_tree(cfg.code_digest)
+        ok = self._code_ready(cfg)
         if cfg.state == State.PENDING:
             cfg = cfg.replace(
                 state=State.ACTIVE if ok else State.FAILED,
@@ -366,6 +424,12 @@ class FunctionService:
 
     async def _update_code(self, p: dict[str, Any]) -> FunctionConfig:
         cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
+        if cfg.package_type == "Image":
+            return await self._update_image(cfg, p)
+        if p.get("ImageUri"):
+            raise InvalidParameterValueException(
+                "Please don't provide ImageUri when updating a function with packageType Zip."
+            )
         digest, sha, size, unzipped = await self._install_code(p)
         self._check_unzipped(unzipped + cfg.layers_unzipped)
         if p.get("DryRun"):
@@ -386,6 +450,27 @@ class FunctionService:
         self._schedule_activation(cfg.name)
         return cfg
 
+    async def _update_image(self, cfg: FunctionConfig, p: dict[str, Any]) -> FunctionConfig:
+        if not p.get("ImageUri") or p.get("ZipFile") or p.get("S3Bucket"):
+            raise InvalidParameterValueException(
+                "Please provide ImageUri when updating a function with packageType Image."
+            )
+        fields = await asyncio.to_thread(self._resolve_image, p["ImageUri"])
+        if p.get("DryRun"):
+            return cfg.replace(**fields)
+        cfg = self.registry.get(cfg.name, LATEST) or cfg
+        cfg = cfg.replace(
+            **fields,
+            last_modified=_now_iso(),
+            revision_id=str(uuid.uuid4()),
+            last_update_status=UpdateStatus.IN_PROGRESS,
+            last_update_status_reason="The function is being created.",
+            last_update_status_reason_code="Creating",
+        )
+        await self.registry.put(cfg)
+        self._schedule_activation(cfg.name)
+        return cfg
+
     async def update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
         async with self._serialized(self.ref(p["FunctionName"])[0]):
             return await self._update_configuration(p)
@@ -396,7 +481,12 @@ class FunctionService:
         runtime = p.get("Runtime", cfg.runtime)
         handler = p.get("Handler", cfg.handler)
         self._check_limits(p)
-        if "Runtime" in p or "Handler" in p:
+        image = cfg.package_type == "Image"
+        if image:
+            self._refuse_zip_settings(p)
+            if "ImageConfig" in p:
+                changes["image_config"] = dict(p["ImageConfig"] or {})
+        elif "Runtime" in p or "Handler" in p:
             self._check_runtime(runtime, handler)
         if "Environment" in p:
             changes["environment"] = self._check_environment(p["Environment"])
@@ -422,7 +512,9 @@ class FunctionService:
         if "Layers" in p:
             changes.update(self._layer_changes(p["Layers"], cfg.layers, cfg.code_unzipped))
         extra = dict(cfg.extra)
-        extra.update({k: p[k] for k in PASSTHROUGH if k in p})
+        extra.update(
+            {k: p[k] for k in PASSTHROUGH if k in p and not (image and k == "ImageConfig")}
+        )
         cfg = cfg.replace(
             **changes,
             extra=extra,

@@ -13,6 +13,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from ovis.errors import (
     ResourceConflictException,
@@ -27,8 +28,10 @@ from ovis.sandbox.instance import InitError, InstanceSpec, Invocation, Outcome
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
+from ovis.storage.images import ImageStore
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+NODE_BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "node" / "bootstrap.mjs"
 LOG_TAIL_BYTES = 4096
 
 
@@ -51,13 +54,15 @@ class Invoker:
         code: CodeStore,
         sink: LogSink,
         interpreters: dict[str, str],
+        images: ImageStore | None = None,
     ) -> None:
         self.settings = settings
+        self.images = images  # root filesystems and configs of PackageType=Image functions
         self.registry = registry
         self.manager = manager
         self.code = code
         self.sink = sink
-        self.interpreters = interpreters  # runtime name -> python executable
+        self.interpreters = interpreters  # runtime name -> python (or node) executable
         self.limiter = ConcurrencyLimiter(
             settings.concurrent_executions, registry.store.reserved_concurrency()
         )
@@ -115,17 +120,21 @@ class Invoker:
         return spec
 
     def _build_spec(self, cfg: FunctionConfig) -> InstanceSpec:
+        if cfg.package_type == "Image":
+            return self._image_spec(cfg)
         s = self.settings
         code_dir = str(self.code.tree_path(cfg.code_digest))
         task_root = "/var/task" if self.manager.isolation.namespaces else code_dir
         access_key, secret = next(iter(s.credentials.items()))
+        node = cfg.runtime.startswith("nodejs")
+        runtime_env = _node_env(cfg.runtime, task_root) if node else {}
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin:/opt/bin",
             "LANG": "en_US.UTF-8",
             "TZ": ":UTC",
             "LD_LIBRARY_PATH": "/opt/lib",
             "LAMBDA_TASK_ROOT": task_root,
-            "LAMBDA_RUNTIME_DIR": str(sys.prefix),
+            "LAMBDA_RUNTIME_DIR": str(NODE_BOOTSTRAP.parent) if node else str(sys.prefix),
             "_HANDLER": cfg.handler,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
             "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
@@ -138,9 +147,11 @@ class Invoker:
             "AWS_ACCESS_KEY_ID": access_key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_ENDPOINT_URL": s.base_url,
+            **runtime_env,
             **cfg.environment,
         }
         custom = cfg.runtime.startswith("provided")
+        executable = self.interpreters.get(cfg.runtime)
         return InstanceSpec(
             key=(cfg.name, cfg.version, cfg.revision_id),
             handler=cfg.handler,
@@ -150,9 +161,57 @@ class Invoker:
             memory_mb=cfg.memory_size,
             tmp_mb=cfg.ephemeral_storage,
             timeout_s=cfg.timeout,
-            transport="http" if custom else s.python_transport,
-            interpreter=self.interpreters.get(cfg.runtime) or sys.executable,
+            transport="http" if custom or node else s.python_transport,
+            interpreter=sys.executable if node else executable or sys.executable,
             argv=(f"{task_root}/bootstrap",) if custom else None,
+            # nodejs: the Python zygote forks and isolates the instance, which then execs node.
+            command=(executable or "/usr/bin/node", str(NODE_BOOTSTRAP)) if node else None,
+        )
+
+    def _image_spec(self, cfg: FunctionConfig) -> InstanceSpec:
+        """A container image: its root filesystem, ENTRYPOINT + CMD (ImageConfig overrides them)
+        talking to the Runtime API, the image's Env under Lambda's own variables."""
+        s = self.settings
+        digest = cfg.image_digest or ""
+        record = self.images.get(digest) if self.images is not None else None
+        overrides = cfg.image_config
+        entrypoint = tuple(overrides.get("EntryPoint") or (record.entrypoint if record else ()))
+        command = tuple(overrides.get("Command") or (record.cmd if record else ()))
+        workdir = overrides.get("WorkingDirectory") or (record.workdir if record else "") or "/"
+        access_key, secret = next(iter(s.credentials.items()))
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": "/var/task",
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            **(record.env if record else {}),
+            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group(),
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_REGION": s.region,
+            "AWS_DEFAULT_REGION": s.region,
+            "AWS_ACCESS_KEY_ID": access_key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_ENDPOINT_URL": s.base_url,
+            **cfg.environment,
+        }
+        if command:
+            env["_HANDLER"] = command[0]
+        rootfs = str(self.images.rootfs_path(digest)) if self.images is not None else ""
+        return InstanceSpec(
+            key=(cfg.name, cfg.version, cfg.revision_id),
+            handler=command[0] if command else "",
+            env=env,
+            code_dir=rootfs,
+            memory_mb=cfg.memory_size,
+            tmp_mb=cfg.ephemeral_storage,
+            timeout_s=cfg.timeout,
+            transport="http",
+            argv=entrypoint + command,
+            rootfs=rootfs,
+            workdir=workdir,
         )
 
     async def invoke(
@@ -234,6 +293,19 @@ class Invoker:
             report += "Status: error\tError Type: Runtime.ExitError"
         lines.append(report)
         return lines
+
+
+def _node_env(runtime: str, task_root: str) -> dict[str, str]:
+    """What AWS's Node.js runtimes add to the environment: NODE_PATH finds layers' modules."""
+    major = runtime.removeprefix("nodejs").split(".")[0]
+    node_path = [
+        f"/opt/nodejs/node{major}/node_modules",
+        "/opt/nodejs/node_modules",
+        "/var/runtime/node_modules",
+        "/var/runtime",
+        task_root,
+    ]
+    return {"NODE_PATH": ":".join(node_path)}
 
 
 def _split(output: bytes) -> list[str]:

@@ -69,6 +69,12 @@ class FunctionConfig:
     last_update_status_reason: str | None = None
     last_update_status_reason_code: str | None = None
     published_from: str | None = None  # a version: the $LATEST revision it was published from
+    # PackageType=Image: the ImageUri as given, what it resolved to when the code was set
+    # (``name@sha256:<manifest digest>``, pinned like Lambda pins it), and ImageConfig overrides.
+    image_uri: str | None = None
+    resolved_image_uri: str | None = None
+    image_digest: str | None = None  # "sha256:<hex>" of the manifest: the ImageStore's key
+    image_config: dict[str, Any] = field(default_factory=dict)
 
     __hash__ = None  # type: ignore[assignment]  # holds dicts; compared, never hashed
 
@@ -141,4 +147,9 @@ class FunctionConfig:
             if value is not None:
                 out[key] = value
         out.update(self.extra)
+        if self.package_type == "Image":  # no Runtime or Handler; ImageConfig as AWS echoes it
+            out.pop("Runtime", None)
+            out.pop("Handler", None)
+            if self.image_config:
+                out["ImageConfigResponse"] = {"ImageConfig": dict(self.image_config)}
         return out

@@ -28,6 +28,7 @@ from ovis.sandbox.cgroups import Cgroup
 from ovis.sandbox.isolation import PIDS_MAX, Isolation, UidAllocator, sandbox_spec
 from ovis.sandbox.runtime_api import NextInvocation, RuntimeApiHandler, serve_runtime_api
 from ovis.sandbox.zygote import Zygote, close_quietly
+from ovis.storage.images import entrypoint_problem
 
 BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "bootstrap.py"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand instances
@@ -67,6 +68,12 @@ class InstanceSpec:
     interpreter: str = sys.executable
     # A custom runtime's command (``provided*``: /var/task/bootstrap); None for managed Python.
     argv: tuple[str, ...] | None = None
+    # A managed non-Python runtime's command, exec'd as is (nodejs: node .../bootstrap.mjs).
+    command: tuple[str, ...] | None = None
+    # A container image (PackageType=Image): the host path of its root filesystem, which becomes
+    # the instance's read-only /, and the working directory there; ``argv`` is ENTRYPOINT + CMD.
+    rootfs: str | None = None
+    workdir: str = "/"
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -145,6 +152,7 @@ class Instance(RuntimeApiHandler):
         self._pending_next: NextInvocation | None = None
         self._current_id: str | None = None
         self._init_error: bytes | None = None
+        self._asked_next: asyncio.Future[None] | None = None  # see wait_for_runtime()
 
     # ---- start -------------------------------------------------------------------------------
 
@@ -214,9 +222,13 @@ class Instance(RuntimeApiHandler):
 
     async def _spawn(self, env: dict[str, str], fds: list[int]) -> int:
         spec = self.spec
+        if spec.rootfs is not None:
+            return await self._spawn_image(env, fds)
         root = "/var/task" if self.iso.namespaces else spec.code_dir
         argv: list[str] | None = None
-        if spec.argv is not None:  # custom runtime: exec its bootstrap
+        if spec.command is not None:  # managed non-Python runtime: exec its runtime client
+            argv = list(spec.command)
+        elif spec.argv is not None:  # custom runtime: exec its bootstrap
             host_bootstrap = os.path.join(spec.code_dir, "bootstrap")
             if not (os.path.isfile(host_bootstrap) and os.access(host_bootstrap, os.X_OK)):
                 reason = (
@@ -247,8 +259,54 @@ class Instance(RuntimeApiHandler):
             layers=list(spec.layers),
             tmp_mb=spec.tmp_mb,
             interpreter=spec.interpreter,
+            executables=spec.command[:1] if spec.command else (),
         )
         msg = {"env": env, "cwd": root, "sandbox": sandbox, "exec": argv}
+        return await self.zygote.spawn(msg, fds, self._on_exit)
+
+    async def _spawn_image(self, env: dict[str, str], fds: list[int]) -> int:
+        """A container image: pivot into its root filesystem, exec ENTRYPOINT + CMD there."""
+        spec = self.spec
+        assert spec.rootfs is not None
+
+        def refuse(error_type: str, message: str) -> InitError:
+            payload = error_payload(error_type, f"RequestId: {{rid}} Error: {message}").decode()
+            return InitError(payload, b"", 0.0)
+
+        if not self.iso.namespaces:
+            raise refuse(
+                "Runtime.Unknown",
+                "container image functions need mount namespaces: run the server as root "
+                f"with isolation ({self.iso.description})",
+            )
+        if not spec.rootfs or not os.path.isdir(spec.rootfs):
+            raise refuse("Runtime.InvalidEntrypoint", "the image is not in this server's store")
+        if not spec.argv:
+            raise refuse("Runtime.InvalidEntrypoint", "the image has no ENTRYPOINT or CMD")
+        problem = entrypoint_problem(spec.rootfs, spec.argv[0], env.get("PATH", ""), spec.workdir)
+        if problem is not None:
+            raise refuse("Runtime.InvalidEntrypoint", problem)
+        if self.iso.cgroups is not None:
+            self.cgroup = self.iso.cgroups.create(self.id, spec.memory_mb, PIDS_MAX)
+        if self.iso.drop_uid:
+            self.uid = self.uids.take()
+        sandbox = sandbox_spec(
+            self.iso,
+            cgroup=self.cgroup,
+            uid=self.uid,
+            task_root=spec.code_dir,
+            layers=[],
+            tmp_mb=spec.tmp_mb,
+            interpreter=spec.interpreter,
+            rootfs=spec.rootfs,
+        )
+        msg = {
+            "env": env,
+            "cwd": spec.workdir,
+            "sandbox": sandbox,
+            "exec": list(spec.argv),
+            "search_path": True,  # ENTRYPOINT may be a bare name: found on the image's PATH
+        }
         return await self.zygote.spawn(msg, fds, self._on_exit)
 
     # ---- process and transport events ------------------------------------------------------
@@ -344,6 +402,8 @@ class Instance(RuntimeApiHandler):
                 invoke_head["ci"] = json.loads(inv.identity)
             if inv.tenant_id:
                 invoke_head["tenant"] = inv.tenant_id
+            if inv.trace_id:
+                invoke_head["trace"] = inv.trace_id
             frame = wire.encode(wire.INVOKE, invoke_head, inv.payload)
             try:
                 sent = self._chan.send(frame)
@@ -435,9 +495,30 @@ class Instance(RuntimeApiHandler):
         else:
             self._pending_next = nxt
 
+    async def wait_for_runtime(self, timeout: float = 2.0) -> bool:
+        """Whether this IDLE instance can take an event: an http runtime may post its result and
+        then exit instead of asking for the next event (AWS's Node.js runtime does after an
+        uncaught exception), so wait until it asks again or exits (False: it is DEAD)."""
+        if self._api_server is None or self.state is not State.IDLE:
+            return self.state is State.IDLE
+        if self._next is not None and not self._next.done():
+            return True  # already waiting on /next: the usual warm case
+        self._asked_next = self._loop.create_future()
+        try:
+            await asyncio.wait(
+                [self._asked_next, self._exit_status],
+                timeout=timeout,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            self._asked_next = None
+        return self.state is State.IDLE
+
     async def next_invocation(self) -> NextInvocation:
         if not self._ready.done():
             self._ready.set_result(None)  # the first /next ends the init phase
+        if self._asked_next is not None and not self._asked_next.done():
+            self._asked_next.set_result(None)
         if self._pending_next is not None:
             nxt, self._pending_next = self._pending_next, None
             return nxt

@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,12 +109,17 @@ class UidAllocator:
         self._used.discard(uid)
 
 
-def exposed_paths(interpreter: str) -> list[str]:
-    """Host directories an instance needs to see: its interpreter's prefixes and Ovis's runtime."""
+def exposed_paths(interpreter: str, executables: Sequence[str] = ()) -> list[str]:
+    """Host directories an instance needs to see: its interpreter's prefixes, Ovis's runtime,
+    and the directory of any other runtime executable (node) that is not under /usr."""
     paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     real = os.path.realpath(interpreter)
     paths.add(os.path.dirname(os.path.dirname(real)))  # .../versions/3.x (bin/..)
     paths.add(str(RUNTIME_ROOT))
+    for exe in executables:
+        where = os.path.dirname(os.path.realpath(exe))
+        if not (where == "/usr" or where.startswith("/usr/")):
+            paths.add(where)
     ordered = sorted(paths, key=len)
     out: list[str] = []
     for p in ordered:
@@ -131,17 +137,21 @@ def sandbox_spec(
     layers: list[str],
     tmp_mb: int,
     interpreter: str,
+    executables: Sequence[str] = (),
+    rootfs: str | None = None,
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {"rlimits": {"RLIMIT_NOFILE": (NOFILE, NOFILE), "RLIMIT_CORE": (0, 0)}}
     if cgroup is not None:
         spec["cgroup_join"] = cgroup.join_files()
-    if iso.namespaces:
+    if iso.namespaces and rootfs is not None:  # a container image: its root filesystem is /
+        spec.update(namespaces=True, rootfs=rootfs, tmp_mb=tmp_mb, hostname="ovis-instance")
+    elif iso.namespaces:
         spec.update(
             namespaces=True,
             task_root=task_root,
             layers=layers,
             tmp_mb=tmp_mb,
-            expose=exposed_paths(interpreter),
+            expose=exposed_paths(interpreter, executables),
             hostname="ovis-instance",
         )
     if uid is not None:

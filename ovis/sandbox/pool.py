@@ -116,6 +116,10 @@ class InstanceManager:
             if inst.frozen:
                 self._thaw(inst)
             pool.busy.add(inst)
+            if not await inst.wait_for_runtime():  # its runtime exited after the last result
+                pool.busy.discard(inst)
+                self._drop(inst)
+                continue
             return inst, False
         self._make_room(spec.memory_mb)
         # A custom runtime execs its bootstrap; the Python zygote still forks and isolates it.

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ovis.models.function import FunctionConfig
 from ovis.models.layer import LayerVersion
-from ovis.storage.store import AsyncEvent, LogEvent
+from ovis.storage.store import (
+    AsyncEvent,
+    AsyncResult,
+    LedgerEntry,
+    LogEvent,
+    QueueMessage,
+    QueueReceive,
+    QueueRecord,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -41,9 +51,42 @@ CREATE TABLE IF NOT EXISTS async_events (
     payload BLOB NOT NULL,
     received_ms INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
-    not_before_ms INTEGER NOT NULL DEFAULT 0
+    not_before_ms INTEGER NOT NULL DEFAULT 0,
+    hops INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS async_events_due ON async_events (not_before_ms);
+CREATE TABLE IF NOT EXISTS async_results (
+    event_id TEXT PRIMARY KEY,
+    function TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    condition TEXT NOT NULL,
+    destination TEXT,
+    record TEXT NOT NULL,
+    finished_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS async_ledger (
+    entry_id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    function TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_invoke_configs (
+    function TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
+CREATE TABLE IF NOT EXISTS recursion_configs (
+    function TEXT PRIMARY KEY,
+    mode TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS version_counters (
     name TEXT PRIMARY KEY,
     last_version INTEGER NOT NULL
@@ -108,6 +151,42 @@ CREATE TABLE IF NOT EXISTS scaling_policies (
     data TEXT NOT NULL,
     PRIMARY KEY (namespace, resource_id, dimension, name)
 );
+-- SQS-compatible queues (ovis.queues); a queue's tags live in the tags table under its ARN
+CREATE TABLE IF NOT EXISTS sqs_queues (
+    name TEXT PRIMARY KEY,
+    attributes TEXT NOT NULL,
+    created_s INTEGER NOT NULL,
+    modified_s INTEGER NOT NULL,
+    sequence INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS sqs_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    system TEXT NOT NULL,
+    sent_ms INTEGER NOT NULL,
+    visible_ms INTEGER NOT NULL,
+    group_id TEXT NOT NULL DEFAULT '',
+    dedup_id TEXT NOT NULL DEFAULT '',
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    first_receive_ms INTEGER NOT NULL DEFAULT 0,
+    receipt TEXT NOT NULL DEFAULT '',
+    sequence INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sqs_messages_visible ON sqs_messages (queue, visible_ms, id);
+CREATE INDEX IF NOT EXISTS sqs_messages_group ON sqs_messages (queue, group_id, id);
+CREATE INDEX IF NOT EXISTS sqs_messages_sent ON sqs_messages (queue, sent_ms);
+-- FIFO deduplication keys, kept for the 5-minute window even after their message is gone
+CREATE TABLE IF NOT EXISTS sqs_dedup (
+    queue TEXT NOT NULL,
+    key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    until_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue, key)
+);
 """
 
 
@@ -125,6 +204,9 @@ class SqliteStore:
         # FULL: a committed row (an accepted async event) survives power loss, not just kill -9.
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(SCHEMA)
+        columns = {r[1] for r in db.execute("PRAGMA table_info(async_events)")}
+        if "hops" not in columns:  # data dirs from before recursion detection
+            db.execute("ALTER TABLE async_events ADD COLUMN hops INTEGER NOT NULL DEFAULT 0")
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -165,6 +247,8 @@ class SqliteStore:
             db.execute("DELETE FROM version_counters WHERE name = ?", (name,))
             db.execute("DELETE FROM aliases WHERE function = ?", (name,))
             db.execute("DELETE FROM provisioned_concurrency WHERE function = ?", (name,))
+            db.execute("DELETE FROM event_invoke_configs WHERE function = ?", (name,))
+            db.execute("DELETE FROM recursion_configs WHERE function = ?", (name,))
             db.execute("COMMIT")
 
     def delete_version(self, name: str, version: str) -> None:
@@ -306,7 +390,7 @@ class SqliteStore:
     def enqueue_async(self, event: AsyncEvent) -> None:
         self._write(
             "INSERT INTO async_events (id, function, qualifier, payload, received_ms, attempts, "
-            "not_before_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "not_before_ms, hops) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 event.event_id,
                 event.function,
@@ -315,24 +399,155 @@ class SqliteStore:
                 event.received_ms,
                 event.attempts,
                 event.not_before_ms,
+                event.hops,
             ),
         )
 
     def due_async(self, now_ms: int, limit: int) -> list[AsyncEvent]:
         rows = self._read(
-            "SELECT id, function, qualifier, payload, received_ms, attempts, not_before_ms "
-            "FROM async_events WHERE not_before_ms <= ? ORDER BY received_ms LIMIT ?",
+            "SELECT id, function, qualifier, payload, received_ms, attempts, not_before_ms, hops "
+            "FROM async_events WHERE not_before_ms <= ? ORDER BY not_before_ms, received_ms "
+            "LIMIT ?",
             (now_ms, limit),
         )
-        return [AsyncEvent(r[0], r[1], r[2], bytes(r[3]), r[4], r[5], r[6]) for r in rows]
+        return [AsyncEvent(r[0], r[1], r[2], bytes(r[3]), r[4], r[5], r[6], r[7]) for r in rows]
 
-    def finish_async(self, event_id: str) -> None:
-        self._write("DELETE FROM async_events WHERE id = ?", (event_id,))
+    def pending_async(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM async_events")[0][0])
+
+    def finish_async(
+        self, event_id: str, result: AsyncResult | None = None, ledger: LedgerEntry | None = None
+    ) -> None:
+        """Move an event to its terminal place in one transaction."""
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.execute("DELETE FROM async_events WHERE id = ?", (event_id,))
+            if result is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO async_results (event_id, function, outcome, "
+                    "condition, destination, record, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        result.event_id,
+                        result.function,
+                        result.outcome,
+                        result.condition,
+                        result.destination,
+                        result.record,
+                        result.finished_ms,
+                    ),
+                )
+            if ledger is not None:
+                self._ledger_insert(db, ledger)
+            db.execute("COMMIT")
 
     def retry_async(self, event_id: str, attempts: int, not_before_ms: int) -> None:
         self._write(
             "UPDATE async_events SET attempts = ?, not_before_ms = ? WHERE id = ?",
             (attempts, not_before_ms, event_id),
+        )
+
+    def async_results(self, function: str | None = None) -> list[AsyncResult]:
+        sql = (
+            "SELECT event_id, function, outcome, condition, destination, record, finished_ms "
+            "FROM async_results"
+        )
+        rows = (
+            self._read(sql + " WHERE function = ? ORDER BY finished_ms", (function,))
+            if function
+            else self._read(sql + " ORDER BY finished_ms")
+        )
+        return [AsyncResult(*r) for r in rows]
+
+    # the undeliverable ledger
+    @staticmethod
+    def _ledger_insert(db: sqlite3.Connection, e: LedgerEntry) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO async_ledger (entry_id, event_id, function, kind, "
+            "destination, body, attributes, error, attempts, next_attempt_ms, created_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                e.entry_id,
+                e.event_id,
+                e.function,
+                e.kind,
+                e.destination,
+                e.body,
+                e.attributes,
+                e.error,
+                e.attempts,
+                e.next_attempt_ms,
+                e.created_ms,
+            ),
+        )
+
+    def ledger(self, due_ms: int | None = None) -> list[LedgerEntry]:
+        sql = (
+            "SELECT entry_id, event_id, function, kind, destination, body, attributes, error, "
+            "attempts, next_attempt_ms, created_ms FROM async_ledger"
+        )
+        rows = (
+            self._read(sql + " WHERE next_attempt_ms <= ? ORDER BY created_ms", (due_ms,))
+            if due_ms is not None
+            else self._read(sql + " ORDER BY created_ms")
+        )
+        return [LedgerEntry(*r) for r in rows]
+
+    def ledger_update(self, entry_id: str, attempts: int, next_attempt_ms: int, error: str) -> None:
+        self._write(
+            "UPDATE async_ledger SET attempts = ?, next_attempt_ms = ?, error = ? "
+            "WHERE entry_id = ?",
+            (attempts, next_attempt_ms, error, entry_id),
+        )
+
+    def ledger_delivered(self, entry_id: str, result: AsyncResult) -> None:
+        """A ledger entry finally reached its destination: it becomes a normal result."""
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.execute("DELETE FROM async_ledger WHERE entry_id = ?", (entry_id,))
+            db.execute(
+                "INSERT OR REPLACE INTO async_results (event_id, function, outcome, condition, "
+                "destination, record, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.event_id,
+                    result.function,
+                    result.outcome,
+                    result.condition,
+                    result.destination,
+                    result.record,
+                    result.finished_ms,
+                ),
+            )
+            db.execute("COMMIT")
+
+    # event invoke and recursion configs
+    def event_invoke_configs(self) -> list[tuple[str, str, dict[str, object]]]:
+        rows = self._read("SELECT function, qualifier, data FROM event_invoke_configs")
+        return [(r[0], r[1], json.loads(r[2])) for r in rows]
+
+    def put_event_invoke_config(
+        self, function: str, qualifier: str, data: dict[str, object] | None
+    ) -> None:
+        if data is None:
+            self._write(
+                "DELETE FROM event_invoke_configs WHERE function = ? AND qualifier = ?",
+                (function, qualifier),
+            )
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO event_invoke_configs (function, qualifier, data) "
+                "VALUES (?, ?, ?)",
+                (function, qualifier, json.dumps(data)),
+            )
+
+    def recursion_configs(self) -> dict[str, str]:
+        return dict(self._read("SELECT function, mode FROM recursion_configs"))
+
+    def put_recursion_config(self, function: str, mode: str) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO recursion_configs (function, mode) VALUES (?, ?)",
+            (function, mode),
         )
 
     def close(self) -> None:
@@ -510,3 +725,257 @@ class SqliteStore:
                 "(namespace, resource_id, dimension, name, data) VALUES (?, ?, ?, ?, ?)",
                 (*key, json.dumps(data)),
             )
+
+    # SQS-compatible queues (ovis.queues)
+    _SQS_COLUMNS = (
+        "id, queue, message_id, body, attributes, system, sent_ms, visible_ms, group_id, "
+        "dedup_id, receive_count, first_receive_ms, receipt, sequence"
+    )
+    # Standard queues: any visible message, oldest visibility first (best-effort order).
+    _SQS_READY = (
+        f"SELECT {_SQS_COLUMNS} FROM sqs_messages WHERE queue = ? AND visible_ms <= ? "
+        "ORDER BY visible_ms, id LIMIT ?"
+    )
+    # FIFO queues: in arrival order, a message whose group has nothing in flight and nothing
+    # earlier still hidden (delayed, or in flight: a group delivers one batch at a time).
+    _SQS_READY_FIFO = (
+        f"SELECT {_SQS_COLUMNS} FROM sqs_messages AS m WHERE m.queue = ? AND m.visible_ms <= ? "
+        "AND NOT EXISTS (SELECT 1 FROM sqs_messages AS b WHERE b.queue = m.queue "
+        "AND b.group_id = m.group_id AND b.visible_ms > ? AND (b.id < m.id OR b.receipt != '')) "
+        "ORDER BY m.id LIMIT ?"
+    )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @staticmethod
+    def _sqs_message(r: tuple) -> QueueMessage:
+        return QueueMessage(
+            queue=r[1],
+            message_id=r[2],
+            body=r[3],
+            attributes=r[4],
+            system=r[5],
+            sent_ms=r[6],
+            visible_ms=r[7],
+            group_id=r[8],
+            dedup_id=r[9],
+            row=r[0],
+            receive_count=r[10],
+            first_receive_ms=r[11],
+            receipt=r[12],
+            sequence=r[13],
+        )
+
+    def sqs_queues(self) -> list[QueueRecord]:
+        rows = self._read(
+            "SELECT name, attributes, created_s, modified_s FROM sqs_queues ORDER BY name"
+        )
+        return [QueueRecord(r[0], json.loads(r[1]), r[2], r[3]) for r in rows]
+
+    def sqs_put_queue(self, queue: QueueRecord) -> None:
+        """Create the queue or replace its attributes (its FIFO sequence counter is kept)."""
+        self._write(
+            "INSERT INTO sqs_queues (name, attributes, created_s, modified_s) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET attributes = excluded.attributes, "
+            "modified_s = excluded.modified_s",
+            (queue.name, json.dumps(queue.attributes), queue.created_s, queue.modified_s),
+        )
+
+    def sqs_delete_queue(self, name: str) -> None:
+        """The queue, its messages and its deduplication keys (tags: ``delete_tags``)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM sqs_messages WHERE queue = ?", (name,))
+            db.execute("DELETE FROM sqs_dedup WHERE queue = ?", (name,))
+            db.execute("DELETE FROM sqs_queues WHERE name = ?", (name,))
+
+    def sqs_send(
+        self, queue: str, messages: list[QueueMessage], dedup_keys: list[str], dedup_until_ms: int
+    ) -> list[tuple[str, int]] | None:
+        """Store ``messages`` in order; None (and nothing stored) if the queue is gone.
+
+        A message with a deduplication key (FIFO) gets the queue's next sequence number, unless
+        the key was seen before ``sent_ms`` within its window: then it is not stored and the
+        original's (message id, sequence) is returned in its place. Others get sequence 0.
+        """
+        out: list[tuple[str, int]] = []
+        with self._transaction() as db:
+            row = db.execute("SELECT sequence FROM sqs_queues WHERE name = ?", (queue,)).fetchone()
+            if row is None:
+                return None
+            sequence = int(row[0])
+            for m, key in zip(messages, dedup_keys, strict=True):
+                seq = 0
+                if key:
+                    dup = db.execute(
+                        "SELECT message_id, sequence FROM sqs_dedup "
+                        "WHERE queue = ? AND key = ? AND until_ms > ?",
+                        (queue, key, m.sent_ms),
+                    ).fetchone()
+                    if dup is not None:
+                        out.append((dup[0], int(dup[1])))
+                        continue
+                    sequence += 1
+                    seq = sequence
+                    db.execute(
+                        "INSERT OR REPLACE INTO sqs_dedup (queue, key, message_id, sequence, "
+                        "until_ms) VALUES (?, ?, ?, ?, ?)",
+                        (queue, key, m.message_id, seq, dedup_until_ms),
+                    )
+                db.execute(
+                    "INSERT INTO sqs_messages (queue, message_id, body, attributes, system, "
+                    "sent_ms, visible_ms, group_id, dedup_id, sequence) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        queue,
+                        m.message_id,
+                        m.body,
+                        m.attributes,
+                        m.system,
+                        m.sent_ms,
+                        m.visible_ms,
+                        m.group_id,
+                        m.dedup_id,
+                        seq,
+                    ),
+                )
+                out.append((m.message_id, seq))
+            db.execute("UPDATE sqs_queues SET sequence = ? WHERE name = ?", (sequence, queue))
+        return out
+
+    def sqs_receive(
+        self,
+        queue: str,
+        now_ms: int,
+        limit: int,
+        visible_ms: int,
+        nonce: str,
+        fifo: bool,
+        max_receives: int = 0,
+        dead_letter: str = "",
+        dead_letter_system: str = "",
+    ) -> QueueReceive:
+        """Take up to ``limit`` ready messages and mark them in flight until ``now_ms +
+        visible_ms`` under receipt ``nonce``, in one transaction. With ``max_receives``, a
+        message already received that many times moves to the ``dead_letter`` queue instead
+        (receive count kept, ``dead_letter_system`` merged into its system attributes)."""
+        delivered: list[QueueMessage] = []
+        taken: set[int] = set()
+        moved = 0
+        with self._transaction() as db:
+            dlq = db.execute("SELECT 1 FROM sqs_queues WHERE name = ?", (dead_letter,))
+            if dlq.fetchone() is None:
+                dead_letter = ""  # a policy naming a deleted queue moves nothing
+            while len(delivered) < limit:
+                want = limit - len(delivered) + len(taken)
+                if fifo:
+                    rows = db.execute(self._SQS_READY_FIFO, (queue, now_ms, now_ms, want))
+                else:
+                    rows = db.execute(self._SQS_READY, (queue, now_ms, want))
+                moved_now = 0
+                for r in rows.fetchall():
+                    m = self._sqs_message(r)
+                    if m.row in taken or len(delivered) >= limit:
+                        continue
+                    if dead_letter and max_receives and m.receive_count >= max_receives:
+                        system = {**json.loads(m.system), **json.loads(dead_letter_system or "{}")}
+                        db.execute(
+                            "UPDATE sqs_messages SET queue = ?, visible_ms = ?, receipt = '', "
+                            "system = ? WHERE id = ?",
+                            (dead_letter, now_ms, json.dumps(system), m.row),
+                        )
+                        moved_now += 1
+                        continue
+                    first = m.first_receive_ms or now_ms
+                    until = now_ms + visible_ms
+                    db.execute(
+                        "UPDATE sqs_messages SET receive_count = receive_count + 1, "
+                        "first_receive_ms = ?, receipt = ?, visible_ms = ? WHERE id = ?",
+                        (first, nonce, until, m.row),
+                    )
+                    taken.add(m.row)
+                    delivered.append(
+                        dataclasses.replace(
+                            m,
+                            receive_count=m.receive_count + 1,
+                            first_receive_ms=first,
+                            receipt=nonce,
+                            visible_ms=until,
+                        )
+                    )
+                moved += moved_now
+                if not moved_now:
+                    break
+            (nxt,) = db.execute(
+                "SELECT MIN(visible_ms) FROM sqs_messages WHERE queue = ? AND visible_ms > ?",
+                (queue, now_ms),
+            ).fetchone()
+        return QueueReceive(delivered, moved, None if nxt is None else int(nxt))
+
+    def sqs_delete_messages(self, queue: str, handles: list[tuple[int, str]]) -> list[bool]:
+        """Delete each (row, receipt nonce) that is still the message's latest receipt."""
+        out: list[bool] = []
+        with self._transaction() as db:
+            for row, nonce in handles:
+                cur = db.execute(
+                    "DELETE FROM sqs_messages WHERE id = ? AND queue = ? AND receipt = ? "
+                    "AND receipt != ''",
+                    (row, queue, nonce),
+                )
+                out.append(cur.rowcount > 0)
+        return out
+
+    def sqs_change_visibility(
+        self, queue: str, changes: list[tuple[int, str, int]], now_ms: int
+    ) -> list[str]:
+        """Set each (row, receipt nonce)'s next visibility; per change "ok", "invalid" (gone or
+        received again since) or "not_inflight" (its visibility timeout already ran out)."""
+        out: list[str] = []
+        with self._transaction() as db:
+            for row, nonce, until in changes:
+                r = db.execute(
+                    "SELECT receipt, visible_ms FROM sqs_messages WHERE id = ? AND queue = ?",
+                    (row, queue),
+                ).fetchone()
+                if r is None or not nonce or r[0] != nonce:
+                    out.append("invalid")
+                elif r[1] <= now_ms:
+                    out.append("not_inflight")
+                else:
+                    db.execute("UPDATE sqs_messages SET visible_ms = ? WHERE id = ?", (until, row))
+                    out.append("ok")
+        return out
+
+    def sqs_purge(self, queue: str) -> None:
+        self._write("DELETE FROM sqs_messages WHERE queue = ?", (queue,))
+
+    def sqs_counts(self, queue: str, now_ms: int) -> tuple[int, int, int]:
+        """(visible, in flight, delayed) messages of the queue."""
+        (r,) = self._read(
+            "SELECT COALESCE(SUM(visible_ms <= ?), 0), "
+            "COALESCE(SUM(visible_ms > ? AND receipt != ''), 0), "
+            "COALESCE(SUM(visible_ms > ? AND receipt = ''), 0) FROM sqs_messages WHERE queue = ?",
+            (now_ms, now_ms, now_ms, queue),
+        )
+        return int(r[0]), int(r[1]), int(r[2])
+
+    def sqs_expire(self, cutoffs: dict[str, int], now_ms: int) -> int:
+        """Delete messages sent before their queue's cutoff and deduplication keys past their
+        window; returns how many messages went."""
+        n = 0
+        with self._transaction() as db:
+            for queue, cutoff in cutoffs.items():
+                n += db.execute(
+                    "DELETE FROM sqs_messages WHERE queue = ? AND sent_ms < ?", (queue, cutoff)
+                ).rowcount
+            db.execute("DELETE FROM sqs_dedup WHERE until_ms <= ?", (now_ms,))
+        return n

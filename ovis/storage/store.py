@@ -36,6 +36,38 @@ class AsyncEvent:
     received_ms: int
     attempts: int = 0
     not_before_ms: int = 0
+    hops: int = 0  # how many async invocations led to this one (recursion detection)
+
+
+@dataclass(frozen=True)
+class AsyncResult:
+    """Where an async event ended: a success or failure record and the destination it reached
+    (None: kept only here, e.g. a success without an OnSuccess destination)."""
+
+    event_id: str
+    function: str
+    outcome: str  # "success" | "failure"
+    condition: str  # Success, RetriesExhausted, EventAgeExceeded, ...
+    destination: str | None
+    record: str  # the invocation record (JSON)
+    finished_ms: int
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A record or DLQ message that could not be delivered yet; retried until it is."""
+
+    entry_id: str
+    event_id: str
+    function: str
+    kind: str  # "destination" | "dlq"
+    destination: str
+    body: str
+    attributes: str  # JSON of SQS message attributes (DLQ messages)
+    error: str
+    attempts: int
+    next_attempt_ms: int
+    created_ms: int
 
 
 class Store(Protocol):
@@ -80,7 +112,24 @@ class Store(Protocol):
     # durable async invocation queue
     def enqueue_async(self, event: AsyncEvent) -> None: ...
     def due_async(self, now_ms: int, limit: int) -> list[AsyncEvent]: ...
-    def finish_async(self, event_id: str) -> None: ...
+    def finish_async(
+        self, event_id: str, result: AsyncResult | None = None, ledger: LedgerEntry | None = None
+    ) -> None: ...
+    def pending_async(self) -> int: ...
+    def async_results(self, function: str | None = None) -> list[AsyncResult]: ...
+    def ledger(self, due_ms: int | None = None) -> list[LedgerEntry]: ...
+    def ledger_update(
+        self, entry_id: str, attempts: int, next_attempt_ms: int, error: str
+    ) -> None: ...
+    def ledger_delivered(self, entry_id: str, result: AsyncResult) -> None: ...
+
+    # event invoke configs (per function and qualifier) and recursion configs
+    def event_invoke_configs(self) -> list[tuple[str, str, dict[str, object]]]: ...
+    def put_event_invoke_config(
+        self, function: str, qualifier: str, data: dict[str, object] | None
+    ) -> None: ...
+    def recursion_configs(self) -> dict[str, str]: ...
+    def put_recursion_config(self, function: str, mode: str) -> None: ...
     def retry_async(self, event_id: str, attempts: int, not_before_ms: int) -> None: ...
 
     def close(self) -> None: ...
@@ -110,3 +159,75 @@ class Store(Protocol):
         name: str,
         data: dict[str, object] | None,
     ) -> None: ...
+
+    # SQS-compatible queues (ovis.queues): every write is one transaction, durable on return
+    def sqs_queues(self) -> list[QueueRecord]: ...
+    def sqs_put_queue(self, queue: QueueRecord) -> None: ...
+    def sqs_delete_queue(self, name: str) -> None: ...
+    def sqs_send(
+        self, queue: str, messages: list[QueueMessage], dedup_keys: list[str], dedup_until_ms: int
+    ) -> list[tuple[str, int]] | None: ...
+    def sqs_receive(
+        self,
+        queue: str,
+        now_ms: int,
+        limit: int,
+        visible_ms: int,
+        nonce: str,
+        fifo: bool,
+        max_receives: int = 0,
+        dead_letter: str = "",
+        dead_letter_system: str = "",
+    ) -> QueueReceive: ...
+    def sqs_delete_messages(self, queue: str, handles: list[tuple[int, str]]) -> list[bool]: ...
+    def sqs_change_visibility(
+        self, queue: str, changes: list[tuple[int, str, int]], now_ms: int
+    ) -> list[str]: ...
+    def sqs_purge(self, queue: str) -> None: ...
+    def sqs_counts(self, queue: str, now_ms: int) -> tuple[int, int, int]: ...
+    def sqs_expire(self, cutoffs: dict[str, int], now_ms: int) -> int: ...
+
+
+# --- SQS-compatible queues (ovis.queues) ---
+
+
+@dataclass(frozen=True)
+class QueueRecord:
+    """A queue's identity and its settable attributes (normalized strings, as SQS shows them)."""
+
+    name: str
+    attributes: dict[str, str]
+    created_s: int
+    modified_s: int
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """One stored message. ``row`` orders arrival; ``visible_ms`` is when it may next be
+    received (send time + delay, or receive time + visibility timeout); ``receipt`` is the nonce
+    of its latest receive ("" while never received, or after a move to a dead-letter queue)."""
+
+    queue: str
+    message_id: str
+    body: str
+    attributes: str  # JSON of the message attributes (opaque to the store)
+    system: str  # JSON of extra system attributes (AWSTraceHeader, DeadLetterQueueSourceArn)
+    sent_ms: int
+    visible_ms: int
+    group_id: str = ""
+    dedup_id: str = ""
+    row: int = 0
+    receive_count: int = 0
+    first_receive_ms: int = 0
+    receipt: str = ""
+    sequence: int = 0  # FIFO sequence counter (0 on standard queues)
+
+
+@dataclass(frozen=True)
+class QueueReceive:
+    """What one receive took: the delivered messages (already marked in flight), how many were
+    moved to the dead-letter queue instead, and when the next hidden message becomes visible."""
+
+    messages: list[QueueMessage]
+    moved: int
+    next_visible_ms: int | None

@@ -249,6 +249,8 @@ def serve_channel(sock: socket.socket, handler_name: str) -> None:
             head.get("ci"),
             head.get("tenant"),
         )
+        # boto3 forwards this as X-Amzn-Trace-Id: it carries the recursion Lineage
+        os.environ["_X_AMZN_TRACE_ID"] = head.get("trace", "")
         ok, body = rt.invoke(head["id"], payload, ctx)
         sock.sendall(
             wire.encode(

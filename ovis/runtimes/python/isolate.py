@@ -10,6 +10,8 @@
      fork: the middle process waits and exits the way its child did, so the zygote reports the
      real cause, e.g. "signal: killed" after an OOM kill);
   4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits.
+A container image (``rootfs`` in the spec) replaces step 2's /var/task, /opt and /tmp: its root
+filesystem becomes / (read-only, pivot_root) with a private tmpfs /tmp and a minimal /dev.
 Returns in the instance process only. Any failure raises, and the zygote child exits with it.
 Stdlib and ctypes only: this runs under the runtime's interpreter.
 """
@@ -17,9 +19,11 @@ Stdlib and ctypes only: this runs under the runtime's interpreter.
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import resource
 import signal
+import stat
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -30,6 +34,10 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x00200000, 0x01000000
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
+MNT_DETACH = 2
+DEVICES = ("null", "zero", "full", "random", "urandom")  # a container image's /dev
+HOST_FILES = ("etc/resolv.conf", "etc/hosts")  # bound read-only where the image has a file
 NS_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -134,6 +142,59 @@ def _expose(fds: dict[str, int]) -> None:
         os.close(fd)
 
 
+def _image_path(root: str, rel: str, kind: int) -> str:
+    """``root/rel`` if every component is a real directory (no symlink out of the image) and
+    the last one is of type ``kind``; else OSError."""
+    path = root
+    parts = rel.split("/")
+    for i, part in enumerate(parts):
+        path = os.path.join(path, part)
+        mode = os.lstat(path).st_mode
+        if stat.S_IFMT(mode) != (kind if i == len(parts) - 1 else stat.S_IFDIR):
+            raise OSError(errno.EINVAL, f"/{rel} in the image is not a plain file or directory")
+    return path
+
+
+def _enter_rootfs(root: str, tmp_mb: int) -> None:
+    """Make a container image's root filesystem this mount namespace's /: read-only, with a
+    private tmpfs /tmp, a minimal read-only /dev, and the host's resolv.conf and hosts where the
+    image has those files (the importer makes the mount points). /proc is mounted by the caller,
+    as pid 1 of the new pid namespace."""
+    if SYS_PIVOT_ROOT is None:
+        raise OSError(errno.ENOSYS, f"pivot_root: unsupported machine {os.uname().machine}")
+    _image_path(root, "proc", stat.S_IFDIR)  # checked now, mounted later
+    _mount(root, root, None, MS_BIND | MS_REC, None)  # a mount of its own, for pivot_root
+    _mount(
+        "tmpfs",
+        _image_path(root, "tmp", stat.S_IFDIR),
+        "tmpfs",
+        MS_NOSUID | MS_NODEV,
+        f"size={tmp_mb}m,mode=1777",
+    )
+    dev = _image_path(root, "dev", stat.S_IFDIR)
+    _mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            os.close(os.open(os.path.join(dev, name), os.O_CREAT | os.O_WRONLY, 0o666))
+            _mount(f"/dev/{name}", os.path.join(dev, name), None, MS_BIND, None)
+    for i, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{i}", os.path.join(dev, name))
+    os.symlink("/proc/self/fd", os.path.join(dev, "fd"))
+    _mount(None, dev, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    for rel in HOST_FILES:
+        try:
+            target = _image_path(root, rel, stat.S_IFREG)
+        except OSError:
+            continue
+        if os.path.isfile("/" + rel):
+            _bind_ro("/" + rel, target)
+    _mount(None, root, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+    os.chdir(root)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount the host root")  # the old root, on top
+    os.chdir("/")
+
+
 def _mirror_exit(pid: int) -> None:
     """In the middle process: wait for the instance and end the same way."""
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -164,26 +225,35 @@ def enter(spec: dict, in_namespaces: bool = False) -> None:
         if not in_namespaces:
             _check(_libc.unshare(NS_FLAGS), "unshare")
         _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-        exposed = _open_paths(spec.get("expose") or [])
-        _bind_ro(spec["task_root"], "/var/task")
-        layers = spec.get("layers") or []
-        if len(layers) == 1:
-            _bind_ro(layers[0], "/opt")
-        elif layers:  # overlay: the last layer listed wins, as in Lambda
-            lower = ":".join(reversed(layers))
-            _mount(
-                "overlay", "/opt", "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, f"lowerdir={lower}"
-            )
+        if spec.get("rootfs"):  # a container image: its root filesystem becomes /
+            _enter_rootfs(spec["rootfs"], int(spec.get("tmp_mb", 512)))
         else:
-            _mount("tmpfs", "/opt", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=755")
-        _mount(
-            "tmpfs",
-            "/tmp",
-            "tmpfs",
-            MS_NOSUID | MS_NODEV,
-            f"size={int(spec.get('tmp_mb', 512))}m,mode=1777",
-        )
-        _expose(exposed)
+            exposed = _open_paths(spec.get("expose") or [])
+            _bind_ro(spec["task_root"], "/var/task")
+            layers = spec.get("layers") or []
+            if len(layers) == 1:
+                _bind_ro(layers[0], "/opt")
+            elif layers:  # overlay: the last layer listed wins, as in Lambda
+                lower = ":".join(reversed(layers))
+                _mount(
+                    "overlay",
+                    "/opt",
+                    "overlay",
+                    MS_RDONLY | MS_NOSUID | MS_NODEV,
+                    f"lowerdir={lower}",
+                )
+            else:
+                _mount(
+                    "tmpfs", "/opt", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=755"
+                )
+            _mount(
+                "tmpfs",
+                "/tmp",
+                "tmpfs",
+                MS_NOSUID | MS_NODEV,
+                f"size={int(spec.get('tmp_mb', 512))}m,mode=1777",
+            )
+            _expose(exposed)
         hostname = spec.get("hostname", "ovis")
         _check(_libc.sethostname(hostname.encode(), len(hostname)), "sethostname")
         if not in_namespaces:  # unshare(CLONE_NEWPID) applies to children: fork once more

@@ -88,6 +88,8 @@ def child_setup(
         if channel_fd is not None:
             os.set_inheritable(channel_fd, True)
             os.environ["_OVIS_CHANNEL_FD"] = str(channel_fd)
+        if spec.get("search_path"):  # a container image's ENTRYPOINT, on the image's PATH
+            os.execvpe(argv[0], argv, os.environ)
         os.execve(argv[0], argv, os.environ)
     # The preloaded heap stays frozen: a full GC never walks (and so never copies) those pages.
     bootstrap.main(channel_fd)

@@ -1,0 +1,66 @@
+"""Event invoke config and recursion config operations: parse -> EventInvokeService -> render."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ovis.api.lambda_api import Handler
+from ovis.control.event_invoke import EventInvokeService
+from ovis.errors import InvalidParameterValueException
+
+
+class AsyncApi:
+    def __init__(self, service: EventInvokeService) -> None:
+        self.service = service
+        self.handlers: dict[str, Handler] = {
+            "PutFunctionEventInvokeConfig": self.put,
+            "UpdateFunctionEventInvokeConfig": self.update,
+            "GetFunctionEventInvokeConfig": self.get,
+            "DeleteFunctionEventInvokeConfig": self.delete,
+            "ListFunctionEventInvokeConfigs": self.list,
+            "PutFunctionRecursionConfig": self.put_recursion,
+            "GetFunctionRecursionConfig": self.get_recursion,
+        }
+
+    async def put(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        cfg = await self.service.put(p, merge=False)
+        return cfg.to_api(self.service.arn(cfg))
+
+    async def update(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        cfg = await self.service.put(p, merge=True)
+        return cfg.to_api(self.service.arn(cfg))
+
+    async def get(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        cfg = self.service.get(p["FunctionName"], p.get("Qualifier"))
+        return cfg.to_api(self.service.arn(cfg))
+
+    async def delete(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        await self.service.delete(p["FunctionName"], p.get("Qualifier"))
+        return {}
+
+    async def list(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        items = self.service.list(p["FunctionName"])
+        start = 0
+        if p.get("Marker"):
+            try:
+                start = int(base64.urlsafe_b64decode(p["Marker"].encode()).decode())
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidParameterValueException("Invalid marker.") from None
+        limit = p.get("MaxItems") or 50
+        out: dict[str, Any] = {
+            "FunctionEventInvokeConfigs": [
+                c.to_api(self.service.arn(c)) for c in items[start : start + limit]
+            ]
+        }
+        if start + limit < len(items):
+            out["NextMarker"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        return out
+
+    async def put_recursion(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return {
+            "RecursiveLoop": await self.service.put_recursion(p["FunctionName"], p["RecursiveLoop"])
+        }
+
+    async def get_recursion(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+        return {"RecursiveLoop": self.service.get_recursion(p["FunctionName"])}

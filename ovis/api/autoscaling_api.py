@@ -1,0 +1,172 @@
+"""The Application Auto Scaling API (JSON 1.1, ``X-Amz-Target: AnyScaleFrontendService.*``) for
+provisioned concurrency: input checked against botocore's ``application-autoscaling`` model, then
+handed to ``control.autoscaling``; errors in the JSON 1.1 shape ``{"__type", "message"}``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from ovis.api.model import JsonProtocolService
+from ovis.control.autoscaling import (
+    AutoscalingError,
+    AutoscalingService,
+    AutoscalingValidationException,
+)
+from ovis.errors import ApiError, InvalidRequestContentException, ValidationException
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+class InvalidNextTokenException(AutoscalingError):
+    code = "InvalidNextTokenException"
+
+
+class InternalServiceException(AutoscalingError):
+    code = "InternalServiceException"
+
+
+class AutoscalingSerializationException(AutoscalingError):
+    code = "SerializationException"
+
+
+class AutoscalingUnknownOperation(AutoscalingError):
+    code = "UnknownOperationException"
+
+
+def _page(items: list[T], p: dict[str, Any], most: int) -> tuple[list[T], str | None]:
+    """One page of ``items`` by MaxResults (1..most, default most) and NextToken."""
+    n = p.get("MaxResults", most)
+    if not 1 <= n <= most:
+        bound = f"less than or equal to {most}" if n > most else "greater than or equal to 1"
+        raise AutoscalingValidationException(
+            f"1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy "
+            f"constraint: Member must have value {bound}"
+        )
+    start = 0
+    token = p.get("NextToken")
+    if token:
+        try:
+            start = int(token)
+        except ValueError:
+            start = -1
+        if not 0 < start < len(items):
+            raise InvalidNextTokenException("Invalid NextToken")
+    end = start + n
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+class AutoscalingApi:
+    def __init__(self, service: AutoscalingService) -> None:
+        self.service = service
+        self.spec = JsonProtocolService("application-autoscaling")
+        self.handlers: dict[str, Handler] = {
+            "RegisterScalableTarget": self.register_scalable_target,
+            "DescribeScalableTargets": self.describe_scalable_targets,
+            "DeregisterScalableTarget": self.deregister_scalable_target,
+            "PutScalingPolicy": self.put_scaling_policy,
+            "DescribeScalingPolicies": self.describe_scaling_policies,
+            "DeleteScalingPolicy": self.delete_scaling_policy,
+            "DescribeScalingActivities": self.describe_scaling_activities,
+        }
+
+    async def call(self, operation: str, p: dict[str, Any]) -> dict[str, Any]:
+        handler = self.handlers.get(operation)
+        if handler is None:
+            known = self.spec.has(operation)
+            raise AutoscalingUnknownOperation(
+                f"The operation {operation} is not supported by this server yet."
+                if known
+                else f"Unknown operation {operation}."
+            )
+        try:
+            params = self.spec.parse(operation, p)
+        except ValidationException as e:
+            raise AutoscalingValidationException(e.message) from None
+        except InvalidRequestContentException as e:
+            raise AutoscalingSerializationException(e.message) from None
+        try:
+            return await handler(params)
+        except ApiError:
+            raise
+        except Exception:
+            log.exception("Application Auto Scaling %s failed", operation)
+            raise InternalServiceException("An internal error occurred.") from None
+
+    # ---- scalable targets ------------------------------------------------------------------
+
+    async def register_scalable_target(self, p: dict[str, Any]) -> dict[str, Any]:
+        target = await self.service.register(
+            p["ServiceNamespace"],
+            p["ResourceId"],
+            p["ScalableDimension"],
+            p.get("MinCapacity"),
+            p.get("MaxCapacity"),
+            p.get("RoleARN"),
+            p.get("SuspendedState"),
+            p.get("Tags"),
+        )
+        return {"ScalableTargetARN": target.arn}
+
+    async def describe_scalable_targets(self, p: dict[str, Any]) -> dict[str, Any]:
+        targets = self.service.describe_targets(
+            p["ServiceNamespace"], p.get("ResourceIds"), p.get("ScalableDimension")
+        )
+        page, token = _page(targets, p, 50)
+        out: dict[str, Any] = {"ScalableTargets": [t.to_api() for t in page]}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    async def deregister_scalable_target(self, p: dict[str, Any]) -> dict[str, Any]:
+        await self.service.deregister(
+            p["ServiceNamespace"], p["ResourceId"], p["ScalableDimension"]
+        )
+        return {}
+
+    # ---- scaling policies ------------------------------------------------------------------
+
+    async def put_scaling_policy(self, p: dict[str, Any]) -> dict[str, Any]:
+        policy = await self.service.put_policy(
+            p["PolicyName"],
+            p["ServiceNamespace"],
+            p["ResourceId"],
+            p["ScalableDimension"],
+            p.get("PolicyType"),
+            p.get("TargetTrackingScalingPolicyConfiguration"),
+        )
+        return {"PolicyARN": policy.arn, "Alarms": [dict(a) for a in policy.alarms]}
+
+    async def describe_scaling_policies(self, p: dict[str, Any]) -> dict[str, Any]:
+        policies = self.service.describe_policies(
+            p["ServiceNamespace"],
+            p.get("PolicyNames"),
+            p.get("ResourceId"),
+            p.get("ScalableDimension"),
+        )
+        page, token = _page(policies, p, 10)
+        out: dict[str, Any] = {"ScalingPolicies": [x.to_api() for x in page]}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    async def delete_scaling_policy(self, p: dict[str, Any]) -> dict[str, Any]:
+        await self.service.delete_policy(
+            p["PolicyName"], p["ServiceNamespace"], p["ResourceId"], p["ScalableDimension"]
+        )
+        return {}
+
+    async def describe_scaling_activities(self, p: dict[str, Any]) -> dict[str, Any]:
+        # IncludeNotScaledActivities is accepted; this server records only scaling it did.
+        activities = self.service.describe_activities(
+            p["ServiceNamespace"], p.get("ResourceId"), p.get("ScalableDimension")
+        )
+        page, token = _page(activities, p, 50)
+        out: dict[str, Any] = {"ScalingActivities": page}
+        if token:
+            out["NextToken"] = token
+        return out
