@@ -12,7 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from ovis.api.logs_api import LogsApi
 from ovis.api.model import service_model
 from ovis.api.provisioned_api import ProvisionedApi
 from ovis.api.sigv4 import SigV4Verifier
+from ovis.api.sqs_api import SqsApi
 from ovis.api.versions_api import VersionsApi
 from ovis.control.autoscaling import AutoscalingService
 from ovis.control.concurrency import ConcurrencyService
@@ -41,6 +42,7 @@ from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
+from ovis.queues import QueueService
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
@@ -158,6 +160,7 @@ class Server:
         self.versions = VersionService(self.functions)
         self.provisioned = ProvisionedService(self.invoker)
         self.event_invoke = EventInvokeService(self.functions)
+        self.queues = QueueService(self.store, settings)  # SQS-compatible queues
         self.queue.attach(self.event_invoke, getattr(self, "queues", None))
         self.autoscaling = AutoscalingService(settings, self.store, self.provisioned)
         self.app = App(
@@ -183,6 +186,7 @@ class Server:
             AutoscalingApi(self.autoscaling),
         )
         self.app.admin = self._admin()
+        self.app.sqs_api = SqsApi(self.queues)
 
     def _admin(self) -> AdminApi:
         return AdminApi(self.queue)
@@ -200,6 +204,7 @@ class Server:
         await self.manager.start()
         self.sink.start()
         self.event_invoke.load()
+        await self.queues.start()
         self.queue.start()
         await self.functions.resume_transitions()
         self.provisioned.load()
@@ -217,6 +222,7 @@ class Server:
         await self.autoscaling.close()
         await self.provisioned.close()
         await self.queue.close()
+        await self.queues.close()
         await self.manager.close()
         await self.sink.close()
         self.store.close()
@@ -235,6 +241,7 @@ class Server:
             timeout_keep_alive=75,
         )
         server = _Uvicorn(config)
+        server.on_stop = self.queues.interrupt_waits  # long polls must not hold up shutdown
         try:
             log.info(
                 "Ovis %s listening on %s (data: %s)",
@@ -252,6 +259,8 @@ class _Uvicorn(uvicorn.Server):
     """uvicorn re-raises the stop signal after serving, which would kill the process before
     our own shutdown (instances, queue, store) runs; we stop on the signal and return instead."""
 
+    on_stop: Callable[[], None] | None = None  # called on the stop signal, before draining
+
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         loop = asyncio.get_running_loop()
@@ -264,6 +273,8 @@ class _Uvicorn(uvicorn.Server):
                 loop.remove_signal_handler(sig)
 
     def _stop(self) -> None:
+        if self.on_stop is not None:
+            self.on_stop()
         if self.should_exit:
             self.force_exit = True
         self.should_exit = True

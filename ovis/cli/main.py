@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ovis import __version__
-from ovis.cli import commands, image
+from ovis.cli import async_ops, commands, image
 
 
 @click.group()
@@ -151,4 +151,5 @@ def server(
 
 
 commands.register(cli)
+async_ops.register(cli)
 cli.add_command(image.image)

@@ -503,10 +503,12 @@ class Instance(RuntimeApiHandler):
             return self.state is State.IDLE
         if self._next is not None and not self._next.done():
             return True  # already waiting on /next: the usual warm case
-        self._asked_next = self._loop.create_future()
+        asked: asyncio.Future[None] = self._loop.create_future()
+        self._asked_next = asked
+        waiters: list[asyncio.Future[Any]] = [asked, self._exit_status]
         try:
             await asyncio.wait(
-                [self._asked_next, self._exit_status],
+                waiters,
                 timeout=timeout,
                 return_when=asyncio.FIRST_COMPLETED,
             )

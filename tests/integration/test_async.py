@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -44,6 +47,19 @@ def results(srv: ServerProcess, function: str) -> list[dict[str, Any]]:
     return admin(srv.url, "GET", f"/async/results?function={function}")["Results"]
 
 
+def ovis_cli(srv: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        OVIS_ENDPOINT_URL=srv.url,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        COLUMNS="250",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "ovis", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
 def log_messages(srv: ServerProcess, function: str) -> list[str]:
     logs = srv.client("logs")
     try:
@@ -79,7 +95,7 @@ def test_retry_schedule_and_retries_exhausted_record(srv) -> None:  # type: igno
     wait_for(lambda: len(attempt_times()) >= 3, timeout=5)  # logs are flushed in batches
     attempts = attempt_times()
     assert len(attempts) == 3
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
     assert 60 * SCALE * 0.9 <= gaps[0] <= 60 * SCALE + 1.0, gaps
     assert 120 * SCALE * 0.9 <= gaps[1] <= 120 * SCALE + 1.0, gaps
     r = done[0]
