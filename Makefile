@@ -11,6 +11,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	$(BIN)/python -m compileall -q ovis
+	@# A static busybox builds the container images the tests make (tests/integration/test_images.py).
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! dpkg -s busybox-static >/dev/null 2>&1; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q busybox-static >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q busybox-static >/dev/null; } || \
+		echo "warning: busybox-static not installed: the container-image tests will be skipped"; \
+	fi
 	touch $@
 
 install: $(STAMP)

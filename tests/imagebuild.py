@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import zstandard
+try:
+    from compression import zstd as _zstd  # Python 3.14+
+
+    def _zstd_compress(data: bytes) -> bytes:
+        return _zstd.compress(data)  # type: ignore[no-any-return]
+
+except ImportError:
+    import zstandard
+
+    def _zstd_compress(data: bytes) -> bytes:
+        return _zstd_compress(data)
 
 
 @dataclass
@@ -78,7 +88,7 @@ def compress(data: bytes, how: str) -> bytes:
     if how == "gzip":
         return gzip.compress(data)
     if how == "zstd":
-        return zstandard.ZstdCompressor().compress(data)
+        return _zstd_compress(data)
     return data
 
 
