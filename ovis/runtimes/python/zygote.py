@@ -11,6 +11,7 @@ If the server goes away (EOF on the control socket) the zygote exits and instanc
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import json
@@ -59,13 +60,7 @@ def preload(modules: list[str]) -> None:
             pass
 
 
-def child_setup(
-    spec: dict,
-    fds: list[int],
-    ctl: socket.socket,
-    wakeup: int,
-    in_namespaces: bool,
-) -> None:
+def child_setup(spec: dict, fds: list[int], in_namespaces: bool) -> None:  # type: ignore[type-arg]
     """Runs in the forked child: become the instance process, then hand over to bootstrap."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
@@ -76,8 +71,6 @@ def child_setup(
     channel_fd = fds[1] if len(fds) > 1 else None
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
-    ctl.close()
-    os.close(wakeup)
     _close_fds_except({0, 1, 2} | ({channel_fd} if channel_fd is not None else set()))
     isolate.enter(spec.get("sandbox") or {}, in_namespaces)
     os.environ.clear()
@@ -96,6 +89,16 @@ def child_setup(
     os._exit(0)
 
 
+def _run_child(spec: dict, fds: list[int], in_namespaces: bool) -> None:  # type: ignore[type-arg]
+    try:
+        child_setup(spec, fds, in_namespaces)
+    except BaseException as e:  # report and die; never return into the zygote loop
+        try:
+            os.write(2, f"instance setup failed: {e!r}\n".encode())
+        finally:
+            os._exit(127)
+
+
 def _close_fds_except(keep: set[int]) -> None:
     """Close every inherited descriptor but ``keep``: no server descriptor leaks in."""
     low = 0
@@ -106,10 +109,73 @@ def _close_fds_except(keep: set[int]) -> None:
     os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
+class Blanks:
+    """Pre-forked children waiting for their instance spec.
+
+    Forking a zygote that holds boto3 costs a few milliseconds; a blank pays it ahead of time,
+    so a spawn request only hands over a spec. Blanks are forked with the namespace flags the
+    server uses (``_OVIS_NAMESPACES``) and replenished after each handout.
+    """
+
+    def __init__(self, count: int, namespaces: bool) -> None:
+        self.count = count
+        self.template = {"namespaces": namespaces}
+        self.ready: list[tuple[int, socket.socket, bool]] = []
+        self.pids: set[int] = set()
+
+    def fill(self) -> None:
+        while len(self.ready) < self.count:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                pid, in_ns = isolate.fork_instance(self.template)
+            except OSError:
+                ours.close()
+                theirs.close()
+                return
+            if pid == 0:  # the blank: wait for a spec, then become that instance
+                die_with_parent()  # siblings hold our peer socket open: EOF alone is not enough
+                ours.detach()
+                msg, fds, _flags, _addr = socket.recv_fds(theirs, 1 << 20, 4)
+                frame = wire.decode(msg) if msg else None
+                if frame is None:
+                    os._exit(0)
+                _run_child(frame[1], fds, in_ns)
+            theirs.close()
+            self.ready.append((pid, ours, in_ns))
+            self.pids.add(pid)
+
+    def take(self, spec: dict, msg: bytes, fds: list[int]) -> int | None:  # type: ignore[type-arg]
+        """Hand ``msg`` and ``fds`` to a blank compatible with ``spec``; its pid, or None."""
+        want = bool((spec.get("sandbox") or {}).get("namespaces"))
+        while self.ready:
+            pid, sock, in_ns = self.ready.pop()
+            try:
+                if in_ns != want:
+                    raise OSError("blank has other namespace flags")
+                socket.send_fds(sock, [msg], fds)
+                return pid
+            except OSError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            finally:
+                sock.close()
+                self.pids.discard(pid)
+        return None
+
+
 def serve(ctl: socket.socket) -> None:
     rfd, wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(wfd)
     signal.signal(signal.SIGCHLD, lambda *_: None)
+    blanks = Blanks(
+        int(os.environ.get("_OVIS_BLANKS", "2")), os.environ.get("_OVIS_NAMESPACES") == "1"
+    )
+
+    def in_child_close_parent_fds() -> None:
+        ctl.detach()
+
+    os.register_at_fork(after_in_child=in_child_close_parent_fds)
+    blanks.fill()
     poller = select.poll()
     poller.register(ctl.fileno(), select.POLLIN)
     poller.register(rfd, select.POLLIN)
@@ -120,7 +186,7 @@ def serve(ctl: socket.socket) -> None:
                     os.read(rfd, 4096)
                 except BlockingIOError:
                     pass
-                reap(ctl)
+                reap(ctl, blanks.pids)
                 continue
             msg, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 20, 4)
             if not msg:
@@ -129,27 +195,24 @@ def serve(ctl: socket.socket) -> None:
             if frame is None or frame[0] != SPAWN:
                 continue
             spec = frame[1]
-            try:
-                pid, in_ns = isolate.fork_instance(spec.get("sandbox") or {})
-            except OSError as e:
-                for f in fds:
-                    os.close(f)
-                ctl.send(wire.encode(SPAWN_FAILED, {"id": spec["id"], "error": str(e)}))
-                continue
-            if pid == 0:
+            pid = blanks.take(spec, msg, fds)
+            if pid is None:
                 try:
-                    child_setup(spec, fds, ctl, rfd, in_ns)
-                except BaseException as e:  # report and die; never return into the zygote loop
-                    try:
-                        os.write(2, f"instance setup failed: {e!r}\n".encode())
-                    finally:
-                        os._exit(127)
+                    pid, in_ns = isolate.fork_instance(spec.get("sandbox") or {})
+                except OSError as e:
+                    for f in fds:
+                        os.close(f)
+                    ctl.send(wire.encode(SPAWN_FAILED, {"id": spec["id"], "error": str(e)}))
+                    continue
+                if pid == 0:
+                    _run_child(spec, fds, in_ns)
             for f in fds:
                 os.close(f)
             ctl.send(wire.encode(SPAWNED, {"id": spec["id"], "pid": pid}))
+            blanks.fill()  # off the critical path: the instance is already starting
 
 
-def reap(ctl: socket.socket) -> None:
+def reap(ctl: socket.socket, blanks: set[int]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -157,6 +220,9 @@ def reap(ctl: socket.socket) -> None:
             return
         if pid == 0:
             return
+        if pid in blanks:  # a blank that never became an instance: nobody to tell
+            blanks.discard(pid)
+            continue
         ctl.send(
             wire.encode(EXITED, {"pid": pid, "status": describe_status(status), "code": status})
         )
