@@ -23,6 +23,7 @@ from ovis.api.admin_api import AdminApi
 from ovis.api.app import App, CodeUrlSigner
 from ovis.api.async_api import AsyncApi
 from ovis.api.autoscaling_api import AutoscalingApi
+from ovis.api.function_urls import FunctionUrls
 from ovis.api.lambda_api import LambdaApi
 from ovis.api.layers_api import LayersApi
 from ovis.api.logs_api import LogsApi
@@ -30,12 +31,16 @@ from ovis.api.model import service_model
 from ovis.api.provisioned_api import ProvisionedApi
 from ovis.api.sigv4 import SigV4Verifier
 from ovis.api.sqs_api import SqsApi
+from ovis.api.streaming import StreamingApi
+from ovis.api.urls_api import UrlsApi
 from ovis.api.versions_api import VersionsApi
 from ovis.control.autoscaling import AutoscalingService
 from ovis.control.concurrency import ConcurrencyService
 from ovis.control.event_invoke import EventInvokeService
 from ovis.control.functions import FunctionService
 from ovis.control.layers import LayerService
+from ovis.control.permissions import PolicyService
+from ovis.control.urls import UrlService
 from ovis.control.versions import VersionService
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
@@ -161,8 +166,10 @@ class Server:
         self.provisioned = ProvisionedService(self.invoker)
         self.event_invoke = EventInvokeService(self.functions)
         self.queues = QueueService(self.store, settings)  # SQS-compatible queues
-        self.queue.attach(self.event_invoke, getattr(self, "queues", None))
+        self.queue.attach(self.event_invoke, self.queues)
         self.autoscaling = AutoscalingService(settings, self.store, self.provisioned)
+        self.urls = UrlService(self.functions, self.store)  # function URLs
+        self.policies = PolicyService(self.functions, self.store)  # function resource policies
         self.app = App(
             SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
             LambdaApi(
@@ -176,6 +183,8 @@ class Server:
                     LayersApi(self.layers, signer.url).handlers,
                     ProvisionedApi(self.provisioned, self.functions).handlers,
                     AsyncApi(self.event_invoke).handlers,
+                    UrlsApi(self.urls, self.policies).handlers,
+                    StreamingApi(self.functions, self.invoker).handlers,
                 ],
                 publish=self.versions.publish,
             ),
@@ -187,6 +196,20 @@ class Server:
         )
         self.app.admin = self._admin()
         self.app.sqs_api = SqsApi(self.queues)
+        self.app.function_urls = self._function_urls()
+
+    def _function_urls(self) -> FunctionUrls:
+        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials."""
+        foreign = self.settings.foreign_credentials
+        creds = {k: secret for k, (secret, _account) in foreign.items()}
+        creds.update(self.settings.credentials)
+        verifier = SigV4Verifier(creds, self.settings.max_clock_skew_s)
+        accounts = {
+            k: account
+            for k, (_secret, account) in foreign.items()
+            if k not in self.settings.credentials
+        }
+        return FunctionUrls(self.urls, self.policies, self.invoker, verifier, accounts)
 
     def _admin(self) -> AdminApi:
         return AdminApi(self.queue)
@@ -204,6 +227,8 @@ class Server:
         await self.manager.start()
         self.sink.start()
         self.event_invoke.load()
+        self.urls.load()
+        self.policies.load()
         await self.queues.start()
         self.queue.start()
         await self.functions.resume_transitions()

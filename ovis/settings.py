@@ -16,6 +16,9 @@ class Settings:
     account_id: str = "000000000000"
     # access key -> secret key accepted by SigV4 verification
     credentials: dict[str, str] = field(default_factory=lambda: {"test": "test"})
+    # Credentials of other accounts: access key -> (secret, account id). Only function URLs with
+    # AuthType AWS_IAM accept them (allowed by resource policy statements naming the account).
+    foreign_credentials: dict[str, tuple[str, str]] = field(default_factory=dict)
     # Largest clock skew accepted on signed requests (AWS: 5 minutes).
     max_clock_skew_s: int = 300
     # Account concurrency limit (AWS default 1000).

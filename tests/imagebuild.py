@@ -17,13 +17,13 @@ try:
     from compression import zstd as _zstd  # Python 3.14+
 
     def _zstd_compress(data: bytes) -> bytes:
-        return _zstd.compress(data)  # type: ignore[no-any-return]
+        return _zstd.compress(data)
 
 except ImportError:
     import zstandard
 
     def _zstd_compress(data: bytes) -> bytes:
-        return _zstd_compress(data)
+        return zstandard.ZstdCompressor().compress(data)
 
 
 @dataclass

@@ -21,11 +21,13 @@ from urllib.parse import parse_qs
 
 from ovis.api.admin_api import AdminApi
 from ovis.api.autoscaling_api import AutoscalingApi
+from ovis.api.function_urls import FunctionUrls
 from ovis.api.lambda_api import LambdaApi
 from ovis.api.logs_api import LogsApi
 from ovis.api.model import Request, RestJsonService
 from ovis.api.sigv4 import SigV4Verifier
 from ovis.api.sqs_api import SqsApi
+from ovis.api.streaming import StreamingBody
 from ovis.errors import ApiError, RequestEntityTooLargeException, ServiceException
 
 log = logging.getLogger(__name__)
@@ -84,11 +86,19 @@ class App:
         self.admin: AdminApi | None = None  # operator endpoints under /_ovis/admin/ (SigV4)
         # SQS: AmazonSQS.* JSON-1.0 targets, and query-protocol (Action=...) form requests
         self.sqs_api: SqsApi | None = None
+        # Function URLs: <url-id>.lambda-url.<region>.localhost hosts and /_ovis/url/<url-id>/
+        self.function_urls: FunctionUrls | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        if self.function_urls is not None:  # before SigV4: URLs authorize on their own
+            url = self.function_urls.match(scope)
+            if url is not None:
+                await self.function_urls.serve(scope, receive, send, *url)
+                return
         rid = str(uuid.uuid4())
+        out: bytes | StreamingBody
         try:
             path: str = scope["path"]
             if path.startswith("/_ovis/admin/") and self.admin is not None:
@@ -125,10 +135,17 @@ class App:
                 )
         except ApiError as e:
             status, out_headers, out = _error(e)
+            if self.sqs_api is not None and (
+                sqs_error := self.sqs_api.front_door_error(scope["headers"], e)
+            ):
+                status, out_headers, out = sqs_error
         except Exception:
             log.exception("unhandled error serving %s %s", scope.get("method"), scope.get("path"))
             status, out_headers, out = _error(ServiceException("An internal error occurred."))
         out_headers.setdefault("x-amzn-RequestId", rid)
+        if isinstance(out, StreamingBody):  # InvokeWithResponseStream: sent as it is produced
+            await out.send(send, status, out_headers)
+            return
         await _respond(send, status, out_headers, out)
 
     async def _rest(
@@ -139,7 +156,7 @@ class App:
         hmap: dict[str, str],
         body: bytes,
         rid: str,
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, dict[str, str], bytes | StreamingBody]:
         query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
         flat = {k: v[-1] for k, v in query.items()}
         route, labels = self.rest.match(scope["method"], raw_path.decode("latin-1"), flat)
@@ -153,6 +170,9 @@ class App:
         if handler is None:
             raise UnsupportedOperation(route.operation.name)
         result = await handler(params, rid)
+        stream = result.get("EventStream")
+        if isinstance(stream, StreamingBody):
+            return stream.status, stream.headers, stream
         return self.rest.serialize(route.operation, result)
 
     async def _json_target(self, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -143,6 +143,19 @@ class SqsApi:
             return err.status, dict(err.headers), json.dumps(err.body()).encode()
         return 200, {"Content-Type": JSON_CONTENT_TYPE}, json.dumps(result, default=_b64).encode()
 
+    @staticmethod
+    def front_door_error(
+        headers: list[tuple[bytes, bytes]], e: ApiError
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        """An error raised before routing (SigV4, body size) in the JSON shape SQS clients
+        parse (``__type``), if the request was an SQS JSON call; None otherwise."""
+        for k, v in headers:
+            if k.lower() == b"x-amz-target" and v.startswith(b"AmazonSQS."):
+                body = {"__type": f"com.amazon.coral.service#{e.code}", "message": e.message}
+                out_headers = {"Content-Type": JSON_CONTENT_TYPE, "x-amzn-ErrorType": e.code}
+                return e.status, out_headers, json.dumps(body).encode()
+        return None
+
     def query_params(
         self, method: str, headers: dict[str, str], query_string: bytes, body: bytes
     ) -> dict[str, str] | None:

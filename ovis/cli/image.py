@@ -73,7 +73,11 @@ def import_image(file: Path, name: str | None, data_dir: Path) -> None:
 @DATA_DIR_OPTION
 def list_images(data_dir: Path) -> None:
     """List imported image references and the digests they resolve to."""
-    store = ImageStore(data_dir.resolve() / "images")
+    root = data_dir.resolve() / "images"
+    if not root.is_dir():
+        click.echo(f"No images in {data_dir}: `ovis image import FILE --name NAME:TAG`.")
+        return
+    store = ImageStore(root)
     try:
         refs = store.references()
     except ImageError as e:

@@ -36,6 +36,14 @@ def cli() -> None:
     help="Accepted access key and secret (repeatable). Default test:test.",
 )
 @click.option(
+    "--foreign-credentials",
+    "foreign_credentials",
+    multiple=True,
+    metavar="KEY:SECRET:ACCOUNT",
+    help="Another account's access key (repeatable): accepted by AWS_IAM function URLs whose "
+    "resource policy allows that account.",
+)
+@click.option(
     "--spawn-mode",
     type=click.Choice(["zygote", "exec"]),
     default="zygote",
@@ -103,6 +111,7 @@ def server(
     region: str,
     account_id: str,
     credentials: tuple[str, ...],
+    foreign_credentials: tuple[str, ...],
     spawn_mode: str,
     python_transport: str,
     idle_ttl: float,
@@ -128,6 +137,16 @@ def server(
                     f"expected KEY:SECRET, got {pair!r}", param_hint="--credentials"
                 )
             creds[key] = secret
+    foreign: dict[str, tuple[str, str]] = {}
+    for triple in foreign_credentials:
+        key, _, rest = triple.partition(":")
+        secret, _, account = rest.rpartition(":")
+        if not key or not secret or not (account.isdigit() and len(account) == 12):
+            raise click.BadParameter(
+                f"expected KEY:SECRET:ACCOUNT (a 12-digit account id), got {triple!r}",
+                param_hint="--foreign-credentials",
+            )
+        foreign[key] = (secret, account)
     run(
         Settings(
             host=host,
@@ -136,6 +155,7 @@ def server(
             region=region,
             account_id=account_id,
             credentials=creds,
+            foreign_credentials=foreign,
             spawn_mode=spawn_mode,
             python_transport=python_transport,
             idle_ttl_s=idle_ttl,

@@ -30,7 +30,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -129,11 +129,6 @@ class _Prepared:
     dedup_key: str
     result: SendResult
     size: int
-
-
-@dataclass
-class _Waiters:
-    event: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def _now_ms() -> int:
@@ -285,13 +280,8 @@ class QueueService:
         """The queue's URL; an existing queue with the same attribute values is returned as is,
         one with different values raises QueueNameExists."""
         attrs = dict(attributes or {})
-        fifo_attr = str(attrs.get("FifoQueue", "false")).lower() == "true"
-        fifo = fifo_attr or (
-            isinstance(name, str) and name.endswith(".fifo") and "FifoQueue" in attrs
-        )
-        qattrs.check_queue_name(name, fifo)
-        if name.endswith(".fifo") and not fifo_attr:
-            qattrs.check_queue_name("", True)  # raises: a .fifo name needs FifoQueue=true
+        fifo = str(attrs.get("FifoQueue", "false")).lower() == "true"
+        qattrs.check_queue_name(name, fifo)  # a .fifo name needs FifoQueue=true, and back
         normalized = qattrs.normalize(attrs, fifo, creating=True)
         normalized.pop("FifoQueue", None)
         tag_map = self._check_tags(tags or {})
@@ -330,6 +320,11 @@ class QueueService:
                 f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Dead letter "
                 "target does not exist."
             ) from None
+        if dlq.name == name:
+            raise InvalidParameterValue(
+                f"Value {policy} for parameter RedrivePolicy is invalid. Reason: A queue can't "
+                "be its own dead-letter queue."
+            )
         if dlq.fifo != fifo:
             raise InvalidParameterValue(
                 f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Dead-letter "

@@ -26,7 +26,13 @@ from ovis.errors import SandboxError
 from ovis.runtimes.python import wire
 from ovis.sandbox.cgroups import Cgroup
 from ovis.sandbox.isolation import PIDS_MAX, Isolation, UidAllocator, sandbox_spec
-from ovis.sandbox.runtime_api import NextInvocation, RuntimeApiHandler, serve_runtime_api
+from ovis.sandbox.runtime_api import (
+    MAX_RESPONSE_BYTES,
+    NextInvocation,
+    RuntimeApiHandler,
+    serve_runtime_api,
+)
+from ovis.sandbox.streaming import ResponseStream
 from ovis.sandbox.zygote import Zygote, close_quietly
 from ovis.storage.images import entrypoint_problem
 
@@ -86,6 +92,9 @@ class Invocation:
     identity: str | None = None
     trace_id: str = ""
     tenant_id: str | None = None
+    # Where a streamed response goes as it arrives (function URLs in RESPONSE_STREAM mode,
+    # InvokeWithResponseStream); None collects it into the buffered payload.
+    stream: ResponseStream | None = None
 
 
 @dataclass
@@ -151,6 +160,8 @@ class Instance(RuntimeApiHandler):
         self._next: asyncio.Future[NextInvocation] | None = None
         self._pending_next: NextInvocation | None = None
         self._current_id: str | None = None
+        self._consumer_stream: ResponseStream | None = None  # the current invocation's
+        self._open_stream: ResponseStream | None = None  # the response being streamed now
         self._init_error: bytes | None = None
         self._asked_next: asyncio.Future[None] | None = None  # see wait_for_runtime()
 
@@ -394,6 +405,7 @@ class Instance(RuntimeApiHandler):
         fut: asyncio.Future[tuple[int, dict[str, Any], bytes]] = self._loop.create_future()
         self._result = fut
         self._current_id = inv.request_id
+        self._consumer_stream = inv.stream
         if self._chan is not None:
             invoke_head = {"id": inv.request_id, "deadline": deadline_ms, "arn": inv.invoked_arn}
             if inv.client_context:
@@ -457,6 +469,12 @@ class Instance(RuntimeApiHandler):
         finally:
             self._result = None
             self._current_id = None
+            self._consumer_stream = None
+            if self._open_stream is not None:  # timed out or died mid-stream
+                self._open_stream.close()
+                self._open_stream = None
+            if inv.stream is not None:
+                inv.stream.close()
         duration = (time.monotonic() - t0) * 1000
         self._drain_logs()
         self.last_used = time.monotonic()
@@ -539,6 +557,29 @@ class Instance(RuntimeApiHandler):
         self._init_error = _normalize_error(body, error_type)
         self._ready.set_exception(SandboxError(self._init_error.decode()))
         return 202
+
+    def open_stream(self, request_id: str, content_type: str | None) -> ResponseStream | int:
+        if request_id != self._current_id or self._result is None:
+            return 400
+        if self._result.done() or self._open_stream is not None:
+            return 403
+        stream = self._consumer_stream or ResponseStream(MAX_RESPONSE_BYTES, consumer=False)
+        self._open_stream = stream
+        stream.on_finish(self._stream_finished)
+        return stream
+
+    def _stream_finished(self, stream: ResponseStream) -> None:
+        if stream is not self._open_stream or self._result is None or self._result.done():
+            return
+        self._open_stream = None
+        head = {"rss": _rss_kb(self.pid)}
+        if stream.error_type is not None:
+            body = _normalize_error(stream.error_body or b"", stream.error_type)
+            self._result.set_result((wire.ERROR, head, body))
+        else:
+            self._result.set_result(
+                (wire.RESULT, head, b"" if stream.consumer else stream.collected())
+            )
 
     def _complete(self, request_id: str, kind: int, body: bytes) -> int:
         if request_id != self._current_id or self._result is None:

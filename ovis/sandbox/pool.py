@@ -97,7 +97,12 @@ class InstanceManager:
             if z is not None:
                 log.warning("runtime zygote for %s died; restarting it", interpreter)
                 z.close()
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "LANG": "C.UTF-8",
+                # the zygote pre-forks "blank" children with the namespaces instances will use
+                "_OVIS_NAMESPACES": "1" if self.isolation.namespaces else "0",
+            }
             z = Zygote(python_zygote_argv(interpreter), self.preload, env)
             await z.start()
             self._zygotes[interpreter] = z

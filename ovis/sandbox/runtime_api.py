@@ -5,6 +5,8 @@ AWS_LAMBDA_RUNTIME_API identifies it: it can only ever fetch its own events and 
 results. Endpoints and headers as AWS documents them:
   GET  /2018-06-01/runtime/invocation/next
   POST /2018-06-01/runtime/invocation/{AwsRequestId}/response
+       (with ``Lambda-Runtime-Function-Response-Mode: streaming`` and a chunked body: each chunk
+       is passed on as it arrives, see ovis/sandbox/streaming.py)
   POST /2018-06-01/runtime/invocation/{AwsRequestId}/error
   POST /2018-06-01/runtime/init/error
 HTTP parsing is httptools (the parser uvicorn uses); the handlers are callbacks into the instance.
@@ -13,6 +15,8 @@ HTTP parsing is httptools (the parser uvicorn uses); the handlers are callbacks 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import socket
 from collections.abc import Awaitable, Callable
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import httptools
+
+from ovis.sandbox.streaming import ResponseStream
 
 PREFIX = b"/2018-06-01/runtime/"
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
@@ -50,6 +56,10 @@ class RuntimeApiHandler:
     def post_init_error(self, body: bytes, error_type: str | None) -> int:
         raise NotImplementedError
 
+    def open_stream(self, request_id: str, content_type: str | None) -> ResponseStream | int:
+        """A streamed response begins: the stream to feed, or the HTTP status refusing it."""
+        return 404
+
 
 def _json(status: int, obj: dict) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(obj).encode()
@@ -67,6 +77,10 @@ _REASONS = {
 }
 
 
+# (method, url, headers, body, the answer when it is already known: an ended stream)
+_Queued = tuple[bytes, bytes, dict[str, str], bytes, tuple[int, dict[str, str], bytes] | None]
+
+
 class _Protocol(asyncio.Protocol):
     def __init__(self, handler: RuntimeApiHandler) -> None:
         self.handler = handler
@@ -75,8 +89,10 @@ class _Protocol(asyncio.Protocol):
         self.url = b""
         self.headers: dict[str, str] = {}
         self.body = bytearray()
-        self.queue: asyncio.Queue[tuple[bytes, bytes, dict[str, str], bytes]] = asyncio.Queue()
+        self.queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self.worker: asyncio.Task[None] | None = None
+        # A streamed response being received: the stream it feeds, or the status refusing it.
+        self.stream: ResponseStream | int | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement the interface without subclassing asyncio.Transport.
@@ -112,6 +128,7 @@ class _Protocol(asyncio.Protocol):
     # httptools callbacks
     def on_message_begin(self) -> None:
         self.url, self.headers, self.body = b"", {}, bytearray()
+        self.stream = None
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -119,18 +136,61 @@ class _Protocol(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
+    def on_headers_complete(self) -> None:
+        if self.headers.get("lambda-runtime-function-response-mode", "").lower() != "streaming":
+            return
+        parts = self.url.split(b"?", 1)[0].removeprefix(PREFIX).decode("latin-1").split("/")
+        if self.parser.get_method() != b"POST" or len(parts) != 3:
+            return
+        if parts[0] != "invocation" or parts[2] != "response":
+            return
+        self.stream = self.handler.open_stream(parts[1], self.headers.get("content-type"))
+        if isinstance(self.stream, ResponseStream) and self.transport is not None:
+            self.stream.begin(
+                self.headers.get("content-type"),
+                self.transport.pause_reading,
+                self.transport.resume_reading,
+            )
+
     def on_body(self, body: bytes) -> None:
-        self.body += body
+        if self.stream is None:
+            self.body += body
+        elif isinstance(self.stream, ResponseStream):
+            self.stream.feed(body)
 
     def on_message_complete(self) -> None:
         method = self.parser.get_method()
-        self.queue.put_nowait((method, self.url, self.headers, bytes(self.body)))
+        if self.stream is not None:
+            # Trailers arrive as headers after the body (httptools reports them with on_header).
+            self.queue.put_nowait((method, self.url, self.headers, b"", self._end_stream()))
+            return
+        self.queue.put_nowait((method, self.url, self.headers, bytes(self.body), None))
+
+    def _end_stream(self) -> tuple[int, dict[str, str], bytes]:
+        stream, self.stream = self.stream, None
+        if not isinstance(stream, ResponseStream):
+            return _state_error(stream or 400)
+        etype = self.headers.get("lambda-runtime-function-error-type")
+        ebody: bytes | None = None
+        if etype is not None:
+            raw = self.headers.get("lambda-runtime-function-error-body", "")
+            try:
+                ebody = base64.b64decode(raw, validate=True)
+            except (binascii.Error, ValueError):
+                ebody = raw.encode("latin-1")
+        too_large = stream.too_large
+        stream.finish(etype, ebody)
+        if too_large:
+            return _json(
+                413, {"errorMessage": "Payload Too Large", "errorType": "RequestEntityTooLarge"}
+            )
+        return _json(202, {"status": "OK"})
 
     async def _serve(self) -> None:
         # Requests on one connection are answered in order (HTTP/1.1 without pipelining games).
         while True:
-            method, url, headers, body = await self.queue.get()
-            status, rh, rb = await self._dispatch(method, url, headers, body)
+            method, url, headers, body, answer = await self.queue.get()
+            status, rh, rb = answer or await self._dispatch(method, url, headers, body)
             self._write(status, rh, rb)
 
     async def _dispatch(
@@ -164,17 +224,7 @@ class _Protocol(asyncio.Protocol):
             return _json(404, {"errorMessage": "not found", "errorType": "NotFound"})
         if status == 202:
             return _json(202, {"status": "OK"})
-        if status == 400:
-            return _json(
-                400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"}
-            )
-        return _json(
-            status,
-            {
-                "errorMessage": "State transition is not allowed",
-                "errorType": "InvalidStateTransition",
-            },
-        )
+        return _state_error(status)
 
     def _write(self, status: int, headers: dict[str, str], body: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -184,6 +234,15 @@ class _Protocol(asyncio.Protocol):
             head.append(f"{k}: {v}\r\n".encode("latin-1"))
         head.append(b"Content-Length: %d\r\n\r\n" % len(body))
         self.transport.write(b"".join(head) + body)
+
+
+def _state_error(status: int) -> tuple[int, dict[str, str], bytes]:
+    if status == 400:
+        return _json(400, {"errorMessage": "Invalid request ID", "errorType": "InvalidRequestID"})
+    return _json(
+        status,
+        {"errorMessage": "State transition is not allowed", "errorType": "InvalidStateTransition"},
+    )
 
 
 def _hex_addr(addr: tuple[str, int]) -> str:

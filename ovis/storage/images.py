@@ -439,8 +439,9 @@ class _Unpacker:
             with tarfile.open(tar_path, "r:") as tf:
                 members = tf.getmembers()
                 # Whiteouts hide lower layers only: apply them all before this layer's entries.
+                layer_dirs = {_clean_name(m.name) for m in members if m.isdir()}
                 for m in members:
-                    self._whiteout(m)
+                    self._whiteout(m, layer_dirs)
                 dirs: list[tuple[str, tarfile.TarInfo]] = []
                 for m in members:
                     self._entry(tf, m, dirs)
@@ -449,12 +450,18 @@ class _Unpacker:
         except tarfile.TarError as e:
             raise ImageError(f"a layer is not a valid tar archive ({e})") from None
 
-    def _whiteout(self, m: tarfile.TarInfo) -> None:
+    def _whiteout(self, m: tarfile.TarInfo, layer_dirs: set[str]) -> None:
         rel = _clean_name(m.name)
         base = posixpath.basename(rel)
         if not base.startswith(WHITEOUT):
             return
-        parent = _resolve(self.root, posixpath.dirname(rel))
+        parent_rel = posixpath.dirname(rel)
+        if parent_rel in layer_dirs:
+            above = _resolve(self.root, posixpath.dirname(parent_rel))
+            here = os.path.join(above, posixpath.basename(parent_rel)) if above else None
+            if here and os.path.islink(here):
+                return  # this layer's directory replaces a lower symlink: nothing below to hide
+        parent = _resolve(self.root, parent_rel)
         if parent is None or not os.path.isdir(parent) or os.path.islink(parent):
             return
         if base == OPAQUE:

@@ -187,6 +187,21 @@ CREATE TABLE IF NOT EXISTS sqs_dedup (
     until_ms INTEGER NOT NULL,
     PRIMARY KEY (queue, key)
 );
+-- function URLs and function resource policies, per (function, qualifier); qualifier '' is the
+-- unqualified function
+CREATE TABLE IF NOT EXISTS function_urls (
+    function TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
+CREATE TABLE IF NOT EXISTS function_policies (
+    function TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    statements TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
 """
 
 
@@ -249,6 +264,8 @@ class SqliteStore:
             db.execute("DELETE FROM provisioned_concurrency WHERE function = ?", (name,))
             db.execute("DELETE FROM event_invoke_configs WHERE function = ?", (name,))
             db.execute("DELETE FROM recursion_configs WHERE function = ?", (name,))
+            db.execute("DELETE FROM function_urls WHERE function = ?", (name,))
+            db.execute("DELETE FROM function_policies WHERE function = ?", (name,))
             db.execute("COMMIT")
 
     def delete_version(self, name: str, version: str) -> None:
@@ -873,7 +890,7 @@ class SqliteStore:
         moved = 0
         with self._transaction() as db:
             dlq = db.execute("SELECT 1 FROM sqs_queues WHERE name = ?", (dead_letter,))
-            if dlq.fetchone() is None:
+            if dlq.fetchone() is None or dead_letter == queue:
                 dead_letter = ""  # a policy naming a deleted queue moves nothing
             while len(delivered) < limit:
                 want = limit - len(delivered) + len(taken)
@@ -887,7 +904,10 @@ class SqliteStore:
                     if m.row in taken or len(delivered) >= limit:
                         continue
                     if dead_letter and max_receives and m.receive_count >= max_receives:
-                        system = {**json.loads(m.system), **json.loads(dead_letter_system or "{}")}
+                        system = {
+                            **json.loads(m.system or "{}"),
+                            **json.loads(dead_letter_system or "{}"),
+                        }
                         db.execute(
                             "UPDATE sqs_messages SET queue = ?, visible_ms = ?, receipt = '', "
                             "system = ? WHERE id = ?",
@@ -979,3 +999,44 @@ class SqliteStore:
                 ).rowcount
             db.execute("DELETE FROM sqs_dedup WHERE until_ms <= ?", (now_ms,))
         return n
+
+    # function URLs and resource policies
+    def function_url_configs(self) -> list[dict[str, object]]:
+        return [json.loads(r[0]) for r in self._read("SELECT data FROM function_urls")]
+
+    def put_function_url_config(
+        self, function: str, qualifier: str, data: dict[str, object] | None
+    ) -> None:
+        """Store a function URL's configuration; None deletes it."""
+        if data is None:
+            self._write(
+                "DELETE FROM function_urls WHERE function = ? AND qualifier = ?",
+                (function, qualifier),
+            )
+        else:
+            self._write(
+                "INSERT OR REPLACE INTO function_urls (function, qualifier, data) VALUES (?, ?, ?)",
+                (function, qualifier, json.dumps(data)),
+            )
+
+    def function_policies(self) -> list[tuple[str, str, list[dict], str]]:
+        rows = self._read(
+            "SELECT function, qualifier, statements, revision_id FROM function_policies"
+        )
+        return [(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+
+    def put_function_policy(
+        self, function: str, qualifier: str, statements: list[dict], revision_id: str
+    ) -> None:
+        """Replace the policy of (function, qualifier); no statements removes it."""
+        if not statements:
+            self._write(
+                "DELETE FROM function_policies WHERE function = ? AND qualifier = ?",
+                (function, qualifier),
+            )
+            return
+        self._write(
+            "INSERT OR REPLACE INTO function_policies (function, qualifier, statements, "
+            "revision_id) VALUES (?, ?, ?, ?)",
+            (function, qualifier, json.dumps(statements), revision_id),
+        )

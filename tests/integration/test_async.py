@@ -339,3 +339,81 @@ def test_kill9_every_event_ends_in_one_place(tmp_path) -> None:  # type: ignore[
         assert len({r["event_id"] for r in finished}) == len(finished)
     finally:
         s.stop()
+
+
+def drain(sqs, url: str, want: int, timeout: float = 20) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        r = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        )
+        for m in r.get("Messages", []):
+            got.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return got
+
+
+def test_sqs_destination_and_dead_letter_queue(srv) -> None:  # type: ignore[no-untyped-def]
+    lam, sqs = srv.client("lambda"), srv.client("sqs")
+    failures = sqs.create_queue(QueueName=uniq("failures"))["QueueUrl"]
+    dlq = sqs.create_queue(QueueName=uniq("dlq"))["QueueUrl"]
+    arn = lambda url: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[  # noqa: E731
+        "Attributes"
+    ]["QueueArn"]
+
+    with_dest = uniq("dest")
+    create_python_function(lam, with_dest, FAILING)
+    lam.put_function_event_invoke_config(
+        FunctionName=with_dest,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": arn(failures)}},
+    )
+    rid = lam.invoke(FunctionName=with_dest, InvocationType="Event", Payload=b'{"n": 1}')[
+        "ResponseMetadata"
+    ]["RequestId"]
+    (msg,) = drain(sqs, failures, 1)
+    record = json.loads(msg["Body"])
+    assert record["requestContext"]["requestId"] == rid
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["responsePayload"]["errorType"] == "ValueError"
+
+    with_dlq = uniq("dlqfn")
+    create_python_function(lam, with_dlq, FAILING, DeadLetterConfig={"TargetArn": arn(dlq)})
+    lam.put_function_event_invoke_config(FunctionName=with_dlq, MaximumRetryAttempts=1)
+    rid = lam.invoke(FunctionName=with_dlq, InvocationType="Event", Payload=b'{"n": 2}')[
+        "ResponseMetadata"
+    ]["RequestId"]
+    (msg,) = drain(sqs, dlq, 1)
+    assert json.loads(msg["Body"]) == {"n": 2}  # the original event
+    attrs = msg["MessageAttributes"]
+    assert attrs["RequestID"] == {"StringValue": rid, "DataType": "String"}
+    assert attrs["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
+    assert attrs["ErrorMessage"]["StringValue"] == "always 2"
+    assert wait_for(lambda: results(srv, with_dlq))[0]["destination"] == arn(dlq)
+
+
+def test_missing_queue_goes_to_ledger_then_redrives(srv) -> None:  # type: ignore[no-untyped-def]
+    lam, sqs = srv.client("lambda"), srv.client("sqs")
+    name, qname = uniq("ledgered"), uniq("notyet")
+    create_python_function(lam, name, "def handler(e, c):\n    return 'fine'\n")
+    queue_arn = f"arn:aws:sqs:us-east-1:000000000000:{qname}"
+    lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": queue_arn}}
+    )
+    rid = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")["ResponseMetadata"][
+        "RequestId"
+    ]
+    assert wait_for(
+        lambda: [
+            e for e in admin(srv.url, "GET", "/async/ledger")["Entries"] if e["event_id"] == rid
+        ]
+    )
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    # The ledger is retried in the background (backoff scaled by --async-retry-scale).
+    (msg,) = drain(sqs, url, 1, timeout=30)
+    assert json.loads(msg["Body"])["requestContext"]["condition"] == "Success"
+    assert not [
+        e for e in admin(srv.url, "GET", "/async/ledger")["Entries"] if e["event_id"] == rid
+    ]
+    assert wait_for(lambda: results(srv, name))[0]["destination"] == queue_arn

@@ -709,7 +709,7 @@ def test_unsupported_runtime_lists_supported_ones(lam, echo_fn) -> None:  # type
         "InvalidParameterValueException",
         400,
         FunctionName=echo_fn,
-        Runtime="nodejs20.x",
+        Runtime="ruby3.3",
     )
     assert "python3.11" in msg
     assert lam.get_function_configuration(FunctionName=echo_fn)["Runtime"] == "python3.11"

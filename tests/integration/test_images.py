@@ -26,9 +26,27 @@ from tests.imagebuild import Layer, docker_save, oci_archive
 
 pytestmark = pytest.mark.privileged
 
-APPLETS = (
-    "sh cat cut echo grep hostname id ls md5sum mkdir pwd rm sed sleep test touch tr wc wget"
-).split()
+APPLETS = [
+    "sh",
+    "cat",
+    "cut",
+    "echo",
+    "grep",
+    "hostname",
+    "id",
+    "ls",
+    "md5sum",
+    "mkdir",
+    "pwd",
+    "rm",
+    "sed",
+    "sleep",
+    "test",
+    "touch",
+    "tr",
+    "wc",
+    "wget",
+]
 
 # The whole runtime: GET /next with busybox wget (-S prints the response headers), answer with
 # facts about the sandbox, POST them to /response (or /error, with the error-type header).
@@ -138,9 +156,17 @@ def imported(image_server: ServerProcess, tmp_path_factory: pytest.TempPathFacto
     """The two-layer OCI archive, imported as busy:1; returns its manifest digest."""
     archive = tmp_path_factory.mktemp("img") / "busy.tar"
     digest = oci_archive(archive, [(base_layer(), "gzip"), (upper_layer(), "zstd")], **IMAGE_CONFIG)
-    r = ovis_cli("image", "import", str(archive), "--name", "busy:1", "--data-dir", str(image_server.data_dir))
+    r = ovis_cli(
+        "image",
+        "import",
+        str(archive),
+        "--name",
+        "busy:1",
+        "--data-dir",
+        str(image_server.data_dir),
+    )
     assert r.returncode == 0, r.stderr
-    assert f"ImageUri: busy:1" in r.stdout and f"ImageUri: busy@{digest}" in r.stdout
+    assert "ImageUri: busy:1" in r.stdout and f"ImageUri: busy@{digest}" in r.stdout
     return digest
 
 
@@ -227,9 +253,7 @@ def test_image_config_overrides(image_server, imported: str) -> None:  # type: i
     resp = create_image_function(
         lam, name, "busy:1", ImageConfig={"Command": ["other.handler", "extra"]}
     )
-    assert resp["ImageConfigResponse"] == {
-        "ImageConfig": {"Command": ["other.handler", "extra"]}
-    }
+    assert resp["ImageConfigResponse"] == {"ImageConfig": {"Command": ["other.handler", "extra"]}}
     out = invoke_json(lam, name, {})
     assert out["args"] == "other.handler extra" and out["handler"] == "other.handler"
 

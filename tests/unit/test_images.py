@@ -189,9 +189,7 @@ def test_diff_id_mismatch_is_refused(store: ImageStore, tmp_path: Path) -> None:
         (Layer().hardlink("pw", "/no/such/file"), "no file to link to"),
     ],
 )
-def test_escapes_are_refused(
-    store: ImageStore, tmp_path: Path, layer: Layer, message: str
-) -> None:
+def test_escapes_are_refused(store: ImageStore, tmp_path: Path, layer: Layer, message: str) -> None:
     archive = tmp_path / "img.tar"
     oci_archive(archive, [(layer, "gzip")], ref_name="evil:1")
     with pytest.raises(ImageError, match=message):
@@ -267,3 +265,90 @@ def test_parse_reference(text: str, expected: Reference) -> None:
 def test_parse_reference_rejects(text: str) -> None:
     with pytest.raises(ImageError):
         parse_reference(text)
+
+
+def test_multi_platform_index_picks_the_host_platform(store: ImageStore, tmp_path: Path) -> None:
+    """An index of per-platform manifests (with an attestation): only this host's is imported."""
+    import hashlib
+    import platform
+
+    from tests.imagebuild import oci_blobs
+
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    blobs, inner, digest = oci_blobs([(base_layer(), "gzip")])
+    (desc,) = inner["manifests"]
+    index = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {**desc, "platform": {"os": "linux", "architecture": arch}},
+            {
+                **desc,
+                "digest": "sha256:" + "1" * 64,
+                "platform": {"os": "linux", "architecture": "s390x"},
+            },
+            {
+                **desc,
+                "digest": "sha256:" + "2" * 64,
+                "platform": {"os": "unknown", "architecture": "unknown"},
+                "annotations": {"vnd.docker.reference.type": "attestation-manifest"},
+            },
+        ],
+    }
+    raw = json.dumps(index).encode()
+    index_digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    blobs[index_digest] = raw
+    layout = tmp_path / "layout"
+    (layout / "blobs" / "sha256").mkdir(parents=True)
+    (layout / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    top = {
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": index_digest,
+        "size": len(raw),
+        "annotations": {"io.containerd.image.name": "docker.io/library/multi:3"},
+    }
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [top]}))
+    for d, blob in blobs.items():
+        (layout / "blobs" / "sha256" / d[7:]).write_bytes(blob)
+    result = store.import_archive(layout)
+    assert result.record.digest == digest
+    assert result.references[0] == "docker.io/library/multi:3"
+
+
+def test_cli_import_and_list(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ovis.cli.main import cli
+
+    archive = tmp_path / "img.tar"
+    digest = oci_archive(archive, [(base_layer(), "gzip"), (upper_layer(), "zstd")], Cmd=["x.y"])
+    data = str(tmp_path / "data")
+    runner = CliRunner()
+    r = runner.invoke(cli, ["image", "import", str(archive), "--name", "cli:1", "--data-dir", data])
+    assert r.exit_code == 0, r.output
+    assert "Imported sha256:" in r.output and "2 layers" in r.output
+    assert f"ImageUri: cli@{digest}" in r.output
+    r = runner.invoke(cli, ["image", "import", str(archive), "--name", "cli:2", "--data-dir", data])
+    assert r.exit_code == 0 and "Already imported" in r.output
+    r = runner.invoke(cli, ["image", "list", "--data-dir", data])
+    assert "cli:1" in r.output and "cli:2" in r.output and "x.y" in r.output
+    bad = tmp_path / "bad.tar"
+    bad.write_bytes(b"not a tar at all")
+    r = runner.invoke(cli, ["image", "import", str(bad), "--name", "x:1", "--data-dir", data])
+    assert r.exit_code == 1 and "not a readable tar archive" in r.output
+    r = runner.invoke(
+        cli, ["image", "import", str(archive), "--name", "Bad:Name", "--data-dir", data]
+    )
+    assert r.exit_code == 1 and "not a valid image reference" in r.output
+
+
+def test_opaque_directory_over_a_lower_symlink(store: ImageStore, tmp_path: Path) -> None:
+    """A layer that turns a symlinked directory into a real one hides nothing behind the link."""
+    lower = Layer().dir("usr").dir("usr/lib").file("usr/lib/keep.so", "k").symlink("lib", "usr/lib")
+    upper = Layer().dir("lib").opaque("lib").file("lib/new.so", "n").whiteout("lib/keep.so")
+    archive = tmp_path / "img.tar"
+    digest = oci_archive(archive, [(lower, "gzip"), (upper, "gzip")], ref_name="links:2")
+    store.import_archive(archive)
+    root = store.rootfs_path(digest)
+    assert (root / "usr" / "lib" / "keep.so").read_text() == "k"
+    assert not (root / "lib").is_symlink() and sorted(os.listdir(root / "lib")) == ["new.so"]
