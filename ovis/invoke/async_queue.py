@@ -40,6 +40,7 @@ from ovis.invoke.registry import FunctionRegistry
 from ovis.models.arn import function_arn
 from ovis.models.function import LATEST
 from ovis.sandbox.instance import Invocation
+from ovis.storage.group_commit import GroupCommit
 from ovis.storage.store import AsyncEvent, AsyncResult, LedgerEntry, Store
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ class AsyncQueue:
         self._ledger_task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(workers)
         self._throttles: dict[str, int] = {}
+        # Accepts and completions arrive concurrently: commit them in batches (one fsync each).
+        self._enqueue = GroupCommit(store.enqueue_async_many)
+        self._finishes = GroupCommit(store.finish_async_many)
 
     def attach(self, configs: EventConfigs, queues: QueueSender | None) -> None:
         self.configs = configs
@@ -113,7 +117,7 @@ class AsyncQueue:
         self, function: str, qualifier: str, payload: bytes, request_id: str, hops: int = 0
     ) -> None:
         event = AsyncEvent(request_id, function, qualifier, payload, _now_ms(), hops=hops)
-        await asyncio.to_thread(self.store.enqueue_async, event)
+        await self._enqueue.submit(event)
         self._wake.set()
 
     async def _submit_from_destination(
@@ -329,7 +333,7 @@ class AsyncQueue:
             event.event_id, event.function, outcome, condition, destination, record_json, _now_ms()
         )
         if destination is None:
-            await asyncio.to_thread(self.store.finish_async, event.event_id, result)
+            await self._finishes.submit((event.event_id, result, None))
             return
         payload = body if body is not None else record_json
         try:
@@ -355,9 +359,9 @@ class AsyncQueue:
                 _now_ms() + int(10_000 * self.retry_scale),
                 _now_ms(),
             )
-            await asyncio.to_thread(self.store.finish_async, event.event_id, None, entry)
+            await self._finishes.submit((event.event_id, None, entry))
             return
-        await asyncio.to_thread(self.store.finish_async, event.event_id, result)
+        await self._finishes.submit((event.event_id, result, None))
 
     # ---- the undeliverable ledger ----------------------------------------------------------
 

@@ -405,20 +405,32 @@ class SqliteStore:
 
     # async events
     def enqueue_async(self, event: AsyncEvent) -> None:
-        self._write(
-            "INSERT INTO async_events (id, function, qualifier, payload, received_ms, attempts, "
-            "not_before_ms, hops) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        self.enqueue_async_many([event])
+
+    def enqueue_async_many(self, events: list[AsyncEvent]) -> None:
+        """Commit several events in one transaction (one fsync): group commit for accepts."""
+        rows = [
             (
-                event.event_id,
-                event.function,
-                event.qualifier,
-                event.payload,
-                event.received_ms,
-                event.attempts,
-                event.not_before_ms,
-                event.hops,
-            ),
-        )
+                e.event_id,
+                e.function,
+                e.qualifier,
+                e.payload,
+                e.received_ms,
+                e.attempts,
+                e.not_before_ms,
+                e.hops,
+            )
+            for e in events
+        ]
+        with self._lock:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO async_events (id, function, qualifier, payload, received_ms, "
+                "attempts, not_before_ms, hops) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute("COMMIT")
 
     def due_async(self, now_ms: int, limit: int) -> list[AsyncEvent]:
         rows = self._read(
@@ -436,26 +448,32 @@ class SqliteStore:
         self, event_id: str, result: AsyncResult | None = None, ledger: LedgerEntry | None = None
     ) -> None:
         """Move an event to its terminal place in one transaction."""
+        self.finish_async_many([(event_id, result, ledger)])
+
+    def finish_async_many(
+        self, items: list[tuple[str, AsyncResult | None, LedgerEntry | None]]
+    ) -> None:
         with self._lock:
             db = self._conn()
             db.execute("BEGIN")
-            db.execute("DELETE FROM async_events WHERE id = ?", (event_id,))
-            if result is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO async_results (event_id, function, outcome, "
-                    "condition, destination, record, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        result.event_id,
-                        result.function,
-                        result.outcome,
-                        result.condition,
-                        result.destination,
-                        result.record,
-                        result.finished_ms,
-                    ),
-                )
-            if ledger is not None:
-                self._ledger_insert(db, ledger)
+            for event_id, result, ledger in items:
+                db.execute("DELETE FROM async_events WHERE id = ?", (event_id,))
+                if result is not None:
+                    db.execute(
+                        "INSERT OR REPLACE INTO async_results (event_id, function, outcome, "
+                        "condition, destination, record, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            result.event_id,
+                            result.function,
+                            result.outcome,
+                            result.condition,
+                            result.destination,
+                            result.record,
+                            result.finished_ms,
+                        ),
+                    )
+                if ledger is not None:
+                    self._ledger_insert(db, ledger)
             db.execute("COMMIT")
 
     def retry_async(self, event_id: str, attempts: int, not_before_ms: int) -> None:
