@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     ACCESS_KEY,
     REGION,
     SECRET_KEY,
@@ -29,7 +29,7 @@ from common import (  # noqa: E402
     start_ovis,
     write_results,
 )
-from harness import Connection, Target, install_uvloop, invoke_path  # noqa: E402
+from harness import Connection, Target, install_uvloop, invoke_path
 
 HANDLER = "import time\ndef handler(e, c):\n    return time.time()\n"
 
