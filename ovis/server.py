@@ -264,6 +264,10 @@ class Server:
             loop="none",
             log_level="warning",
             timeout_keep_alive=75,
+            # Per-request work uvicorn would otherwise do for every Invoke: no proxy header
+            # rewriting (we bind loopback by default), no Server header.
+            proxy_headers=False,
+            server_header=False,
         )
         server = _Uvicorn(config)
         server.on_stop = self.queues.interrupt_waits  # long polls must not hold up shutdown

@@ -34,6 +34,7 @@ class Cgroup:
     def __init__(self, version: int, dirs: dict[str, Path]) -> None:
         self.version = version
         self.dirs = dirs  # controller ("memory", "pids", "freezer" or "unified") -> directory
+        self._peak_fd = -1  # kept open: read on every invocation's REPORT line
 
     def join_files(self) -> list[str]:
         """Files a process writes "0" to in order to join this group itself.
@@ -49,11 +50,19 @@ class Cgroup:
         return self.dirs["unified"] if self.version == 2 else self.dirs[controller]
 
     def peak_memory_bytes(self) -> int:
-        name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
         try:
-            return int(_read(self._dir("memory") / name))
+            if self._peak_fd < 0:
+                name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
+                self._peak_fd = os.open(self._dir("memory") / name, os.O_RDONLY | os.O_CLOEXEC)
+            return int(os.pread(self._peak_fd, 32, 0))
         except (OSError, ValueError):
             return 0
+
+    def _close_peak(self) -> None:
+        if self._peak_fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._peak_fd)
+            self._peak_fd = -1
 
     def oom_killed(self) -> bool:
         try:
@@ -109,6 +118,7 @@ class Cgroup:
 
     def remove(self) -> bool:
         """Kill what is left and remove the directories; False if something is still alive."""
+        self._close_peak()
         self.kill_all()
         ok = True
         for d in self.dirs.values():

@@ -40,6 +40,10 @@ BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "bo
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand instances
 
 
+class _TimedOut(Exception):
+    """The invocation's deadline passed (set on its result future by a timer)."""
+
+
 class InitError(SandboxError):
     """Init failed. ``payload`` is the error object for the invoke response, with ``{rid}`` where
     the request id goes; ``logs`` is what the runtime printed."""
@@ -355,7 +359,7 @@ class Instance(RuntimeApiHandler):
     def _on_channel(self) -> None:
         assert self._chan is not None
         try:
-            data = self._chan.recv(1 << 20)
+            data = self._chan.recv(65536)  # 64 KiB: a larger buffer is an mmap per call
         except BlockingIOError:
             return
         except OSError:
@@ -427,9 +431,11 @@ class Instance(RuntimeApiHandler):
                 self._mark_dead()
         else:
             self._offer(inv, deadline_ms)
+        # A timer rather than asyncio.wait_for: no extra task per invocation on the hot path.
+        timer = self._loop.call_later(self.spec.timeout_s, self._time_out, fut)
         try:
-            kind, head, payload = await asyncio.wait_for(fut, self.spec.timeout_s)
-        except TimeoutError:
+            kind, head, payload = await fut
+        except _TimedOut:
             duration = (time.monotonic() - t0) * 1000
             self.kill()
             self._drain_logs()
@@ -467,6 +473,7 @@ class Instance(RuntimeApiHandler):
                 ],
             )
         finally:
+            timer.cancel()
             self._result = None
             self._current_id = None
             self._consumer_stream = None
@@ -486,6 +493,11 @@ class Instance(RuntimeApiHandler):
         return Outcome(
             status, payload, duration, rss_mb, bytes(self._logbuf), init_ms, init_logs=init_logs
         )
+
+    @staticmethod
+    def _time_out(fut: asyncio.Future[Any]) -> None:
+        if not fut.done():
+            fut.set_exception(_TimedOut())
 
     async def _wait_exit_status(self) -> str:
         try:

@@ -170,10 +170,8 @@ class InstanceManager:
         self._schedule_freeze(inst)
 
     def _schedule_freeze(self, inst: Instance) -> None:
-        if self.freeze_after_s >= 0:
-            asyncio.get_running_loop().call_later(
-                self.freeze_after_s, self._maybe_freeze, inst, inst.invocations
-            )
+        """Nothing per release (that would be a timer per invocation): the reaper loop freezes
+        instances idle for longer than ``freeze_after_s``."""
 
     def _drop(self, inst: Instance) -> None:
         self.reserved_mb -= inst.reserved_mb
@@ -346,9 +344,22 @@ class InstanceManager:
         return out
 
     async def _reap_loop(self) -> None:
+        tick = min(1.0, self.idle_ttl_s / 4)
+        if self.freeze_after_s >= 0:
+            tick = min(tick, self.freeze_after_s / 2)
         while True:
-            await asyncio.sleep(min(1.0, max(0.05, self.idle_ttl_s / 4)))
+            await asyncio.sleep(max(0.05, tick))
             self.reap_idle()
+            self.freeze_idle()
+
+    def freeze_idle(self) -> None:
+        if self.freeze_after_s < 0:
+            return
+        cutoff = time.monotonic() - self.freeze_after_s
+        for pool in [*self.pools.values(), *self.provisioned.values()]:
+            for inst in pool.idle:
+                if not inst.frozen and inst.last_used <= cutoff:
+                    self._maybe_freeze(inst, inst.invocations)
 
     def reap_idle(self) -> None:
         cutoff = time.monotonic() - self.idle_ttl_s

@@ -234,7 +234,7 @@ def serve_channel(sock: socket.socket, handler_name: str) -> None:
     while True:
         frame = wire.decode(buf)
         while frame is None:
-            chunk = sock.recv(1 << 20)
+            chunk = sock.recv(65536)  # 64 KiB: a larger buffer is an mmap per call
             if not chunk:
                 os._exit(0)  # server went away
             buf += chunk
