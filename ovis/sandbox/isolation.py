@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -154,6 +155,9 @@ def sandbox_spec(
             expose=exposed_paths(interpreter, executables),
             hostname="ovis-instance",
         )
+        bash = shutil.which("bash")
+        if bash:  # /bin/sh is bash on Lambda's Amazon Linux; scripts rely on it (`source`...)
+            spec["sh"] = os.path.realpath(bash)
     if uid is not None:
         spec.update(uid=uid, gid=uid)
     return spec

@@ -105,3 +105,48 @@ def test_unzipped_limit_counts_layers(lam) -> None:  # type: ignore[no-untyped-d
             files={"app.py": CODE, "pad.bin": "\0" * (120 * 1024 * 1024)},
         )
     assert "exceeds the maximum allowed size" in str(info.value)
+
+
+def test_custom_runtime_finds_layer_bin_and_lib(lam) -> None:  # type: ignore[no-untyped-def]
+    """A layer's bin/ is on PATH and lib/ on LD_LIBRARY_PATH, as in AWS custom runtimes."""
+    import io
+    import sys
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        info = zipfile.ZipInfo("bin/layer-tool")
+        info.external_attr = 0o100755 << 16
+        zf.writestr(info, "#!/bin/sh\necho from-layer-tool\n")
+        zf.writestr("lib/marker.txt", "lib")
+    layer = lam.publish_layer_version(LayerName=uniq("tools"), Content={"ZipFile": buf.getvalue()})[
+        "LayerVersionArn"
+    ]
+    bootstrap = f"""#!{sys.executable}
+import json, os, subprocess, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+while True:
+    with urllib.request.urlopen(api + "/invocation/next") as r:
+        rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
+    out = subprocess.run(["layer-tool"], capture_output=True, text=True).stdout.strip()
+    body = json.dumps({{"tool": out, "lib": "/opt/lib" in os.environ["LD_LIBRARY_PATH"].split(":"),
+                        "marker": open("/opt/lib/marker.txt").read()}}).encode()
+    urllib.request.urlopen(urllib.request.Request(api + f"/invocation/{{rid}}/response", data=body, method="POST")).read()
+"""
+    fbuf = io.BytesIO()
+    with zipfile.ZipFile(fbuf, "w") as zf:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o100755 << 16
+        zf.writestr(info, bootstrap)
+    name = uniq("custom")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Role="arn:aws:iam::000000000000:role/r",
+        Handler="x",
+        Code={"ZipFile": fbuf.getvalue()},
+        Layers=[layer],
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    out = json.loads(lam.invoke(FunctionName=name)["Payload"].read())
+    assert out == {"tool": "from-layer-tool", "lib": True, "marker": "lib"}

@@ -89,7 +89,8 @@ def test_awslambdaric_unchanged(lam) -> None:  # type: ignore[no-untyped-def]
 
 def test_shell_bootstrap_with_curl(lam) -> None:  # type: ignore[no-untyped-def]
     name = uniq("sh")
-    bootstrap = r"""#!/bin/bash
+    # Exactly the AWS tutorial's bootstrap: #!/bin/sh with bash features, as on Amazon Linux.
+    bootstrap = r"""#!/bin/sh
 set -euo pipefail
 source $LAMBDA_TASK_ROOT/"$(echo $_HANDLER | cut -d. -f1).sh"
 while true
@@ -98,7 +99,7 @@ do
   EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")
   REQUEST_ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$HEADERS" | tr -d '[:space:]' | cut -d: -f2)
   RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")
-  curl -sS "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response"  -d "$RESPONSE"
+  curl "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response"  -d "$RESPONSE"
 done
 """
     function = """function handler () {

@@ -231,3 +231,22 @@ def test_versions_survive_restart(tmp_path) -> None:  # type: ignore[no-untyped-
         assert lam.publish_version(FunctionName=name)["Version"] == "2"
     finally:
         srv.stop()
+
+
+def test_deleting_a_version_stops_its_instances(server, lam) -> None:  # type: ignore[no-untyped-def]
+    import urllib.request
+
+    def instances() -> int:
+        with urllib.request.urlopen(server.url + "/_ovis/health", timeout=5) as r:
+            return int(json.loads(r.read())["instances"])
+
+    name = uniq("stopver")
+    create_python_function(lam, name, CODE % "x", Publish=True)
+    before = instances()
+    lam.invoke(FunctionName=name, Qualifier="1")
+    assert instances() == before + 1
+    lam.delete_function(FunctionName=name, Qualifier="1")
+    deadline = __import__("time").monotonic() + 5
+    while instances() > before and __import__("time").monotonic() < deadline:
+        __import__("time").sleep(0.05)
+    assert instances() == before

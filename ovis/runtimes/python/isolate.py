@@ -254,6 +254,9 @@ def enter(spec: dict, in_namespaces: bool = False) -> None:
                 f"size={int(spec.get('tmp_mb', 512))}m,mode=1777",
             )
             _expose(exposed)
+        sh = os.path.realpath("/bin/sh")
+        if spec.get("sh") and sh != spec["sh"]:
+            _bind_ro(spec["sh"], sh)
         hostname = spec.get("hostname", "ovis")
         _check(_libc.sethostname(hostname.encode(), len(hostname)), "sethostname")
         if not in_namespaces:  # unshare(CLONE_NEWPID) applies to children: fork once more
