@@ -313,3 +313,70 @@ def test_python_function_over_invoke_with_response_stream(lam) -> None:  # type:
     )
     assert len(events) == 1
     assert events[0]["InvokeComplete"]["ErrorCode"] == "KeyError"
+
+
+NODE_STREAMER = r"""
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  const http = event.rawPath !== undefined;
+  if (http) {
+    responseStream = awslambda.HttpResponseStream.from(responseStream, {
+      statusCode: 202, headers: { "content-type": "text/plain", "x-node": "yes" },
+    });
+  }
+  for (let i = 0; i < 3; i++) {
+    responseStream.write(`node part ${i}\n`);
+    if (i < 2) await new Promise((r) => setTimeout(r, GAP_MS));
+  }
+  responseStream.end();
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def node_streamer(lam, server):  # type: ignore[no-untyped-def]
+    name = uniq("nodestream")
+    code = NODE_STREAMER.replace("GAP_MS", str(int(GAP_S * 1000)))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("index.mjs", code)
+    lam.create_function(
+        FunctionName=name,
+        Runtime="nodejs20.x",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": buf.getvalue()},
+        Timeout=10,
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    url = public_url(lam, server, name, InvokeMode="RESPONSE_STREAM")
+    stream_get(url, "/warm")  # a cold start must not count in the timings
+    return name, url
+
+
+def test_node_streamify_response_through_a_url(node_streamer) -> None:  # type: ignore[no-untyped-def]
+    _name, url = node_streamer
+    status, headers, chunks, total, _cookies = stream_get(url, "/n")
+    assert status == 202
+    assert headers["content-type"] == "text/plain" and headers["x-node"] == "yes"
+    assert b"".join(c for _, c in chunks).decode().splitlines() == [
+        "node part 0",
+        "node part 1",
+        "node part 2",
+    ]
+    assert_streamed(chunks, total)
+
+
+def test_node_streamify_response_with_invoke_with_response_stream(node_streamer, lam) -> None:  # type: ignore[no-untyped-def]
+    name, _url = node_streamer
+    t0 = time.monotonic()
+    resp = lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}")
+    events = [(time.monotonic() - t0, e) for e in resp["EventStream"]]
+    total = time.monotonic() - t0
+    chunks = [(t, e["PayloadChunk"]["Payload"]) for t, e in events if "PayloadChunk" in e]
+    assert b"".join(c for _, c in chunks).decode().splitlines() == [
+        "node part 0",
+        "node part 1",
+        "node part 2",
+    ]
+    assert_streamed(chunks, total)
+    assert not events[-1][1]["InvokeComplete"].get("ErrorCode")
