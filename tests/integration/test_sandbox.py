@@ -295,3 +295,19 @@ def handler(event, context):
     result = call(lam, thief, {"api": address})["Body"]
     assert result.startswith("refused:") and "Timeout" not in result, result  # closed at once
     assert call(lam, victim)["Body"] == address  # the victim still works
+
+
+def test_without_isolation_the_server_says_so_and_still_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    srv = start_server(tmp_path / "data", "--no-isolation")
+    try:
+        lam = srv.client("lambda")
+        name = uniq("plain")
+        create_python_function(lam, name, "import os\ndef handler(e, c):\n    return os.getcwd()\n")
+        r = lam.invoke(FunctionName=name, Payload=b"{}")
+        assert "FunctionError" not in r
+        assert json.loads(r["Payload"].read()) != "/var/task"  # no mount namespace: the real path
+        log = srv.log()
+        assert "isolation disabled by configuration (rlimits only)" in log
+        assert log.count("isolation disabled") == 1  # said once, at start-up
+    finally:
+        srv.stop()
