@@ -125,7 +125,6 @@ class Invoker:
         s = self.settings
         code_dir = str(self.code.tree_path(cfg.code_digest))
         task_root = "/var/task" if self.manager.isolation.namespaces else code_dir
-        access_key, secret = next(iter(s.credentials.items()))
         node = cfg.runtime.startswith("nodejs")
         runtime_env = _node_env(cfg.runtime, task_root) if node else {}
         env = {
@@ -137,16 +136,7 @@ class Invoker:
             "LAMBDA_RUNTIME_DIR": str(NODE_BOOTSTRAP.parent) if node else str(sys.prefix),
             "_HANDLER": cfg.handler,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
-            "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": cfg.log_group(),
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_REGION": s.region,
-            "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": access_key,
-            "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_ENDPOINT_URL": s.base_url,
+            **self._lambda_env(cfg),
             **runtime_env,
             **cfg.environment,
         }
@@ -168,23 +158,11 @@ class Invoker:
             command=(executable or "/usr/bin/node", str(NODE_BOOTSTRAP)) if node else None,
         )
 
-    def _image_spec(self, cfg: FunctionConfig) -> InstanceSpec:
-        """A container image: its root filesystem, ENTRYPOINT + CMD (ImageConfig overrides them)
-        talking to the Runtime API, the image's Env under Lambda's own variables."""
+    def _lambda_env(self, cfg: FunctionConfig) -> dict[str, str]:
+        """The variables Lambda sets for every runtime, so boto3 inside reaches this server."""
         s = self.settings
-        digest = cfg.image_digest or ""
-        record = self.images.get(digest) if self.images is not None else None
-        overrides = cfg.image_config
-        entrypoint = tuple(overrides.get("EntryPoint") or (record.entrypoint if record else ()))
-        command = tuple(overrides.get("Command") or (record.cmd if record else ()))
-        workdir = overrides.get("WorkingDirectory") or (record.workdir if record else "") or "/"
         access_key, secret = next(iter(s.credentials.items()))
-        env = {
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "TZ": ":UTC",
-            "LAMBDA_TASK_ROOT": "/var/task",
-            "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            **(record.env if record else {}),
+        return {
             "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
             "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
@@ -195,6 +173,24 @@ class Invoker:
             "AWS_ACCESS_KEY_ID": access_key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_ENDPOINT_URL": s.base_url,
+        }
+
+    def _image_spec(self, cfg: FunctionConfig) -> InstanceSpec:
+        """A container image: its root filesystem, ENTRYPOINT + CMD (ImageConfig overrides them)
+        talking to the Runtime API, the image's Env under Lambda's own variables."""
+        digest = cfg.image_digest or ""
+        record = self.images.get(digest) if self.images is not None else None
+        overrides = cfg.image_config
+        entrypoint = tuple(overrides.get("EntryPoint") or (record.entrypoint if record else ()))
+        command = tuple(overrides.get("Command") or (record.cmd if record else ()))
+        workdir = overrides.get("WorkingDirectory") or (record.workdir if record else "") or "/"
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": "/var/task",
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+            **(record.env if record else {}),
+            **self._lambda_env(cfg),
             **cfg.environment,
         }
         if command:
