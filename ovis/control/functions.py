@@ -435,20 +435,13 @@ class FunctionService:
         if p.get("DryRun"):
             return cfg.replace(code_sha256=sha, code_size=size)
         cfg = self.registry.get(cfg.name, LATEST) or cfg
-        cfg = cfg.replace(
+        return await self._start_update(
+            cfg,
             code_sha256=sha,
             code_size=size,
             code_digest=digest,
             code_unzipped=unzipped,
-            last_modified=_now_iso(),
-            revision_id=str(uuid.uuid4()),
-            last_update_status=UpdateStatus.IN_PROGRESS,
-            last_update_status_reason="The function is being created.",
-            last_update_status_reason_code="Creating",
         )
-        await self.registry.put(cfg)
-        self._schedule_activation(cfg.name)
-        return cfg
 
     async def _update_image(self, cfg: FunctionConfig, p: dict[str, Any]) -> FunctionConfig:
         if not p.get("ImageUri") or p.get("ZipFile") or p.get("S3Bucket"):
@@ -459,17 +452,7 @@ class FunctionService:
         if p.get("DryRun"):
             return cfg.replace(**fields)
         cfg = self.registry.get(cfg.name, LATEST) or cfg
-        cfg = cfg.replace(
-            **fields,
-            last_modified=_now_iso(),
-            revision_id=str(uuid.uuid4()),
-            last_update_status=UpdateStatus.IN_PROGRESS,
-            last_update_status_reason="The function is being created.",
-            last_update_status_reason_code="Creating",
-        )
-        await self.registry.put(cfg)
-        self._schedule_activation(cfg.name)
-        return cfg
+        return await self._start_update(cfg, **fields)
 
     async def update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
         async with self._serialized(self.ref(p["FunctionName"])[0]):
@@ -515,9 +498,12 @@ class FunctionService:
         extra.update(
             {k: p[k] for k in PASSTHROUGH if k in p and not (image and k == "ImageConfig")}
         )
+        return await self._start_update(cfg, **changes, extra=extra)
+
+    async def _start_update(self, cfg: FunctionConfig, **changes: Any) -> FunctionConfig:
+        """Store an update with LastUpdateStatus InProgress; the activation task ends it."""
         cfg = cfg.replace(
             **changes,
-            extra=extra,
             last_modified=_now_iso(),
             revision_id=str(uuid.uuid4()),
             last_update_status=UpdateStatus.IN_PROGRESS,
