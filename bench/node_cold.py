@@ -85,6 +85,57 @@ def node_floor(node: str, rounds: int) -> dict:
     return summarize_ms(samples)
 
 
+SLEEPY_NODE = (
+    "exports.handler = async (e) => { await new Promise(r => setTimeout(r, e.ms || 0));"
+    " return 1; };\n"
+)
+
+
+def scale_out(url: str, steps: int = 8, gap_s: float = 0.4, hold_ms: int = 4000) -> dict:
+    """Overlapping invocations that each hold an instance: every new one is a scale-out.
+    Counts how many had to cold start (Init Duration in their log tail) and their overhead."""
+    import base64
+    import json
+    import threading
+
+    client = lambda_client(url)
+    name = "bench-node-scaleout"
+    client.create_function(
+        FunctionName=name,
+        Runtime="nodejs20.x",
+        Role=ROLE_ARN,
+        Handler="index.handler",
+        Code={"ZipFile": zip_one("index.js", SLEEPY_NODE)},
+        Timeout=30,
+        MemorySize=128,
+    )
+    client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig=FAST_WAITER)
+    out: list[tuple[bool, float]] = []
+
+    def one() -> None:
+        t0 = time.perf_counter()
+        r = client.invoke(
+            FunctionName=name, Payload=json.dumps({"ms": hold_ms}).encode(), LogType="Tail"
+        )
+        elapsed = (time.perf_counter() - t0) * 1000 - hold_ms
+        out.append(("Init Duration" in base64.b64decode(r["LogResult"]).decode(), elapsed))
+
+    threads = []
+    for _ in range(steps):
+        t = threading.Thread(target=one)
+        t.start()
+        threads.append(t)
+        time.sleep(gap_s)
+    for t in threads:
+        t.join()
+    overheads = [e for _, e in out]
+    return {
+        "invocations": len(out),
+        "cold": sum(1 for c, _ in out if c),
+        "overhead_ms": summarize_ms(overheads),
+    }
+
+
 def bench(runtime: str, url: str, cold_rounds: int, warm_requests: int, warmup: int) -> dict:
     client = lambda_client(url)
     name = f"bench-{runtime.replace('.', '-')}"
@@ -138,6 +189,7 @@ def main() -> None:
             results["python3.11"] = bench(
                 "python3.11", url, args.cold_rounds, args.warm_requests, args.warmup
             )
+        scaling = scale_out(url)
         if not server.alive():
             raise RuntimeError(f"ovis died during the run:\n{server.log_tail()}")
     floor = node_floor(node, 20)
@@ -149,6 +201,12 @@ def main() -> None:
     print(
         f"\nbare `node -e 0` (empty env): p50 {fmt(floor['p50_ms'])} ms, "
         f"p99 {fmt(floor['p99_ms'])} ms"
+    )
+    over = scaling["overhead_ms"]
+    print(
+        f"\nscale-out ({scaling['invocations']} overlapping invocations, each holding an "
+        f"instance): {scaling['cold']} cold starts; overhead p50 {fmt(over['p50_ms'])} ms, "
+        f"max {fmt(over['max_ms'])} ms"
     )
     for res in results.values():
         res["cold"].pop("samples_ms", None)

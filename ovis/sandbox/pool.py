@@ -37,6 +37,7 @@ class Pool:
         self.idle: list[Instance] = []
         self.busy: set[Instance] = set()
         self.retired = False
+        self.prestarting = False  # a spare instance is being initialized ahead of demand
 
     def size(self) -> int:
         return len(self.idle) + len(self.busy)
@@ -125,7 +126,23 @@ class InstanceManager:
                 pool.busy.discard(inst)
                 self._drop(inst)
                 continue
+            if len(pool.busy) > 1:  # others are busy too: the pool is scaling out
+                self._maybe_prestart(pool)
             return inst, False
+        scaling_out = bool(pool.busy)
+        inst = await self._new_instance(spec)
+        pool.busy.add(inst)
+        try:
+            await inst.start()
+        except BaseException:
+            pool.busy.discard(inst)
+            self._drop(inst)
+            raise
+        if scaling_out:
+            self._maybe_prestart(pool)
+        return inst, True
+
+    async def _new_instance(self, spec: InstanceSpec) -> Instance:
         self._make_room(spec.memory_mb)
         # A custom runtime execs its bootstrap; the Python zygote still forks and isolates it.
         interpreter = spec.interpreter if spec.argv is None else sys.executable
@@ -138,15 +155,43 @@ class InstanceManager:
             self.uids,
             fresh_interpreter=self.spawn_mode == "exec",
         )
-        pool.busy.add(inst)
         self.reserved_mb += spec.memory_mb
+        return inst
+
+    def _maybe_prestart(self, pool: Pool) -> None:
+        """Proactive initialization for runtimes whose cold start is slow (Node.js: the node
+        binary alone takes ~25 ms): while a pool is scaling out (all its instances busy), keep
+        one spare instance initializing ahead of demand, so the next overlapping invocation
+        finds it ready instead of waiting for a cold start."""
+        if (
+            pool.spec.command is None
+            or pool.idle
+            or pool.prestarting
+            or pool.retired
+            or self._closed
+        ):
+            return
+        pool.prestarting = True
+        asyncio.get_running_loop().create_task(self._prestart(pool))
+
+    async def _prestart(self, pool: Pool) -> None:
+        inst: Instance | None = None
         try:
+            inst = await self._new_instance(pool.spec)
             await inst.start()
-        except BaseException:
-            pool.busy.discard(inst)
+        except Exception as e:  # init errors surface on the next on-demand start instead
+            log.info("proactive initialization of %s failed: %s", pool.spec.key[0], e)
+            if inst is not None:
+                self._drop(inst)
+            return
+        finally:
+            pool.prestarting = False
+        if pool.retired or self._closed or self.pools.get(pool.spec.key) is not pool:
             self._drop(inst)
-            raise
-        return inst, True
+            return
+        inst.init_ms = None  # initialized ahead of time: no Init Duration on its invocation
+        inst.last_used = time.monotonic()
+        pool.idle.append(inst)
 
     def release(self, inst: Instance) -> None:
         if inst.provisioned_for is not None:

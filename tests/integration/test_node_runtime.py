@@ -546,3 +546,38 @@ def test_unsupported_nodejs_runtime(lam) -> None:  # type: ignore[no-untyped-def
             Code={"ZipFile": zip_bytes({"index.js": ""})},
         )
     assert other in str(e.value)
+
+
+def test_scaling_out_finds_a_proactively_initialized_instance(lam) -> None:  # type: ignore[no-untyped-def]
+    """Node cold starts are slow: once a function scales out, a spare instance is initialized
+    ahead of demand, so the next overlapping invocation skips the cold start."""
+    import base64
+    import threading
+
+    name = uniq("spare")
+    code = "exports.handler = async (e) => { await new Promise(r => setTimeout(r, e.ms || 0)); return 1; };\n"
+    lam.create_function(
+        FunctionName=name,
+        Runtime="nodejs20.x",
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": zip_bytes({"index.js": code})},
+        Timeout=30,
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+
+    def cold(ms: int) -> bool:
+        r = lam.invoke(FunctionName=name, Payload=json.dumps({"ms": ms}).encode(), LogType="Tail")
+        return "Init Duration" in base64.b64decode(r["LogResult"]).decode()
+
+    results: dict[str, bool] = {}
+    first = threading.Thread(target=lambda: results.__setitem__("a", cold(4000)))
+    first.start()
+    time.sleep(1.0)  # the first instance is busy now
+    assert cold(0)  # scaling out: a cold start, and a spare starts initializing behind it
+    second = threading.Thread(target=lambda: results.__setitem__("b", cold(3000)))
+    second.start()  # takes the warm instance of the previous call
+    time.sleep(1.0)  # the spare has had time to initialize
+    assert not cold(0)  # the third overlapping invocation: no cold start
+    first.join()
+    second.join()
