@@ -16,14 +16,14 @@ $(STAMP): pyproject.toml
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y -q busybox-static >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q busybox-static >/dev/null; } || \
-		echo "warning: busybox-static not installed: the container-image tests will be skipped"; \
+		{ echo "error: could not install busybox-static (the container-image tests need it)"; exit 1; }; \
 	fi
 	@# Debian's chromium runs the function URL CORS test in a real browser (playwright drives it).
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v chromium >/dev/null; then \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
-		echo "warning: chromium not installed: the browser CORS test will be skipped"; \
+		{ echo "error: could not install chromium (the browser CORS test needs it)"; exit 1; }; \
 	fi
 	touch $@
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from ovis.api.lambda_api import Handler
 from ovis.control.event_invoke import EventInvokeService
-from ovis.errors import InvalidParameterValueException
+from ovis.control.paging import paginate
 
 
 class AsyncApi:
@@ -40,21 +39,17 @@ class AsyncApi:
         return {}
 
     async def list(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
-        items = self.service.list(p["FunctionName"])
-        start = 0
-        if p.get("Marker"):
-            try:
-                start = int(base64.urlsafe_b64decode(p["Marker"].encode()).decode())
-            except (ValueError, UnicodeDecodeError):
-                raise InvalidParameterValueException("Invalid marker.") from None
-        limit = p.get("MaxItems") or 50
+        items, marker = paginate(
+            self.service.list(p["FunctionName"]),
+            p.get("Marker"),
+            p.get("MaxItems"),
+            key=lambda c: c.qualifier,
+        )
         out: dict[str, Any] = {
-            "FunctionEventInvokeConfigs": [
-                c.to_api(self.service.arn(c)) for c in items[start : start + limit]
-            ]
+            "FunctionEventInvokeConfigs": [c.to_api(self.service.arn(c)) for c in items]
         }
-        if start + limit < len(items):
-            out["NextMarker"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        if marker:
+            out["NextMarker"] = marker
         return out
 
     async def put_recursion(self, p: dict[str, Any], rid: str) -> dict[str, Any]:

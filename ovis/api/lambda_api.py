@@ -159,18 +159,7 @@ class LambdaApi:
         itype = p.get("InvocationType", "RequestResponse")
         payload: bytes = p.get("Payload") or b""
         limit = MAX_ASYNC_PAYLOAD if itype == "Event" else MAX_SYNC_PAYLOAD
-        if len(payload) > limit:
-            raise RequestTooLargeException(
-                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
-            )
-        if payload:
-            try:
-                json.loads(payload)
-            except (ValueError, UnicodeDecodeError, RecursionError) as e:
-                raise InvalidRequestContentException(
-                    f"Could not parse request body into json: Could not parse payload into "
-                    f"json: {e}"
-                ) from None
+        check_payload(payload, limit, "InvokeFunction")
         cfg = self.invoker.resolve(name, q)
         if itype == "DryRun":
             return {"StatusCode": 204}
@@ -208,6 +197,21 @@ class LambdaApi:
         self.invoker.resolve(name, q)  # 404 or 409 before accepting the event
         await self.queue.submit(name, q or LATEST, payload, rid, lineage_hops(p.get("__trace")))
         return {"Status": 202}
+
+
+def check_payload(payload: bytes, limit: int, operation: str) -> None:
+    """AWS's checks on an invocation payload: size, then that it is JSON."""
+    if len(payload) > limit:
+        raise RequestTooLargeException(
+            f"Request must be smaller than {limit} bytes for the {operation} operation"
+        )
+    if payload:
+        try:
+            json.loads(payload)
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            raise InvalidRequestContentException(
+                f"Could not parse request body into json: Could not parse payload into json: {e}"
+            ) from None
 
 
 def _client_context(value: str | None) -> str | None:

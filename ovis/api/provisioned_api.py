@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from ovis.api.lambda_api import Handler
 from ovis.control.functions import FunctionService
-from ovis.errors import InvalidParameterValueException
+from ovis.control.paging import paginate
 from ovis.invoke.provisioned import ProvisionedConfig, ProvisionedService
 
 
@@ -56,21 +55,15 @@ class ProvisionedApi:
 
     async def list(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         name, _ = self._name(p)
-        items = self.service.list(name)
-        start = 0
-        if p.get("Marker"):
-            try:
-                start = int(base64.urlsafe_b64decode(p["Marker"].encode()).decode())
-            except (ValueError, UnicodeDecodeError):
-                raise InvalidParameterValueException("Invalid marker.") from None
-        limit = p.get("MaxItems") or 50
-        page = items[start : start + limit]
+        page, marker = paginate(
+            self.service.list(name), p.get("Marker"), p.get("MaxItems"), key=lambda c: c.qualifier
+        )
         out: dict[str, Any] = {
             "ProvisionedConcurrencyConfigs": [
                 {"FunctionArn": self.functions.arn(name, c.qualifier), **self._render(c)}
                 for c in page
             ]
         }
-        if start + limit < len(items):
-            out["NextMarker"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        if marker:
+            out["NextMarker"] = marker
         return out

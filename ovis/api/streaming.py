@@ -17,9 +17,14 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from ovis.api.lambda_api import MAX_SYNC_PAYLOAD, Handler, _client_context, _trace_id
+from ovis.api.lambda_api import (
+    MAX_SYNC_PAYLOAD,
+    Handler,
+    _client_context,
+    _trace_id,
+    check_payload,
+)
 from ovis.control.functions import FunctionService
-from ovis.errors import InvalidRequestContentException, RequestTooLargeException
 from ovis.invoke.async_queue import lineage_hops
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation
@@ -121,19 +126,7 @@ class StreamingApi:
     async def invoke_with_response_stream(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
         name, q = self.functions.ref(p["FunctionName"], p.get("Qualifier"))
         payload: bytes = p.get("Payload") or b""
-        if len(payload) > MAX_SYNC_PAYLOAD:
-            raise RequestTooLargeException(
-                f"Request must be smaller than {MAX_SYNC_PAYLOAD} bytes for the "
-                "InvokeWithResponseStream operation"
-            )
-        if payload:
-            try:
-                json.loads(payload)
-            except (ValueError, UnicodeDecodeError, RecursionError) as e:
-                raise InvalidRequestContentException(
-                    f"Could not parse request body into json: Could not parse payload into "
-                    f"json: {e}"
-                ) from None
+        check_payload(payload, MAX_SYNC_PAYLOAD, "InvokeWithResponseStream")
         cfg = self.invoker.resolve(name, q)
         if p.get("InvocationType") == "DryRun":
             return {"StatusCode": 204}

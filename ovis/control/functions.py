@@ -8,7 +8,6 @@ update -> LastUpdateStatus InProgress -> Successful, as boto3's waiters expect.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 from ovis.control.layers import LayerService
 from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.control.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -550,20 +550,10 @@ class FunctionService:
     def list_functions(
         self, marker: str | None, max_items: int | None
     ) -> tuple[list[FunctionConfig], str | None]:
-        names = self.registry.names()
-        start = 0
-        if marker:
-            try:
-                after = base64.urlsafe_b64decode(marker.encode()).decode()
-            except (ValueError, UnicodeDecodeError):
-                raise InvalidParameterValueException("Invalid marker.") from None
-            start = next((i for i, n in enumerate(names) if n > after), len(names))
-        limit = max_items or 50
-        page = names[start : start + limit]
+        page, next_marker = paginate(
+            self.registry.names(), marker, max_items, key=lambda n: n, sorted_by_key=True
+        )
         configs = [c for n in page if (c := self.registry.get(n, LATEST)) is not None]
-        next_marker = None
-        if start + limit < len(names) and page:
-            next_marker = base64.urlsafe_b64encode(page[-1].encode()).decode()
         return configs, next_marker
 
     # ---- tags ------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ it from Get/List and drops its policy: functions that already use it keep workin
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import uuid
 from collections.abc import Collection
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.control.paging import decode_marker, encode_marker
 from ovis.errors import (
     ApiError,
     InvalidParameterValueException,
@@ -68,17 +68,6 @@ class ResolvedLayer:
 
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
-
-
-def _encode_marker(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode()
-
-
-def _decode_marker(marker: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(marker.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidParameterValueException("Invalid marker.") from None
 
 
 def _matches(v: LayerVersion, runtime: str | None, arch: str | None) -> bool:
@@ -212,7 +201,7 @@ class LayerService:
         max_items: int | None = None,
     ) -> tuple[list[LayerVersion], str | None]:
         """The latest version matching the filters of each layer, by layer name."""
-        after = _decode_marker(marker) if marker else None
+        after = decode_marker(marker) if marker else None
         versions = await asyncio.to_thread(self.store.list_layer_versions, None)
         latest: dict[str, LayerVersion] = {}
         for v in versions:  # by name, newest first: the first match per name is the latest
@@ -221,7 +210,7 @@ class LayerService:
         items = [latest[n] for n in sorted(latest) if after is None or n > after]
         limit = max_items or PAGE_SIZE
         page = items[:limit]
-        next_marker = _encode_marker(page[-1].name) if len(items) > limit else None
+        next_marker = encode_marker(page[-1].name) if len(items) > limit else None
         return page, next_marker
 
     async def list_versions(
@@ -236,7 +225,7 @@ class LayerService:
         name = self._name(layer_name)
         before: int | None = None
         if marker:
-            text = _decode_marker(marker)
+            text = decode_marker(marker)
             if not text.isdigit():
                 raise InvalidParameterValueException("Invalid marker.")
             before = int(text)
@@ -250,7 +239,7 @@ class LayerService:
         ]
         limit = max_items or PAGE_SIZE
         page = items[:limit]
-        next_marker = _encode_marker(str(page[-1].version)) if len(items) > limit else None
+        next_marker = encode_marker(str(page[-1].version)) if len(items) > limit else None
         return page, next_marker
 
     async def delete(self, layer_name: str, version: int) -> None:

@@ -15,7 +15,6 @@ Contract: event-loop thread only; ``load()`` once at start.
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import secrets
 import string
@@ -25,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ovis.control.functions import FunctionService
+from ovis.control.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -197,18 +197,7 @@ class UrlService:
         items = sorted(
             (c for (f, _), c in self._configs.items() if f == name), key=lambda c: c.qualifier
         )
-        start = 0
-        if marker:
-            try:
-                start = int(base64.urlsafe_b64decode(marker.encode()).decode())
-            except (ValueError, UnicodeDecodeError):
-                raise InvalidParameterValueException("Invalid marker.") from None
-        limit = max_items or 50
-        page = items[start : start + limit]
-        next_marker = None
-        if start + limit < len(items):
-            next_marker = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
-        return page, next_marker
+        return paginate(items, marker, max_items, key=lambda c: c.qualifier, sorted_by_key=True)
 
     async def _put(self, cfg: UrlConfig) -> None:
         await asyncio.to_thread(

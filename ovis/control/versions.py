@@ -8,11 +8,11 @@ optionally splitting traffic with one additional version by weight.
 from __future__ import annotations
 
 import asyncio
-import base64
 import uuid
 from typing import Any
 
 from ovis.control.functions import FunctionService, _now_iso
+from ovis.control.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -39,24 +39,6 @@ _VOLATILE = {
 
 def _fingerprint(cfg: FunctionConfig) -> dict[str, Any]:
     return {k: v for k, v in cfg.to_json().items() if k not in _VOLATILE}
-
-
-def _page(
-    items: list[Any], marker: str | None, max_items: int | None, key: Any
-) -> tuple[list[Any], str | None]:
-    start = 0
-    if marker:
-        try:
-            after = base64.urlsafe_b64decode(marker.encode()).decode()
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidParameterValueException("Invalid marker.") from None
-        start = next((i for i, it in enumerate(items) if key(it) == after), -1) + 1
-        if start == 0:
-            raise InvalidParameterValueException("Invalid marker.")
-    limit = max_items or 50
-    page = items[start : start + limit]
-    more = start + limit < len(items) and page
-    return page, base64.urlsafe_b64encode(key(page[-1]).encode()).decode() if more else None
 
 
 class VersionService:
@@ -139,7 +121,7 @@ class VersionService:
     ) -> tuple[list[FunctionConfig], str | None]:
         latest = self._latest(text)
         items = [latest, *self._versions(latest.name)]
-        return _page(items, marker, max_items, key=lambda c: c.version)
+        return paginate(items, marker, max_items, key=lambda c: c.version)
 
     # ---- aliases ---------------------------------------------------------------------------
 
@@ -259,4 +241,4 @@ class VersionService:
             for a in self.registry.aliases(name)
             if version is None or a.version == version or version in a.weights
         ]
-        return _page(items, marker, max_items, key=lambda a: a.name)
+        return paginate(items, marker, max_items, key=lambda a: a.name, sorted_by_key=True)

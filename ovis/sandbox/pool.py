@@ -31,6 +31,10 @@ from ovis.sandbox.zygote import Zygote, python_zygote_argv
 log = logging.getLogger(__name__)
 
 
+# Pools whose cold starts take at least this long get a spare instance while scaling out.
+PRESTART_MIN_INIT_MS = 20.0
+
+
 class Pool:
     def __init__(self, spec: InstanceSpec) -> None:
         self.spec = spec
@@ -38,6 +42,7 @@ class Pool:
         self.busy: set[Instance] = set()
         self.retired = False
         self.prestarting = False  # a spare instance is being initialized ahead of demand
+        self.last_init_ms = 0.0  # how long this pool's latest cold start took
 
     def size(self) -> int:
         return len(self.idle) + len(self.busy)
@@ -69,6 +74,7 @@ class InstanceManager:
         self.spawn_mode = spawn_mode
         self.idle_ttl_s = idle_ttl_s
         self.freeze_after_s = freeze_after_s
+        self.prestart_ms = PRESTART_MIN_INIT_MS
         self.memory_budget_mb = memory_budget_mb or default_memory_budget_mb()
         self.preload = list(preload)
         self.pools: dict[tuple[str, str, str], Pool] = {}
@@ -138,6 +144,7 @@ class InstanceManager:
             pool.busy.discard(inst)
             self._drop(inst)
             raise
+        pool.last_init_ms = inst.init_ms or 0.0
         if scaling_out:
             self._maybe_prestart(pool)
         return inst, True
@@ -159,12 +166,12 @@ class InstanceManager:
         return inst
 
     def _maybe_prestart(self, pool: Pool) -> None:
-        """Proactive initialization for runtimes whose cold start is slow (Node.js: the node
-        binary alone takes ~25 ms): while a pool is scaling out (all its instances busy), keep
-        one spare instance initializing ahead of demand, so the next overlapping invocation
-        finds it ready instead of waiting for a cold start."""
+        """Proactive initialization where cold starts are slow (at least ``prestart_ms``; a Node.js
+        instance takes ~45 ms, node itself ~25 ms of it, while a Python one forks in ~6 ms):
+        while a pool is scaling out (all its instances busy), keep one spare instance
+        initializing ahead of demand, so the next overlapping invocation finds it ready."""
         if (
-            pool.spec.command is None
+            pool.last_init_ms < self.prestart_ms
             or pool.idle
             or pool.prestarting
             or pool.retired
@@ -212,11 +219,6 @@ class InstanceManager:
             return
         inst.last_used = time.monotonic()
         pool.idle.append(inst)
-        self._schedule_freeze(inst)
-
-    def _schedule_freeze(self, inst: Instance) -> None:
-        """Nothing per release (that would be a timer per invocation): the reaper loop freezes
-        instances idle for longer than ``freeze_after_s``."""
 
     def _drop(self, inst: Instance) -> None:
         self.reserved_mb -= inst.reserved_mb
@@ -270,23 +272,12 @@ class InstanceManager:
                 break
             for inst in started:
                 pool.idle.append(inst)  # type: ignore[arg-type]
-                self._schedule_freeze(inst)  # type: ignore[arg-type]
             missing -= batch
         return pool.size()
 
     async def _start_provisioned(self, target: tuple[str, str], spec: InstanceSpec) -> Instance:
-        self._make_room(spec.memory_mb)
-        zygote = await self._zygote(spec.interpreter if spec.argv is None else sys.executable)
-        inst = Instance(
-            spec,
-            zygote,
-            _log_stream_name(spec.key[1]),
-            self.isolation,
-            self.uids,
-            fresh_interpreter=self.spawn_mode == "exec",
-        )
+        inst = await self._new_instance(spec)
         inst.provisioned_for = target
-        self.reserved_mb += spec.memory_mb
         try:
             await inst.start()
         except BaseException:
@@ -315,7 +306,6 @@ class InstanceManager:
             return
         inst.last_used = time.monotonic()
         pool.idle.append(inst)
-        self._schedule_freeze(inst)
 
     def provisioned_counts(self, target: tuple[str, str]) -> tuple[int, int]:
         """(allocated, busy) instances of ``target``."""

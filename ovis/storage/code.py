@@ -13,23 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            p = os.path.join(dirpath, name)
-            if os.path.islink(p):
-                continue
-            fd = os.open(p, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fd = os.open(dirpath, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+from ovis.storage.durable import fsync_dir, fsync_tree, write_atomic
 
 
 class CodeStore:
@@ -57,17 +41,7 @@ class CodeStore:
         dest = self.zip_path(digest)
         if dest.exists():
             return dest
-        fd, tmp = tempfile.mkstemp(dir=self._tmp, suffix=".zip")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        self._fsync_dir(self._blobs)
+        write_atomic(dest, data, self._tmp)
         return dest
 
     def install_tree(self, digest: str, build: Callable[[Path], None]) -> Path:
@@ -78,7 +52,7 @@ class CodeStore:
         tmp = Path(tempfile.mkdtemp(dir=self._tmp))
         try:
             build(tmp)
-            _fsync_tree(tmp)
+            fsync_tree(tmp)
             os.chmod(tmp, 0o755)
             try:
                 os.rename(tmp, dest)
@@ -89,13 +63,5 @@ class CodeStore:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        self._fsync_dir(self._trees)
+        fsync_dir(self._trees)
         return dest
-
-    @staticmethod
-    def _fsync_dir(path: Path) -> None:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -48,6 +48,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ovis.storage.durable import fsync_dir, write_atomic
+
 MAX_IMAGE_BYTES = 10 * 1024**3  # Lambda's limit on a container image's uncompressed size
 HEADER_ALLOWANCE = 1024**3  # tar headers and padding on top of the file contents, per layer
 CHUNK = 1 << 20
@@ -565,25 +567,7 @@ class _Unpacker:
 
 
 def _write_json_atomic(path: Path, obj: Any, tmp_dir: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir, suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_atomic(path, json.dumps(obj, indent=1, sort_keys=True).encode(), tmp_dir)
 
 
 class ImageStore:
@@ -728,7 +712,7 @@ class ImageStore:
                 os.unlink(tmp)
             else:
                 os.replace(tmp, dest)
-                _fsync_dir(self._blobs)
+                fsync_dir(self._blobs)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -912,7 +896,7 @@ class ImageStore:
             except OSError:
                 if not dest.is_dir():
                     raise
-            _fsync_dir(self._rootfs)
+            fsync_dir(self._rootfs)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return unpacker.written

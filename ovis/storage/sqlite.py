@@ -7,7 +7,7 @@ import dataclasses
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from ovis.models.function import FunctionConfig
@@ -236,6 +236,20 @@ class SqliteStore:
         with self._lock:
             return self._conn().execute(sql, tuple(params)).fetchall()
 
+    def _put_or_delete(
+        self, table: str, key: Mapping[str, object], values: Mapping[str, object] | None
+    ) -> None:
+        """Upsert the row of ``table`` with primary ``key``, or delete it when ``values`` is
+        None. Table and column names come from this module, never from a request."""
+        where = " AND ".join(f"{col} = ?" for col in key)
+        if values is None:
+            self._write(f"DELETE FROM {table} WHERE {where}", key.values())
+            return
+        row = {**key, **values}
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self._write(f"INSERT OR REPLACE INTO {table} ({cols}) VALUES ({marks})", row.values())
+
     # functions
     def put_function(self, cfg: FunctionConfig) -> None:
         self._write(
@@ -300,17 +314,12 @@ class SqliteStore:
     def put_provisioned(
         self, function: str, qualifier: str, requested: int | None, last_modified: str = ""
     ) -> None:
-        if requested is None:
-            self._write(
-                "DELETE FROM provisioned_concurrency WHERE function = ? AND qualifier = ?",
-                (function, qualifier),
-            )
-        else:
-            self._write(
-                "INSERT OR REPLACE INTO provisioned_concurrency "
-                "(function, qualifier, requested, last_modified) VALUES (?, ?, ?, ?)",
-                (function, qualifier, requested, last_modified),
-            )
+        values = (
+            None if requested is None else {"requested": requested, "last_modified": last_modified}
+        )
+        self._put_or_delete(
+            "provisioned_concurrency", {"function": function, "qualifier": qualifier}, values
+        )
 
     # aliases
     def put_alias(self, function: str, name: str, data: dict[str, object]) -> None:
@@ -330,13 +339,8 @@ class SqliteStore:
         return dict(self._read("SELECT name, reserved FROM function_concurrency"))
 
     def put_reserved_concurrency(self, name: str, reserved: int | None) -> None:
-        if reserved is None:
-            self._write("DELETE FROM function_concurrency WHERE name = ?", (name,))
-        else:
-            self._write(
-                "INSERT OR REPLACE INTO function_concurrency (name, reserved) VALUES (?, ?)",
-                (name, reserved),
-            )
+        values = None if reserved is None else {"reserved": reserved}
+        self._put_or_delete("function_concurrency", {"name": name}, values)
 
     # tags
     def get_tags(self, arn: str) -> dict[str, str]:
@@ -564,17 +568,10 @@ class SqliteStore:
     def put_event_invoke_config(
         self, function: str, qualifier: str, data: dict[str, object] | None
     ) -> None:
-        if data is None:
-            self._write(
-                "DELETE FROM event_invoke_configs WHERE function = ? AND qualifier = ?",
-                (function, qualifier),
-            )
-        else:
-            self._write(
-                "INSERT OR REPLACE INTO event_invoke_configs (function, qualifier, data) "
-                "VALUES (?, ?, ?)",
-                (function, qualifier, json.dumps(data)),
-            )
+        values = None if data is None else {"data": json.dumps(data)}
+        self._put_or_delete(
+            "event_invoke_configs", {"function": function, "qualifier": qualifier}, values
+        )
 
     def recursion_configs(self) -> dict[str, str]:
         return dict(self._read("SELECT function, mode FROM recursion_configs"))
@@ -747,19 +744,15 @@ class SqliteStore:
         data: dict[str, object] | None,
     ) -> None:
         """Store the policy; None deletes it."""
-        key = (namespace, resource_id, dimension, name)
-        if data is None:
-            self._write(
-                "DELETE FROM scaling_policies WHERE namespace = ? AND resource_id = ? "
-                "AND dimension = ? AND name = ?",
-                key,
-            )
-        else:
-            self._write(
-                "INSERT OR REPLACE INTO scaling_policies "
-                "(namespace, resource_id, dimension, name, data) VALUES (?, ?, ?, ?, ?)",
-                (*key, json.dumps(data)),
-            )
+        key = {
+            "namespace": namespace,
+            "resource_id": resource_id,
+            "dimension": dimension,
+            "name": name,
+        }
+        self._put_or_delete(
+            "scaling_policies", key, None if data is None else {"data": json.dumps(data)}
+        )
 
     # SQS-compatible queues (ovis.queues)
     _SQS_COLUMNS = (
@@ -1026,16 +1019,8 @@ class SqliteStore:
         self, function: str, qualifier: str, data: dict[str, object] | None
     ) -> None:
         """Store a function URL's configuration; None deletes it."""
-        if data is None:
-            self._write(
-                "DELETE FROM function_urls WHERE function = ? AND qualifier = ?",
-                (function, qualifier),
-            )
-        else:
-            self._write(
-                "INSERT OR REPLACE INTO function_urls (function, qualifier, data) VALUES (?, ?, ?)",
-                (function, qualifier, json.dumps(data)),
-            )
+        values = None if data is None else {"data": json.dumps(data)}
+        self._put_or_delete("function_urls", {"function": function, "qualifier": qualifier}, values)
 
     def function_policies(self) -> list[tuple[str, str, list[dict], str]]:
         rows = self._read(
@@ -1047,14 +1032,11 @@ class SqliteStore:
         self, function: str, qualifier: str, statements: list[dict], revision_id: str
     ) -> None:
         """Replace the policy of (function, qualifier); no statements removes it."""
-        if not statements:
-            self._write(
-                "DELETE FROM function_policies WHERE function = ? AND qualifier = ?",
-                (function, qualifier),
-            )
-            return
-        self._write(
-            "INSERT OR REPLACE INTO function_policies (function, qualifier, statements, "
-            "revision_id) VALUES (?, ?, ?, ?)",
-            (function, qualifier, json.dumps(statements), revision_id),
+        values = (
+            {"statements": json.dumps(statements), "revision_id": revision_id}
+            if statements
+            else None
+        )
+        self._put_or_delete(
+            "function_policies", {"function": function, "qualifier": qualifier}, values
         )
