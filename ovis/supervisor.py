@@ -107,7 +107,7 @@ class Supervisor:
         st.failures += 1
         st.total_failures += 1
         st.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
-        delay = min(self.backoff_s[1], self.backoff_s[0] * 2 ** min(st.failures - 1, 16))
+        delay = min(self.backoff_s[1], self.backoff_s[0] * 2.0 ** min(st.failures - 1, 16))
         if isinstance(error, BaseException):
             log.error(
                 "%s failed (%d in a row; retrying in %.2fs)",
