@@ -162,3 +162,15 @@ class MalformedXML(ApiError):
     """A rest-xml body that is not well-formed XML, or declares a DTD or entities."""
 
     code, status = "MalformedXML", 400
+
+
+class MethodNotAllowed(ApiError):
+    """S3's spelling of a known resource called with the wrong HTTP method."""
+
+    code, status = "MethodNotAllowed", 405
+
+
+class InvalidArgument(ApiError):
+    """S3's error for a URI, query or header value that is not of its member's type."""
+
+    code, status = "InvalidArgument", 400
