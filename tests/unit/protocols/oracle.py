@@ -55,15 +55,15 @@ def _response(resp: HttpResponse) -> dict[str, Any]:
 
 
 def parse_output(op: OperationModel, resp: HttpResponse, protocol: str) -> dict[str, Any]:
-    parsed = create_parser(protocol).parse(_response(resp), op.output_shape)
+    parsed: dict[str, Any] = create_parser(protocol).parse(_response(resp), op.output_shape)
     parsed.pop("ResponseMetadata", None)
     return parsed
 
 
 def parse_error(resp: HttpResponse, protocol: str) -> dict[str, Any]:
     assert resp.status >= 400
-    parsed = create_parser(protocol).parse(_response(resp), None)
-    return parsed["Error"]
+    error: dict[str, Any] = create_parser(protocol).parse(_response(resp), None)["Error"]
+    return error
 
 
 def normalize(value: Any) -> Any:

@@ -262,15 +262,16 @@ def test_every_parse_failure_is_an_api_error(codec: RestJsonCodec) -> None:
 
 
 def test_timestamps_out_are_epoch_seconds() -> None:
-    codec = codec_for("scheduler")
-    out = {
+    codec = RestJsonCodec("scheduler")
+    created = datetime(2026, 12, 1, 19, 38, 16, tzinfo=UTC)
+    out: dict[str, Any] = {
         "Arn": "arn:s",
-        "CreationDate": datetime(2026, 12, 1, 19, 38, 16, tzinfo=UTC),
+        "CreationDate": created,
         "Name": "s",
         "ScheduleExpression": "rate(1 minute)",
         "Target": {"Arn": "arn:t", "RoleArn": "arn:r"},
         "FlexibleTimeWindow": {"Mode": "OFF"},
     }
     resp = codec.serialize("GetSchedule", out, "rid")
-    assert json.loads(resp.body)["CreationDate"] == int(out["CreationDate"].timestamp())
+    assert json.loads(resp.body)["CreationDate"] == int(created.timestamp())
     assert parse_output(codec.model.operation_model("GetSchedule"), resp, "rest-json") == out
