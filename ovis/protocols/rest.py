@@ -165,6 +165,11 @@ class RestInput:
             bound,
         )
 
+    @property
+    def query_bound(self) -> bool:
+        """Whether any member lives in the query string (else it need not be decoded)."""
+        return bool(self.query or self.multi)
+
     def bind(
         self, labels: Mapping[str, str], query: dict[str, list[str]], headers: Mapping[str, str]
     ) -> dict[str, Any]:

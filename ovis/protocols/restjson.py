@@ -11,7 +11,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from ovis.errors import (
     ApiError,
@@ -24,7 +23,7 @@ from ovis.protocols.base import HttpRequest, HttpResponse
 from ovis.protocols.jsondoc import Decode, Decoders, Encode, Encoders, JsonErrors
 from ovis.protocols.model import operations, service_model
 from ovis.protocols.rest import RestInput, RestOutput
-from ovis.protocols.routes import Route, Router
+from ovis.protocols.routes import Route, Router, query_dict
 from ovis.protocols.validate import Validator
 
 _NOT_JSON = "Could not parse request body into json: "
@@ -96,8 +95,7 @@ class RestJsonCodec:
             )
 
     def operation(self, req: HttpRequest, labels: Mapping[str, str] | None = None) -> str:
-        query = parse_qs(req.query, keep_blank_values=True) if req.query else {}
-        return self._router.match(req.method, req.path, query, req.headers, labels).operation
+        return self._router.match(req.method, req.path, req.query, req.headers, labels).operation
 
     def parse(
         self, operation: str, req: HttpRequest, labels: Mapping[str, str] | None = None
@@ -105,7 +103,7 @@ class RestJsonCodec:
         op = self._ops.get(operation)
         if op is None:
             raise unknown_operation(req.method, req.path)
-        query = parse_qs(req.query, keep_blank_values=True) if req.query else {}
+        query = query_dict(req.query) if op.input.query_bound else {}
         params = op.input.bind(op.route.labels(req.path, labels) or {}, query, req.headers)
         payload = op.input.payload
         if payload is not None and payload[1].type_name in ("blob", "string"):

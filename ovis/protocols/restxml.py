@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from ovis.errors import (
     ApiError,
@@ -25,7 +24,7 @@ from ovis.errors import (
 from ovis.protocols.base import HttpRequest, HttpResponse
 from ovis.protocols.model import operations, service_model, wire_name
 from ovis.protocols.rest import RestInput, RestOutput
-from ovis.protocols.routes import Route, Router
+from ovis.protocols.routes import Route, Router, query_dict
 from ovis.protocols.validate import Validator
 from ovis.protocols.xmldoc import Emit, Read, XmlDecoders, XmlEncoders, escape, parse
 
@@ -125,8 +124,7 @@ class RestXmlCodec:
             )
 
     def operation(self, req: HttpRequest, labels: Mapping[str, str] | None = None) -> str:
-        query = parse_qs(req.query, keep_blank_values=True) if req.query else {}
-        return self._router.match(req.method, req.path, query, req.headers, labels).operation
+        return self._router.match(req.method, req.path, req.query, req.headers, labels).operation
 
     def parse(
         self, operation: str, req: HttpRequest, labels: Mapping[str, str] | None = None
@@ -134,7 +132,7 @@ class RestXmlCodec:
         op = self._ops.get(operation)
         if op is None:
             raise _unknown(req.method, req.path)
-        query = parse_qs(req.query, keep_blank_values=True) if req.query else {}
+        query = query_dict(req.query) if op.input.query_bound else {}
         params = op.input.bind(op.route.labels(req.path, labels) or {}, query, req.headers)
         payload = op.input.payload
         if payload is not None and payload[1].type_name == "blob":

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from botocore.model import OperationModel
 
@@ -32,6 +32,7 @@ class Route:
     literal_query: tuple[tuple[str, str | None], ...]  # None: the key must be present
     required: tuple[tuple[str, str], ...]  # ("query" | "header", wire name) of required members
     deprecated: bool
+    needs_query: bool  # literal query keys or required query members: decode the query
 
     @staticmethod
     def of(op: OperationModel) -> Route:
@@ -52,8 +53,15 @@ class Route:
                 elif loc == "header":
                     required.append(("header", ser.get("name", name).lower()))
         segments = tuple(s for s in uri.split("/") if s)
+        needs_query = bool(literal) or any(where == "query" for where, _ in required)
         return Route(
-            op.name, op.http["method"], segments, tuple(literal), tuple(required), op.deprecated
+            op.name,
+            op.http["method"],
+            segments,
+            tuple(literal),
+            tuple(required),
+            bool(op.deprecated),
+            needs_query,
         )
 
     def rank(self) -> tuple[int, int, bool]:
@@ -89,6 +97,15 @@ def _label(segment: str) -> str:
     return segment[1:-1].rstrip("+")
 
 
+def _unquote(part: str) -> str:
+    return unquote(part) if "%" in part else part
+
+
+def query_dict(query: str) -> dict[str, list[str]]:
+    """A raw query string's parameters (blank values kept: ``?uploads``)."""
+    return parse_qs(query, keep_blank_values=True) if query else {}
+
+
 def match_segments(segments: tuple[str, ...], path: str) -> list[str] | None:
     """Decoded label values if ``path`` fits ``segments`` (empty path segments are ignored,
     except inside a greedy label's value)."""
@@ -100,13 +117,13 @@ def match_segments(segments: tuple[str, ...], path: str) -> list[str] | None:
             if n >= len(idx):
                 return None
             rest = "/".join(raw[(idx[n - 1] + 1 if n else 1) :])
-            values.append(unquote(rest))
+            values.append(_unquote(rest))
             return values
         if n >= len(idx):
             return None
         part = raw[idx[n]]
         if seg[0] == "{":
-            values.append(unquote(part))
+            values.append(_unquote(part))
         elif seg != part:
             return None
     return values if len(segments) == len(idx) else None
@@ -153,11 +170,13 @@ class Router:
         self,
         method: str,
         path: str,
-        query: Mapping[str, list[str]],
+        query_string: str,
         headers: Mapping[str, str],
         bound: Mapping[str, str] | None = None,
     ) -> Route:
-        """The route ``method path`` calls; raises the codec's unknown / not-allowed error."""
+        """The route ``method path?query_string`` calls; raises the codec's unknown or
+        not-allowed error. The query string is decoded only if a candidate route needs it."""
+        query: dict[str, list[str]] | None = None
         if bound:
             candidates: Iterator[list[Route]] = iter(
                 [[r for r in self._routes if r.labels(path, bound) is not None]]
@@ -168,12 +187,14 @@ class Router:
         for routes in candidates:
             fallback: Route | None = None
             for r in routes:
-                if not r.accepts(query):
+                if query is None and r.needs_query:
+                    query = query_dict(query_string)
+                if r.literal_query and not r.accepts(query or {}):
                     continue
                 path_matched = True
                 if r.method != method:
                     continue
-                if r.satisfied(query, headers):
+                if not r.required or r.satisfied(query or {}, headers):
                     return r
                 fallback = fallback or r
             if fallback is not None:
