@@ -18,8 +18,9 @@ from ovis.errors import (
     UnknownTargetException,
 )
 from ovis.protocols.base import HttpRequest, HttpResponse
+from ovis.protocols.faults import query_code, query_fault
 from ovis.protocols.jsondoc import Decode, Decoders, Encode, Encoders, JsonErrors
-from ovis.protocols.model import error_query_code, operations, service_model
+from ovis.protocols.model import operations, service_model
 from ovis.protocols.validate import Validator
 
 
@@ -28,13 +29,6 @@ class _Operation:
     decode: Decode | None
     validate: Validator | None
     encode: Encode | None
-
-
-def query_fault(err: ApiError) -> str:
-    """The query protocol's fault of an error: its own if it has one (SQS), else by status."""
-    if err.fault in ("Sender", "Receiver"):
-        return err.fault
-    return "Sender" if err.status < 500 else "Receiver"
 
 
 class JsonCodec:
@@ -81,7 +75,10 @@ class JsonCodec:
             raise SerializationException("Could not parse the request body as JSON.") from None
         if not isinstance(doc, dict):
             raise SerializationException("The request body must be a JSON object.")
-        params: dict[str, Any] = op.decode(doc, "") if op.decode is not None else {}
+        try:
+            params: dict[str, Any] = op.decode(doc, "") if op.decode is not None else {}
+        except RecursionError:  # nesting the JSON parser took but Python cannot walk
+            raise SerializationException("The request body is nested too deeply.") from None
         if op.validate is not None:
             op.validate(params)
         return params
@@ -97,7 +94,6 @@ class JsonCodec:
         headers["Content-Type"] = self._content_type
         headers["x-amzn-RequestId"] = request_id
         if self._query_compatible:
-            code = getattr(err, "query_code", None) or error_query_code(self.model, err.code)
-            headers["x-amzn-query-error"] = f"{code or err.code};{query_fault(err)}"
+            headers["x-amzn-query-error"] = f"{query_code(self.model, err)};{query_fault(err)}"
         body = {"__type": err.code, "message": err.message, **err.extra}
         return HttpResponse(err.status, headers, json.dumps(body, default=str).encode())

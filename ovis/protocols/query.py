@@ -26,8 +26,8 @@ from botocore.model import Shape
 from ovis.errors import ApiError, InvalidAction, InvalidParameterValue, MalformedQueryString
 from ovis.errors import ValidationError as QueryValidationError
 from ovis.protocols.base import HttpRequest, HttpResponse
-from ovis.protocols.json import query_fault
-from ovis.protocols.model import FLOATS, INTEGERS, error_query_code, operations, service_model
+from ovis.protocols.faults import query_code, query_fault
+from ovis.protocols.model import FLOATS, INTEGERS, operations, service_model
 from ovis.protocols.validate import Validator
 from ovis.protocols.xmldoc import Names, QueryName, XmlEncoders, escape
 
@@ -314,7 +314,10 @@ class QueryCodec:
             raise InvalidAction(f"Could not find operation {operation} for version {self._version}")
         if op.read is None:
             return {}
-        params = op.read(_Form.of(self.params(req)), "")
+        try:
+            params = op.read(_Form.of(self.params(req)), "")
+        except RecursionError:  # a recursive shape under absurdly long dotted names
+            raise MalformedQueryString("The request parameters are nested too deeply.") from None
         if op.validate is not None:
             op.validate(params)
         return params
@@ -333,10 +336,10 @@ class QueryCodec:
         return HttpResponse(200, _headers(request_id), "".join(parts).encode())
 
     def error(self, err: ApiError, request_id: str) -> HttpResponse:
-        code = getattr(err, "query_code", None) or error_query_code(self.model, err.code)
+        code = query_code(self.model, err)
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse{self._xmlns}><Error>'
-            f"<Type>{query_fault(err)}</Type><Code>{escape(code or err.code)}</Code>"
+            f"<Type>{query_fault(err)}</Type><Code>{escape(code)}</Code>"
             f"<Message>{escape(err.message)}</Message></Error>"
             f"<RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
         )

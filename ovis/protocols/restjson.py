@@ -115,7 +115,10 @@ class RestJsonCodec:
             doc = loads(req.body)
             if not isinstance(doc, dict):
                 raise InvalidRequestContentException(f"{_NOT_JSON}expected an object")
-            decoded = op.body(doc, "")
+            try:
+                decoded = op.body(doc, "")
+            except RecursionError:  # nesting the JSON parser took but Python cannot walk
+                raise InvalidRequestContentException(f"{_NOT_JSON}nested too deeply") from None
             if payload is not None:
                 params[payload[0]] = decoded
             else:

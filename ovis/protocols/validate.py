@@ -38,7 +38,10 @@ class Validator:
         if self._check is None:
             return
         errors: list[str] = []
-        self._check(params, "", errors)
+        try:
+            self._check(params, "", errors)
+        except RecursionError:  # recursive shapes (DynamoDB's AttributeValue) nested absurdly
+            raise self._error("The input is nested too deeply to validate.") from None
         if errors:
             n = len(errors)
             raise self._error(
