@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import NoShapeFoundError, OperationModel, ServiceModel, Shape
 
 # botocore's scalar type names, grouped the way the codecs treat them.
 INTEGERS = frozenset({"integer", "long", "short", "byte"})
@@ -56,7 +56,7 @@ def error_query_code(model: ServiceModel, code: str) -> str | None:
     if any: awsQueryCompatible services send it in ``x-amzn-query-error``."""
     try:
         shape = model.shape_for(code)
-    except Exception:  # botocore raises NoShapeFoundError; any failure means "not modeled"
+    except NoShapeFoundError:
         return None
     error: Any = shape.metadata.get("error")
     if isinstance(error, dict) and isinstance(error.get("code"), str):

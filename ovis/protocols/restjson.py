@@ -130,9 +130,8 @@ class RestJsonCodec:
         op = self._ops[operation]
         status, headers, payload, body = op.output.split(output)
         headers["x-amzn-RequestId"] = request_id
-        if payload is not None:
-            kind = op.output.payload[1].type_name  # type: ignore[index]
-            if kind == "structure":
+        if payload is not None and op.output.payload is not None:
+            if op.output.payload[1].type_name == "structure":
                 headers["Content-Type"] = "application/json"
                 return HttpResponse(status, headers, json.dumps(op.out_body(payload)).encode())
             raw = payload.encode() if isinstance(payload, str) else bytes(payload)
