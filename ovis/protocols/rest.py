@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from botocore.model import OperationModel, Shape
 
@@ -153,7 +154,10 @@ class RestInput:
                 payload = (name, m)
             else:
                 body[name] = m
+        # a query-string map takes the parameters no other member (nor the route) claims
+        literal = op.http["requestUri"].partition("?")[2]
         bound = frozenset(s.wire for s in query) | {m.wire for m in multi if not m.is_map}
+        bound |= {unquote(p.partition("=")[0]) for p in literal.split("&") if p}
         return RestInput(
             tuple(labels),
             tuple(query),

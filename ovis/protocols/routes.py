@@ -79,6 +79,11 @@ class Route:
             (k in query) if where == "query" else (k in headers) for where, k in self.required
         )
 
+    def binds(self, bound: Mapping[str, str]) -> bool:
+        """Whether every label in ``bound`` is one of this route's."""
+        names = {_label(s) for s in self.segments if s[0] == "{"}
+        return all(k in names for k in bound)
+
     def labels(self, path: str, bound: Mapping[str, str] | None = None) -> dict[str, str] | None:
         """The label values of ``path`` under this route (labels in ``bound`` are not in the
         path: a virtual-hosted bucket), or None if the path does not fit."""
@@ -177,10 +182,9 @@ class Router:
         """The route ``method path?query_string`` calls; raises the codec's unknown or
         not-allowed error. The query string is decoded only if a candidate route needs it."""
         query: dict[str, list[str]] | None = None
-        if bound:
-            candidates: Iterator[list[Route]] = iter(
-                [[r for r in self._routes if r.labels(path, bound) is not None]]
-            )
+        if bound:  # only routes addressing the bound labels (GET / on a bucket host: ListObjects)
+            fits = [r for r in self._routes if r.binds(bound) and r.labels(path, bound) is not None]
+            candidates: Iterator[list[Route]] = iter([fits])
         else:
             candidates = self._walk(self._root, [p for p in path.split("/") if p], 0)
         path_matched = False

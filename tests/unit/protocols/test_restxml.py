@@ -99,6 +99,12 @@ def test_virtual_hosted_bucket_comes_as_a_label(s3: RestXmlCodec) -> None:
     assert s3.parse("GetObject", req, labels={"Bucket": "b"}) == {"Bucket": "b", "Key": "dir/key"}
     req = HttpRequest("GET", "/", "list-type=2", {}, b"")
     assert s3.operation(req, labels={"Bucket": "b"}) == "ListObjectsV2"
+    req = HttpRequest("GET", "/", "", {}, b"")
+    assert s3.operation(req, labels={"Bucket": "b"}) == "ListObjects"
+    assert s3.operation(req) == "ListBuckets"
+    req = HttpRequest("PUT", "/", "", {}, b"")
+    assert s3.operation(req, labels={"Bucket": "b"}) == "CreateBucket"
+    assert s3.parse("CreateBucket", req, labels={"Bucket": "b"}) == {"Bucket": "b"}
 
 
 @pytest.mark.parametrize(
