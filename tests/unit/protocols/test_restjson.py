@@ -275,3 +275,35 @@ def test_timestamps_out_are_epoch_seconds() -> None:
     resp = codec.serialize("GetSchedule", out, "rid")
     assert json.loads(resp.body)["CreationDate"] == int(created.timestamp())
     assert parse_output(codec.model.operation_model("GetSchedule"), resp, "rest-json") == out
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "params"),
+    [
+        (
+            "apigateway",
+            "GetExport",
+            {
+                "restApiId": "a1",
+                "stageName": "prod",
+                "exportType": "oas30",
+                "parameters": {"extensions": "integrations", "x y": "1"},
+                "accepts": "application/yaml",
+            },
+        ),
+        ("scheduler", "ListSchedules", {"GroupName": "g", "MaxResults": 5, "State": "ENABLED"}),
+        (
+            "scheduler",
+            "UntagResource",
+            {
+                "ResourceArn": "arn:aws:scheduler:us-east-1:000000000000:schedule-group/g",
+                "TagKeys": ["a", "b"],
+            },
+        ),
+    ],
+)
+def test_other_rest_json_services(service: str, operation: str, params: dict[str, Any]) -> None:
+    codec = codec_for(service)
+    req = request(service, operation, params)
+    assert codec.operation(req) == operation
+    assert codec.parse(operation, req) == params
