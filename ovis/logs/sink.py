@@ -12,13 +12,14 @@ import contextlib
 import logging
 import time
 
-from ovis.storage.store import LogEvent, Store
+from ovis.logs.repository import LogRepository
+from ovis.models.log_event import LogEvent
 
 log = logging.getLogger(__name__)
 
 
 class LogSink:
-    def __init__(self, store: Store, interval_s: float = 0.2) -> None:
+    def __init__(self, store: LogRepository, interval_s: float = 0.2) -> None:
         self._store = store
         self._interval = interval_s
         self._pending: list[LogEvent] = []
