@@ -53,7 +53,7 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
-from ovis.storage.sqlite import SqliteStore
+from ovis.storage.sqlite import SqliteStorage
 from ovis.supervisor import Supervisor
 
 log = logging.getLogger("ovis")
@@ -128,10 +128,10 @@ class Server:
         self.supervisor = Supervisor()  # every background loop runs under it (health)
         data = settings.data_dir.resolve()
         data.mkdir(parents=True, exist_ok=True)
-        self.store = SqliteStore(data / "ovis.db")
+        self.storage = SqliteStorage(data / "ovis.db")
         self.code = CodeStore(data / "code")
         self.images = ImageStore(data / "images")  # written by `ovis image import`
-        self.registry = FunctionRegistry(self.store)
+        self.registry = FunctionRegistry(self.storage.functions)
         self.runtimes = host_runtimes()
         os.chmod(data, 0o700)  # instances (other uids) must not read other functions' code
         self.isolation = Isolation.probe(settings.isolation)
@@ -142,7 +142,7 @@ class Server:
             settings.freeze_after_s,
             settings.memory_budget_mb or None,
         )
-        self.sink = LogSink(self.store, supervisor=self.supervisor)
+        self.sink = LogSink(self.storage.logs, supervisor=self.supervisor)
         self.invoker = Invoker(
             settings,
             self.registry,
@@ -151,28 +151,37 @@ class Server:
             self.sink,
             self.runtimes,
             images=self.images,
+            concurrency=self.storage.concurrency,
         )
         self.queue = AsyncQueue(
-            self.store,
+            self.storage.async_events,
             self.registry,
             self.invoker,
             settings.async_workers,
             settings.async_retry_scale,
             supervisor=self.supervisor,
         )
-        self.layers = LayerService(settings, self.store, self.code)
+        self.layers = LayerService(settings, self.storage.layers, self.code)
         self.functions = FunctionService(
-            settings, self.registry, self.code, self.runtimes, self.layers, images=self.images
+            settings,
+            self.registry,
+            self.code,
+            self.runtimes,
+            self.layers,
+            images=self.images,
+            tags=self.storage.tags,
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
-        self.provisioned = ProvisionedService(self.invoker)
-        self.event_invoke = EventInvokeService(self.functions)
-        self.queues = QueueService(self.store, settings)  # SQS-compatible queues
+        self.provisioned = ProvisionedService(self.invoker, self.storage.concurrency)
+        self.event_invoke = EventInvokeService(self.functions, self.storage.event_invoke)
+        # SQS-compatible queues
+        self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
         self.queue.attach(self.event_invoke, self.queues)
-        self.autoscaling = AutoscalingService(settings, self.store, self.provisioned)
-        self.urls = UrlService(self.functions, self.store)  # function URLs
-        self.policies = PolicyService(self.functions, self.store)  # function resource policies
+        self.autoscaling = AutoscalingService(settings, self.storage.autoscaling, self.provisioned)
+        self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
+        # function resource policies
+        self.policies = PolicyService(self.functions, self.storage.policies)
         self.app = App(
             SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
             LambdaApi(
@@ -180,7 +189,7 @@ class Server:
                 self.invoker,
                 self.queue,
                 signer.url,
-                ConcurrencyService(self.functions, self.invoker.limiter),
+                ConcurrencyService(self.functions, self.invoker.limiter, self.storage.concurrency),
                 extra_handlers=[
                     VersionsApi(self.versions).handlers,
                     LayersApi(self.layers, signer.url).handlers,
@@ -191,7 +200,7 @@ class Server:
                 ],
                 publish=self.versions.publish,
             ),
-            LogsApi(self.store),
+            LogsApi(self.storage.logs),
             self.code.zip_path,
             signer,
             self.health,
@@ -254,7 +263,7 @@ class Server:
         await self.manager.close()
         await self.sink.close()
         await self.supervisor.close()
-        self.store.close()
+        self.storage.close()
 
     async def run(self) -> None:
         await self.start()

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from ovis.errors import ApiError
-from ovis.storage.store import Store
+from ovis.logs.repository import LogRepository
 
 MAX_LIMIT = 10000
 FOREVER_MS = 2**62
@@ -35,7 +35,7 @@ class LogsUnknownOperation(ApiError):
 
 
 class LogsApi:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: LogRepository) -> None:
         self.store = store
 
     async def call(self, operation: str, p: dict[str, Any]) -> dict[str, Any]:

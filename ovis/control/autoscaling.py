@@ -43,11 +43,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ovis.control.repositories import AutoscalingRepository
 from ovis.errors import ApiError
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.models.arn import function_arn
 from ovis.settings import Settings
-from ovis.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,9 @@ def _desired(capacity: int, metric: float, target: float) -> int:
 
 
 class AutoscalingService:
-    def __init__(self, settings: Settings, store: Store, provisioned: ProvisionedService) -> None:
+    def __init__(
+        self, settings: Settings, store: AutoscalingRepository, provisioned: ProvisionedService
+    ) -> None:
         self.settings = settings
         self.store = store
         self.provisioned = provisioned

@@ -7,12 +7,19 @@ import asyncio
 from ovis.control.functions import FunctionService
 from ovis.errors import InvalidParameterValueException
 from ovis.invoke.concurrency import ConcurrencyLimiter
+from ovis.invoke.repositories import ReservedConcurrencyRepository
 from ovis.models.function import LATEST
 
 
 class ConcurrencyService:
-    def __init__(self, functions: FunctionService, limiter: ConcurrencyLimiter) -> None:
+    def __init__(
+        self,
+        functions: FunctionService,
+        limiter: ConcurrencyLimiter,
+        store: ReservedConcurrencyRepository,
+    ) -> None:
         self.functions = functions
+        self.store = store
         self.limiter = limiter
 
     def _name(self, text: str) -> str:
@@ -28,9 +35,7 @@ class ConcurrencyService:
     async def put(self, text: str, reserved: int) -> int:
         name = self._name(text)
         self.limiter.check_reservation(name, reserved)
-        await asyncio.to_thread(
-            self.functions.registry.store.put_reserved_concurrency, name, reserved
-        )
+        await asyncio.to_thread(self.store.put_reserved_concurrency, name, reserved)
         self.limiter.set_reserved(name, reserved)
         return reserved
 
@@ -39,5 +44,5 @@ class ConcurrencyService:
 
     async def delete(self, text: str) -> None:
         name = self._name(text)
-        await asyncio.to_thread(self.functions.registry.store.put_reserved_concurrency, name, None)
+        await asyncio.to_thread(self.store.put_reserved_concurrency, name, None)
         self.limiter.set_reserved(name, None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ovis.control.functions import FunctionService
+from ovis.control.repositories import EventInvokeRepository
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -61,9 +62,9 @@ class EventInvokeConfig:
 
 
 class EventInvokeService:
-    def __init__(self, functions: FunctionService) -> None:
+    def __init__(self, functions: FunctionService, store: EventInvokeRepository) -> None:
         self.functions = functions
-        self.store = functions.registry.store
+        self.store = store
         self.configs: dict[tuple[str, str], EventInvokeConfig] = {}
         self.recursion: dict[str, str] = {}
         functions.registry.on_change(self._on_function_change)

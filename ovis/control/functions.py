@@ -19,6 +19,7 @@ from typing import Any
 from ovis.control.layers import LayerService
 from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
 from ovis.control.paging import paginate
+from ovis.control.repositories import TagRepository
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -73,8 +74,11 @@ class FunctionService:
         runtimes: dict[str, str],
         layers: LayerService | None = None,
         images: ImageStore | None = None,
+        *,
+        tags: TagRepository,
     ) -> None:
         self.settings = settings
+        self.tag_store = tags  # tags by ARN (`tags` is the ListTags use case)
         self.registry = registry
         self.code = code
         self.layers = layers
@@ -351,7 +355,7 @@ class FunctionService:
         await self.registry.put(cfg)
         tags = p.get("Tags") or {}
         if tags:
-            await asyncio.to_thread(self.registry.store.put_tags, self.arn(name), tags)
+            await asyncio.to_thread(self.tag_store.put_tags, self.arn(name), tags)
         self._schedule_activation(name)
         return cfg
 
@@ -545,7 +549,7 @@ class FunctionService:
             await self._delete_version(name, q)
             return
         await self.registry.delete(name)
-        await asyncio.to_thread(self.registry.store.delete_tags, self.arn(name))
+        await asyncio.to_thread(self.tag_store.delete_tags, self.arn(name))
 
     def list_functions(
         self, marker: str | None, max_items: int | None
@@ -578,16 +582,16 @@ class FunctionService:
         return self.arn(ref.name)
 
     async def tag(self, arn: str, tags: dict[str, str]) -> None:
-        await asyncio.to_thread(self.registry.store.put_tags, self._tag_target(arn), tags)
+        await asyncio.to_thread(self.tag_store.put_tags, self._tag_target(arn), tags)
 
     async def untag(self, arn: str, keys: list[str]) -> None:
-        await asyncio.to_thread(self.registry.store.delete_tags, self._tag_target(arn), keys)
+        await asyncio.to_thread(self.tag_store.delete_tags, self._tag_target(arn), keys)
 
     async def tags(self, arn: str) -> dict[str, str]:
-        return await asyncio.to_thread(self.registry.store.get_tags, self._tag_target(arn))
+        return await asyncio.to_thread(self.tag_store.get_tags, self._tag_target(arn))
 
     async def tags_of(self, name: str) -> dict[str, str]:
-        return await asyncio.to_thread(self.registry.store.get_tags, self.arn(name))
+        return await asyncio.to_thread(self.tag_store.get_tags, self.arn(name))
 
     def account_settings(self, unreserved: int | None = None) -> dict[str, Any]:
         total = sum(c.code_size for c in self.registry.all())

@@ -19,6 +19,7 @@ from typing import Any
 
 from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
 from ovis.control.paging import decode_marker, encode_marker
+from ovis.control.repositories import LayerRepository
 from ovis.errors import (
     ApiError,
     InvalidParameterValueException,
@@ -31,7 +32,6 @@ from ovis.models.arn import ArnError, layer_arn
 from ovis.models.layer import LayerVersion, parse_layer_name, parse_layer_version_arn
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
-from ovis.storage.store import Store
 
 MAX_LAYERS = 5  # per function
 MAX_POLICY_BYTES = 20 * 1024
@@ -77,7 +77,7 @@ def _matches(v: LayerVersion, runtime: str | None, arch: str | None) -> bool:
 
 
 class LayerService:
-    def __init__(self, settings: Settings, store: Store, code: CodeStore) -> None:
+    def __init__(self, settings: Settings, store: LayerRepository, code: CodeStore) -> None:
         self.settings = settings
         self.store = store
         self.code = code

@@ -21,6 +21,7 @@ from typing import Any
 
 from ovis.control.functions import FunctionService
 from ovis.control.layers import PolicyLengthExceededException
+from ovis.control.repositories import PolicyRepository
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -28,7 +29,6 @@ from ovis.errors import (
     ResourceNotFoundException,
 )
 from ovis.models.function import LATEST
-from ovis.storage.store import Store
 
 MAX_POLICY_BYTES = 20 * 1024
 INVOKE_URL_ACTION = "lambda:InvokeFunctionUrl"
@@ -37,7 +37,7 @@ _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?|[a-z0-9.-]+\.amazon\.
 
 
 class PolicyService:
-    def __init__(self, functions: FunctionService, store: Store) -> None:
+    def __init__(self, functions: FunctionService, store: PolicyRepository) -> None:
         self.functions = functions
         self.registry = functions.registry
         self.settings = functions.settings

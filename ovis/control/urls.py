@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from ovis.control.functions import FunctionService
 from ovis.control.paging import paginate
+from ovis.control.repositories import UrlRepository
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -32,7 +33,6 @@ from ovis.errors import (
     ValidationException,
 )
 from ovis.models.function import LATEST
-from ovis.storage.store import Store
 
 URL_ID_ALPHABET = string.ascii_lowercase + string.digits
 URL_ID_LENGTH = 32
@@ -73,7 +73,7 @@ def new_url_id() -> str:
 
 
 class UrlService:
-    def __init__(self, functions: FunctionService, store: Store) -> None:
+    def __init__(self, functions: FunctionService, store: UrlRepository) -> None:
         self.functions = functions
         self.registry = functions.registry
         self.settings = functions.settings

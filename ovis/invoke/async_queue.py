@@ -37,11 +37,12 @@ from ovis.errors import (
 from ovis.invoke.destinations import DeliveryError, Destinations, QueueSender
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.invoke.registry import FunctionRegistry
+from ovis.invoke.repositories import AsyncEventRepository
 from ovis.models.arn import function_arn
+from ovis.models.async_event import AsyncEvent, AsyncResult, LedgerEntry
 from ovis.models.function import LATEST
 from ovis.sandbox.instance import Invocation
 from ovis.storage.group_commit import GroupCommit
-from ovis.storage.store import AsyncEvent, AsyncResult, LedgerEntry, Store
 from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def lineage_hops(trace_header: str | None) -> int:
 class AsyncQueue:
     def __init__(
         self,
-        store: Store,
+        store: AsyncEventRepository,
         registry: FunctionRegistry,
         invoker: Invoker,
         workers: int = 8,

@@ -21,6 +21,7 @@ from ovis.errors import (
 )
 from ovis.invoke.concurrency import ConcurrencyLimiter
 from ovis.invoke.registry import FunctionRegistry
+from ovis.invoke.repositories import ReservedConcurrencyRepository
 from ovis.logs.sink import LogSink
 from ovis.models.arn import function_arn
 from ovis.models.function import LATEST, FunctionConfig, State
@@ -55,6 +56,8 @@ class Invoker:
         sink: LogSink,
         interpreters: dict[str, str],
         images: ImageStore | None = None,
+        *,
+        concurrency: ReservedConcurrencyRepository,
     ) -> None:
         self.settings = settings
         self.images = images  # root filesystems and configs of PackageType=Image functions
@@ -64,7 +67,7 @@ class Invoker:
         self.sink = sink
         self.interpreters = interpreters  # runtime name -> python (or node) executable
         self.limiter = ConcurrencyLimiter(
-            settings.concurrent_executions, registry.store.reserved_concurrency()
+            settings.concurrent_executions, concurrency.reserved_concurrency()
         )
         self._specs: dict[tuple[str, str, str], InstanceSpec] = {}
         registry.on_change(self._on_function_change)

@@ -21,6 +21,7 @@ from ovis.errors import (
     ResourceConflictException,
 )
 from ovis.invoke.invoker import Invoker
+from ovis.invoke.repositories import ProvisionedConcurrencyRepository
 from ovis.models.function import LATEST
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,9 @@ def _now_iso() -> str:
 
 
 class ProvisionedService:
-    def __init__(self, invoker: Invoker) -> None:
+    def __init__(self, invoker: Invoker, store: ProvisionedConcurrencyRepository) -> None:
         self.invoker = invoker
+        self.store = store
         self.registry = invoker.registry
         self.manager = invoker.manager
         self.configs: dict[tuple[str, str], ProvisionedConfig] = {}
@@ -55,7 +57,7 @@ class ProvisionedService:
         self.registry.on_change(self._on_function_change)
 
     def load(self) -> None:
-        for function, qualifier, requested, modified in self.registry.store.provisioned_configs():
+        for function, qualifier, requested, modified in self.store.provisioned_configs():
             self.configs[(function, qualifier)] = ProvisionedConfig(
                 function, qualifier, requested, modified
             )
@@ -97,9 +99,7 @@ class ProvisionedService:
             )
         cfg = self.configs.get(target)
         modified = _now_iso()
-        await asyncio.to_thread(
-            self.registry.store.put_provisioned, name, target[1], requested, modified
-        )
+        await asyncio.to_thread(self.store.put_provisioned, name, target[1], requested, modified)
         if cfg is None:
             cfg = self.configs[target] = ProvisionedConfig(name, target[1], requested, modified)
         cfg.requested, cfg.last_modified = requested, modified
@@ -127,7 +127,7 @@ class ProvisionedService:
             raise ProvisionedConcurrencyConfigNotFoundException(
                 "No Provisioned Concurrency Config found for this function"
             )
-        await asyncio.to_thread(self.registry.store.put_provisioned, name, target[1], None)
+        await asyncio.to_thread(self.store.put_provisioned, name, target[1], None)
         del self.configs[target]
         task = self._tasks.pop(target, None)
         if task is not None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from ovis.invoke.repositories import FunctionRepository
 from ovis.models.alias import Alias
 from ovis.models.function import FunctionConfig
-from ovis.storage.store import Store
 
 Listener = Callable[[str], None]
 
 
 class FunctionRegistry:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: FunctionRepository) -> None:
         self.store = store
         self._configs: dict[tuple[str, str], FunctionConfig] = {}
         self._aliases: dict[tuple[str, str], Alias] = {}

@@ -16,7 +16,8 @@ import asyncio
 import logging
 import time
 
-from ovis.storage.store import LogEvent, Store
+from ovis.logs.repository import LogRepository
+from ovis.models.log_event import LogEvent
 from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class LogSink:
 
     def __init__(
         self,
-        store: Store,
+        store: LogRepository,
         interval_s: float = 0.2,
         supervisor: Supervisor | None = None,
         max_pending: int = 200_000,

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ovis.models.queue import QueueMessage, QueueRecord
 from ovis.queues import attributes as qattrs
 from ovis.queues import messages as msgs
 from ovis.queues.errors import (
@@ -48,8 +49,8 @@ from ovis.queues.errors import (
     QueueNameExists,
     SqsError,
 )
+from ovis.queues.repository import QueueRepository, QueueTagRepository
 from ovis.settings import Settings
-from ovis.storage.store import QueueMessage, QueueRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +142,11 @@ def sequence_number(counter: int) -> str:
 
 
 class QueueService:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: QueueRepository, settings: Settings, tags: QueueTagRepository
+    ) -> None:
         self.store = store
+        self.tags = tags  # a queue's tags, under its ARN
         self.region = settings.region
         self.account = settings.account_id
         self.base_url = settings.base_url.rstrip("/")
@@ -303,7 +307,7 @@ class QueueService:
             await asyncio.to_thread(self.store.sqs_put_queue, record)
             q = self._queue(record)
             if tag_map:
-                await asyncio.to_thread(self.store.put_tags, q.arn, tag_map)
+                await asyncio.to_thread(self.tags.put_tags, q.arn, tag_map)
             self._queues[name] = q
             self._purged.pop(name, None)
             return q.url
@@ -449,7 +453,7 @@ class QueueService:
         async with self._lock:
             q = self._current(q)
             await asyncio.to_thread(self.store.sqs_delete_queue, q.name)
-            await asyncio.to_thread(self.store.delete_tags, q.arn)
+            await asyncio.to_thread(self.tags.delete_tags, q.arn)
             del self._queues[q.name]
             self._purged.pop(q.name, None)
         self._notify(q.name)
@@ -486,19 +490,19 @@ class QueueService:
     async def tag_queue(self, q: Queue, tags: Mapping[str, Any]) -> None:
         tag_map = self._check_tags(tags)
         q = self._current(q)
-        current = await asyncio.to_thread(self.store.get_tags, q.arn)
+        current = await asyncio.to_thread(self.tags.get_tags, q.arn)
         if len({**current, **tag_map}) > MAX_TAGS:
             raise InvalidParameterValue(f"Too many tags added for queue {q.name}.")
         if tag_map:
-            await asyncio.to_thread(self.store.put_tags, q.arn, tag_map)
+            await asyncio.to_thread(self.tags.put_tags, q.arn, tag_map)
 
     async def untag_queue(self, q: Queue, keys: Iterable[str]) -> None:
         q = self._current(q)
-        await asyncio.to_thread(self.store.delete_tags, q.arn, list(keys))
+        await asyncio.to_thread(self.tags.delete_tags, q.arn, list(keys))
 
     async def list_tags(self, q: Queue) -> dict[str, str]:
         q = self._current(q)
-        return await asyncio.to_thread(self.store.get_tags, q.arn)
+        return await asyncio.to_thread(self.tags.get_tags, q.arn)
 
     # --- permissions (statements of the queue's Policy) ---
 

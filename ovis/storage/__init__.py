@@ -1,1 +1,3 @@
-"""Persistence: the Store protocol (metadata) and the content-addressed code store."""
+"""Persistence: metadata storage per aggregate (``storage.sqlite``), the content-addressed code
+store and the image store. The repository protocols live beside their callers; the values they
+exchange live in ``ovis.models``."""

@@ -16,7 +16,7 @@ from ovis.models.arn import ArnError
 from ovis.models.layer import LayerRef, LayerVersion, parse_layer_name, parse_layer_version_arn
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
-from ovis.storage.sqlite import SqliteStore
+from ovis.storage.sqlite import SqliteStorage
 from tests.conftest import ACCOUNT, REGION, zip_bytes
 
 ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer"
@@ -24,8 +24,8 @@ ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer"
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[LayerService]:
-    store = SqliteStore(tmp_path / "ovis.db")
-    yield LayerService(Settings(data_dir=tmp_path), store, CodeStore(tmp_path / "code"))
+    store = SqliteStorage(tmp_path / "ovis.db")
+    yield LayerService(Settings(data_dir=tmp_path), store.layers, CodeStore(tmp_path / "code"))
     store.close()
 
 

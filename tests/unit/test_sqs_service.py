@@ -1,4 +1,4 @@
-"""QueueService in-process over a real SqliteStore: the send_message(queue_arn, ...) interface,
+"""QueueService in-process over a real SqliteStorage: the send_message(queue_arn, ...) interface,
 long polling on events (not polling the store), restart recovery of in-flight messages, FIFO
 groups, redrive, retention and shutdown (ovis.queues.service)."""
 
@@ -18,7 +18,7 @@ from ovis.queues import QueueDoesNotExist, QueueService, SendRequest, SqsError
 from ovis.queues import service as service_module
 from ovis.queues.errors import InvalidParameterValue
 from ovis.settings import Settings
-from ovis.storage.sqlite import SqliteStore
+from ovis.storage.sqlite import SqliteStorage
 
 SETTINGS = Settings(port=8910)
 ARN = "arn:aws:sqs:us-east-1:000000000000:"
@@ -26,8 +26,8 @@ ARN = "arn:aws:sqs:us-east-1:000000000000:"
 
 def run(tmp_path: Path, body: Callable[[QueueService], Awaitable[None]]) -> None:
     async def main() -> None:
-        store = SqliteStore(tmp_path / "ovis.db")
-        svc = QueueService(store, SETTINGS)
+        store = SqliteStorage(tmp_path / "ovis.db")
+        svc = QueueService(store.queues, SETTINGS, store.tags)
         await svc.start()
         try:
             await body(svc)
@@ -256,7 +256,7 @@ def test_queues_attributes_and_tags_persist(tmp_path: Path) -> None:
         await svc.remove_permission(q, "lbl")
         assert "Policy" not in await svc.get_attributes(q, ["All"])
         await svc.delete_queue(q)
-        assert svc.store.get_tags(q.arn) == {}
+        assert svc.tags.get_tags(q.arn) == {}
 
     run(tmp_path, first)
     run(tmp_path, second)

@@ -1,0 +1,58 @@
+"""Function log lines, by group and stream.
+
+Contract: synchronous, thread-safe, durable on return; ``append_logs`` stores a batch
+all-or-nothing and assigns increasing event ids in insertion order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ovis.models.log_event import LogEvent
+from ovis.storage.sqlite.engine import Engine
+
+
+class SqliteLogs:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def append_logs(self, events: Iterable[LogEvent]) -> None:
+        rows = [(e.group, e.stream, e.timestamp, e.ingestion_time, e.message) for e in events]
+        if not rows:
+            return
+        with self._engine.transaction() as db:
+            db.executemany(
+                "INSERT INTO log_events (grp, stream, ts, ingested, message) VALUES (?,?,?,?,?)",
+                rows,
+            )
+
+    def filter_logs(
+        self, group: str, start_ms: int, end_ms: int, after_id: int, limit: int
+    ) -> list[LogEvent]:
+        """Up to ``limit`` events of ``group`` with start <= timestamp <= end and an id above
+        ``after_id``, in id (insertion) order."""
+        rows = self._engine.read(
+            "SELECT id, stream, ts, ingested, message FROM log_events "
+            "WHERE grp = ? AND ts >= ? AND ts <= ? AND id > ? ORDER BY id LIMIT ?",
+            (group, start_ms, end_ms, after_id, limit),
+        )
+        return [LogEvent(group, r[1], r[2], r[4], r[0], r[3]) for r in rows]
+
+    def log_groups(self) -> list[tuple[str, int]]:
+        """(group, first ingestion time), by group name."""
+        rows = self._engine.read(
+            "SELECT grp, MIN(ingested) FROM log_events GROUP BY grp ORDER BY grp"
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def log_streams(self, group: str) -> list[tuple[str, int, int]]:
+        """(stream, first timestamp, last timestamp), by stream name."""
+        rows = self._engine.read(
+            "SELECT stream, MIN(ts), MAX(ts) FROM log_events WHERE grp = ? "
+            "GROUP BY stream ORDER BY stream",
+            (group,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def delete_log_group(self, group: str) -> None:
+        self._engine.write("DELETE FROM log_events WHERE grp = ?", (group,))

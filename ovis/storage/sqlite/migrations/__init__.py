@@ -1,0 +1,12 @@
+"""The SQLite schema's migrations, in order: ``mNNNN_<what>.py`` defines ``VERSION`` (NNNN)
+and ``upgrade(db)``, which runs inside the transaction that also records the version. A
+migration is never edited once released; a schema change is a new module listed here."""
+
+from __future__ import annotations
+
+from ovis.storage.sqlite.migrations import m0001_initial
+from ovis.storage.sqlite.migrations.base import Migration
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(m0001_initial.VERSION, "initial schema", m0001_initial.upgrade),
+)
