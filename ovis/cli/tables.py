@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
@@ -49,9 +50,15 @@ def json_option(help_text: str = "Print the API's data as JSON.") -> Callable[[F
     return click.option("--json", "as_json", is_flag=True, help=help_text)
 
 
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime):  # boto3 parses timestamps; print them as ISO 8601 again
+        return value.isoformat()
+    return str(value)
+
+
 def print_json(data: Any) -> None:
-    """Write `data` as indented JSON (datetimes and other objects via str)."""
-    click.echo(json.dumps(strip_metadata(data), indent=2, default=str))
+    """Write `data` as indented JSON (datetimes as ISO 8601, other objects via str)."""
+    click.echo(json.dumps(strip_metadata(data), indent=2, default=_json_default))
 
 
 def strip_metadata(data: Any) -> Any:
@@ -64,6 +71,8 @@ def strip_metadata(data: Any) -> Any:
 def _cell(value: Any) -> str:
     if value is None or value == "":
         return "-"
+    if isinstance(value, datetime):
+        return value.isoformat()
     return str(value)
 
 
