@@ -22,6 +22,21 @@ from tests.conftest import ServerProcess, zip_bytes
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+def cli_env(
+    server: ServerProcess | None, env: dict[str, str] | None = None, keys: bool = True
+) -> dict[str, str]:
+    """The environment for a CLI run: the caller's AWS and Ovis settings removed, no shared
+    files of this machine's user; `keys` puts test/test in it, `env` adds or overrides."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OVIS_"))}
+    if server is not None:
+        base["OVIS_ENDPOINT_URL"] = server.url
+    if keys:
+        base.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    base.update(AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
+    base.update(env or {})
+    return base
+
+
 def ovis(
     server: ServerProcess | None,
     *args: str,
@@ -30,22 +45,13 @@ def ovis(
     keys: bool = True,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m ovis ARGS` against `server`. The caller's AWS settings are removed;
-    `keys` puts test/test in the environment, `env` adds or overrides variables."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OVIS_"))}
-    if server is not None:
-        base["OVIS_ENDPOINT_URL"] = server.url
-    if keys:
-        base.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-    # No shared files of the machine's user leak in unless a test provides them.
-    base.update(AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_CONFIG_FILE=os.devnull)
-    base.update(env or {})
+    """Run `python -m ovis ARGS` against `server` (see `cli_env`), stdout piped."""
     return subprocess.run(
         [sys.executable, "-m", "ovis", *args],
         input=stdin,
         text=True,
         capture_output=True,
-        env=base,
+        env=cli_env(server, env, keys),
         timeout=90,
         cwd=cwd,
     )
@@ -422,8 +428,7 @@ def test_deploy_progress_only_on_a_terminal(server: ServerProcess, tmp_path: Pat
     assert piped.returncode == 0 and "━" not in piped.stderr + piped.stdout
     assert "Uploading" not in piped.stderr
     # Under a pseudo-terminal the bar is drawn on stderr.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OVIS_"))}
-    env.update(OVIS_ENDPOINT_URL=server.url, COLUMNS="120", TERM="xterm")
+    env = cli_env(server, {"COLUMNS": "120", "TERM": "xterm"})
     main, child = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "ovis", "deploy", str(src), "--name", name],
