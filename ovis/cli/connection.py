@@ -3,10 +3,12 @@
 Credentials and region are resolved by boto3 itself, the way the AWS CLI resolves them, so a
 user's existing setup works unchanged:
 
-1. ``--profile`` (or ``AWS_PROFILE``) selects a profile of the shared files;
-2. ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (and ``AWS_SESSION_TOKEN``), else the
-   shared credentials file (``AWS_SHARED_CREDENTIALS_FILE``, ``~/.aws/credentials``) and config
-   file (``AWS_CONFIG_FILE``, ``~/.aws/config``), else any other boto3 provider;
+1. ``--profile`` selects a profile of the shared files, and then only that profile is used
+   (as the AWS CLI does: environment keys do not override an explicit profile);
+2. otherwise ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` (and ``AWS_SESSION_TOKEN``),
+   else the profile ``AWS_PROFILE`` names, or the default one, in the shared credentials file
+   (``AWS_SHARED_CREDENTIALS_FILE``, ``~/.aws/credentials``) and config file
+   (``AWS_CONFIG_FILE``, ``~/.aws/config``), else any other boto3 provider;
 3. only when none of them yields credentials, the server's defaults ``test`` / ``test``.
 
 The region is ``--region``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION``, else the profile's
@@ -189,11 +191,9 @@ def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--profile",
-        envvar="AWS_PROFILE",
-        show_envvar=True,
         help="AWS profile whose credentials and region to use (shared credentials/config "
-        "files). Without one: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, the default profile, "
-        "else test/test.",
+        "files); default: AWS_PROFILE, else the default profile. Without any: "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else test/test.",
     )
     @functools.wraps(command)
     def wrapper(

@@ -209,9 +209,12 @@ def test_region_and_key_resolution_order(tmp_path: Path) -> None:
     assert resolved(files, "", "dev") == {"region": "eu-west-1", "key": "test"}
     assert resolved(files, "ap-south-1", "dev")["region"] == "ap-south-1"
     assert resolved({**files, "AWS_PROFILE": "wrong"})["key"] == "nobody"
-    assert resolved({"AWS_ACCESS_KEY_ID": "envkey", "AWS_SECRET_ACCESS_KEY": "s"})["key"] == (
-        "envkey"
-    )
+    keys = {"AWS_ACCESS_KEY_ID": "envkey", "AWS_SECRET_ACCESS_KEY": "s"}
+    assert resolved(keys)["key"] == "envkey"
+    # As the AWS CLI: environment keys beat AWS_PROFILE, an explicit --profile beats both.
+    assert resolved({**files, **keys, "AWS_PROFILE": "wrong"})["key"] == "envkey"
+    assert resolved({**files, **keys}, "", "wrong")["key"] == "nobody"
+    assert resolved({"AWS_DEFAULT_REGION": "eu-north-1"})["region"] == "eu-north-1"
 
 
 def test_help_says_where_credentials_come_from() -> None:
