@@ -117,3 +117,60 @@ class IncompleteSignatureException(AuthError):
 
 class SandboxError(OvisError):
     """An instance could not be started or died; the invoke layer maps it to a function error."""
+
+
+# --- protocol codecs (ovis.protocols): errors of the wire formats other than rest-json ---
+
+
+class SerializationException(ApiError):
+    """A JSON-protocol body that is not a JSON object, or a member of the wrong JSON type."""
+
+    code, status = "SerializationException", 400
+
+
+class UnknownTargetException(ApiError):
+    """A JSON-protocol ``X-Amz-Target`` naming no operation: AWS answers 400, not 404."""
+
+    code, status = "UnknownOperationException", 400
+
+
+class InvalidAction(ApiError):
+    """A query-protocol ``Action`` naming no operation of the service."""
+
+    code, status = "InvalidAction", 400
+
+
+class ValidationError(ApiError):
+    """The query protocol's spelling of ValidationException (IAM, STS, CloudFormation)."""
+
+    code, status = "ValidationError", 400
+
+
+class InvalidParameterValue(ApiError):
+    """A query-protocol parameter that is not of its member's type (an integer, base64)."""
+
+    code, status = "InvalidParameterValue", 400
+
+
+class MalformedQueryString(ApiError):
+    """A query-protocol form or query string that cannot be decoded."""
+
+    code, status = "MalformedQueryString", 400
+
+
+class MalformedXML(ApiError):
+    """A rest-xml body that is not well-formed XML, or declares a DTD or entities."""
+
+    code, status = "MalformedXML", 400
+
+
+class MethodNotAllowed(ApiError):
+    """S3's spelling of a known resource called with the wrong HTTP method."""
+
+    code, status = "MethodNotAllowed", 405
+
+
+class InvalidArgument(ApiError):
+    """S3's error for a URI, query or header value that is not of its member's type."""
+
+    code, status = "InvalidArgument", 400

@@ -1,0 +1,25 @@
+"""How an ``ApiError`` reads in the query protocol's terms (also sent by awsQueryCompatible
+JSON services in ``x-amzn-query-error``)."""
+
+from __future__ import annotations
+
+from botocore.model import ServiceModel
+
+from ovis.errors import ApiError
+from ovis.protocols.model import error_query_code
+
+
+def query_fault(err: ApiError) -> str:
+    """``Sender`` or ``Receiver``: the error's own if it has one (SqsError), else by status."""
+    if err.fault in ("Sender", "Receiver"):
+        return err.fault
+    return "Sender" if err.status < 500 else "Receiver"
+
+
+def query_code(model: ServiceModel, err: ApiError) -> str:
+    """The error's query code: its ``query_code`` (SqsError), else the modeled error shape's
+    ``error.code`` (IAM's NoSuchEntityException is ``NoSuchEntity``), else its code."""
+    own = getattr(err, "query_code", None)
+    if isinstance(own, str):
+        return own
+    return error_query_code(model, err.code) or err.code

@@ -1,0 +1,45 @@
+"""``codec_for(service)``: the codec of a botocore service in its protocol, built once.
+
+The protocol is the model's ``metadata.protocols`` entry this package speaks first (else
+``metadata.protocol``), or the one asked for (SQS answers both ``json`` and ``query``)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ovis.protocols.base import Codec
+from ovis.protocols.json import JsonCodec
+from ovis.protocols.model import service_model
+from ovis.protocols.query import QueryCodec
+from ovis.protocols.restjson import RestJsonCodec
+from ovis.protocols.restxml import RestXmlCodec
+from ovis.protocols.sqs_names import SQS_QUERY_NAMES, SQS_XML_NAMESPACE
+
+PROTOCOLS = ("rest-json", "json", "query", "rest-xml")
+
+
+@cache
+def codec_for(service: str, protocol: str | None = None) -> Codec:
+    """The codec of ``service`` (a botocore name: "lambda", "sqs", "s3"...); raises
+    ValueError for a protocol this package does not speak."""
+    if protocol is None:
+        meta = service_model(service).metadata
+        offered = [*meta.get("protocols", ()), meta.get("protocol")]
+        protocol = next((p for p in offered if p in PROTOCOLS), None)
+        if protocol is None:
+            raise ValueError(f"{service}: no supported protocol in {offered}")
+    # SQS checks its own parameters, with its own wording (MissingParameter...).
+    validate = service != "sqs"
+    if protocol == "rest-json":
+        return RestJsonCodec(service)
+    if protocol == "json":
+        return JsonCodec(service, validate=validate)
+    if protocol == "query":
+        if service == "sqs":
+            return QueryCodec(
+                service, names=SQS_QUERY_NAMES, xml_namespace=SQS_XML_NAMESPACE, validate=False
+            )
+        return QueryCodec(service)
+    if protocol == "rest-xml":
+        return RestXmlCodec(service)
+    raise ValueError(f"{service}: unsupported protocol {protocol}")
