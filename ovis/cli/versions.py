@@ -1,4 +1,5 @@
-"""`ovis publish` and `ovis alias create|update|delete|list`: versions and aliases.
+"""`ovis publish`, `ovis versions` and `ovis alias create|update|delete|list`: versions and
+aliases.
 
 Thin wrappers over PublishVersion and the alias API. Weighted routing is given as
 ``--weight VERSION=FRACTION`` (RoutingConfig.AdditionalVersionWeights): the alias sends that
@@ -68,6 +69,28 @@ def publish(conn: Connection, name: str, description: str | None) -> None:
     if description is not None:
         params["Description"] = description
     click.echo(conn.client("lambda").publish_version(**params)["Version"])
+
+
+@click.command("versions", short_help="List the published versions of a function.")
+@click.argument("name")
+@json_option("Print the ListVersionsByFunction entries as a JSON array.")
+@connection_options
+def list_versions(conn: Connection, name: str, as_json: bool) -> None:
+    """List the versions of function NAME ($LATEST first, then the published ones)."""
+    found: list[dict[str, Any]] = []
+    paginator = conn.client("lambda").get_paginator("list_versions_by_function")
+    for page in paginator.paginate(FunctionName=name):
+        found.extend(page.get("Versions", []))
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        ["Version", "CodeSha256", "LastModified", "Description"],
+        (
+            (v.get("Version"), v.get("CodeSha256"), v.get("LastModified"), v.get("Description"))
+            for v in found
+        ),
+    )
 
 
 @click.group("alias")
@@ -180,6 +203,7 @@ def list_aliases(conn: Connection, name: str, as_json: bool) -> None:
 
 
 def register(cli: click.Group) -> None:
-    """Add `publish` and the `alias` group to `cli`."""
+    """Add `publish`, `versions` and the `alias` group to `cli`."""
     cli.add_command(publish)
+    cli.add_command(list_versions)
     cli.add_command(alias_group)

@@ -262,6 +262,13 @@ def test_publish_and_aliases(server: ServerProcess, tmp_path: Path) -> None:
     (src / "app.py").write_text("def handler(e, c):\n    return 'two'\n")
     deploy(server, src, name)
     assert ovis(server, "publish", name).stdout.strip() == "2"
+    listed = json.loads(ovis(server, "versions", name, "--json").stdout)
+    assert [v["Version"] for v in listed] == ["$LATEST", "1", "2"]
+    assert [row["Version"] for row in tsv(ovis(server, "versions", name).stdout)] == [
+        "$LATEST",
+        "1",
+        "2",
+    ]
 
     r = ovis(server, "alias", "create", name, "live", "--version", "1", "--weight", "2=0.25")
     assert r.returncode == 0, r.stderr
