@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -15,18 +16,21 @@ import click
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from rich.console import Console
-from rich.table import Table
 
-from ovis.cli.commands import Connection, connection_options, fail
+from ovis.cli.connection import Connection, connection_options, fail
+from ovis.cli.tables import json_option, print_json, print_table
 
 
 def admin_call(conn: Connection, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call the operator endpoint `path` (under /_ovis/admin), signed like the Lambda API;
+    the decoded JSON answer, or exit 1 with the server's error."""
     data = json.dumps(body).encode() if body is not None else b""
     req = AWSRequest(
         method=method, url=conn.endpoint_url.rstrip("/") + "/_ovis/admin" + path, data=data
     )
-    SigV4Auth(Credentials(conn.access_key, conn.secret_key), "lambda", conn.region).add_auth(req)
+    SigV4Auth(
+        Credentials(conn.access_key, conn.secret_key, conn.session_token), "lambda", conn.region
+    ).add_auth(req)
     prepared = urllib.request.Request(
         req.url, data=data or None, method=method, headers=dict(req.headers.items())
     )
@@ -50,43 +54,60 @@ def async_group() -> None:
 
 @async_group.command("results")
 @click.argument("function", required=False)
+@json_option("Print the records as a JSON array.")
 @connection_options
-def results(conn: Connection, function: str | None) -> None:
+def results(conn: Connection, function: str | None, as_json: bool) -> None:
     """List terminal records of async events (optionally of one FUNCTION)."""
-    path = "/async/results" + (f"?function={function}" if function else "")
-    rows = admin_call(conn, "GET", path)["Results"]
-    table = Table("Request id", "Function", "Outcome", "Condition", "Delivered to")
-    for r in rows:
-        table.add_row(
-            r["event_id"],
-            r["function"],
-            r["outcome"],
-            r["condition"],
-            r["destination"] or "(kept here)",
-        )
-    Console().print(table)
+    query = "?" + urllib.parse.urlencode({"function": function}) if function else ""
+    rows = admin_call(conn, "GET", "/async/results" + query)["Results"]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("No async results yet.", err=True)
+        return
+    print_table(
+        ["Request id", "Function", "Outcome", "Condition", "Delivered to"],
+        (
+            (
+                r["event_id"],
+                r["function"],
+                r["outcome"],
+                r["condition"],
+                r["destination"] or "(kept here)",
+            )
+            for r in rows
+        ),
+    )
 
 
 @async_group.command("ledger")
+@json_option("Print the entries as a JSON array.")
 @connection_options
-def ledger(conn: Connection) -> None:
+def ledger(conn: Connection, as_json: bool) -> None:
     """List records and DLQ messages that could not be delivered yet."""
     rows = admin_call(conn, "GET", "/async/ledger")["Entries"]
-    if not rows:
-        click.echo("The ledger is empty.")
+    if as_json:
+        print_json(rows)
         return
-    table = Table("Entry", "Request id", "Function", "Kind", "Destination", "Attempts", "Error")
-    for e in rows:
-        table.add_row(
-            e["entry_id"],
-            e["event_id"],
-            e["function"],
-            e["kind"],
-            e["destination"],
-            str(e["attempts"]),
-            e["error"],
-        )
-    Console().print(table)
+    if not rows:
+        click.echo("The ledger is empty.", err=True)
+        return
+    print_table(
+        ["Entry", "Request id", "Function", "Kind", "Destination", ("Attempts", True), "Error"],
+        (
+            (
+                e["entry_id"],
+                e["event_id"],
+                e["function"],
+                e["kind"],
+                e["destination"],
+                e["attempts"],
+                e["error"],
+            )
+            for e in rows
+        ),
+    )
 
 
 @async_group.command("redrive")
@@ -100,4 +121,5 @@ def redrive(conn: Connection, entry_ids: tuple[str, ...]) -> None:
 
 
 def register(cli: click.Group) -> None:
+    """Add the `async` group to `cli`."""
     cli.add_command(async_group)

@@ -8,24 +8,24 @@ import click
 
 from ovis import __version__
 from ovis.cli import async_ops, commands, image
+from ovis.cli.connection import CREDENTIALS_HELP
+from ovis.cli.data_dir import data_dir_option
 
 
-@click.group()
+@click.group(epilog=CREDENTIALS_HELP)
 @click.version_option(__version__, prog_name="ovis")
 def cli() -> None:
-    """Ovis: a self-hosted serverless platform that speaks the AWS Lambda API."""
+    """Ovis: a self-hosted serverless platform that speaks the AWS Lambda API.
+
+    Commands other than `server` and `image` talk to a running server through its AWS API
+    (--endpoint-url / OVIS_ENDPOINT_URL, default http://127.0.0.1:8910).
+    """
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8910, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--data-dir",
-    default=".ovis-data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where state is kept.",
-)
+@data_dir_option("Where state is kept.")
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option("--account-id", default="000000000000", show_default=True)
 @click.option(
