@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 from ovis.sandbox.eviction import MemoryBudget, default_memory_budget_mb
 from ovis.sandbox.freezing import Freezer
@@ -127,9 +128,10 @@ class InstanceManager:
 
     # ---- on demand ---------------------------------------------------------------------------
 
-    async def acquire(self, spec: InstanceSpec) -> tuple[PooledInstance, bool]:
-        """(instance, cold): a warm instance of ``spec`` or a newly started one."""
-        return await self.on_demand.acquire(spec)
+    def acquire(self, spec: InstanceSpec) -> Coroutine[Any, Any, tuple[PooledInstance, bool]]:
+        """(instance, cold): a warm instance of ``spec`` or a newly started one. (The pools'
+        coroutine itself, not a wrapper around it: this is on every invocation's path.)"""
+        return self.on_demand.acquire(spec)
 
     def release(self, inst: PooledInstance) -> None:
         if inst.provisioned_for is not None:
