@@ -1,47 +1,65 @@
 # Two set-up commands on a fresh machine: `make run` and `make test`.
+# `make run` installs only the server and what it needs at run time; the test and lint tools,
+# the browser and busybox come with `make test` / `make check`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+SERVER_STAMP := $(VENV)/.server-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
+TOOLS_STAMP := $(VENV)/.tools-stamp
 
-.PHONY: run test check bench install clean
+.PHONY: run test check bench install install-dev clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+
+$(SERVER_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
 	$(BIN)/python -m compileall -q ovis
-	@# A static busybox builds the container images the tests make (tests/integration/test_images.py).
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! dpkg -s busybox-static >/dev/null 2>&1; then \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q busybox-static >/dev/null 2>&1 || \
-		{ apt-get update -q >/dev/null && apt-get install -y -q busybox-static >/dev/null; } || \
-		{ echo "error: could not install busybox-static (the container-image tests need it)"; exit 1; }; \
-	fi
-	@# Debian's chromium runs the function URL CORS test in a real browser (playwright drives it).
-	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v chromium >/dev/null; then \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q chromium >/dev/null 2>&1 || \
-		{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
-		{ echo "error: could not install chromium (the browser CORS test needs it)"; exit 1; }; \
-	fi
 	touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): pyproject.toml $(SERVER_STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
 
-run: $(STAMP)
+# What the tests need from the system, as root with apt: a static busybox builds the container
+# images the tests make (tests/integration/test_images.py); Debian's chromium runs the browser
+# tests (playwright drives it, never `playwright install`).
+$(TOOLS_STAMP): Makefile
+	@for pkg in busybox-static:busybox chromium:chromium; do \
+		deb=$${pkg%%:*}; cmd=$${pkg##*:}; \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! dpkg -s $$deb >/dev/null 2>&1; then \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get install -y -q $$deb >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null && apt-get install -y -q $$deb >/dev/null; } || \
+			{ echo "error: could not install $$deb (the tests need $$cmd)"; exit 1; }; \
+		fi; \
+	done
+	touch $@
+
+install: $(SERVER_STAMP)
+
+install-dev: $(DEV_STAMP) $(TOOLS_STAMP)
+
+run: $(SERVER_STAMP)
 	$(BIN)/ovis server --host 127.0.0.1 --port 8910 --data-dir .ovis-data
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n auto tests
+# Coverage: the test processes through pytest-cov, each server the tests start through
+# `coverage run --parallel-mode` (tests/conftest.py, OVIS_TEST_COVERAGE); pytest-cov combines
+# every data file when the run ends, and the report prints what the whole suite covered.
+test: $(DEV_STAMP) $(TOOLS_STAMP)
+	OVIS_TEST_COVERAGE=1 $(BIN)/python -m pytest -n auto --cov=ovis --cov-report= tests
+	$(BIN)/python -m coverage report --sort=cover
 
-check: $(STAMP)
+check: $(DEV_STAMP)
 	$(BIN)/ruff format --check ovis tests bench
 	$(BIN)/ruff check ovis tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(SERVER_STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .ovis-data
+	rm -rf $(VENV) .ovis-data .coverage .coverage.*

@@ -51,6 +51,7 @@ from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
 from ovis.storage.sqlite import SqliteStore
+from ovis.supervisor import Supervisor
 
 log = logging.getLogger("ovis")
 
@@ -70,6 +71,7 @@ class Server:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.supervisor = Supervisor()  # every background loop runs under it (health)
         data = settings.data_dir.resolve()
         data.mkdir(parents=True, exist_ok=True)
         self.store = SqliteStore(data / "ovis.db")
@@ -86,7 +88,7 @@ class Server:
             settings.freeze_after_s,
             settings.memory_budget_mb or None,
         )
-        self.sink = LogSink(self.store)
+        self.sink = LogSink(self.store, supervisor=self.supervisor)
         self.invoker = Invoker(
             settings,
             self.registry,
@@ -102,6 +104,7 @@ class Server:
             self.invoker,
             settings.async_workers,
             settings.async_retry_scale,
+            supervisor=self.supervisor,
         )
         self.layers = LayerService(settings, self.store, self.code)
         self.functions = FunctionService(
@@ -162,7 +165,7 @@ class Server:
 
     def health(self) -> dict[str, Any]:
         return {
-            "status": "ok",
+            **self.supervisor.health(),
             "version": __version__,
             "functions": len(self.registry.names()),
             "instances": len(self.manager.instances()),
@@ -171,12 +174,12 @@ class Server:
     async def start(self) -> None:
         self.registry.load()
         await self.manager.start()
-        self.sink.start()
+        await self.sink.start()
         self.event_invoke.load()
         self.urls.load()
         self.policies.load()
         await self.queues.start()
-        self.queue.start()
+        await self.queue.start()
         await self.functions.resume_transitions()
         self.provisioned.load()
         self.autoscaling.load()
@@ -196,6 +199,7 @@ class Server:
         await self.queues.close()
         await self.manager.close()
         await self.sink.close()
+        await self.supervisor.close()
         self.store.close()
 
     async def run(self) -> None:

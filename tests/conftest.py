@@ -63,15 +63,29 @@ def make_client(url: str, service: str = "lambda", **kw: object):  # type: ignor
     )
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _server_python() -> list[str]:
+    """How to start a server: under `coverage run` when `make test` measures coverage (each
+    server writes its own data file, combined at the end; see the Makefile)."""
+    if os.environ.get("OVIS_TEST_COVERAGE"):
+        rc = str(ROOT / "pyproject.toml")
+        return [sys.executable, "-m", "coverage", "run", "--parallel-mode", f"--rcfile={rc}"]
+    return [sys.executable]
+
+
 def start_server(data_dir: Path, *extra: str, port: int | None = None) -> ServerProcess:
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"server-{port}.log"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if os.environ.get("OVIS_TEST_COVERAGE"):
+        env["COVERAGE_FILE"] = str(ROOT / ".coverage")
     with open(log_path, "ab") as logf:
         proc = subprocess.Popen(
             [
-                sys.executable,
+                *_server_python(),
                 "-m",
                 "ovis",
                 "server",

@@ -42,12 +42,15 @@ from ovis.models.function import LATEST
 from ovis.sandbox.instance import Invocation
 from ovis.storage.group_commit import GroupCommit
 from ovis.storage.store import AsyncEvent, AsyncResult, LedgerEntry, Store
+from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS_S = (60.0, 120.0)  # AWS: about 1 minute, then 2 minutes
 MAX_HOPS = 16
 THROTTLE_BACKOFF_S = (0.5, 30.0)
+DISPATCHER = "async-dispatcher"  # supervised loop names, as /_ovis/health reports them
+LEDGER = "async-ledger"
 
 
 class EventConfigs(Protocol):
@@ -85,7 +88,9 @@ class AsyncQueue:
         invoker: Invoker,
         workers: int = 8,
         retry_scale: float = 1.0,
+        supervisor: Supervisor | None = None,
     ) -> None:
+        self.supervisor = supervisor or Supervisor()
         self.store = store
         self.registry = registry
         self.invoker = invoker
@@ -96,8 +101,6 @@ class AsyncQueue:
         self._wake = asyncio.Event()
         self._running: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._dispatcher: asyncio.Task[None] | None = None
-        self._ledger_task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(workers)
         self._throttles: dict[str, int] = {}
         # Accepts and completions arrive concurrently: commit them in batches (one fsync each).
@@ -108,10 +111,14 @@ class AsyncQueue:
         self.configs = configs
         self.destinations.queues = queues
 
-    def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._dispatcher = loop.create_task(self._dispatch())
-        self._ledger_task = loop.create_task(self._ledger_loop())
+    name = "async-queue"
+
+    async def start(self) -> None:
+        # Both loops run under the supervisor: a store error is logged, backed off and retried,
+        # and health reports the loop degraded meanwhile; it never ends the loop (submit() keeps
+        # accepting, so a dead dispatcher would strand every accepted event).
+        self.supervisor.loop(DISPATCHER, self._dispatch_once)
+        self.supervisor.loop(LEDGER, self._ledger_once)
 
     async def submit(
         self, function: str, qualifier: str, payload: bytes, request_id: str, hops: int = 0
@@ -131,23 +138,23 @@ class AsyncQueue:
 
     # ---- dispatch --------------------------------------------------------------------------
 
-    async def _dispatch(self) -> None:
-        while True:
-            due = await asyncio.to_thread(self.store.due_async, _now_ms(), self.workers * 4)
-            started = 0
-            for event in due:
-                if event.event_id in self._running:
-                    continue
-                await self._slots.acquire()
-                self._running.add(event.event_id)
-                task = asyncio.get_running_loop().create_task(self._run(event))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-                started += 1
-            if started == 0:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), 0.2)
+    async def _dispatch_once(self) -> None:
+        """Start every due event there is a worker slot for; wait for work when none was due."""
+        due = await asyncio.to_thread(self.store.due_async, _now_ms(), self.workers * 4)
+        started = 0
+        for event in due:
+            if event.event_id in self._running:
+                continue
+            await self._slots.acquire()
+            self._running.add(event.event_id)
+            task = asyncio.get_running_loop().create_task(self._run(event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        if started == 0:
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.2)
 
     async def _run(self, event: AsyncEvent) -> None:
         try:
@@ -365,11 +372,9 @@ class AsyncQueue:
 
     # ---- the undeliverable ledger ----------------------------------------------------------
 
-    async def _ledger_loop(self) -> None:
-        while True:
-            await asyncio.sleep(max(0.05, 5.0 * self.retry_scale))
-            with contextlib.suppress(Exception):
-                await self.redrive(only_due=True)
+    async def _ledger_once(self) -> None:
+        await asyncio.sleep(max(0.05, 5.0 * self.retry_scale))
+        await self.redrive(only_due=True)
 
     async def redrive(self, entry_ids: set[str] | None = None, only_due: bool = False) -> int:
         """Try to deliver ledger entries again; returns how many were delivered."""
@@ -401,11 +406,10 @@ class AsyncQueue:
         return delivered
 
     async def close(self) -> None:
-        for task in (self._dispatcher, self._ledger_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        """Stop dispatching and cancel running attempts (their events stay stored and run
+        again after the next start). Idempotent."""
+        await self.supervisor.stop(DISPATCHER)
+        await self.supervisor.stop(LEDGER)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -1,32 +1,48 @@
 """A batching log sink: the invoke path hands lines over in memory; a background task persists.
 
 Contract: ``emit()`` never blocks and never touches the store (it runs on the invoke hot path).
-``flush()`` writes everything emitted so far (in a worker thread); ``close()`` flushes and stops.
-Followers (``ovis logs --follow``) see lines within one flush interval.
+``flush()`` writes everything emitted so far (in a worker thread); when the store fails, the
+batch stays pending (it is written by a later flush, in order) and the error is raised.
+Pending lines are bounded by ``max_pending``: past it the oldest are dropped and counted in
+``dropped`` (a log line names how many), so a store that stays down cannot exhaust memory.
+``start()`` runs the flush loop under the supervisor (component ``log-sink``); ``close()``
+stops it and makes a last flush attempt. Followers (``ovis logs --follow``) see lines within
+one flush interval.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
 from ovis.storage.store import LogEvent, Store
+from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
+LOOP = "log-sink"
+
 
 class LogSink:
-    def __init__(self, store: Store, interval_s: float = 0.2) -> None:
+    name = LOOP
+
+    def __init__(
+        self,
+        store: Store,
+        interval_s: float = 0.2,
+        supervisor: Supervisor | None = None,
+        max_pending: int = 200_000,
+    ) -> None:
         self._store = store
         self._interval = interval_s
         self._pending: list[LogEvent] = []
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._max_pending = max_pending
+        self.dropped = 0
+        self.supervisor = supervisor or Supervisor()
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+    async def start(self) -> None:
+        self.supervisor.loop(LOOP, self._step)
 
     def emit(self, group: str, stream: str, lines: list[str], ts_ms: int | None = None) -> None:
         now = ts_ms if ts_ms is not None else int(time.time() * 1000)
@@ -34,20 +50,27 @@ class LogSink:
 
     async def flush(self) -> None:
         batch, self._pending = self._pending, []
-        if batch:
-            try:
-                await asyncio.to_thread(self._store.append_logs, batch)
-            except Exception:  # logs must never take the server down
-                log.exception("could not persist %d log events", len(batch))
+        if not batch:
+            return
+        try:
+            await asyncio.to_thread(self._store.append_logs, batch)
+        except Exception:
+            # Keep the lines (in order, ahead of newer ones) for the next flush.
+            self._pending = batch + self._pending
+            excess = len(self._pending) - self._max_pending
+            if excess > 0:
+                del self._pending[:excess]
+                self.dropped += excess
+                log.error("log store unavailable: dropped the %d oldest log events", excess)
+            raise
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.flush()
+    async def _step(self) -> None:
+        await asyncio.sleep(self._interval)
+        await self.flush()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self.flush()
+        await self.supervisor.stop(LOOP)
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("could not persist %d log events at shutdown", len(self._pending))
