@@ -87,6 +87,7 @@ class Server:
             settings.idle_ttl_s,
             settings.freeze_after_s,
             settings.memory_budget_mb or None,
+            supervisor=self.supervisor,
         )
         self.sink = LogSink(self.store, supervisor=self.supervisor)
         self.invoker = Invoker(

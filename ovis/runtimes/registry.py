@@ -3,6 +3,11 @@
 Contract: ``RuntimeRegistry`` is immutable after construction (thread-safe, shareable); the first
 adapter whose ``handles(cfg)`` is true launches it. ``host_runtimes()`` probes the host (it runs
 interpreters to ask their versions), so call it once at start-up.
+
+Adding a runtime family: write ``runtimes/<family>/adapter.py`` with a class that has ``name``,
+``handles(cfg)`` and ``launch(cfg, ctx) -> LaunchSpec`` (see ``base.py``), add it to the default
+adapters below, and teach ``host_runtimes`` to find its executable. New versions of a family need
+nothing: python3.x interpreters on PATH and the major version of ``node`` are found as they are.
 """
 
 from __future__ import annotations
