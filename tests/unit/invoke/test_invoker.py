@@ -1,4 +1,4 @@
-"""Invoker spec building: asks the runtime adapter once per (function, version, revision)."""
+"""Invoker: specs asked of the runtime adapter once per revision; provisioned instances first."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ovis.models.function import FunctionConfig
 from ovis.runtimes.base import LaunchContext, LaunchSpec, Start
 from ovis.runtimes.python.adapter import PythonAdapter
 from ovis.runtimes.registry import RuntimeRegistry
+from ovis.sandbox.instance import Invocation
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
@@ -80,5 +81,27 @@ def test_provisioned_specs_say_so_in_the_environment(tmp_path: Path) -> None:
         assert provisioned.env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
         assert provisioned.key == on_demand.key
         assert inv.spec_for(cfg) is on_demand  # the cached one is untouched
+
+    asyncio.run(main())
+
+
+def test_an_invocation_of_a_provisioned_qualifier_runs_on_a_provisioned_instance_first(
+    tmp_path: Path,
+) -> None:
+    async def main() -> None:
+        inv = invoker(tmp_path, CountingAdapter())
+        launcher = inv.manager.launcher
+        assert isinstance(launcher, FakeLauncher)
+        cfg = config("python3.11", version="1")
+        await inv.manager.provision(("fn", "live"), inv.spec_for(cfg, provisioned=True), 1)
+        provisioned = launcher.made[0]
+        event = Invocation("rid-1", b"{}", "arn:aws:lambda:us-east-1:000000000000:function:fn:live")
+        result = await inv.invoke(cfg, event, target=("fn", "live"))
+        assert result.function_error is None and result.executed_version == "1"
+        assert provisioned.invocations == 1 and len(launcher.made) == 1
+        assert inv.manager.provisioned_counts(("fn", "live")) == (1, 0)  # back in its pool
+        other = Invocation("rid-2", b"{}", "arn:aws:lambda:us-east-1:000000000000:function:fn:1")
+        await inv.invoke(cfg, other, target=("fn", "1"))  # no provisioned pool: on demand
+        assert len(launcher.made) == 2 and launcher.made[1].invocations == 1
 
     asyncio.run(main())
