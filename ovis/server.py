@@ -6,12 +6,8 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import secrets
-import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -48,6 +44,7 @@ from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
 from ovis.queues import QueueService
+from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
@@ -57,57 +54,6 @@ from ovis.storage.sqlite import SqliteStorage
 from ovis.supervisor import Supervisor
 
 log = logging.getLogger("ovis")
-
-
-CUSTOM_RUNTIMES = ("provided", "provided.al2", "provided.al2023")
-
-
-def host_runtimes() -> dict[str, str]:
-    """Runtime name -> interpreter ("" for custom runtimes) for every runtime this host runs:
-    python3.x found on PATH, nodejsNN.x for the major version of the ``node`` on PATH."""
-    own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    found = {own: sys.executable}
-    enum = service_model("lambda").shape_for("Runtime").enum
-    for name in enum:
-        if re.fullmatch(r"python3\.\d+", name) and name not in found:
-            path = shutil.which(name)
-            if path and _runs(path, name):
-                found[name] = path
-    node = _node()
-    if node is not None and node[0] in enum:
-        found[node[0]] = node[1]
-    found.update(dict.fromkeys(CUSTOM_RUNTIMES, ""))
-    return found
-
-
-def _node() -> tuple[str, str] | None:
-    """("nodejsNN.x", real path of node) for the node on PATH, from ``node --version``."""
-    path = shutil.which("node")
-    if path is None:
-        return None
-    real = os.path.realpath(path)
-    try:
-        out = subprocess.run([real, "--version"], capture_output=True, timeout=10, text=True)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.fullmatch(r"v(\d+)\.\d+\.\d+\S*", out.stdout.strip())
-    if out.returncode != 0 or m is None:
-        return None
-    return f"nodejs{m.group(1)}.x", real
-
-
-def _runs(path: str, runtime: str) -> bool:
-    """True if ``path`` really is that interpreter (version managers install stub shims)."""
-    try:
-        out = subprocess.run(
-            [path, "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            timeout=10,
-            text=True,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode == 0 and out.stdout.strip() == runtime
 
 
 def _secret(data_dir: Path) -> bytes:
@@ -132,7 +78,7 @@ class Server:
         self.code = CodeStore(data / "code")
         self.images = ImageStore(data / "images")  # written by `ovis image import`
         self.registry = FunctionRegistry(self.storage.functions)
-        self.runtimes = host_runtimes()
+        self.runtimes = host_runtimes(service_model("lambda").shape_for("Runtime").enum)
         os.chmod(data, 0o700)  # instances (other uids) must not read other functions' code
         self.isolation = Isolation.probe(settings.isolation)
         self.manager = InstanceManager(
@@ -141,6 +87,7 @@ class Server:
             settings.idle_ttl_s,
             settings.freeze_after_s,
             settings.memory_budget_mb or None,
+            supervisor=self.supervisor,
         )
         self.sink = LogSink(self.storage.logs, supervisor=self.supervisor)
         self.invoker = Invoker(

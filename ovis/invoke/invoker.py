@@ -7,13 +7,10 @@ pop, one frame each way on the instance's channel, log lines handed to the batch
 from __future__ import annotations
 
 import base64
-import dataclasses
 import math
 import random
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from ovis.errors import (
     ResourceConflictException,
@@ -25,6 +22,8 @@ from ovis.invoke.repositories import ReservedConcurrencyRepository
 from ovis.logs.sink import LogSink
 from ovis.models.arn import function_arn
 from ovis.models.function import LATEST, FunctionConfig, State
+from ovis.runtimes.base import LaunchContext
+from ovis.runtimes.registry import RuntimeRegistry
 from ovis.sandbox.instance import InitError, InstanceSpec, Invocation, Outcome
 from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
@@ -32,7 +31,6 @@ from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
-NODE_BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "node" / "bootstrap.mjs"
 LOG_TAIL_BYTES = 4096
 
 
@@ -58,6 +56,7 @@ class Invoker:
         images: ImageStore | None = None,
         *,
         concurrency: ReservedConcurrencyRepository,
+        runtimes: RuntimeRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.images = images  # root filesystems and configs of PackageType=Image functions
@@ -66,6 +65,7 @@ class Invoker:
         self.code = code
         self.sink = sink
         self.interpreters = interpreters  # runtime name -> python (or node) executable
+        self.runtimes = runtimes or RuntimeRegistry()  # runtime adapters: how to launch
         self.limiter = ConcurrencyLimiter(
             settings.concurrent_executions, concurrency.reserved_concurrency()
         )
@@ -118,47 +118,28 @@ class Invoker:
         if spec is None:
             spec = self._specs[key] = self._build_spec(cfg)
         if provisioned:
-            env = dict(spec.env, AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
-            spec = dataclasses.replace(spec, env=env)
+            spec = spec.with_env(AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
         return spec
 
     def _build_spec(self, cfg: FunctionConfig) -> InstanceSpec:
-        if cfg.package_type == "Image":
-            return self._image_spec(cfg)
-        s = self.settings
-        code_dir = str(self.code.tree_path(cfg.code_digest))
-        task_root = "/var/task" if self.manager.isolation.namespaces else code_dir
-        node = cfg.runtime.startswith("nodejs")
-        runtime_env = _node_env(cfg.runtime, task_root) if node else {}
-        env = {
-            "PATH": "/usr/local/bin:/usr/bin:/bin:/opt/bin",
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "LD_LIBRARY_PATH": "/opt/lib",
-            "LAMBDA_TASK_ROOT": task_root,
-            "LAMBDA_RUNTIME_DIR": str(NODE_BOOTSTRAP.parent) if node else str(sys.prefix),
-            "_HANDLER": cfg.handler,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{cfg.runtime}",
-            **self._lambda_env(cfg),
-            **runtime_env,
-            **cfg.environment,
-        }
-        custom = cfg.runtime.startswith("provided")
-        executable = self.interpreters.get(cfg.runtime)
+        """Once per (function, version, revision): the runtime's adapter says how to launch."""
+        iso = self.manager.isolation
+        ctx = LaunchContext(
+            code_dir=str(self.code.tree_path(cfg.code_digest)),
+            layers=tuple(str(self.code.tree_path(d)) for d in cfg.layer_digests),
+            lambda_env=self._lambda_env(cfg),
+            namespaces=iso.namespaces,
+            isolation=iso.description,
+            interpreters=self.interpreters,
+            python_transport="http" if self.settings.python_transport == "http" else "channel",
+            images=self.images,
+        )
         return InstanceSpec(
             key=(cfg.name, cfg.version, cfg.revision_id),
-            handler=cfg.handler,
-            env=env,
-            code_dir=code_dir,
-            layers=tuple(str(self.code.tree_path(d)) for d in cfg.layer_digests),
+            launch=self.runtimes.launch(cfg, ctx),
             memory_mb=cfg.memory_size,
-            tmp_mb=cfg.ephemeral_storage,
             timeout_s=cfg.timeout,
-            transport="http" if custom or node else s.python_transport,
-            interpreter=sys.executable if node else executable or sys.executable,
-            argv=(f"{task_root}/bootstrap",) if custom else None,
-            # nodejs: the Python zygote forks and isolates the instance, which then execs node.
-            command=(executable or "/usr/bin/node", str(NODE_BOOTSTRAP)) if node else None,
+            tmp_mb=cfg.ephemeral_storage,
         )
 
     def _lambda_env(self, cfg: FunctionConfig) -> dict[str, str]:
@@ -177,41 +158,6 @@ class Invoker:
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_ENDPOINT_URL": s.base_url,
         }
-
-    def _image_spec(self, cfg: FunctionConfig) -> InstanceSpec:
-        """A container image: its root filesystem, ENTRYPOINT + CMD (ImageConfig overrides them)
-        talking to the Runtime API, the image's Env under Lambda's own variables."""
-        digest = cfg.image_digest or ""
-        record = self.images.get(digest) if self.images is not None else None
-        overrides = cfg.image_config
-        entrypoint = tuple(overrides.get("EntryPoint") or (record.entrypoint if record else ()))
-        command = tuple(overrides.get("Command") or (record.cmd if record else ()))
-        workdir = overrides.get("WorkingDirectory") or (record.workdir if record else "") or "/"
-        env = {
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "TZ": ":UTC",
-            "LAMBDA_TASK_ROOT": "/var/task",
-            "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            **(record.env if record else {}),
-            **self._lambda_env(cfg),
-            **cfg.environment,
-        }
-        if command:
-            env["_HANDLER"] = command[0]
-        rootfs = str(self.images.rootfs_path(digest)) if self.images is not None else ""
-        return InstanceSpec(
-            key=(cfg.name, cfg.version, cfg.revision_id),
-            handler=command[0] if command else "",
-            env=env,
-            code_dir=rootfs,
-            memory_mb=cfg.memory_size,
-            tmp_mb=cfg.ephemeral_storage,
-            timeout_s=cfg.timeout,
-            transport="http",
-            argv=entrypoint + command,
-            rootfs=rootfs,
-            workdir=workdir,
-        )
 
     async def invoke(
         self,
@@ -292,19 +238,6 @@ class Invoker:
             report += "Status: error\tError Type: Runtime.ExitError"
         lines.append(report)
         return lines
-
-
-def _node_env(runtime: str, task_root: str) -> dict[str, str]:
-    """What AWS's Node.js runtimes add to the environment: NODE_PATH finds layers' modules."""
-    major = runtime.removeprefix("nodejs").split(".")[0]
-    node_path = [
-        f"/opt/nodejs/node{major}/node_modules",
-        "/opt/nodejs/node_modules",
-        "/var/runtime/node_modules",
-        "/var/runtime",
-        task_root,
-    ]
-    return {"NODE_PATH": ":".join(node_path)}
 
 
 def _split(output: bytes) -> list[str]:

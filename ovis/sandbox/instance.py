@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import enum
 import json
 import os
 import signal
 import socket
-import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ovis.errors import SandboxError
+from ovis.runtimes.base import LaunchSpec, Start
 from ovis.runtimes.python import wire
 from ovis.sandbox.cgroups import Cgroup
 from ovis.sandbox.isolation import PIDS_MAX, Isolation, UidAllocator, sandbox_spec
@@ -34,9 +35,7 @@ from ovis.sandbox.runtime_api import (
 )
 from ovis.sandbox.streaming import ResponseStream
 from ovis.sandbox.zygote import Zygote, close_quietly
-from ovis.storage.images import entrypoint_problem
 
-BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "bootstrap.py"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit for on-demand instances
 
 
@@ -64,27 +63,23 @@ class State(enum.Enum):
 
 @dataclass(frozen=True)
 class InstanceSpec:
-    """Everything needed to start an instance of one function version."""
+    """Everything needed to start an instance of one function version: how (``launch``, from its
+    runtime's adapter) and within what limits. Instances of one ``key`` share a pool."""
 
     key: tuple[str, str, str]  # (function name, version, revision id)
-    handler: str
-    env: dict[str, str]
-    code_dir: str  # host path of the extracted code (mounted at /var/task when namespaces work)
+    launch: LaunchSpec
     memory_mb: int
     timeout_s: int
-    layers: tuple[str, ...] = ()  # host paths of extracted layers, in order (mounted at /opt)
     tmp_mb: int = 512
-    transport: str = "channel"  # "channel" | "http"
-    interpreter: str = sys.executable
-    # A custom runtime's command (``provided*``: /var/task/bootstrap); None for managed Python.
-    argv: tuple[str, ...] | None = None
-    # A managed non-Python runtime's command, exec'd as is (nodejs: node .../bootstrap.mjs).
-    command: tuple[str, ...] | None = None
-    # A container image (PackageType=Image): the host path of its root filesystem, which becomes
-    # the instance's read-only /, and the working directory there; ``argv`` is ENTRYPOINT + CMD.
-    rootfs: str | None = None
-    workdir: str = "/"
     __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self.launch.env
+
+    def with_env(self, **extra: str) -> InstanceSpec:
+        """The same spec with ``extra`` environment variables (provisioned instances say so)."""
+        return dataclasses.replace(self, launch=self.launch.with_env(**extra))
 
 
 @dataclass(frozen=True)
@@ -184,7 +179,7 @@ class Instance(RuntimeApiHandler):
         child_fds = [log_w]
         theirs: socket.socket | None = None
         try:
-            if spec.transport == "http":
+            if spec.launch.transport == "http":
                 self._api_server, address = await serve_runtime_api(self)
                 env["AWS_LAMBDA_RUNTIME_API"] = address
             else:
@@ -236,92 +231,36 @@ class Instance(RuntimeApiHandler):
         raise InitError(message, bytes(self._logbuf), (time.monotonic() - t0) * 1000)
 
     async def _spawn(self, env: dict[str, str], fds: list[int]) -> int:
-        spec = self.spec
-        if spec.rootfs is not None:
-            return await self._spawn_image(env, fds)
-        root = "/var/task" if self.iso.namespaces else spec.code_dir
-        argv: list[str] | None = None
-        if spec.command is not None:  # managed non-Python runtime: exec its runtime client
-            argv = list(spec.command)
-        elif spec.argv is not None:  # custom runtime: exec its bootstrap
-            host_bootstrap = os.path.join(spec.code_dir, "bootstrap")
-            if not (os.path.isfile(host_bootstrap) and os.access(host_bootstrap, os.X_OK)):
-                reason = (
-                    "permission denied"
-                    if os.path.exists(host_bootstrap)
-                    else "no such file or directory"
-                )
-                raise InitError(
-                    error_payload(
-                        "Runtime.InvalidEntrypoint",
-                        f"RequestId: {{rid}} Error: fork/exec {root}/bootstrap: {reason}",
-                    ).decode(),
-                    b"",
-                    0.0,
-                )
-            argv = [f"{root}/bootstrap"]
-        elif self.fresh_interpreter:
-            argv = [spec.interpreter, str(BOOTSTRAP)]
+        """Start the process the way the spec's launch says: fork the runtime in the zygote's
+        child, or exec a command there, or exec one in the image's root filesystem."""
+        launch = self.spec.launch
+        refusal = launch.preflight()
+        if refusal is not None:
+            raise InitError(refusal.payload(), b"", 0.0)
         if self.iso.cgroups is not None:
-            self.cgroup = self.iso.cgroups.create(self.id, spec.memory_mb, PIDS_MAX)
+            self.cgroup = self.iso.cgroups.create(self.id, self.spec.memory_mb, PIDS_MAX)
         if self.iso.drop_uid:
             self.uid = self.uids.take()
         sandbox = sandbox_spec(
             self.iso,
             cgroup=self.cgroup,
             uid=self.uid,
-            task_root=spec.code_dir,
-            layers=list(spec.layers),
-            tmp_mb=spec.tmp_mb,
-            interpreter=spec.interpreter,
-            executables=spec.command[:1] if spec.command else (),
+            task_root=launch.task_dir,
+            layers=list(launch.layers),
+            tmp_mb=self.spec.tmp_mb,
+            interpreter=launch.interpreter,
+            executables=launch.executables,
+            rootfs=launch.rootfs,
         )
-        msg = {"env": env, "cwd": root, "sandbox": sandbox, "exec": argv}
-        return await self.zygote.spawn(msg, fds, self._on_exit)
-
-    async def _spawn_image(self, env: dict[str, str], fds: list[int]) -> int:
-        """A container image: pivot into its root filesystem, exec ENTRYPOINT + CMD there."""
-        spec = self.spec
-        assert spec.rootfs is not None
-
-        def refuse(error_type: str, message: str) -> InitError:
-            payload = error_payload(error_type, f"RequestId: {{rid}} Error: {message}").decode()
-            return InitError(payload, b"", 0.0)
-
-        if not self.iso.namespaces:
-            raise refuse(
-                "Runtime.Unknown",
-                "container image functions need mount namespaces: run the server as root "
-                f"with isolation ({self.iso.description})",
-            )
-        if not spec.rootfs or not os.path.isdir(spec.rootfs):
-            raise refuse("Runtime.InvalidEntrypoint", "the image is not in this server's store")
-        if not spec.argv:
-            raise refuse("Runtime.InvalidEntrypoint", "the image has no ENTRYPOINT or CMD")
-        problem = entrypoint_problem(spec.rootfs, spec.argv[0], env.get("PATH", ""), spec.workdir)
-        if problem is not None:
-            raise refuse("Runtime.InvalidEntrypoint", problem)
-        if self.iso.cgroups is not None:
-            self.cgroup = self.iso.cgroups.create(self.id, spec.memory_mb, PIDS_MAX)
-        if self.iso.drop_uid:
-            self.uid = self.uids.take()
-        sandbox = sandbox_spec(
-            self.iso,
-            cgroup=self.cgroup,
-            uid=self.uid,
-            task_root=spec.code_dir,
-            layers=[],
-            tmp_mb=spec.tmp_mb,
-            interpreter=spec.interpreter,
-            rootfs=spec.rootfs,
-        )
-        msg = {
+        forked = launch.start is Start.FORK and not self.fresh_interpreter
+        msg: dict[str, Any] = {
             "env": env,
-            "cwd": spec.workdir,
+            "cwd": launch.cwd,
             "sandbox": sandbox,
-            "exec": list(spec.argv),
-            "search_path": True,  # ENTRYPOINT may be a bare name: found on the image's PATH
+            "exec": None if forked else list(launch.argv),
         }
+        if launch.search_path:
+            msg["search_path"] = True
         return await self.zygote.spawn(msg, fds, self._on_exit)
 
     # ---- process and transport events ------------------------------------------------------
@@ -601,6 +540,28 @@ class Instance(RuntimeApiHandler):
         rss_kb = _rss_kb(self.pid)
         self._result.set_result((kind, {"rss": rss_kb}, body))
         return 202
+
+    # ---- freezing ----------------------------------------------------------------------------
+
+    def freeze(self) -> None:
+        """Stop every process of this idle instance (cgroup freezer, else SIGSTOP to its process
+        group) so it costs no CPU while it waits. Raises OSError if the kernel refuses."""
+        if self.cgroup is not None:
+            self.cgroup.freeze()
+        else:
+            os.killpg(self.pid, signal.SIGSTOP)
+        self.frozen = True
+
+    def thaw(self) -> None:
+        """Let a frozen instance run again. It counts as thawed even if this raises OSError
+        (then it is most likely gone, and its next use finds it DEAD)."""
+        try:
+            if self.cgroup is not None:
+                self.cgroup.thaw()
+            else:
+                os.killpg(self.pid, signal.SIGCONT)
+        finally:
+            self.frozen = False
 
     # ---- teardown ----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import json
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import httptools
 
@@ -61,7 +61,7 @@ class RuntimeApiHandler:
         return 404
 
 
-def _json(status: int, obj: dict) -> tuple[int, dict[str, str], bytes]:
+def _json(status: int, obj: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(obj).encode()
 
 

@@ -16,6 +16,7 @@ import socket
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ovis.errors import SandboxError
 from ovis.runtimes.python import wire
@@ -102,7 +103,7 @@ class Zygote:
             cb("signal: killed")
         self._exits.clear()
 
-    async def spawn(self, spec: dict, fds: list[int], on_exit: ExitCallback) -> int:
+    async def spawn(self, spec: dict[str, Any], fds: list[int], on_exit: ExitCallback) -> int:
         """Fork an instance; returns its pid. ``fds`` are sent to the child (log, channel)."""
         if self._ctl is None or self._loop is None:
             raise SandboxError("zygote not started")

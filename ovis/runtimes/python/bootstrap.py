@@ -142,11 +142,12 @@ def load_handler(handler: str) -> Callable[[Any, Context], Any]:
             "Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {e}", trace
         ) from None
     try:
-        return getattr(module, fname)
+        fn: Callable[[Any, Context], Any] = getattr(module, fname)
     except AttributeError:
         raise Fault(
             "Runtime.HandlerNotFound", f"Handler '{fname}' missing on module '{modname}'"
         ) from None
+    return fn
 
 
 def _error_result(exc: BaseException, request_id: str | None) -> dict[str, Any]:

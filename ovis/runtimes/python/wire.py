@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Any
 
 INVOKE = 1
 READY = 2
@@ -21,12 +22,12 @@ ERROR = 5
 _HEAD = struct.Struct("!IBI")
 
 
-def encode(kind: int, header: dict, payload: bytes = b"") -> bytes:
+def encode(kind: int, header: dict[str, Any], payload: bytes = b"") -> bytes:
     h = json.dumps(header, separators=(",", ":")).encode()
     return _HEAD.pack(1 + 4 + len(h) + len(payload), kind, len(h)) + h + payload
 
 
-def decode(buf: bytes | bytearray | memoryview) -> tuple[int, dict, bytes, int] | None:
+def decode(buf: bytes | bytearray | memoryview) -> tuple[int, dict[str, Any], bytes, int] | None:
     """One frame from the start of ``buf``: (kind, header, payload, bytes used), or None."""
     if len(buf) < 9:
         return None

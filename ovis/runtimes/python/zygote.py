@@ -21,6 +21,7 @@ import select
 import signal
 import socket
 import sys
+from typing import Any
 
 if __package__:
     from . import bootstrap, isolate, wire
@@ -60,7 +61,7 @@ def preload(modules: list[str]) -> None:
             pass
 
 
-def child_setup(spec: dict, fds: list[int], in_namespaces: bool) -> None:
+def child_setup(spec: dict[str, Any], fds: list[int], in_namespaces: bool) -> None:
     """Runs in the forked child: become the instance process, then hand over to bootstrap."""
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
@@ -89,7 +90,7 @@ def child_setup(spec: dict, fds: list[int], in_namespaces: bool) -> None:
     os._exit(0)
 
 
-def _run_child(spec: dict, fds: list[int], in_namespaces: bool) -> None:
+def _run_child(spec: dict[str, Any], fds: list[int], in_namespaces: bool) -> None:
     try:
         child_setup(spec, fds, in_namespaces)
     except BaseException as e:  # report and die; never return into the zygote loop
@@ -144,7 +145,7 @@ class Blanks:
             self.ready.append((pid, ours, in_ns))
             self.pids.add(pid)
 
-    def take(self, spec: dict, msg: bytes, fds: list[int]) -> int | None:
+    def take(self, spec: dict[str, Any], msg: bytes, fds: list[int]) -> int | None:
         """Hand ``msg`` and ``fds`` to a blank compatible with ``spec``; its pid, or None."""
         want = bool((spec.get("sandbox") or {}).get("namespaces"))
         while self.ready:

@@ -1,0 +1,1 @@
+"""Container images (PackageType=Image): the image's ENTRYPOINT + CMD is the runtime."""

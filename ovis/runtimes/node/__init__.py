@@ -1,0 +1,1 @@
+"""The Node.js runtime: bootstrap.mjs (runs inside instances) and its adapter."""

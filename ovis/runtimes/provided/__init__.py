@@ -1,0 +1,1 @@
+"""Custom runtimes (provided*): the function's own bootstrap is the runtime."""

@@ -1,0 +1,48 @@
+"""Makes real instances: each is forked by the zygote of its launch spec's interpreter, with a
+log stream name of its own and a uid from the shared allocator.
+
+Contract: as ``pooled.Launcher``. ``start()`` starts the server's own interpreter's zygote (the
+one most instances fork from) so the first cold start does not pay for it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import time
+from collections.abc import Sequence
+
+from ovis.sandbox.instance import Instance, InstanceSpec
+from ovis.sandbox.isolation import Isolation, UidAllocator
+from ovis.sandbox.zygotes import Zygotes
+
+
+class ZygoteLauncher:
+    def __init__(
+        self, isolation: Isolation, spawn_mode: str = "zygote", preload: Sequence[str] = ("boto3",)
+    ) -> None:
+        self.isolation = isolation
+        self.spawn_mode = spawn_mode
+        self.uids = UidAllocator()
+        self.zygotes = Zygotes(isolation.namespaces, preload)
+
+    async def start(self) -> None:
+        await self.zygotes.get(sys.executable)
+
+    async def create(self, spec: InstanceSpec) -> Instance:
+        zygote = await self.zygotes.get(spec.launch.interpreter)
+        return Instance(
+            spec,
+            zygote,
+            log_stream_name(spec.key[1]),
+            self.isolation,
+            self.uids,
+            fresh_interpreter=self.spawn_mode == "exec",
+        )
+
+    def close(self) -> None:
+        self.zygotes.close()
+
+
+def log_stream_name(version: str) -> str:
+    return time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{secrets.token_hex(16)}"
