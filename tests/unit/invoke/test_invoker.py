@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 from typing import cast
 
-from ovis.storage.store import Store
-
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.registry import FunctionRegistry
+from ovis.invoke.repositories import FunctionRepository, ReservedConcurrencyRepository
+from ovis.logs.repository import LogRepository
 from ovis.logs.sink import LogSink
 from ovis.models.function import FunctionConfig
 from ovis.runtimes.base import LaunchContext, LaunchSpec, Start
@@ -38,14 +38,15 @@ class CountingAdapter(PythonAdapter):
 
 
 def invoker(tmp_path: Path, adapter: CountingAdapter) -> Invoker:
-    store = cast(Store, NoStore())
+    store = NoStore()
     return Invoker(
         Settings(python_transport="http"),
-        FunctionRegistry(store),
+        FunctionRegistry(cast(FunctionRepository, store)),
         InstanceManager(no_isolation(), launcher=FakeLauncher()),
         CodeStore(tmp_path / "code"),
-        LogSink(store),
+        LogSink(cast(LogRepository, store)),
         {"python3.11": "/usr/bin/python3.11"},
+        concurrency=cast(ReservedConcurrencyRepository, store),
         runtimes=RuntimeRegistry([adapter]),
     )
 
