@@ -151,7 +151,7 @@ CREATE TABLE IF NOT EXISTS scaling_policies (
     data TEXT NOT NULL,
     PRIMARY KEY (namespace, resource_id, dimension, name)
 );
--- SQS-compatible queues (ovis.queues); a queue's tags live in the tags table under its ARN
+-- SQS-compatible queues (ovis.services.sqs); a queue's tags live in the tags table under its ARN
 CREATE TABLE IF NOT EXISTS sqs_queues (
     name TEXT PRIMARY KEY,
     attributes TEXT NOT NULL,
@@ -754,7 +754,7 @@ class SqliteStore:
             "scaling_policies", key, None if data is None else {"data": json.dumps(data)}
         )
 
-    # SQS-compatible queues (ovis.queues)
+    # SQS-compatible queues (ovis.services.sqs)
     _SQS_COLUMNS = (
         "id, queue, message_id, body, attributes, system, sent_ms, visible_ms, group_id, "
         "dedup_id, receive_count, first_receive_ms, receipt, sequence"

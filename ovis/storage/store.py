@@ -164,7 +164,7 @@ class Store(Protocol):
         data: dict[str, object] | None,
     ) -> None: ...
 
-    # SQS-compatible queues (ovis.queues): every write is one transaction, durable on return
+    # SQS-compatible queues (ovis.services.sqs): every write is one transaction, durable on return
     def sqs_queues(self) -> list[QueueRecord]: ...
     def sqs_put_queue(self, queue: QueueRecord) -> None: ...
     def sqs_delete_queue(self, name: str) -> None: ...
@@ -204,7 +204,7 @@ class Store(Protocol):
     ) -> None: ...
 
 
-# --- SQS-compatible queues (ovis.queues) ---
+# --- SQS-compatible queues (ovis.services.sqs) ---
 
 
 @dataclass(frozen=True)

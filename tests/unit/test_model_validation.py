@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote
 
 import pytest
 
-from ovis.api.model import Request, RestJsonService
+from ovis.frontdoor.legacy_codecs import Request, RestJsonService
 from ovis.errors import (
     ApiError,
     InvalidRequestContentException,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ovis.control import package
-from ovis.control.package import (
+from ovis.services.lambda_ import package
+from ovis.services.lambda_.package import (
     MAX_UNZIPPED_BYTES,
     UNZIP_ERROR,
     extract_zip,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ovis.control.paging import decode_marker, encode_marker, paginate
+from ovis.services.lambda_.paging import decode_marker, encode_marker, paginate
 from ovis.errors import InvalidParameterValueException
 
 

@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from ovis.api.sigv4 import Identity, SigV4Verifier
+from ovis.frontdoor.sigv4 import Identity, SigV4Verifier
 from ovis.errors import (
     AuthError,
     IncompleteSignatureException,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
-from ovis.control.paging import decode_marker, encode_marker
+from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.services.lambda_.paging import decode_marker, encode_marker
 from ovis.errors import (
     ApiError,
     InvalidParameterValueException,

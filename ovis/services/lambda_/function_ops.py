@@ -8,8 +8,8 @@ import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from ovis.control.concurrency import ConcurrencyService
-from ovis.control.functions import FunctionService
+from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.functions import FunctionService
 from ovis.errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ovis.api.lambda_api import Handler
-from ovis.control.permissions import PolicyService
-from ovis.control.urls import UrlService
+from ovis.services.lambda_.function_ops import Handler
+from ovis.services.lambda_.permissions import PolicyService
+from ovis.services.lambda_.urls import UrlService
 
 
 class UrlsApi:

@@ -9,8 +9,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ovis.api.lambda_api import Handler
-from ovis.control.layers import LayerService
+from ovis.services.lambda_.function_ops import Handler
+from ovis.services.lambda_.layers import LayerService
 from ovis.errors import ValidationException
 from ovis.models.layer import LayerVersion
 

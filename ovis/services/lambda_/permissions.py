@@ -19,8 +19,8 @@ import re
 import uuid
 from typing import Any
 
-from ovis.control.functions import FunctionService
-from ovis.control.layers import PolicyLengthExceededException
+from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.layers import PolicyLengthExceededException
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,

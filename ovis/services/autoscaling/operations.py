@@ -8,8 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from ovis.api.model import JsonProtocolService
-from ovis.control.autoscaling import (
+from ovis.frontdoor.legacy_codecs import JsonProtocolService
+from ovis.services.autoscaling.scaling import (
     AutoscalingError,
     AutoscalingService,
     AutoscalingValidationException,

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ovis.control.functions import FunctionService
-from ovis.control.paging import paginate
+from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,

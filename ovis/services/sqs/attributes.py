@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from ovis.queues.errors import (
+from ovis.services.sqs.errors import (
     InvalidAttributeName,
     InvalidAttributeValue,
     InvalidParameterValue,

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ovis.control.functions import FunctionService
+from ovis.services.lambda_.functions import FunctionService
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,

@@ -28,10 +28,10 @@ from xml.sax.saxutils import escape
 
 from botocore.model import Shape
 
-from ovis.api.model import _decode, service_model
+from ovis.frontdoor.legacy_codecs import _decode, service_model
 from ovis.errors import ApiError
-from ovis.queues import messages as msgs
-from ovis.queues.errors import (
+from ovis.services.sqs import messages as msgs
+from ovis.services.sqs.errors import (
     BatchEntryIdsNotDistinct,
     EmptyBatchRequest,
     InternalError,
@@ -44,7 +44,7 @@ from ovis.queues.errors import (
     TooManyEntriesInBatchRequest,
     UnsupportedOperation,
 )
-from ovis.queues.service import QueueService, SendRequest
+from ovis.services.sqs.service import QueueService, SendRequest
 
 log = logging.getLogger(__name__)
 

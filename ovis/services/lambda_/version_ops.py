@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovis.api.lambda_api import Handler
-from ovis.control.versions import VersionService
+from ovis.services.lambda_.function_ops import Handler
+from ovis.services.lambda_.versions import VersionService
 
 
 class VersionsApi:

@@ -17,14 +17,14 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from ovis.api.lambda_api import (
+from ovis.services.lambda_.function_ops import (
     MAX_SYNC_PAYLOAD,
     Handler,
     _client_context,
     _trace_id,
     check_payload,
 )
-from ovis.control.functions import FunctionService
+from ovis.services.lambda_.functions import FunctionService
 from ovis.invoke.async_queue import lineage_hops
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation

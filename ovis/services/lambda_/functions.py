@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ovis.control.layers import LayerService
-from ovis.control.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
-from ovis.control.paging import paginate
+from ovis.services.lambda_.layers import LayerService
+from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.services.lambda_.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovis.api.lambda_api import Handler
-from ovis.control.functions import FunctionService
-from ovis.control.paging import paginate
+from ovis.services.lambda_.function_ops import Handler
+from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.paging import paginate
 from ovis.invoke.provisioned import ProvisionedConfig, ProvisionedService
 
 

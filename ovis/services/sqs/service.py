@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ovis.queues import attributes as qattrs
-from ovis.queues import messages as msgs
-from ovis.queues.errors import (
+from ovis.services.sqs import attributes as qattrs
+from ovis.services.sqs import messages as msgs
+from ovis.services.sqs.errors import (
     BatchRequestTooLong,
     InvalidAddress,
     InvalidAttributeName,

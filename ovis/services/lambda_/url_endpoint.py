@@ -35,11 +35,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from ovis.api.lambda_api import MAX_SYNC_PAYLOAD, _trace_id
-from ovis.api.sigv4 import SigV4Verifier
-from ovis.api.streaming import start_streaming
-from ovis.control.permissions import PolicyService
-from ovis.control.urls import UrlConfig, UrlService
+from ovis.services.lambda_.function_ops import MAX_SYNC_PAYLOAD, _trace_id
+from ovis.frontdoor.sigv4 import SigV4Verifier
+from ovis.services.lambda_.streaming import start_streaming
+from ovis.services.lambda_.permissions import PolicyService
+from ovis.services.lambda_.urls import UrlConfig, UrlService
 from ovis.errors import ApiError, AuthError, TooManyRequestsException
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation

@@ -11,8 +11,8 @@ import asyncio
 import uuid
 from typing import Any
 
-from ovis.control.functions import FunctionService, _now_iso
-from ovis.control.paging import paginate
+from ovis.services.lambda_.functions import FunctionService, _now_iso
+from ovis.services.lambda_.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ovis.control.functions import FunctionService
+from ovis.services.lambda_.functions import FunctionService
 from ovis.errors import InvalidParameterValueException
 from ovis.invoke.concurrency import ConcurrencyLimiter
 from ovis.models.function import LATEST

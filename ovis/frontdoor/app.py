@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from ovis.api.admin_api import AdminApi
-from ovis.api.autoscaling_api import AutoscalingApi
-from ovis.api.function_urls import FunctionUrls
-from ovis.api.lambda_api import LambdaApi
-from ovis.api.logs_api import LogsApi
-from ovis.api.model import Request, RestJsonService
-from ovis.api.sigv4 import SigV4Verifier
-from ovis.api.sqs_api import SqsApi
-from ovis.api.streaming import StreamingBody
+from ovis.frontdoor.admin import AdminApi
+from ovis.services.autoscaling.operations import AutoscalingApi
+from ovis.services.lambda_.url_endpoint import FunctionUrls
+from ovis.services.lambda_.function_ops import LambdaApi
+from ovis.services.logs.operations import LogsApi
+from ovis.frontdoor.legacy_codecs import Request, RestJsonService
+from ovis.frontdoor.sigv4 import SigV4Verifier
+from ovis.services.sqs.operations import SqsApi
+from ovis.services.lambda_.streaming import StreamingBody
 from ovis.errors import ApiError, RequestEntityTooLargeException, ServiceException
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ovis.queues.errors import (
+from ovis.services.sqs.errors import (
     InvalidMessageContents,
     InvalidParameterValue,
     MissingParameter,
