@@ -11,12 +11,54 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
 
 from ovis.errors import ApiError, InvalidRequestContentException, UnknownOperationException
+from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
+from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.async_queue import AsyncQueue
+
+PREFIX = "/_ovis/admin/"
+
+
+class AdminService:
+    """A router service for ``/_ovis/admin/``: SigV4 first (the server's own credentials),
+    then ``AdminApi``; every error is Lambda-style JSON."""
+
+    name = "admin"
+
+    def __init__(self, api: AdminApi, verifier: SigV4Verifier) -> None:
+        self.api = api
+        self.verifier = verifier
+
+    def match(self, scope: Scope) -> bool | None:
+        path: str = scope["path"]
+        return True if path.startswith(PREFIX) else None
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, token: Any) -> None:
+        rid = str(uuid.uuid4())
+        path: str = scope["path"]
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES)
+            raw = scope.get("raw_path") or path.encode()
+            self.verifier.verify(
+                scope["method"], raw, scope["query_string"], scope["headers"], body
+            )
+            status, headers, out = await self.api.handle(
+                scope["method"], path, scope["query_string"].decode("latin-1"), body
+            )
+        except ApiError as e:
+            status, headers, out = _error(e)
+        headers.setdefault("x-amzn-RequestId", rid)
+        await respond(send, status, headers, out)
+
+
+def _error(e: ApiError) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": e.code, **e.headers}
+    return e.status, headers, json.dumps(e.body()).encode()
 
 
 class AdminApi:
@@ -30,8 +72,7 @@ class AdminApi:
         try:
             out = await self._route(method, path.removeprefix("/_ovis/admin"), query, body)
         except ApiError as e:
-            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": e.code}
-            return e.status, headers, json.dumps(e.body()).encode()
+            return _error(e)
         return 200, {"Content-Type": "application/json"}, json.dumps(out).encode()
 
     async def _route(self, method: str, path: str, query: str, body: bytes) -> Any:

@@ -1,4 +1,7 @@
-"""The botocore service model as the spec: routes, request parsing and validation.
+"""Today's codecs, behind the ``ovis.protocols.base.Codec`` interface, until ``ovis.protocols``
+replaces them (``ovis.frontdoor.codecs.codec_for`` is the one place that picks them).
+
+The botocore service model as the spec: routes, request parsing and validation.
 
 For a rest-json service (Lambda) this compiles every operation's ``requestUri`` into a route and
 turns an HTTP request into the operation's input parameters (URI labels, query string, headers,
@@ -16,17 +19,20 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qs, parse_qsl, unquote
+from xml.sax.saxutils import escape
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from ovis.errors import (
+    ApiError,
     InvalidRequestContentException,
     MethodNotAllowedException,
     UnknownOperationException,
     ValidationException,
 )
+from ovis.protocols.base import HttpRequest, HttpResponse
 
 
 @cache
@@ -42,13 +48,7 @@ class Route:
     literal_query: tuple[tuple[str, str], ...]
 
 
-@dataclass
-class Request:
-    method: str
-    path: str  # raw (percent-encoded) path
-    query: str
-    headers: dict[str, str]  # lower-cased names
-    body: bytes
+Request = HttpRequest  # the name the unit tests know
 
 
 class RestJsonService:
@@ -57,6 +57,7 @@ class RestJsonService:
     def __init__(self, name: str) -> None:
         self.model = service_model(name)
         self._routes: dict[int, list[Route]] = {}
+        self._by_operation: dict[str, Route] = {}
         for op_name in self.model.operation_names:
             op = self.model.operation_model(op_name)
             uri, _, q = op.http["requestUri"].partition("?")
@@ -64,6 +65,7 @@ class RestJsonService:
             lit = tuple((k, v) for k, v in parse_qsl(q, keep_blank_values=True))
             route = Route(op, op.http["method"], segs, lit)
             self._routes.setdefault(len(segs), []).append(route)
+            self._by_operation[op_name] = route
         for routes in self._routes.values():
             # Literal segments beat labels; literal query constraints beat none.
             routes.sort(
@@ -99,6 +101,20 @@ class RestJsonService:
         if path_matched:
             raise MethodNotAllowedException(f"The method {method} is not allowed for this resource")
         raise UnknownOperationException(f"Unknown operation {method} {raw_path}")
+
+    def route(self, operation: str) -> Route:
+        """The route of an operation (KeyError if the model has none)."""
+        return self._by_operation[operation]
+
+    @staticmethod
+    def labels(route: Route, raw_path: str) -> dict[str, str]:
+        """URI labels of a path that ``match`` matched to ``route``."""
+        parts = [p for p in raw_path.split("/") if p]
+        return {
+            seg[1:-1].rstrip("+"): unquote(part)
+            for seg, part in zip(route.segments, parts, strict=True)
+            if seg[0] == "{"
+        }
 
     def parse(
         self, route: Route, labels: dict[str, str], req: Request, query: dict[str, list[str]]
@@ -395,3 +411,195 @@ class JsonProtocolService:
         }
         self._validator.validate(shape, params)
         return params
+
+
+# ---- codecs ---------------------------------------------------------------------------------
+
+
+class UnsupportedOperation(ApiError):
+    """An operation the service's model has but this server does not implement (raised by the
+    front door; each codec renders it in its protocol's words)."""
+
+    code, status = "UnsupportedOperationException", 400
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"The operation {operation} is not supported by this server yet.")
+        self.operation = operation
+
+
+class SerializationError(ApiError):
+    code, status = "SerializationException", 400
+
+    def body(self) -> dict[str, Any]:
+        return {"__type": self.code, "message": self.message}
+
+
+def json_error(e: ApiError) -> HttpResponse:
+    """Lambda's REST error: the body the error class renders, its code in x-amzn-ErrorType."""
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": e.code, **e.headers}
+    return HttpResponse(e.status, headers, json.dumps(e.body()).encode())
+
+
+class RestJsonCodec:
+    """rest-json (Lambda): routes from ``requestUri``, members from labels, query, headers, body."""
+
+    protocol = "rest-json"
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.rest = RestJsonService(service)
+
+    def operation(self, req: HttpRequest) -> str:
+        flat = (
+            {k: v[-1] for k, v in parse_qs(req.query, keep_blank_values=True).items()}
+            if req.query
+            else {}
+        )
+        route, _labels = self.rest.match(req.method, req.path, flat)
+        return route.operation.name
+
+    def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
+        route = self.rest.route(operation)
+        query = parse_qs(req.query, keep_blank_values=True) if req.query else {}
+        return self.rest.parse(route, self.rest.labels(route, req.path), req, query)
+
+    def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
+        status, headers, body = self.rest.serialize(self.rest.route(operation).operation, output)
+        return HttpResponse(status, headers, body)
+
+    def error(self, err: ApiError, request_id: str) -> HttpResponse:
+        return json_error(err)
+
+
+class JsonCodec:
+    """JSON 1.0/1.1 (``X-Amz-Target: <targetPrefix>.<Operation>``). With ``validate`` the input
+    is type-checked and constraint-checked against the model (a wrong type is a
+    SerializationException, a broken constraint a ValidationException, as AWS answers);
+    without, the handlers check what they read."""
+
+    protocol = "json"
+
+    def __init__(self, service: str, validate: bool = True) -> None:
+        self.service = service
+        self.model = service_model(service)
+        self.prefix = self.model.metadata["targetPrefix"]
+        version = self.model.metadata.get("jsonVersion", "1.1")
+        self.content_type = f"application/x-amz-json-{version}"
+        self._spec = JsonProtocolService(service) if validate else None
+
+    def operation(self, req: HttpRequest) -> str:
+        prefix, _, operation = req.headers.get("x-amz-target", "").partition(".")
+        if prefix != self.prefix or operation not in self.model.operation_names:
+            raise JsonUnknownOperation(f"Unknown operation {operation or prefix}.")
+        return operation
+
+    def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
+        doc = parse_json_object(req.body)
+        if self._spec is None:
+            return doc
+        try:
+            return self._spec.parse(operation, doc)
+        except InvalidRequestContentException as e:
+            raise SerializationError(e.message) from None
+
+    def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
+        return HttpResponse(
+            200,
+            {"Content-Type": self.content_type},
+            json.dumps(output, default=_json_default).encode(),
+        )
+
+    def error(self, err: ApiError, request_id: str) -> HttpResponse:
+        if isinstance(err, UnsupportedOperation):
+            err = JsonUnknownOperation(err.message)
+        body = err.body()
+        body.setdefault("__type", err.code)
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": err.code, **err.headers}
+        return HttpResponse(err.status, headers, json.dumps(body).encode())
+
+
+class JsonUnknownOperation(ApiError):
+    code, status = "UnknownOperationException", 400
+
+    def body(self) -> dict[str, Any]:
+        return {"__type": self.code, "message": self.message}
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """A JSON-protocol request body: one JSON object (an empty body is ``{}``)."""
+    try:
+        doc = json.loads(body or b"{}")
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise SerializationError("Could not parse the request body as JSON.") from None
+    if not isinstance(doc, dict):
+        raise SerializationError("The request body must be a JSON object.")
+    return doc
+
+
+class UnsupportedServiceCodec:
+    """A service this server does not have: every request answers "not supported" in that
+    service's own protocol, so its SDK raises a ClientError with a code (not a parse error)."""
+
+    def __init__(self, service: str, protocol: str) -> None:
+        self.service = service
+        self.protocol = protocol
+
+    def _not_supported(self) -> ApiError:
+        err = ServiceNotSupported(f"The service {self.service} is not supported by this server.")
+        err.code = _NOT_SUPPORTED_CODES.get(self.protocol, "UnknownOperationException")
+        return err
+
+    def operation(self, req: HttpRequest) -> str:
+        raise self._not_supported()
+
+    def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
+        raise self._not_supported()
+
+    def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
+        raise self._not_supported()
+
+    def error(self, err: ApiError, request_id: str) -> HttpResponse:
+        code, msg, rid = escape(err.code), _xml_text(err.message), escape(request_id)
+        if self.protocol == "query":
+            fault = "Receiver" if err.status >= 500 else "Sender"
+            body = (
+                f'<?xml version="1.0"?><ErrorResponse><Error><Type>{fault}</Type>'
+                f"<Code>{code}</Code><Message>{msg}</Message></Error>"
+                f"<RequestId>{rid}</RequestId></ErrorResponse>"
+            )
+            return HttpResponse(err.status, {"Content-Type": "text/xml"}, body.encode())
+        if self.protocol == "rest-xml":
+            body = (
+                f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+                f"<Message>{msg}</Message><RequestId>{rid}</RequestId></Error>"
+            )
+            return HttpResponse(err.status, {"Content-Type": "application/xml"}, body.encode())
+        if self.protocol == "ec2":
+            body = (
+                f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
+                f"<Code>{code}</Code><Message>{msg}</Message></Error></Errors>"
+                f"<RequestID>{rid}</RequestID></Response>"
+            )
+            return HttpResponse(err.status, {"Content-Type": "text/xml"}, body.encode())
+        body_doc = {"__type": err.code, "message": err.message}
+        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": err.code}
+        return HttpResponse(err.status, headers, json.dumps(body_doc).encode())
+
+
+class ServiceNotSupported(ApiError):
+    """A request for a service this server does not have."""
+
+    code, status = "UnknownOperationException", 400
+
+
+# What AWS answers, per protocol, for an action its endpoint does not know.
+_NOT_SUPPORTED_CODES = {
+    "query": "InvalidAction",
+    "ec2": "InvalidAction",
+    "rest-xml": "NotImplemented",
+}
+
+
+def _xml_text(text: str) -> str:
+    # Carriage returns would be normalized away by XML parsers: send them as a reference.
+    return escape(text).replace("\r", "&#xD;")

@@ -1,41 +1,23 @@
-"""The Application Auto Scaling API (JSON 1.1, ``X-Amz-Target: AnyScaleFrontendService.*``) for
-provisioned concurrency: input checked against botocore's ``application-autoscaling`` model, then
-handed to ``control.autoscaling``; errors in the JSON 1.1 shape ``{"__type", "message"}``."""
+"""The Application Auto Scaling operations (JSON 1.1, ``X-Amz-Target: AnyScaleFrontendService.*``)
+for provisioned concurrency: input arrives checked against botocore's
+``application-autoscaling`` model by the front door's codec, then goes to ``scaling``."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from ovis.frontdoor.legacy_codecs import JsonProtocolService
 from ovis.services.autoscaling.scaling import (
     AutoscalingError,
     AutoscalingService,
     AutoscalingValidationException,
 )
-from ovis.errors import ApiError, InvalidRequestContentException, ValidationException
-
-log = logging.getLogger(__name__)
+from ovis.services.context import Handler, RequestContext
 
 T = TypeVar("T")
-Handler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class InvalidNextTokenException(AutoscalingError):
     code = "InvalidNextTokenException"
-
-
-class InternalServiceException(AutoscalingError):
-    code = "InternalServiceException"
-
-
-class AutoscalingSerializationException(AutoscalingError):
-    code = "SerializationException"
-
-
-class AutoscalingUnknownOperation(AutoscalingError):
-    code = "UnknownOperationException"
 
 
 def _page(items: list[T], p: dict[str, Any], most: int) -> tuple[list[T], str | None]:
@@ -63,7 +45,6 @@ def _page(items: list[T], p: dict[str, Any], most: int) -> tuple[list[T], str | 
 class AutoscalingApi:
     def __init__(self, service: AutoscalingService) -> None:
         self.service = service
-        self.spec = JsonProtocolService("application-autoscaling")
         self.handlers: dict[str, Handler] = {
             "RegisterScalableTarget": self.register_scalable_target,
             "DescribeScalableTargets": self.describe_scalable_targets,
@@ -74,32 +55,11 @@ class AutoscalingApi:
             "DescribeScalingActivities": self.describe_scaling_activities,
         }
 
-    async def call(self, operation: str, p: dict[str, Any]) -> dict[str, Any]:
-        handler = self.handlers.get(operation)
-        if handler is None:
-            known = self.spec.has(operation)
-            raise AutoscalingUnknownOperation(
-                f"The operation {operation} is not supported by this server yet."
-                if known
-                else f"Unknown operation {operation}."
-            )
-        try:
-            params = self.spec.parse(operation, p)
-        except ValidationException as e:
-            raise AutoscalingValidationException(e.message) from None
-        except InvalidRequestContentException as e:
-            raise AutoscalingSerializationException(e.message) from None
-        try:
-            return await handler(params)
-        except ApiError:
-            raise
-        except Exception:
-            log.exception("Application Auto Scaling %s failed", operation)
-            raise InternalServiceException("An internal error occurred.") from None
-
     # ---- scalable targets ------------------------------------------------------------------
 
-    async def register_scalable_target(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def register_scalable_target(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         target = await self.service.register(
             p["ServiceNamespace"],
             p["ResourceId"],
@@ -112,7 +72,9 @@ class AutoscalingApi:
         )
         return {"ScalableTargetARN": target.arn}
 
-    async def describe_scalable_targets(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def describe_scalable_targets(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         targets = self.service.describe_targets(
             p["ServiceNamespace"], p.get("ResourceIds"), p.get("ScalableDimension")
         )
@@ -122,7 +84,9 @@ class AutoscalingApi:
             out["NextToken"] = token
         return out
 
-    async def deregister_scalable_target(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def deregister_scalable_target(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         await self.service.deregister(
             p["ServiceNamespace"], p["ResourceId"], p["ScalableDimension"]
         )
@@ -130,7 +94,7 @@ class AutoscalingApi:
 
     # ---- scaling policies ------------------------------------------------------------------
 
-    async def put_scaling_policy(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def put_scaling_policy(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         policy = await self.service.put_policy(
             p["PolicyName"],
             p["ServiceNamespace"],
@@ -141,7 +105,9 @@ class AutoscalingApi:
         )
         return {"PolicyARN": policy.arn, "Alarms": [dict(a) for a in policy.alarms]}
 
-    async def describe_scaling_policies(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def describe_scaling_policies(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         policies = self.service.describe_policies(
             p["ServiceNamespace"],
             p.get("PolicyNames"),
@@ -154,13 +120,15 @@ class AutoscalingApi:
             out["NextToken"] = token
         return out
 
-    async def delete_scaling_policy(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def delete_scaling_policy(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.service.delete_policy(
             p["PolicyName"], p["ServiceNamespace"], p["ResourceId"], p["ScalableDimension"]
         )
         return {}
 
-    async def describe_scaling_activities(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def describe_scaling_activities(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         # IncludeNotScaledActivities is accepted; this server records only scaling it did.
         activities = self.service.describe_activities(
             p["ServiceNamespace"], p.get("ResourceId"), p.get("ScalableDimension")

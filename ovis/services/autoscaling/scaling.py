@@ -31,7 +31,6 @@ Contract: event-loop thread only.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import math
@@ -247,7 +246,6 @@ class AutoscalingService:
         self.policies: dict[tuple[str, str, str, str], ScalingPolicy] = {}
         self.activities: deque[dict[str, Any]] = deque(maxlen=MAX_ACTIVITIES)  # newest first
         self._windows: dict[TargetKey, _Window] = {}
-        self._task: asyncio.Task[None] | None = None
 
     def load(self) -> None:
         for d in self.store.scalable_targets():
@@ -256,16 +254,6 @@ class AutoscalingService:
         for d in self.store.scaling_policies():
             p = ScalingPolicy.from_json(d)
             self.policies[(*p.target_key, p.name)] = p
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
 
     # ---- helpers ---------------------------------------------------------------------------
 
@@ -579,13 +567,10 @@ class AutoscalingService:
 
     # ---- the scaler --------------------------------------------------------------------------
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("autoscaling evaluation failed")
+    async def step(self) -> None:
+        """One iteration of the target-tracking loop (``Supervisor.loop``): wait, then tick."""
+        await asyncio.sleep(self.interval)
+        await self.tick()
 
     async def tick(self, now: float | None = None) -> None:
         """Sample every target with a target tracking policy once, then scale where due."""

@@ -1,1 +1,1 @@
-"""Use cases of the management API: functions, tags, account settings."""
+"""AWS Lambda: functions, versions and aliases, layers, concurrency, invocation, URLs."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from ovis.services.lambda_.functions import FunctionService
 from ovis.errors import InvalidParameterValueException
 from ovis.invoke.concurrency import ConcurrencyLimiter
 from ovis.models.function import LATEST
+from ovis.services.lambda_.functions import FunctionService
 
 
 class ConcurrencyService:

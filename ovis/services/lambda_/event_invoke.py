@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ovis.services.lambda_.functions import FunctionService
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
     ResourceNotFoundException,
 )
 from ovis.models.function import LATEST
+from ovis.services.lambda_.functions import FunctionService
 
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovis.services.lambda_.function_ops import Handler
+from ovis.services.context import Handler, RequestContext
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.paging import paginate
 
@@ -22,23 +22,23 @@ class AsyncApi:
             "GetFunctionRecursionConfig": self.get_recursion,
         }
 
-    async def put(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def put(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = await self.service.put(p, merge=False)
         return cfg.to_api(self.service.arn(cfg))
 
-    async def update(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def update(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = await self.service.put(p, merge=True)
         return cfg.to_api(self.service.arn(cfg))
 
-    async def get(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = self.service.get(p["FunctionName"], p.get("Qualifier"))
         return cfg.to_api(self.service.arn(cfg))
 
-    async def delete(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.service.delete(p["FunctionName"], p.get("Qualifier"))
         return {}
 
-    async def list(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         items, marker = paginate(
             self.service.list(p["FunctionName"]),
             p.get("Marker"),
@@ -52,10 +52,10 @@ class AsyncApi:
             out["NextMarker"] = marker
         return out
 
-    async def put_recursion(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def put_recursion(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return {
             "RecursiveLoop": await self.service.put_recursion(p["FunctionName"], p["RecursiveLoop"])
         }
 
-    async def get_recursion(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_recursion(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return {"RecursiveLoop": self.service.get_recursion(p["FunctionName"])}

@@ -1,15 +1,14 @@
-"""Lambda REST operations: parse -> call a use case -> render. No business logic here."""
+"""Lambda function operations (CRUD, tags, concurrency, Invoke): params -> use case -> output.
+No business logic here."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ovis.services.lambda_.concurrency import ConcurrencyService
-from ovis.services.lambda_.functions import FunctionService
 from ovis.errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
@@ -19,12 +18,13 @@ from ovis.invoke.async_queue import AsyncQueue, lineage_hops
 from ovis.invoke.invoker import Invoker
 from ovis.models.function import LATEST, FunctionConfig
 from ovis.sandbox.instance import Invocation
+from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.functions import FunctionService
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
 MAX_ASYNC_PAYLOAD = 256 * 1024
 MAX_CLIENT_CONTEXT = 3583
-
-Handler = Callable[[dict[str, Any], str], Awaitable[dict[str, Any]]]
 
 
 class LambdaApi:
@@ -35,7 +35,6 @@ class LambdaApi:
         queue: AsyncQueue,
         code_url: Callable[[str], str],
         concurrency: ConcurrencyService,
-        extra_handlers: Iterable[dict[str, Handler]] = (),
         publish: Callable[[str], Awaitable[FunctionConfig]] | None = None,
     ) -> None:
         self.publish = publish
@@ -62,19 +61,17 @@ class LambdaApi:
             "GetFunctionConcurrency": self.get_function_concurrency,
             "DeleteFunctionConcurrency": self.delete_function_concurrency,
         }
-        for extra in extra_handlers:
-            self.handlers.update(extra)
 
     # ---- functions -------------------------------------------------------------------------
 
-    async def create_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def create_function(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = await self.functions.create(p)
         if p.get("Publish") and self.publish is not None:
             await self.functions.wait_update(cfg.name)
             cfg = await self.publish(cfg.name)
         return self.functions.render(cfg)
 
-    async def get_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_function(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = self.functions.get_config(p["FunctionName"], p.get("Qualifier"))
         out: dict[str, Any] = {
             "Configuration": self.functions.render(cfg),
@@ -96,57 +93,67 @@ class LambdaApi:
 
     # ---- concurrency -----------------------------------------------------------------------
 
-    async def put_function_concurrency(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def put_function_concurrency(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         n = await self.concurrency.put(p["FunctionName"], p["ReservedConcurrentExecutions"])
         return {"ReservedConcurrentExecutions": n}
 
-    async def get_function_concurrency(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_function_concurrency(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         n = self.concurrency.get(p["FunctionName"])
         return {} if n is None else {"ReservedConcurrentExecutions": n}
 
-    async def delete_function_concurrency(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete_function_concurrency(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         await self.concurrency.delete(p["FunctionName"])
         return {}
 
-    async def get_function_configuration(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_function_configuration(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         cfg = self.functions.get_config(p["FunctionName"], p.get("Qualifier"))
         return self.functions.render(cfg)
 
-    async def list_functions(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_functions(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         configs, marker = self.functions.list_functions(p.get("Marker"), p.get("MaxItems"))
         out: dict[str, Any] = {"Functions": [self.functions.render(c) for c in configs]}
         if marker:
             out["NextMarker"] = marker
         return out
 
-    async def update_function_code(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def update_function_code(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = await self.functions.update_code(p)
         if p.get("Publish") and not p.get("DryRun") and self.publish is not None:
             await self.functions.wait_update(cfg.name)
             cfg = await self.publish(cfg.name)
         return self.functions.render(cfg)
 
-    async def update_function_configuration(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def update_function_configuration(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         return self.functions.render(await self.functions.update_configuration(p))
 
-    async def delete_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete_function(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.functions.delete(p["FunctionName"], p.get("Qualifier"))
         return {"StatusCode": 204}  # AWS: 204 No Content
 
-    async def get_account_settings(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_account_settings(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return self.functions.account_settings(self.concurrency.limiter.unreserved_limit)
 
     # ---- tags ------------------------------------------------------------------------------
 
-    async def tag_resource(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def tag_resource(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.functions.tag(p["Resource"], p["Tags"])
         return {}
 
-    async def untag_resource(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def untag_resource(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.functions.untag(p["Resource"], p["TagKeys"])
         return {}
 
-    async def list_tags(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_tags(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return {"Tags": await self.functions.tags(p["Resource"])}
 
     # ---- invoke ----------------------------------------------------------------------------
@@ -154,7 +161,7 @@ class LambdaApi:
     def _target(self, p: dict[str, Any]) -> tuple[str, str | None]:
         return self.functions.ref(p["FunctionName"], p.get("Qualifier"))
 
-    async def invoke(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def invoke(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name, q = self._target(p)
         itype = p.get("InvocationType", "RequestResponse")
         payload: bytes = p.get("Payload") or b""
@@ -163,7 +170,8 @@ class LambdaApi:
         cfg = self.invoker.resolve(name, q)
         if itype == "DryRun":
             return {"StatusCode": 204}
-        hops = lineage_hops(p.get("__trace"))
+        rid = ctx.request_id
+        hops = lineage_hops(ctx.trace_header)
         if itype == "Event":
             await self.queue.submit(name, q or LATEST, payload, rid, hops)
             return {"StatusCode": 202}
@@ -186,7 +194,7 @@ class LambdaApi:
             "ExecutedVersion": res.executed_version,
         }
 
-    async def invoke_async(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def invoke_async(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name, q = self._target(p)
         payload = p.get("InvokeArgs") or b""
         if len(payload) > MAX_ASYNC_PAYLOAD:
@@ -195,7 +203,8 @@ class LambdaApi:
                 "InvokeAsync operation"
             )
         self.invoker.resolve(name, q)  # 404 or 409 before accepting the event
-        await self.queue.submit(name, q or LATEST, payload, rid, lineage_hops(p.get("__trace")))
+        hops = lineage_hops(ctx.trace_header)
+        await self.queue.submit(name, q or LATEST, payload, ctx.request_id, hops)
         return {"Status": 202}
 
 

@@ -16,9 +16,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from ovis.services.lambda_.layers import LayerService
-from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
-from ovis.services.lambda_.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -29,6 +26,9 @@ from ovis.errors import (
 from ovis.invoke.registry import FunctionRegistry
 from ovis.models.arn import ArnError, function_arn, parse_function_ref
 from ovis.models.function import LATEST, PASSTHROUGH, FunctionConfig, State, UpdateStatus
+from ovis.services.lambda_.layers import LayerService
+from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.services.lambda_.paging import paginate
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageError, ImageStore

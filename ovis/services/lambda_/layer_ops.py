@@ -9,10 +9,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ovis.services.lambda_.function_ops import Handler
-from ovis.services.lambda_.layers import LayerService
 from ovis.errors import ValidationException
 from ovis.models.layer import LayerVersion
+from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.layers import LayerService
 
 
 def _version(p: dict[str, Any]) -> int:
@@ -76,16 +76,18 @@ class LayersApi:
 
     # ---- layer versions --------------------------------------------------------------------
 
-    async def publish_layer_version(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def publish_layer_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return self.render(await self.layers.publish(p))
 
-    async def get_layer_version(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_layer_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return self.render(await self.layers.get(p["LayerName"], _version(p)))
 
-    async def get_layer_version_by_arn(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_layer_version_by_arn(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         return self.render(await self.layers.get_by_arn(p["Arn"]))
 
-    async def list_layers(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_layers(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         page, marker = await self.layers.list_layers(
             p.get("CompatibleRuntime"),
             p.get("CompatibleArchitecture"),
@@ -106,7 +108,7 @@ class LayersApi:
             out["NextMarker"] = marker
         return out
 
-    async def list_layer_versions(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_layer_versions(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         page, marker = await self.layers.list_versions(
             p["LayerName"],
             p.get("CompatibleRuntime"),
@@ -119,13 +121,15 @@ class LayersApi:
             out["NextMarker"] = marker
         return out
 
-    async def delete_layer_version(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete_layer_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.layers.delete(p["LayerName"], _version(p))
         return {}
 
     # ---- permissions -----------------------------------------------------------------------
 
-    async def add_layer_version_permission(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def add_layer_version_permission(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         statement, revision = await self.layers.add_permission(
             p["LayerName"],
             _version(p),
@@ -137,12 +141,16 @@ class LayersApi:
         )
         return {"Statement": json.dumps(statement, separators=(",", ":")), "RevisionId": revision}
 
-    async def remove_layer_version_permission(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def remove_layer_version_permission(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         await self.layers.remove_permission(
             p["LayerName"], _version(p), p["StatementId"], p.get("RevisionId")
         )
         return {}
 
-    async def get_layer_version_policy(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_layer_version_policy(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         policy, revision = await self.layers.get_policy(p["LayerName"], _version(p))
         return {"Policy": json.dumps(policy, separators=(",", ":")), "RevisionId": revision}

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
-from ovis.services.lambda_.paging import decode_marker, encode_marker
 from ovis.errors import (
     ApiError,
     InvalidParameterValueException,
@@ -29,6 +27,8 @@ from ovis.errors import (
 )
 from ovis.models.arn import ArnError, layer_arn
 from ovis.models.layer import LayerVersion, parse_layer_name, parse_layer_version_arn
+from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.services.lambda_.paging import decode_marker, encode_marker
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.store import Store

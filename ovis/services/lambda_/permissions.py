@@ -19,8 +19,6 @@ import re
 import uuid
 from typing import Any
 
-from ovis.services.lambda_.functions import FunctionService
-from ovis.services.lambda_.layers import PolicyLengthExceededException
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -28,6 +26,8 @@ from ovis.errors import (
     ResourceNotFoundException,
 )
 from ovis.models.function import LATEST
+from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.layers import PolicyLengthExceededException
 from ovis.storage.store import Store
 
 MAX_POLICY_BYTES = 20 * 1024

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovis.services.lambda_.function_ops import Handler
+from ovis.invoke.provisioned import ProvisionedConfig, ProvisionedService
+from ovis.services.context import Handler, RequestContext
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.paging import paginate
-from ovis.invoke.provisioned import ProvisionedConfig, ProvisionedService
 
 
 class ProvisionedApi:
@@ -39,21 +39,21 @@ class ProvisionedApi:
             out["StatusReason"] = cfg.reason
         return out
 
-    async def put(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def put(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name, q = self._name(p)
         cfg = await self.service.put(name, q, p["ProvisionedConcurrentExecutions"])
         return self._render(cfg)
 
-    async def get(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name, q = self._name(p)
         return self._render(self.service.get(name, q))
 
-    async def delete(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name, q = self._name(p)
         await self.service.delete(name, q)
         return {}
 
-    async def list(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name, _ = self._name(p)
         page, marker = paginate(
             self.service.list(name), p.get("Marker"), p.get("MaxItems"), key=lambda c: c.qualifier

@@ -17,18 +17,18 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from ovis.invoke.async_queue import lineage_hops
+from ovis.invoke.invoker import Invoker, InvokeResult
+from ovis.sandbox.instance import Invocation
+from ovis.sandbox.streaming import ResponseStream
+from ovis.services.context import Handler, RequestContext
 from ovis.services.lambda_.function_ops import (
     MAX_SYNC_PAYLOAD,
-    Handler,
     _client_context,
     _trace_id,
     check_payload,
 )
 from ovis.services.lambda_.functions import FunctionService
-from ovis.invoke.async_queue import lineage_hops
-from ovis.invoke.invoker import Invoker, InvokeResult
-from ovis.sandbox.instance import Invocation
-from ovis.sandbox.streaming import ResponseStream
 
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -123,7 +123,9 @@ class StreamingApi:
             "InvokeWithResponseStream": self.invoke_with_response_stream,
         }
 
-    async def invoke_with_response_stream(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def invoke_with_response_stream(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         name, q = self.functions.ref(p["FunctionName"], p.get("Qualifier"))
         payload: bytes = p.get("Payload") or b""
         check_payload(payload, MAX_SYNC_PAYLOAD, "InvokeWithResponseStream")
@@ -132,11 +134,11 @@ class StreamingApi:
             return {"StatusCode": 204}
         stream = ResponseStream()
         inv = Invocation(
-            rid,
+            ctx.request_id,
             payload,
             self.functions.arn(name, q),
             _client_context(p.get("ClientContext")),
-            trace_id=_trace_id(rid, lineage_hops(p.get("__trace"))),
+            trace_id=_trace_id(ctx.request_id, lineage_hops(ctx.trace_header)),
             stream=stream,
         )
         tail = p.get("LogType") == "Tail"

@@ -35,15 +35,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from ovis.services.lambda_.function_ops import MAX_SYNC_PAYLOAD, _trace_id
-from ovis.frontdoor.sigv4 import SigV4Verifier
-from ovis.services.lambda_.streaming import start_streaming
-from ovis.services.lambda_.permissions import PolicyService
-from ovis.services.lambda_.urls import UrlConfig, UrlService
 from ovis.errors import ApiError, AuthError, TooManyRequestsException
+from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation
 from ovis.sandbox.streaming import HTTP_INTEGRATION_CONTENT_TYPE, ResponseStream
+from ovis.services.lambda_.function_ops import MAX_SYNC_PAYLOAD, _trace_id
+from ovis.services.lambda_.permissions import PolicyService
+from ovis.services.lambda_.streaming import start_streaming
+from ovis.services.lambda_.urls import UrlConfig, UrlService
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,11 @@ INTERNAL = (502, "Internal Server Error")
 
 
 class FunctionUrls:
+    """The function-URL HTTP endpoint: a front-door router service placed before AWS routing
+    (URLs authorize on their own, so SigV4 is not required of their callers)."""
+
+    name = "function-urls"
+
     def __init__(
         self,
         urls: UrlService,
@@ -115,8 +120,11 @@ class FunctionUrls:
     # ---- one request ---------------------------------------------------------------------
 
     async def serve(
-        self, scope: Scope, receive: Receive, send: Send, url_id: str, raw_path: str
+        self, scope: Scope, receive: Receive, send: Send, token: tuple[str, str]
     ) -> None:
+        """Answer one request ``match`` claimed (``token`` is what it returned); never raises
+        for a request's own faults: every outcome is an HTTP response."""
+        url_id, raw_path = token
         rid = str(uuid.uuid4())
         trace = _trace_id(rid)
         base = [("x-amzn-RequestId", rid), ("X-Amzn-Trace-Id", trace.split(";")[0])]

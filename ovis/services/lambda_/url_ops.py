@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ovis.services.lambda_.function_ops import Handler
+from ovis.services.context import Handler, RequestContext
 from ovis.services.lambda_.permissions import PolicyService
 from ovis.services.lambda_.urls import UrlService
 
@@ -27,20 +27,30 @@ class UrlsApi:
 
     # ---- function URLs -------------------------------------------------------------------
 
-    async def create_function_url_config(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def create_function_url_config(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         return self.urls.render(await self.urls.create(p), created=True)
 
-    async def get_function_url_config(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_function_url_config(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         return self.urls.render(self.urls.get(p["FunctionName"], p.get("Qualifier")))
 
-    async def update_function_url_config(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def update_function_url_config(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         return self.urls.render(await self.urls.update(p))
 
-    async def delete_function_url_config(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete_function_url_config(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         await self.urls.delete(p["FunctionName"], p.get("Qualifier"))
         return {}
 
-    async def list_function_url_configs(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_function_url_configs(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         items, marker = self.urls.list_configs(
             p["FunctionName"], p.get("Marker"), p.get("MaxItems")
         )
@@ -51,16 +61,16 @@ class UrlsApi:
 
     # ---- resource policies ---------------------------------------------------------------
 
-    async def add_permission(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def add_permission(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         statement, _revision = await self.policies.add_permission(p)
         return {"Statement": json.dumps(statement, separators=(",", ":"))}
 
-    async def remove_permission(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def remove_permission(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.policies.remove_permission(
             p["FunctionName"], p["StatementId"], p.get("Qualifier"), p.get("RevisionId")
         )
         return {}
 
-    async def get_policy(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_policy(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         policy, revision = self.policies.get_policy(p["FunctionName"], p.get("Qualifier"))
         return {"Policy": json.dumps(policy, separators=(",", ":")), "RevisionId": revision}

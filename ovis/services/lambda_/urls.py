@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ovis.services.lambda_.functions import FunctionService
-from ovis.services.lambda_.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -32,6 +30,8 @@ from ovis.errors import (
     ValidationException,
 )
 from ovis.models.function import LATEST
+from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.paging import paginate
 from ovis.storage.store import Store
 
 URL_ID_ALPHABET = string.ascii_lowercase + string.digits

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ovis.services.lambda_.function_ops import Handler
+from ovis.services.context import Handler, RequestContext
 from ovis.services.lambda_.versions import VersionService
 
 
@@ -26,13 +26,15 @@ class VersionsApi:
         s = self.functions.settings
         return s.region, s.account_id
 
-    async def publish_version(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def publish_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cfg = await self.versions.publish(
             p["FunctionName"], p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
         )
         return self.functions.render(cfg)
 
-    async def list_versions_by_function(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_versions_by_function(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
         items, marker = self.versions.list_versions(
             p["FunctionName"], p.get("Marker"), p.get("MaxItems")
         )
@@ -41,20 +43,20 @@ class VersionsApi:
             out["NextMarker"] = marker
         return out
 
-    async def create_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def create_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return (await self.versions.create_alias(p)).to_api(*self._region_account())
 
-    async def get_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def get_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return self.versions.get_alias(p["FunctionName"], p["Name"]).to_api(*self._region_account())
 
-    async def update_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def update_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return (await self.versions.update_alias(p)).to_api(*self._region_account())
 
-    async def delete_alias(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def delete_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.versions.delete_alias(p["FunctionName"], p["Name"])
         return {}
 
-    async def list_aliases(self, p: dict[str, Any], rid: str) -> dict[str, Any]:
+    async def list_aliases(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         items, marker = self.versions.list_aliases(
             p["FunctionName"], p.get("FunctionVersion"), p.get("Marker"), p.get("MaxItems")
         )

@@ -11,8 +11,6 @@ import asyncio
 import uuid
 from typing import Any
 
-from ovis.services.lambda_.functions import FunctionService, _now_iso
-from ovis.services.lambda_.paging import paginate
 from ovis.errors import (
     InvalidParameterValueException,
     PreconditionFailedException,
@@ -21,6 +19,8 @@ from ovis.errors import (
 )
 from ovis.models.alias import Alias
 from ovis.models.function import LATEST, FunctionConfig, State, UpdateStatus
+from ovis.services.lambda_.functions import FunctionService, _now_iso
+from ovis.services.lambda_.paging import paginate
 
 # Fields that make two snapshots "the same function" for PublishVersion's no-op rule.
 _VOLATILE = {

@@ -1,5 +1,8 @@
 """A subset of the CloudWatch Logs API (JSON 1.1, ``X-Amz-Target: Logs_20140328.*``) over the
-function logs Ovis keeps, so ``aws logs tail``/``filter-log-events`` and ``ovis logs`` work."""
+function logs Ovis keeps, so ``aws logs tail``/``filter-log-events`` and ``ovis logs`` work.
+
+Handlers read the request document as sent (the codec does not validate Logs input): each
+checks the members it uses, with the Logs service's error codes."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import asyncio
 from typing import Any
 
 from ovis.errors import ApiError
+from ovis.services.context import Handler, RequestContext
 from ovis.storage.store import Store
 
 MAX_LIMIT = 10000
@@ -27,28 +31,16 @@ class LogsInvalidParameter(ApiError):
         return {"__type": self.code, "message": self.message}
 
 
-class LogsUnknownOperation(ApiError):
-    code, status = "UnknownOperationException", 400
-
-    def body(self) -> dict[str, Any]:
-        return {"__type": self.code, "message": self.message}
-
-
 class LogsApi:
     def __init__(self, store: Store) -> None:
         self.store = store
-
-    async def call(self, operation: str, p: dict[str, Any]) -> dict[str, Any]:
-        handler = {
+        self.handlers: dict[str, Handler] = {
             "FilterLogEvents": self.filter_log_events,
             "GetLogEvents": self.get_log_events,
             "DescribeLogGroups": self.describe_log_groups,
             "DescribeLogStreams": self.describe_log_streams,
             "DeleteLogGroup": self.delete_log_group,
-        }.get(operation)
-        if handler is None:
-            raise LogsUnknownOperation(f"Operation {operation} is not supported by this server.")
-        return await handler(p)
+        }
 
     async def _group(self, p: dict[str, Any]) -> str:
         group = p.get("logGroupName") or p.get("logGroupIdentifier")
@@ -77,7 +69,7 @@ class LogsApi:
         except ValueError:
             raise LogsInvalidParameter("The specified nextToken is invalid.") from None
 
-    async def filter_log_events(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def filter_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         limit = self._limit(p)
         after = self._token(p)
@@ -118,7 +110,7 @@ class LogsApi:
             out["nextToken"] = f"f/{last_id}"
         return out
 
-    async def get_log_events(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def get_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         stream = p.get("logStreamName")
         limit = self._limit(p)
@@ -151,7 +143,7 @@ class LogsApi:
             "nextBackwardToken": f"b/{after}",
         }
 
-    async def describe_log_groups(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def describe_log_groups(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         prefix = p.get("logGroupNamePrefix") or ""
         groups = await asyncio.to_thread(self.store.log_groups)
         return {
@@ -167,7 +159,7 @@ class LogsApi:
             ]
         }
 
-    async def describe_log_streams(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def describe_log_streams(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         prefix = p.get("logStreamNamePrefix") or ""
         streams = await asyncio.to_thread(self.store.log_streams, group)
@@ -185,7 +177,7 @@ class LogsApi:
             ]
         }
 
-    async def delete_log_group(self, p: dict[str, Any]) -> dict[str, Any]:
+    async def delete_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         await asyncio.to_thread(self.store.delete_log_group, group)
         return {}
