@@ -456,7 +456,8 @@ class RestJsonCodec:
             else {}
         )
         route, _labels = self.rest.match(req.method, req.path, flat)
-        return route.operation.name
+        name: str = route.operation.name
+        return name
 
     def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
         route = self.rest.route(operation)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-
 from ovis.services.context import Handler
 
 
-@dataclass(frozen=True)
 class ServiceTable:
     """An ``AwsService``: ``operations`` maps a botocore operation name to its handler.
-    Immutable once built; the front door reads it per request with one dict lookup."""
+    Not to be changed once built (a private copy); the front door reads it per request with
+    one dict lookup."""
 
-    name: str
-    operations: Mapping[str, Handler]
+    __slots__ = ("_operations", "name")
+
+    def __init__(self, name: str, operations: Mapping[str, Handler]) -> None:
+        self.name = name
+        self._operations = dict(operations)
+
+    @property
+    def operations(self) -> Mapping[str, Handler]:
+        return self._operations
 
 
 def merge(*tables: Mapping[str, Handler]) -> dict[str, Handler]:
