@@ -3,28 +3,25 @@ No business logic here."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ovis.errors import (
-    InvalidParameterValueException,
-    InvalidRequestContentException,
-    RequestTooLargeException,
-)
-from ovis.invoke.async_queue import AsyncQueue, lineage_hops
+from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
-from ovis.models.function import LATEST, FunctionConfig
-from ovis.sandbox.instance import Invocation
+from ovis.models.function import PASSTHROUGH, FunctionConfig
 from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.commands import (
+    CodeSource,
+    CreateFunction,
+    Invoke,
+    InvokeAsync,
+    PublishVersion,
+    UpdateFunctionCode,
+    UpdateFunctionConfiguration,
+)
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.functions import FunctionService
-
-MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
-MAX_ASYNC_PAYLOAD = 256 * 1024
-MAX_CLIENT_CONTEXT = 3583
+from ovis.services.lambda_.invocation import Invocations
 
 
 class LambdaApi:
@@ -35,11 +32,12 @@ class LambdaApi:
         queue: AsyncQueue,
         code_url: Callable[[str], str],
         concurrency: ConcurrencyService,
-        publish: Callable[[str], Awaitable[FunctionConfig]] | None = None,
+        publish: Callable[[PublishVersion], Awaitable[FunctionConfig]] | None = None,
     ) -> None:
         self.publish = publish
         self.functions = functions
         self.invoker = invoker
+        self.invocations = Invocations(functions, invoker, queue)
         self.queue = queue
         self.code_url = code_url
         self.concurrency = concurrency
@@ -65,10 +63,11 @@ class LambdaApi:
     # ---- functions -------------------------------------------------------------------------
 
     async def create_function(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        cfg = await self.functions.create(p)
-        if p.get("Publish") and self.publish is not None:
+        cmd = create_command(p)
+        cfg = await self.functions.create(cmd)
+        if cmd.publish and self.publish is not None:
             await self.functions.wait_update(cfg.name)
-            cfg = await self.publish(cfg.name)
+            cfg = await self.publish(PublishVersion(cfg.name))
         return self.functions.render(cfg)
 
     async def get_function(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
@@ -125,16 +124,24 @@ class LambdaApi:
         return out
 
     async def update_function_code(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        cfg = await self.functions.update_code(p)
-        if p.get("Publish") and not p.get("DryRun") and self.publish is not None:
+        cmd = UpdateFunctionCode(
+            p["FunctionName"],
+            code_source(p),
+            p.get("RevisionId"),
+            bool(p.get("DryRun")),
+            bool(p.get("Publish")),
+        )
+        cfg = await self.functions.update_code(cmd)
+        if cmd.publish and not cmd.dry_run and self.publish is not None:
             await self.functions.wait_update(cfg.name)
-            cfg = await self.publish(cfg.name)
+            cfg = await self.publish(PublishVersion(cfg.name))
         return self.functions.render(cfg)
 
     async def update_function_configuration(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        return self.functions.render(await self.functions.update_configuration(p))
+        cmd = update_configuration_command(p)
+        return self.functions.render(await self.functions.update_configuration(cmd))
 
     async def delete_function(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.functions.delete(p["FunctionName"], p.get("Qualifier"))
@@ -158,34 +165,20 @@ class LambdaApi:
 
     # ---- invoke ----------------------------------------------------------------------------
 
-    def _target(self, p: dict[str, Any]) -> tuple[str, str | None]:
-        return self.functions.ref(p["FunctionName"], p.get("Qualifier"))
-
     async def invoke(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        name, q = self._target(p)
-        itype = p.get("InvocationType", "RequestResponse")
-        payload: bytes = p.get("Payload") or b""
-        limit = MAX_ASYNC_PAYLOAD if itype == "Event" else MAX_SYNC_PAYLOAD
-        check_payload(payload, limit, "InvokeFunction")
-        cfg = self.invoker.resolve(name, q)
-        if itype == "DryRun":
-            return {"StatusCode": 204}
-        rid = ctx.request_id
-        hops = lineage_hops(ctx.trace_header)
-        if itype == "Event":
-            await self.queue.submit(name, q or LATEST, payload, rid, hops)
-            return {"StatusCode": 202}
-        client_context = _client_context(p.get("ClientContext"))
-        inv = Invocation(
-            rid,
-            payload,
-            self.functions.arn(name, q),
-            client_context,
-            trace_id=_trace_id(rid, hops),
+        cmd = Invoke(
+            p["FunctionName"],
+            p.get("Qualifier"),
+            p.get("InvocationType", "RequestResponse"),
+            p.get("Payload") or b"",
+            p.get("LogType") == "Tail",
+            p.get("ClientContext"),
+            ctx.request_id,
+            ctx.trace_header,
         )
-        res = await self.invoker.invoke(
-            cfg, inv, tail=p.get("LogType") == "Tail", target=(name, q) if q else None
-        )
+        res = await self.invocations.invoke(cmd)
+        if res is None:  # accepted without running: an Event, or a DryRun's permission check
+            return {"StatusCode": 202 if cmd.invocation_type == "Event" else 204}
         return {
             "StatusCode": res.status_code,
             "Payload": res.payload,
@@ -195,52 +188,75 @@ class LambdaApi:
         }
 
     async def invoke_async(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        name, q = self._target(p)
-        payload = p.get("InvokeArgs") or b""
-        if len(payload) > MAX_ASYNC_PAYLOAD:
-            raise RequestTooLargeException(
-                f"Request must be smaller than {MAX_ASYNC_PAYLOAD} bytes for the "
-                "InvokeAsync operation"
-            )
-        self.invoker.resolve(name, q)  # 404 or 409 before accepting the event
-        hops = lineage_hops(ctx.trace_header)
-        await self.queue.submit(name, q or LATEST, payload, ctx.request_id, hops)
+        cmd = InvokeAsync(
+            p["FunctionName"],
+            p.get("InvokeArgs") or b"",
+            ctx.request_id,
+            ctx.trace_header,
+        )
+        await self.invocations.invoke_async(cmd)
         return {"Status": 202}
 
 
-def check_payload(payload: bytes, limit: int, operation: str) -> None:
-    """AWS's checks on an invocation payload: size, then that it is JSON."""
-    if len(payload) > limit:
-        raise RequestTooLargeException(
-            f"Request must be smaller than {limit} bytes for the {operation} operation"
-        )
-    if payload:
-        try:
-            json.loads(payload)
-        except (ValueError, UnicodeDecodeError, RecursionError) as e:
-            raise InvalidRequestContentException(
-                f"Could not parse request body into json: Could not parse payload into json: {e}"
-            ) from None
+# ---- wire members -> commands ------------------------------------------------------------------
 
 
-def _client_context(value: str | None) -> str | None:
-    if not value:
-        return None
-    if len(value) > MAX_CLIENT_CONTEXT:
-        raise InvalidParameterValueException(
-            f"Client context must be at most {MAX_CLIENT_CONTEXT} bytes, base64-encoded."
-        )
-    try:
-        text = base64.b64decode(value, validate=True).decode()
-        json.loads(text)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise InvalidRequestContentException(
-            "Client context must be a valid Base64-encoded JSON object."
-        ) from None
-    return text
+def code_source(code: dict[str, Any]) -> CodeSource:
+    """A FunctionCode structure, or UpdateFunctionCode's own members (the same names)."""
+    return CodeSource(
+        code.get("ZipFile"), code.get("ImageUri"), code.get("S3Bucket"), code.get("S3Key")
+    )
 
 
-def _trace_id(rid: str, hops: int = 0) -> str:
-    hexid = rid.replace("-", "")
-    root = f"Root=1-{hexid[:8]}-{hexid[8:32]};Parent={hexid[:16]};Sampled=0"
-    return f"{root};Lineage=ovis:{hops}" if hops else root
+def _passthrough(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: p[k] for k in PASSTHROUGH if k in p}
+
+
+def create_command(p: dict[str, Any]) -> CreateFunction:
+    return CreateFunction(
+        function_name=p["FunctionName"],
+        role=p["Role"],
+        code=code_source(p["Code"]),
+        runtime=p.get("Runtime"),
+        handler=p.get("Handler"),
+        package_type=p.get("PackageType", "Zip"),
+        description=p.get("Description", ""),
+        timeout=p.get("Timeout", 3),
+        memory_size=p.get("MemorySize", 128),
+        environment=p.get("Environment"),
+        architectures=tuple(p.get("Architectures") or ("x86_64",)),
+        ephemeral_storage_mb=(p.get("EphemeralStorage") or {}).get("Size", 512),
+        tracing_mode=(p.get("TracingConfig") or {}).get("Mode", "PassThrough"),
+        dead_letter_target=(p.get("DeadLetterConfig") or {}).get("TargetArn"),
+        logging_config=p.get("LoggingConfig") or {},
+        layers=tuple(p.get("Layers") or ()),
+        tags=p.get("Tags") or {},
+        passthrough=_passthrough(p),
+        publish=bool(p.get("Publish")),
+    )
+
+
+def update_configuration_command(p: dict[str, Any]) -> UpdateFunctionConfiguration:
+    """Members not sent stay None (the codec leaves out members sent as null)."""
+    storage = p.get("EphemeralStorage")
+    tracing = p.get("TracingConfig")
+    dlq = p.get("DeadLetterConfig")
+    layers = p.get("Layers")
+    return UpdateFunctionConfiguration(
+        function_name=p["FunctionName"],
+        revision_id=p.get("RevisionId"),
+        role=p.get("Role"),
+        runtime=p.get("Runtime"),
+        handler=p.get("Handler"),
+        description=p.get("Description"),
+        timeout=p.get("Timeout"),
+        memory_size=p.get("MemorySize"),
+        environment=p.get("Environment"),
+        ephemeral_storage_mb=storage.get("Size", 512) if storage is not None else None,
+        tracing_mode=tracing.get("Mode", "PassThrough") if tracing is not None else None,
+        dead_letter_target=(dlq.get("TargetArn") or "") if dlq is not None else None,
+        logging_config=p.get("LoggingConfig"),
+        layers=tuple(layers) if layers is not None else None,
+        image_config=(p["ImageConfig"] or {}) if "ImageConfig" in p else None,
+        passthrough=_passthrough(p),
+    )

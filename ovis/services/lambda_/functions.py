@@ -12,7 +12,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,9 +23,16 @@ from ovis.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
 from ovis.models.arn import ArnError, function_arn, parse_function_ref
-from ovis.models.function import LATEST, PASSTHROUGH, FunctionConfig, State, UpdateStatus
+from ovis.models.function import LATEST, FunctionConfig, State, UpdateStatus
+from ovis.services.lambda_.commands import (
+    CodeSource,
+    CreateFunction,
+    UpdateFunctionCode,
+    UpdateFunctionConfiguration,
+)
 from ovis.services.lambda_.layers import LayerService
 from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
 from ovis.services.lambda_.paging import paginate
@@ -76,6 +83,7 @@ class FunctionService:
     ) -> None:
         self.settings = settings
         self.registry = registry
+        self.qualifiers = Qualifiers(registry, settings.region, settings.account_id)
         self.code = code
         self.layers = layers
         self.images = images  # container images (PackageType=Image), imported by `ovis image`
@@ -110,36 +118,12 @@ class FunctionService:
 
     def ref(self, text: str, qualifier: str | None = None) -> tuple[str, str | None]:
         """(name, qualifier) from any FunctionName form; a Qualifier parameter must agree."""
-        try:
-            ref = parse_function_ref(text)
-        except ArnError:
-            raise ValidationException(
-                f"1 validation error detected: Value '{text}' at 'functionName' failed to "
-                "satisfy constraint: Member must satisfy regular expression pattern: "
-                "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-                "(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
-            ) from None
-        if ref.account is not None and ref.account != self.settings.account_id:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
-        if ref.qualifier and qualifier and ref.qualifier != qualifier:
-            raise InvalidParameterValueException(
-                "The derived qualifier from the function name does not match the specified "
-                "qualifier."
-            )
-        return ref.name, qualifier or ref.qualifier
+        return self.qualifiers.ref(text, qualifier)
 
     def get_config(self, text: str, qualifier: str | None = None) -> FunctionConfig:
         """The configuration of the version a name (with qualifier: version or alias) means."""
-        name, q = self.ref(text, qualifier)
-        if q is not None and q != LATEST and not q.isdigit():
-            alias = self.registry.alias(name, q)
-            if alias is None or self.registry.get(name, LATEST) is None:
-                raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
-            q = alias.version
-        cfg = self.registry.get(name, q or LATEST)
-        if cfg is None:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name, q)}")
-        return cfg
+        name, q = self.qualifiers.ref(text, qualifier)
+        return self.qualifiers.config(name, q)
 
     def render(self, cfg: FunctionConfig) -> dict[str, Any]:
         return cfg.to_api(self.settings.region, self.settings.account_id)
@@ -160,15 +144,15 @@ class FunctionService:
             )
 
     @staticmethod
-    def _check_limits(p: dict[str, Any]) -> None:
+    def _check_limits(timeout: int | None, memory_size: int | None) -> None:
         errors = [
-            f"Value '{p[key]}' at '{wire}' failed to satisfy constraint: Member must have value "
+            f"Value '{value}' at '{wire}' failed to satisfy constraint: Member must have value "
             f"less than or equal to {limit}"
-            for key, wire, limit in (
-                ("Timeout", "timeout", MAX_TIMEOUT_S),
-                ("MemorySize", "memorySize", MAX_MEMORY_MB),
+            for value, wire, limit in (
+                (timeout, "timeout", MAX_TIMEOUT_S),
+                (memory_size, "memorySize", MAX_MEMORY_MB),
             )
-            if p.get(key) is not None and p[key] > limit
+            if value is not None and value > limit
         ]
         if errors:
             n = len(errors)
@@ -177,7 +161,7 @@ class FunctionService:
             )
 
     @staticmethod
-    def _check_environment(env: dict[str, Any] | None) -> dict[str, str]:
+    def _check_environment(env: Mapping[str, Any] | None) -> dict[str, str]:
         variables = dict((env or {}).get("Variables") or {})
         reserved = sorted(k for k in variables if k in RESERVED_ENV)
         if reserved:
@@ -196,7 +180,7 @@ class FunctionService:
         return {str(k): str(v) for k, v in variables.items()}
 
     def _layer_changes(
-        self, arns: list[str], attached: tuple[str, ...], code_unzipped: int
+        self, arns: Sequence[str], attached: tuple[str, ...], code_unzipped: int
     ) -> dict[str, Any]:
         """Resolve ``Layers`` and check function plus layers against the unzipped limit."""
         if self.layers is None:
@@ -219,18 +203,18 @@ class FunctionService:
                 f"{MAX_UNZIPPED_BYTES} bytes. The actual size is {total} bytes."
             )
 
-    async def _install_code(self, code: dict[str, Any]) -> tuple[str, str, int, int]:
+    async def _install_code(self, code: CodeSource) -> tuple[str, str, int, int]:
         """(digest, sha256_b64, size, unzipped size) after validating and installing the zip."""
-        if code.get("ImageUri"):
+        if code.image_uri:
             raise InvalidParameterValueException(
                 "Please don't provide ImageUri when the intended function PackageType is Zip."
             )
-        if code.get("S3Bucket") or code.get("S3Key"):
+        if code.s3_bucket or code.s3_key:
             raise InvalidParameterValueException(
                 "S3 code locations are not supported by this server: upload the deployment "
                 "package with ZipFile."
             )
-        data = code.get("ZipFile")
+        data = code.zip_file
         if not data:
             raise InvalidParameterValueException(
                 "Please provide a source for function code: ZipFile is required."
@@ -277,8 +261,10 @@ class FunctionService:
         }
 
     @staticmethod
-    def _refuse_zip_settings(p: dict[str, Any]) -> None:
-        if p.get("Runtime") or p.get("Handler") or p.get("Layers"):
+    def _refuse_zip_settings(
+        runtime: str | None, handler: str | None, layers: Sequence[str] | None
+    ) -> None:
+        if runtime or handler or layers:
             raise InvalidParameterValueException(
                 "Please don't provide Handler or Runtime or Layer when the intended function "
                 "PackageType is Image."
@@ -295,53 +281,53 @@ class FunctionService:
 
     # ---- use cases -------------------------------------------------------------------------
 
-    async def create(self, p: dict[str, Any]) -> FunctionConfig:
-        async with self._serialized(self.ref(p["FunctionName"])[0]):
-            return await self._create(p)
+    async def create(self, cmd: CreateFunction) -> FunctionConfig:
+        async with self._serialized(self.ref(cmd.function_name)[0]):
+            return await self._create(cmd)
 
-    async def _create(self, p: dict[str, Any]) -> FunctionConfig:
-        name, q = self.ref(p["FunctionName"])
+    async def _create(self, cmd: CreateFunction) -> FunctionConfig:
+        name, q = self.ref(cmd.function_name)
         if q is not None:
             raise InvalidParameterValueException("Unsupported: qualified function name on create.")
-        image = p.get("PackageType", "Zip") == "Image"
-        self._check_limits(p)  # AWS's validation layer answers before the semantic checks
+        image = cmd.package_type == "Image"
+        self._check_limits(cmd.timeout, cmd.memory_size)  # AWS's validation layer answers first
         if image:
-            self._refuse_zip_settings(p)
+            self._refuse_zip_settings(cmd.runtime, cmd.handler, cmd.layers)
         else:
-            self._check_runtime(p.get("Runtime"), p.get("Handler"))
-        env = self._check_environment(p.get("Environment"))
+            self._check_runtime(cmd.runtime, cmd.handler)
+        env = self._check_environment(cmd.environment)
         if self.registry.get(name, LATEST) is not None:
             raise ResourceConflictException(f"Function already exist: {name}")
         image_fields: dict[str, Any] = {}
         if image:
-            image_fields = await asyncio.to_thread(self._resolve_image, p["Code"].get("ImageUri"))
-            image_fields["image_config"] = dict(p.get("ImageConfig") or {})
+            image_fields = await asyncio.to_thread(self._resolve_image, cmd.code.image_uri)
+            image_fields["image_config"] = dict(cmd.passthrough.get("ImageConfig") or {})
             digest, sha, size, unzipped = "", "", 0, 0  # set by image_fields
         else:
-            digest, sha, size, unzipped = await self._install_code(p["Code"])
-        layer_changes = self._layer_changes(p["Layers"], (), unzipped) if p.get("Layers") else {}
+            digest, sha, size, unzipped = await self._install_code(cmd.code)
+        layer_changes = self._layer_changes(cmd.layers, (), unzipped) if cmd.layers else {}
         if self.registry.get(name, LATEST) is not None:  # created while we were unzipping
             raise ResourceConflictException(f"Function already exist: {name}")
         zip_code = {"code_sha256": sha, "code_size": size, "code_digest": digest}
         cfg = FunctionConfig(
             name=name,
             version=LATEST,
-            runtime=p.get("Runtime") or "",
-            role=p["Role"],
-            handler=p.get("Handler") or "",
+            runtime=cmd.runtime or "",
+            role=cmd.role,
+            handler=cmd.handler or "",
             **(image_fields or zip_code),
             last_modified=_now_iso(),
             revision_id=str(uuid.uuid4()),
-            description=p.get("Description", ""),
-            timeout=p.get("Timeout", 3),
-            memory_size=p.get("MemorySize", 128),
+            description=cmd.description,
+            timeout=cmd.timeout,
+            memory_size=cmd.memory_size,
             environment=env,
-            architectures=tuple(p.get("Architectures") or ("x86_64",)),
-            ephemeral_storage=(p.get("EphemeralStorage") or {}).get("Size", 512),
-            tracing_mode=(p.get("TracingConfig") or {}).get("Mode", "PassThrough"),
-            dead_letter_target=(p.get("DeadLetterConfig") or {}).get("TargetArn"),
-            logging_config=dict(p.get("LoggingConfig") or {}),
-            extra={k: p[k] for k in PASSTHROUGH if k in p and not (image and k == "ImageConfig")},
+            architectures=cmd.architectures,
+            ephemeral_storage=cmd.ephemeral_storage_mb,
+            tracing_mode=cmd.tracing_mode,
+            dead_letter_target=cmd.dead_letter_target,
+            logging_config=dict(cmd.logging_config),
+            extra={k: v for k, v in cmd.passthrough.items() if not (image and k == "ImageConfig")},
             code_unzipped=unzipped,
             **layer_changes,
             state=State.PENDING,
@@ -349,7 +335,7 @@ class FunctionService:
             state_reason_code="Creating",
         )
         await self.registry.put(cfg)
-        tags = p.get("Tags") or {}
+        tags = dict(cmd.tags)
         if tags:
             await asyncio.to_thread(self.registry.store.put_tags, self.arn(name), tags)
         self._schedule_activation(name)
@@ -418,21 +404,21 @@ class FunctionService:
             )
         return cfg
 
-    async def update_code(self, p: dict[str, Any]) -> FunctionConfig:
-        async with self._serialized(self.ref(p["FunctionName"])[0]):
-            return await self._update_code(p)
+    async def update_code(self, cmd: UpdateFunctionCode) -> FunctionConfig:
+        async with self._serialized(self.ref(cmd.function_name)[0]):
+            return await self._update_code(cmd)
 
-    async def _update_code(self, p: dict[str, Any]) -> FunctionConfig:
-        cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
+    async def _update_code(self, cmd: UpdateFunctionCode) -> FunctionConfig:
+        cfg = self._updatable(cmd.function_name, cmd.revision_id)
         if cfg.package_type == "Image":
-            return await self._update_image(cfg, p)
-        if p.get("ImageUri"):
+            return await self._update_image(cfg, cmd)
+        if cmd.code.image_uri:
             raise InvalidParameterValueException(
                 "Please don't provide ImageUri when updating a function with packageType Zip."
             )
-        digest, sha, size, unzipped = await self._install_code(p)
+        digest, sha, size, unzipped = await self._install_code(cmd.code)
         self._check_unzipped(unzipped + cfg.layers_unzipped)
-        if p.get("DryRun"):
+        if cmd.dry_run:
             return cfg.replace(code_sha256=sha, code_size=size)
         cfg = self.registry.get(cfg.name, LATEST) or cfg
         return await self._start_update(
@@ -443,60 +429,57 @@ class FunctionService:
             code_unzipped=unzipped,
         )
 
-    async def _update_image(self, cfg: FunctionConfig, p: dict[str, Any]) -> FunctionConfig:
-        if not p.get("ImageUri") or p.get("ZipFile") or p.get("S3Bucket"):
+    async def _update_image(self, cfg: FunctionConfig, cmd: UpdateFunctionCode) -> FunctionConfig:
+        code = cmd.code
+        if not code.image_uri or code.zip_file or code.s3_bucket:
             raise InvalidParameterValueException(
                 "Please provide ImageUri when updating a function with packageType Image."
             )
-        fields = await asyncio.to_thread(self._resolve_image, p["ImageUri"])
-        if p.get("DryRun"):
+        fields = await asyncio.to_thread(self._resolve_image, code.image_uri)
+        if cmd.dry_run:
             return cfg.replace(**fields)
         cfg = self.registry.get(cfg.name, LATEST) or cfg
         return await self._start_update(cfg, **fields)
 
-    async def update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
-        async with self._serialized(self.ref(p["FunctionName"])[0]):
-            return await self._update_configuration(p)
+    async def update_configuration(self, cmd: UpdateFunctionConfiguration) -> FunctionConfig:
+        async with self._serialized(self.ref(cmd.function_name)[0]):
+            return await self._update_configuration(cmd)
 
-    async def _update_configuration(self, p: dict[str, Any]) -> FunctionConfig:
-        cfg = self._updatable(p["FunctionName"], p.get("RevisionId"))
+    async def _update_configuration(self, cmd: UpdateFunctionConfiguration) -> FunctionConfig:
+        cfg = self._updatable(cmd.function_name, cmd.revision_id)
         changes: dict[str, Any] = {}
-        runtime = p.get("Runtime", cfg.runtime)
-        handler = p.get("Handler", cfg.handler)
-        self._check_limits(p)
+        runtime = cmd.runtime if cmd.runtime is not None else cfg.runtime
+        handler = cmd.handler if cmd.handler is not None else cfg.handler
+        self._check_limits(cmd.timeout, cmd.memory_size)
         image = cfg.package_type == "Image"
         if image:
-            self._refuse_zip_settings(p)
-            if "ImageConfig" in p:
-                changes["image_config"] = dict(p["ImageConfig"] or {})
-        elif "Runtime" in p or "Handler" in p:
+            self._refuse_zip_settings(cmd.runtime, cmd.handler, cmd.layers)
+            if cmd.image_config is not None:
+                changes["image_config"] = dict(cmd.image_config)
+        elif cmd.runtime is not None or cmd.handler is not None:
             self._check_runtime(runtime, handler)
-        if "Environment" in p:
-            changes["environment"] = self._check_environment(p["Environment"])
+        if cmd.environment is not None:
+            changes["environment"] = self._check_environment(cmd.environment)
         simple = {
-            "Role": "role",
-            "Description": "description",
-            "Timeout": "timeout",
-            "MemorySize": "memory_size",
-            "Runtime": "runtime",
-            "Handler": "handler",
+            "role": cmd.role,
+            "description": cmd.description,
+            "timeout": cmd.timeout,
+            "memory_size": cmd.memory_size,
+            "runtime": cmd.runtime,
+            "handler": cmd.handler,
+            "ephemeral_storage": cmd.ephemeral_storage_mb,
+            "tracing_mode": cmd.tracing_mode,
         }
-        for key, attr in simple.items():
-            if key in p:
-                changes[attr] = p[key]
-        if "EphemeralStorage" in p:
-            changes["ephemeral_storage"] = p["EphemeralStorage"].get("Size", 512)
-        if "TracingConfig" in p:
-            changes["tracing_mode"] = p["TracingConfig"].get("Mode", "PassThrough")
-        if "DeadLetterConfig" in p:
-            changes["dead_letter_target"] = p["DeadLetterConfig"].get("TargetArn") or None
-        if "LoggingConfig" in p:
-            changes["logging_config"] = dict(p["LoggingConfig"])
-        if "Layers" in p:
-            changes.update(self._layer_changes(p["Layers"], cfg.layers, cfg.code_unzipped))
+        changes.update({attr: v for attr, v in simple.items() if v is not None})
+        if cmd.dead_letter_target is not None:
+            changes["dead_letter_target"] = cmd.dead_letter_target or None
+        if cmd.logging_config is not None:
+            changes["logging_config"] = dict(cmd.logging_config)
+        if cmd.layers is not None:
+            changes.update(self._layer_changes(cmd.layers, cfg.layers, cfg.code_unzipped))
         extra = dict(cfg.extra)
         extra.update(
-            {k: p[k] for k in PASSTHROUGH if k in p and not (image and k == "ImageConfig")}
+            {k: v for k, v in cmd.passthrough.items() if not (image and k == "ImageConfig")}
         )
         return await self._start_update(cfg, **changes, extra=extra)
 

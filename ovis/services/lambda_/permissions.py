@@ -25,6 +25,7 @@ from ovis.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
+from ovis.invoke.qualifiers import is_alias
 from ovis.models.function import LATEST
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import PolicyLengthExceededException
@@ -63,17 +64,10 @@ class PolicyService:
             raise ResourceNotFoundException(f"Function not found: {self.functions.arn(name, q)}")
         if q is None or q == LATEST:
             return name, q or "", latest.revision_id
-        if q.isdigit():
-            cfg = self.registry.get(name, q)
-            if cfg is None:
-                raise ResourceNotFoundException(
-                    f"Function not found: {self.functions.arn(name, q)}"
-                )
-            return name, q, cfg.revision_id
-        alias = self.registry.alias(name, q)
-        if alias is None:
-            raise ResourceNotFoundException(f"Function not found: {self.functions.arn(name, q)}")
-        return name, q, alias.revision_id
+        qualifiers = self.functions.qualifiers
+        if not is_alias(q):
+            return name, q, qualifiers.config(name, q).revision_id
+        return name, q, qualifiers.alias(name, q).revision_id
 
     def _check_revision(self, key: tuple[str, str], base: str, revision_id: str | None) -> None:
         if revision_id is None:

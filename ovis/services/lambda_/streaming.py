@@ -22,13 +22,14 @@ from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation
 from ovis.sandbox.streaming import ResponseStream
 from ovis.services.context import Handler, RequestContext
-from ovis.services.lambda_.function_ops import (
-    MAX_SYNC_PAYLOAD,
-    _client_context,
-    _trace_id,
-    check_payload,
-)
+from ovis.services.lambda_.commands import Invoke
 from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.invocation import (
+    MAX_SYNC_PAYLOAD,
+    check_payload,
+    client_context,
+    trace_id,
+)
 
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -126,22 +127,31 @@ class StreamingApi:
     async def invoke_with_response_stream(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        name, q = self.functions.ref(p["FunctionName"], p.get("Qualifier"))
-        payload: bytes = p.get("Payload") or b""
-        check_payload(payload, MAX_SYNC_PAYLOAD, "InvokeWithResponseStream")
-        cfg = self.invoker.resolve(name, q)
-        if p.get("InvocationType") == "DryRun":
+        cmd = Invoke(
+            p["FunctionName"],
+            p.get("Qualifier"),
+            p.get("InvocationType", "RequestResponse"),
+            p.get("Payload") or b"",
+            p.get("LogType") == "Tail",
+            p.get("ClientContext"),
+            ctx.request_id,
+            ctx.trace_header,
+        )
+        name, q = self.functions.ref(cmd.function_name, cmd.qualifier)
+        check_payload(cmd.payload, MAX_SYNC_PAYLOAD, "InvokeWithResponseStream")
+        cfg = self.invoker.qualifiers.for_invoke(name, q)
+        if cmd.invocation_type == "DryRun":
             return {"StatusCode": 204}
         stream = ResponseStream()
         inv = Invocation(
-            ctx.request_id,
-            payload,
+            cmd.request_id,
+            cmd.payload,
             self.functions.arn(name, q),
-            _client_context(p.get("ClientContext")),
-            trace_id=_trace_id(ctx.request_id, lineage_hops(ctx.trace_header)),
+            client_context(cmd.client_context),
+            trace_id=trace_id(cmd.request_id, lineage_hops(cmd.trace_header)),
             stream=stream,
         )
-        tail = p.get("LogType") == "Tail"
+        tail = cmd.tail
         task, streamed = await start_streaming(
             self.invoker, cfg, inv, stream, tail, (name, q) if q else None
         )

@@ -40,7 +40,8 @@ from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation
 from ovis.sandbox.streaming import HTTP_INTEGRATION_CONTENT_TYPE, ResponseStream
-from ovis.services.lambda_.function_ops import MAX_SYNC_PAYLOAD, _trace_id
+from ovis.services.lambda_.invocation import MAX_SYNC_PAYLOAD
+from ovis.services.lambda_.invocation import trace_id as _trace_id
 from ovis.services.lambda_.permissions import PolicyService
 from ovis.services.lambda_.streaming import start_streaming
 from ovis.services.lambda_.urls import UrlConfig, UrlService

@@ -29,6 +29,7 @@ from ovis.errors import (
     ResourceNotFoundException,
     ValidationException,
 )
+from ovis.invoke.qualifiers import is_alias
 from ovis.models.function import LATEST
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.paging import paginate
@@ -120,7 +121,7 @@ class UrlService:
     def _target(self, text: str, qualifier: str | None) -> tuple[str, str]:
         """(function, qualifier key) of an existing function or alias."""
         name, q = self.functions.ref(text, qualifier)
-        if q is not None and (q == LATEST or q.isdigit()):
+        if q is not None and not is_alias(q):
             # The API's pattern refuses versions before this; a FunctionName ARN may not.
             raise ValidationException(
                 f"1 validation error detected: Value '{q}' at 'qualifier' failed to satisfy "
@@ -129,8 +130,8 @@ class UrlService:
             )
         if self.registry.get(name, LATEST) is None:
             raise ResourceNotFoundException(f"Function not found: {self.functions.arn(name)}")
-        if q is not None and self.registry.alias(name, q) is None:
-            raise ResourceNotFoundException(f"Function not found: {self.functions.arn(name, q)}")
+        if q is not None:
+            self.functions.qualifiers.alias(name, q)  # 404 if there is no such alias
         return name, q or ""
 
     # ---- use cases -----------------------------------------------------------------------

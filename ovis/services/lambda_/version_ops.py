@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.commands import PublishVersion
 from ovis.services.lambda_.versions import VersionService
 
 
@@ -27,9 +28,10 @@ class VersionsApi:
         return s.region, s.account_id
 
     async def publish_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        cfg = await self.versions.publish(
+        cmd = PublishVersion(
             p["FunctionName"], p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
         )
+        cfg = await self.versions.publish(cmd)
         return self.functions.render(cfg)
 
     async def list_versions_by_function(

@@ -19,6 +19,7 @@ from ovis.errors import (
 )
 from ovis.models.alias import Alias
 from ovis.models.function import LATEST, FunctionConfig, State, UpdateStatus
+from ovis.services.lambda_.commands import PublishVersion
 from ovis.services.lambda_.functions import FunctionService, _now_iso
 from ovis.services.lambda_.paging import paginate
 
@@ -58,13 +59,9 @@ class VersionService:
 
     # ---- versions --------------------------------------------------------------------------
 
-    async def publish(
-        self,
-        text: str,
-        code_sha256: str | None = None,
-        description: str | None = None,
-        revision_id: str | None = None,
-    ) -> FunctionConfig:
+    async def publish(self, cmd: PublishVersion) -> FunctionConfig:
+        text, code_sha256 = cmd.function_name, cmd.code_sha256
+        description, revision_id = cmd.description, cmd.revision_id
         latest = self._latest(text)
         name = latest.name
         async with self.functions._serialized(name):

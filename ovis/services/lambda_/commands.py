@@ -1,0 +1,107 @@
+"""Lambda's typed commands: what a use case is asked to do, built at the edge from the
+validated request (wire names and shapes stop at the handlers).
+
+Conventions: immutable values; ``None`` means "not given" (updates leave that setting alone);
+members the server stores without interpreting them (VpcConfig, KMSKeyArn, ...) travel in
+``passthrough`` as the client sent them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSource:
+    """Where a deployment package comes from (FunctionCode / UpdateFunctionCode members)."""
+
+    zip_file: bytes | None = None
+    image_uri: str | None = None
+    s3_bucket: str | None = None
+    s3_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunction:
+    function_name: str
+    role: str
+    code: CodeSource
+    runtime: str | None = None
+    handler: str | None = None
+    package_type: str = "Zip"
+    description: str = ""
+    timeout: int = 3
+    memory_size: int = 128
+    environment: Mapping[str, Any] | None = None  # {"Variables": {...}}, checked by the use case
+    architectures: tuple[str, ...] = ("x86_64",)
+    ephemeral_storage_mb: int = 512
+    tracing_mode: str = "PassThrough"
+    dead_letter_target: str | None = None
+    logging_config: Mapping[str, Any] = field(default_factory=dict)
+    layers: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    passthrough: Mapping[str, Any] = field(default_factory=dict)
+    publish: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionConfiguration:
+    """Every setting is None when not given; ``dead_letter_target`` "" clears the target."""
+
+    function_name: str
+    revision_id: str | None = None
+    role: str | None = None
+    runtime: str | None = None
+    handler: str | None = None
+    description: str | None = None
+    timeout: int | None = None
+    memory_size: int | None = None
+    environment: Mapping[str, Any] | None = None
+    ephemeral_storage_mb: int | None = None
+    tracing_mode: str | None = None
+    dead_letter_target: str | None = None
+    logging_config: Mapping[str, Any] | None = None
+    layers: tuple[str, ...] | None = None
+    image_config: Mapping[str, Any] | None = None
+    passthrough: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionCode:
+    function_name: str
+    code: CodeSource
+    revision_id: str | None = None
+    dry_run: bool = False
+    publish: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PublishVersion:
+    function_name: str
+    code_sha256: str | None = None
+    description: str | None = None
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invoke:
+    """One Invoke / InvokeWithResponseStream call (``function_name`` as the caller wrote it)."""
+
+    function_name: str
+    qualifier: str | None
+    invocation_type: str  # RequestResponse | Event | DryRun
+    payload: bytes
+    tail: bool  # LogType Tail: return the last 4 KB of the log
+    client_context: str | None  # base64 JSON as sent (checked by the use case)
+    request_id: str
+    trace_header: str | None  # the caller's X-Amzn-Trace-Id (its Lineage counts recursion)
+
+
+@dataclass(frozen=True, slots=True)
+class InvokeAsync:
+    function_name: str
+    payload: bytes
+    request_id: str
+    trace_header: str | None
