@@ -9,6 +9,7 @@ from typing import Any
 
 from ovis.services.context import Handler, RequestContext
 from ovis.services.sqs import messages as msgs
+from ovis.services.sqs.commands import ReceiveMessage, SendMessage, SendMessageBatch
 from ovis.services.sqs.errors import (
     BatchEntryIdsNotDistinct,
     EmptyBatchRequest,
@@ -16,12 +17,14 @@ from ovis.services.sqs.errors import (
     SqsError,
     TooManyEntriesInBatchRequest,
 )
+from ovis.services.sqs.messaging import Messaging
 from ovis.services.sqs.queues import QueueService, SendRequest
 
 
 class SqsApi:
     def __init__(self, queues: QueueService) -> None:
         self.queues = queues
+        self.messaging = Messaging(queues)
         self.handlers: dict[str, Handler] = {
             "CreateQueue": self.create_queue,
             "GetQueueUrl": self.get_queue_url,
@@ -124,37 +127,38 @@ class SqsApi:
     # --- messages ---
 
     async def send_message(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        q = self.queues.queue_by_url(p["QueueUrl"])
-        result = await self.queues.send(q, _send_request(p))
+        result = await self.messaging.send(SendMessage(p["QueueUrl"], _send_request(p)))
         return result.to_api()
 
     async def send_message_batch(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        q = self.queues.queue_by_url(p["QueueUrl"])
+        self.queues.queue_by_url(p["QueueUrl"])  # a missing queue answers before the entries
         entries = p["Entries"]
         _check_batch(entries, "SendMessageBatchRequestEntry")
-        results = await self.queues.send_batch(
-            q, [_send_request(e) for e in entries], limit_total=True
+        cmd = SendMessageBatch(
+            p["QueueUrl"],
+            tuple(e["Id"] for e in entries),
+            tuple(_send_request(e) for e in entries),
         )
+        results = await self.messaging.send_batch(cmd)
         ok: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
-        for entry, r in zip(entries, results, strict=True):
+        for entry_id, r in zip(cmd.entry_ids, results, strict=True):
             if isinstance(r, SqsError):
-                failed.append(_failure(entry["Id"], r))
+                failed.append(_failure(entry_id, r))
             else:
-                ok.append({"Id": entry["Id"], **r.to_api()})
+                ok.append({"Id": entry_id, **r.to_api()})
         return {"Successful": ok, "Failed": failed}
 
     async def receive_message(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        q = self.queues.queue_by_url(p["QueueUrl"])
-        system = [*p.get("AttributeNames", ()), *p.get("MessageSystemAttributeNames", ())]
-        messages = await self.queues.receive(
-            q,
+        cmd = ReceiveMessage(
+            p["QueueUrl"],
             p.get("MaxNumberOfMessages"),
             p.get("WaitTimeSeconds"),
             p.get("VisibilityTimeout"),
-            system,
-            p.get("MessageAttributeNames", ()),
+            (*p.get("AttributeNames", ()), *p.get("MessageSystemAttributeNames", ())),
+            tuple(p.get("MessageAttributeNames", ())),
         )
+        messages = await self.messaging.receive(cmd)
         return {"Messages": messages} if messages else {}
 
     async def delete_message(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
