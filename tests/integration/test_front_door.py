@@ -51,7 +51,7 @@ def test_function_url_host_beats_aws_routing(server: ServerProcess, lam) -> None
     # A Lambda REST path, sent to the URL's host: the function answers, not ListFunctions.
     r = url.call("GET", "/2015-03-31/functions/")
     assert r.status == 200, r.body
-    assert r.json() == {"path": "/2015-03-31/functions/"}
+    assert json.loads(r.body) == {"path": "/2015-03-31/functions/"}
 
 
 def test_admin_needs_sigv4(server: ServerProcess) -> None:
