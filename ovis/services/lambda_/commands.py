@@ -105,3 +105,44 @@ class InvokeAsync:
     payload: bytes
     request_id: str
     trace_header: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAlias:
+    function_name: str
+    name: str
+    function_version: str
+    description: str = ""
+    weights: Mapping[str, float] = field(default_factory=dict)  # version -> traffic share
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateAlias:
+    """Settings left None stay as they are."""
+
+    function_name: str
+    name: str
+    function_version: str | None = None
+    description: str | None = None
+    weights: Mapping[str, float] | None = None
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunctionUrlConfig:
+    function_name: str
+    qualifier: str | None
+    auth_type: str
+    invoke_mode: str = "BUFFERED"
+    cors: Mapping[str, Any] | None = None  # the Cors structure as sent
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionUrlConfig:
+    """Settings left None stay as they are."""
+
+    function_name: str
+    qualifier: str | None
+    auth_type: str | None = None
+    invoke_mode: str | None = None
+    cors: Mapping[str, Any] | None = None

@@ -1,6 +1,6 @@
 """Lambda layer REST operations: parse -> call LayerService -> render. No business logic here.
 
-``LayersApi(...).handlers`` plugs into ``LambdaApi(extra_handlers=[...])``.
+``LayersApi(...).handlers`` is one part of Lambda's operation table (``operations.py``).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.commands import CreateFunctionUrlConfig, UpdateFunctionUrlConfig
 from ovis.services.lambda_.permissions import PolicyService
 from ovis.services.lambda_.urls import UrlService
 
@@ -30,7 +31,14 @@ class UrlsApi:
     async def create_function_url_config(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        return self.urls.render(await self.urls.create(p), created=True)
+        cmd = CreateFunctionUrlConfig(
+            p["FunctionName"],
+            p.get("Qualifier"),
+            p["AuthType"],
+            p.get("InvokeMode") or "BUFFERED",
+            p.get("Cors"),
+        )
+        return self.urls.render(await self.urls.create(cmd), created=True)
 
     async def get_function_url_config(
         self, ctx: RequestContext, p: dict[str, Any]
@@ -40,7 +48,14 @@ class UrlsApi:
     async def update_function_url_config(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        return self.urls.render(await self.urls.update(p))
+        cmd = UpdateFunctionUrlConfig(
+            p["FunctionName"],
+            p.get("Qualifier"),
+            p.get("AuthType"),
+            p.get("InvokeMode"),
+            p.get("Cors"),
+        )
+        return self.urls.render(await self.urls.update(cmd))
 
     async def delete_function_url_config(
         self, ctx: RequestContext, p: dict[str, Any]

@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from ovis.errors import (
 )
 from ovis.invoke.qualifiers import is_alias
 from ovis.models.function import LATEST
+from ovis.services.lambda_.commands import CreateFunctionUrlConfig, UpdateFunctionUrlConfig
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.paging import paginate
 from ovis.storage.store import Store
@@ -136,9 +138,9 @@ class UrlService:
 
     # ---- use cases -----------------------------------------------------------------------
 
-    async def create(self, p: dict[str, Any]) -> UrlConfig:
+    async def create(self, cmd: CreateFunctionUrlConfig) -> UrlConfig:
         async with self._lock:
-            name, q = self._target(p["FunctionName"], p.get("Qualifier"))
+            name, q = self._target(cmd.function_name, cmd.qualifier)
             if (name, q) in self._configs:
                 raise ResourceConflictException(
                     "Failed to create function url config for [functionArn = "
@@ -153,11 +155,11 @@ class UrlService:
                 function=name,
                 qualifier=q,
                 url_id=url_id,
-                auth_type=p["AuthType"],
-                invoke_mode=p.get("InvokeMode") or "BUFFERED",
+                auth_type=cmd.auth_type,
+                invoke_mode=cmd.invoke_mode,
                 created=now,
                 modified=now,
-                cors=_cors(p.get("Cors")),
+                cors=_cors(cmd.cors),
             )
             await self._put(cfg)
             return cfg
@@ -169,16 +171,16 @@ class UrlService:
             raise ResourceNotFoundException("The resource you requested does not exist.")
         return cfg
 
-    async def update(self, p: dict[str, Any]) -> UrlConfig:
+    async def update(self, cmd: UpdateFunctionUrlConfig) -> UrlConfig:
         async with self._lock:
-            cfg = self.get(p["FunctionName"], p.get("Qualifier"))
+            cfg = self.get(cmd.function_name, cmd.qualifier)
             changes: dict[str, Any] = {"modified": _now()}
-            if p.get("AuthType") is not None:
-                changes["auth_type"] = p["AuthType"]
-            if p.get("InvokeMode") is not None:
-                changes["invoke_mode"] = p["InvokeMode"]
-            if p.get("Cors") is not None:
-                changes["cors"] = _cors(p["Cors"])
+            if cmd.auth_type is not None:
+                changes["auth_type"] = cmd.auth_type
+            if cmd.invoke_mode is not None:
+                changes["invoke_mode"] = cmd.invoke_mode
+            if cmd.cors is not None:
+                changes["cors"] = _cors(cmd.cors)
             cfg = cfg.replace(**changes)
             await self._put(cfg)
             return cfg
@@ -228,7 +230,7 @@ class UrlService:
                 task.add_done_callback(self._cleanups.discard)
 
 
-def _cors(cors: dict[str, Any] | None) -> dict[str, Any]:
+def _cors(cors: Mapping[str, Any] | None) -> dict[str, Any]:
     """The Cors shape as stored and returned: only the members given."""
     if not cors:
         return {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ovis.services.context import Handler, RequestContext
-from ovis.services.lambda_.commands import PublishVersion
+from ovis.services.lambda_.commands import CreateAlias, PublishVersion, UpdateAlias
 from ovis.services.lambda_.versions import VersionService
 
 
@@ -46,13 +46,28 @@ class VersionsApi:
         return out
 
     async def create_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        return (await self.versions.create_alias(p)).to_api(*self._region_account())
+        cmd = CreateAlias(
+            p["FunctionName"],
+            p["Name"],
+            p["FunctionVersion"],
+            p.get("Description", ""),
+            routing_weights(p.get("RoutingConfig")),
+        )
+        return (await self.versions.create_alias(cmd)).to_api(*self._region_account())
 
     async def get_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return self.versions.get_alias(p["FunctionName"], p["Name"]).to_api(*self._region_account())
 
     async def update_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        return (await self.versions.update_alias(p)).to_api(*self._region_account())
+        cmd = UpdateAlias(
+            p["FunctionName"],
+            p["Name"],
+            p.get("FunctionVersion"),
+            p.get("Description"),
+            routing_weights(p["RoutingConfig"]) if "RoutingConfig" in p else None,
+            p.get("RevisionId"),
+        )
+        return (await self.versions.update_alias(cmd)).to_api(*self._region_account())
 
     async def delete_alias(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.versions.delete_alias(p["FunctionName"], p["Name"])
@@ -66,3 +81,10 @@ class VersionsApi:
         if marker:
             out["NextMarker"] = marker
         return out
+
+
+def routing_weights(routing: dict[str, Any] | None) -> dict[str, float]:
+    """An AliasRoutingConfiguration's AdditionalVersionWeights (version -> share)."""
+    return {
+        str(k): float(v) for k, v in ((routing or {}).get("AdditionalVersionWeights") or {}).items()
+    }

@@ -19,7 +19,7 @@ from ovis.errors import (
 )
 from ovis.models.alias import Alias
 from ovis.models.function import LATEST, FunctionConfig, State, UpdateStatus
-from ovis.services.lambda_.commands import PublishVersion
+from ovis.services.lambda_.commands import CreateAlias, PublishVersion, UpdateAlias
 from ovis.services.lambda_.functions import FunctionService, _now_iso
 from ovis.services.lambda_.paging import paginate
 
@@ -155,13 +155,6 @@ class VersionService:
                     "Invalid weight: weights must be between 0.0 and 1.0"
                 )
 
-    @staticmethod
-    def _weights(routing: dict[str, Any] | None) -> dict[str, float]:
-        return {
-            str(k): float(v)
-            for k, v in ((routing or {}).get("AdditionalVersionWeights") or {}).items()
-        }
-
     def _function(self, text: str) -> str:
         name, q = self.functions.ref(text)
         if q is not None:
@@ -171,21 +164,21 @@ class VersionService:
         self.functions.get_config(name)
         return name
 
-    async def create_alias(self, p: dict[str, Any]) -> Alias:
-        name = self._function(p["FunctionName"])
+    async def create_alias(self, cmd: CreateAlias) -> Alias:
+        name = self._function(cmd.function_name)
         async with self.functions._serialized(name):
-            if self.registry.alias(name, p["Name"]) is not None:
+            if self.registry.alias(name, cmd.name) is not None:
                 raise ResourceConflictException(
-                    f"Alias already exists: {self._alias_arn(name, p['Name'])}"
+                    f"Alias already exists: {self._alias_arn(name, cmd.name)}"
                 )
-            weights = self._weights(p.get("RoutingConfig"))
-            self._check_target(name, p["FunctionVersion"], weights)
+            weights = dict(cmd.weights)
+            self._check_target(name, cmd.function_version, weights)
             alias = Alias(
                 name,
-                p["Name"],
-                p["FunctionVersion"],
+                cmd.name,
+                cmd.function_version,
                 str(uuid.uuid4()),
-                p.get("Description", ""),
+                cmd.description,
                 weights,
             )
             await self.registry.put_alias(alias)
@@ -200,24 +193,22 @@ class VersionService:
             )
         return alias
 
-    async def update_alias(self, p: dict[str, Any]) -> Alias:
-        name = self._function(p["FunctionName"])
+    async def update_alias(self, cmd: UpdateAlias) -> Alias:
+        name = self._function(cmd.function_name)
         async with self.functions._serialized(name):
-            alias = self.get_alias(name, p["Name"])
-            if p.get("RevisionId") is not None and p["RevisionId"] != alias.revision_id:
+            alias = self.get_alias(name, cmd.name)
+            if cmd.revision_id is not None and cmd.revision_id != alias.revision_id:
                 raise PreconditionFailedException(
                     "The Revision Id provided does not match the latest Revision Id. Call the "
                     "GetFunction/GetAlias API to retrieve the latest Revision Id"
                 )
-            version = p.get("FunctionVersion", alias.version)
-            weights = (
-                self._weights(p["RoutingConfig"]) if "RoutingConfig" in p else dict(alias.weights)
-            )
+            version = cmd.function_version if cmd.function_version is not None else alias.version
+            weights = dict(cmd.weights) if cmd.weights is not None else dict(alias.weights)
             self._check_target(name, version, weights)
             alias = alias.replace(
                 version=version,
                 weights=weights,
-                description=p.get("Description", alias.description),
+                description=cmd.description if cmd.description is not None else alias.description,
                 revision_id=str(uuid.uuid4()),
             )
             await self.registry.put_alias(alias)

@@ -7,7 +7,7 @@
   responses, and as the ``Code`` of a failed batch entry.
 
 They are ``ApiError``s, so in-process callers (``QueueService.send_message``) can catch them like
-any other Ovis error; ``ovis.services.sqs.operations`` renders them for either protocol.
+any other Ovis error; the front door's SQS codecs render them for either protocol.
 """
 
 from __future__ import annotations
