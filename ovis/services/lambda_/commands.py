@@ -146,3 +146,42 @@ class UpdateFunctionUrlConfig:
     auth_type: str | None = None
     invoke_mode: str | None = None
     cors: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddPermission:
+    """One statement for a function's resource policy (conditions None when not given)."""
+
+    function_name: str
+    qualifier: str | None
+    statement_id: str
+    action: str
+    principal: str
+    source_arn: str | None = None
+    source_account: str | None = None
+    principal_org_id: str | None = None
+    event_source_token: str | None = None
+    function_url_auth_type: str | None = None
+    invoked_via_function_url: bool = False
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A DestinationConfig member: given (with its ARN, None clears it) or not."""
+
+    destination: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PutEventInvokeConfig:
+    """Put (``merge`` False: replaces) or Update (``merge`` True: changes what is given)."""
+
+    function_name: str
+    qualifier: str | None
+    merge: bool
+    max_retries: int | None = None
+    max_age_s: int | None = None
+    destinations_given: bool = False  # DestinationConfig was sent
+    on_success: Destination | None = None  # None: OnSuccess not in DestinationConfig
+    on_failure: Destination | None = None

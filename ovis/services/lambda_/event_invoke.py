@@ -19,6 +19,7 @@ from ovis.errors import (
     ResourceNotFoundException,
 )
 from ovis.models.function import LATEST
+from ovis.services.lambda_.commands import Destination, PutEventInvokeConfig
 from ovis.services.lambda_.functions import FunctionService
 
 DEFAULT_RETRIES = 2
@@ -97,8 +98,8 @@ class EventInvokeService:
         return name, q or LATEST
 
     @staticmethod
-    def _destination(dest: dict[str, Any] | None) -> str | None:
-        arn = (dest or {}).get("Destination")
+    def _destination(dest: Destination | None) -> str | None:
+        arn = dest.destination if dest is not None else None
         if not arn:
             return None
         if not ANY_ARN.match(arn):
@@ -110,8 +111,9 @@ class EventInvokeService:
             )
         return str(arn)
 
-    async def put(self, p: dict[str, Any], merge: bool) -> EventInvokeConfig:
-        name, q = self._target(p["FunctionName"], p.get("Qualifier"))
+    async def put(self, cmd: PutEventInvokeConfig) -> EventInvokeConfig:
+        merge = cmd.merge
+        name, q = self._target(cmd.function_name, cmd.qualifier)
         existing = self.configs.get((name, q))
         if merge and existing is None:
             raise ResourceNotFoundException(
@@ -122,16 +124,15 @@ class EventInvokeService:
             if not merge or existing is None
             else EventInvokeConfig(**existing.to_json())
         )
-        if "MaximumRetryAttempts" in p:
-            cfg.max_retries = p["MaximumRetryAttempts"]
-        if "MaximumEventAgeInSeconds" in p:
-            cfg.max_age_s = p["MaximumEventAgeInSeconds"]
-        if "DestinationConfig" in p:
-            dest = p["DestinationConfig"] or {}
-            if "OnSuccess" in dest or not merge:
-                cfg.on_success = self._destination(dest.get("OnSuccess"))
-            if "OnFailure" in dest or not merge:
-                cfg.on_failure = self._destination(dest.get("OnFailure"))
+        if cmd.max_retries is not None:
+            cfg.max_retries = cmd.max_retries
+        if cmd.max_age_s is not None:
+            cfg.max_age_s = cmd.max_age_s
+        if cmd.destinations_given:
+            if cmd.on_success is not None or not merge:
+                cfg.on_success = self._destination(cmd.on_success)
+            if cmd.on_failure is not None or not merge:
+                cfg.on_failure = self._destination(cmd.on_failure)
         cfg.last_modified = round(time.time(), 3)
         await asyncio.to_thread(self.store.put_event_invoke_config, name, q, cfg.to_json())
         self.configs[(name, q)] = cfg

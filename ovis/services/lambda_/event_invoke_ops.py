@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.commands import Destination, PutEventInvokeConfig
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.paging import paginate
 
@@ -23,11 +24,11 @@ class AsyncApi:
         }
 
     async def put(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        cfg = await self.service.put(p, merge=False)
+        cfg = await self.service.put(event_invoke_command(p, merge=False))
         return cfg.to_api(self.service.arn(cfg))
 
     async def update(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        cfg = await self.service.put(p, merge=True)
+        cfg = await self.service.put(event_invoke_command(p, merge=True))
         return cfg.to_api(self.service.arn(cfg))
 
     async def get(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
@@ -59,3 +60,23 @@ class AsyncApi:
 
     async def get_recursion(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return {"RecursiveLoop": self.service.get_recursion(p["FunctionName"])}
+
+
+def _destination(dest: dict[str, Any], key: str) -> Destination | None:
+    if key not in dest:
+        return None
+    return Destination((dest[key] or {}).get("Destination"))
+
+
+def event_invoke_command(p: dict[str, Any], merge: bool) -> PutEventInvokeConfig:
+    dest = p.get("DestinationConfig")
+    return PutEventInvokeConfig(
+        p["FunctionName"],
+        p.get("Qualifier"),
+        merge,
+        p.get("MaximumRetryAttempts"),
+        p.get("MaximumEventAgeInSeconds"),
+        dest is not None,
+        _destination(dest or {}, "OnSuccess"),
+        _destination(dest or {}, "OnFailure"),
+    )

@@ -27,6 +27,7 @@ from ovis.errors import (
 )
 from ovis.invoke.qualifiers import is_alias
 from ovis.models.function import LATEST
+from ovis.services.lambda_.commands import AddPermission
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import PolicyLengthExceededException
 from ovis.storage.store import Store
@@ -82,24 +83,24 @@ class PolicyService:
 
     # ---- use cases -----------------------------------------------------------------------
 
-    async def add_permission(self, p: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    async def add_permission(self, cmd: AddPermission) -> tuple[dict[str, Any], str]:
         """(the new statement, the policy's new revision id)."""
         async with self._lock:
-            name, q, base = self._target(p["FunctionName"], p.get("Qualifier"))
+            name, q, base = self._target(cmd.function_name, cmd.qualifier)
             if q == LATEST:
                 raise InvalidParameterValueException(
                     "We currently do not support adding policies for $LATEST."
                 )
             key = (name, q)
-            self._check_revision(key, base, p.get("RevisionId"))
+            self._check_revision(key, base, cmd.revision_id)
             statements, _rev = self._policies.get(key, ([], ""))
-            sid = p["StatementId"]
+            sid = cmd.statement_id
             if any(s.get("Sid") == sid for s in statements):
                 raise ResourceConflictException(
                     f"The statement id ({sid}) provided already exists. Please provide a new "
                     "statement id, or remove the existing statement."
                 )
-            statement = self._statement(name, q, p)
+            statement = self._statement(name, q, cmd)
             statements = [*statements, statement]
             if len(json.dumps(document(statements))) > MAX_POLICY_BYTES:
                 raise PolicyLengthExceededException(
@@ -138,27 +139,27 @@ class PolicyService:
             raise ResourceNotFoundException("The resource you requested does not exist.")
         return document(current[0]), current[1]
 
-    def _statement(self, name: str, qualifier: str, p: dict[str, Any]) -> dict[str, Any]:
+    def _statement(self, name: str, qualifier: str, cmd: AddPermission) -> dict[str, Any]:
         statement: dict[str, Any] = {
-            "Sid": p["StatementId"],
+            "Sid": cmd.statement_id,
             "Effect": "Allow",
-            "Principal": _principal(p["Principal"]),
-            "Action": p["Action"],
+            "Principal": _principal(cmd.principal),
+            "Action": cmd.action,
             "Resource": self.functions.arn(name, qualifier or None),
         }
         condition: dict[str, dict[str, str]] = {}
         equals = {
-            "AWS:SourceAccount": p.get("SourceAccount"),
-            "aws:PrincipalOrgID": p.get("PrincipalOrgID"),
-            "lambda:EventSourceToken": p.get("EventSourceToken"),
-            "lambda:FunctionUrlAuthType": p.get("FunctionUrlAuthType"),
+            "AWS:SourceAccount": cmd.source_account,
+            "aws:PrincipalOrgID": cmd.principal_org_id,
+            "lambda:EventSourceToken": cmd.event_source_token,
+            "lambda:FunctionUrlAuthType": cmd.function_url_auth_type,
         }
         for k, v in equals.items():
             if v is not None:
                 condition.setdefault("StringEquals", {})[k] = v
-        if p.get("SourceArn"):
-            condition["ArnLike"] = {"AWS:SourceArn": p["SourceArn"]}
-        if p.get("InvokedViaFunctionUrl"):
+        if cmd.source_arn:
+            condition["ArnLike"] = {"AWS:SourceArn": cmd.source_arn}
+        if cmd.invoked_via_function_url:
             condition["Bool"] = {"lambda:InvokedViaFunctionUrl": "true"}
         if condition:
             statement["Condition"] = condition

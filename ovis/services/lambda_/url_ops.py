@@ -6,7 +6,11 @@ import json
 from typing import Any
 
 from ovis.services.context import Handler, RequestContext
-from ovis.services.lambda_.commands import CreateFunctionUrlConfig, UpdateFunctionUrlConfig
+from ovis.services.lambda_.commands import (
+    AddPermission,
+    CreateFunctionUrlConfig,
+    UpdateFunctionUrlConfig,
+)
 from ovis.services.lambda_.permissions import PolicyService
 from ovis.services.lambda_.urls import UrlService
 
@@ -77,7 +81,21 @@ class UrlsApi:
     # ---- resource policies ---------------------------------------------------------------
 
     async def add_permission(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        statement, _revision = await self.policies.add_permission(p)
+        cmd = AddPermission(
+            p["FunctionName"],
+            p.get("Qualifier"),
+            p["StatementId"],
+            p["Action"],
+            p["Principal"],
+            p.get("SourceArn"),
+            p.get("SourceAccount"),
+            p.get("PrincipalOrgID"),
+            p.get("EventSourceToken"),
+            p.get("FunctionUrlAuthType"),
+            bool(p.get("InvokedViaFunctionUrl")),
+            p.get("RevisionId"),
+        )
+        statement, _revision = await self.policies.add_permission(cmd)
         return {"Statement": json.dumps(statement, separators=(",", ":"))}
 
     async def remove_permission(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
