@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from ovis.services.autoscaling.commands import PutScalingPolicy, RegisterScalableTarget
 from ovis.services.autoscaling.scaling import (
     AutoscalingError,
     AutoscalingService,
@@ -60,7 +61,7 @@ class AutoscalingApi:
     async def register_scalable_target(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        target = await self.service.register(
+        cmd = RegisterScalableTarget(
             p["ServiceNamespace"],
             p["ResourceId"],
             p["ScalableDimension"],
@@ -70,6 +71,7 @@ class AutoscalingApi:
             p.get("SuspendedState"),
             p.get("Tags"),
         )
+        target = await self.service.register(cmd)
         return {"ScalableTargetARN": target.arn}
 
     async def describe_scalable_targets(
@@ -95,7 +97,7 @@ class AutoscalingApi:
     # ---- scaling policies ------------------------------------------------------------------
 
     async def put_scaling_policy(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        policy = await self.service.put_policy(
+        cmd = PutScalingPolicy(
             p["PolicyName"],
             p["ServiceNamespace"],
             p["ResourceId"],
@@ -103,6 +105,7 @@ class AutoscalingApi:
             p.get("PolicyType"),
             p.get("TargetTrackingScalingPolicyConfiguration"),
         )
+        policy = await self.service.put_policy(cmd)
         return {"PolicyARN": policy.arn, "Alarms": [dict(a) for a in policy.alarms]}
 
     async def describe_scaling_policies(

@@ -45,6 +45,7 @@ from typing import Any
 from ovis.errors import ApiError
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.models.arn import function_arn
+from ovis.services.autoscaling.commands import PutScalingPolicy, RegisterScalableTarget
 from ovis.settings import Settings
 from ovis.storage.store import Store
 
@@ -325,17 +326,11 @@ class AutoscalingService:
 
     # ---- scalable targets ------------------------------------------------------------------
 
-    async def register(
-        self,
-        namespace: str,
-        resource_id: str,
-        dimension: str,
-        min_capacity: int | None = None,
-        max_capacity: int | None = None,
-        role_arn: str | None = None,
-        suspended: dict[str, bool] | None = None,
-        tags: dict[str, str] | None = None,
-    ) -> ScalableTarget:
+    async def register(self, cmd: RegisterScalableTarget) -> ScalableTarget:
+        namespace, resource_id, dimension = cmd.namespace, cmd.resource_id, cmd.dimension
+        min_capacity, max_capacity, role_arn = cmd.min_capacity, cmd.max_capacity, cmd.role_arn
+        suspended = dict(cmd.suspended) if cmd.suspended is not None else None
+        tags = dict(cmd.tags) if cmd.tags is not None else None
         function, qualifier = self._function(namespace, resource_id, dimension)
         key = (namespace, resource_id, dimension)
         old = self.targets.get(key)
@@ -422,15 +417,10 @@ class AutoscalingService:
 
     # ---- scaling policies ------------------------------------------------------------------
 
-    async def put_policy(
-        self,
-        name: str,
-        namespace: str,
-        resource_id: str,
-        dimension: str,
-        policy_type: str | None,
-        config: dict[str, Any] | None,
-    ) -> ScalingPolicy:
+    async def put_policy(self, cmd: PutScalingPolicy) -> ScalingPolicy:
+        name, namespace = cmd.name, cmd.namespace
+        resource_id, dimension, policy_type = cmd.resource_id, cmd.dimension, cmd.policy_type
+        config = dict(cmd.config) if cmd.config is not None else None
         self._function(namespace, resource_id, dimension)
         key = (namespace, resource_id, dimension)
         if key not in self.targets:
