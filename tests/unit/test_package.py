@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ovis.errors import InvalidParameterValueException, RequestEntityTooLargeException
 from ovis.services.lambda_ import package
 from ovis.services.lambda_.package import (
     MAX_UNZIPPED_BYTES,
@@ -19,7 +20,6 @@ from ovis.services.lambda_.package import (
     extract_zip,
     inspect_zip,
 )
-from ovis.errors import InvalidParameterValueException, RequestEntityTooLargeException
 
 
 def make_zip(

@@ -7,7 +7,11 @@ import json
 import pytest
 
 from ovis.services.sqs import attributes as a
-from ovis.services.sqs.errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
+from ovis.services.sqs.errors import (
+    InvalidAttributeName,
+    InvalidAttributeValue,
+    InvalidParameterValue,
+)
 
 
 def test_normalize_ranges_and_booleans() -> None:
