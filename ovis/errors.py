@@ -2,7 +2,7 @@
 
 Each API error class carries its AWS error code (``code``, sent as ``x-amzn-ErrorType`` and in the
 JSON body) and its HTTP status, so boto3 raises the modeled exception class. Code that raises these
-never formats HTTP; ``ovis.api`` renders them.
+never formats HTTP; the front door (``ovis.frontdoor``) renders them.
 """
 
 from __future__ import annotations

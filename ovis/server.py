@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import secrets
@@ -15,43 +16,42 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
-from ovis.api.admin_api import AdminApi
-from ovis.api.app import App, CodeUrlSigner
-from ovis.api.async_api import AsyncApi
-from ovis.api.autoscaling_api import AutoscalingApi
-from ovis.api.function_urls import FunctionUrls
-from ovis.api.lambda_api import LambdaApi
-from ovis.api.layers_api import LayersApi
-from ovis.api.logs_api import LogsApi
-from ovis.api.model import service_model
-from ovis.api.provisioned_api import ProvisionedApi
-from ovis.api.sigv4 import SigV4Verifier
-from ovis.api.sqs_api import SqsApi
-from ovis.api.streaming import StreamingApi
-from ovis.api.urls_api import UrlsApi
-from ovis.api.versions_api import VersionsApi
-from ovis.control.autoscaling import AutoscalingService
-from ovis.control.concurrency import ConcurrencyService
-from ovis.control.event_invoke import EventInvokeService
-from ovis.control.functions import FunctionService
-from ovis.control.layers import LayerService
-from ovis.control.permissions import PolicyService
-from ovis.control.urls import UrlService
-from ovis.control.versions import VersionService
+from ovis.frontdoor.admin import AdminApi, AdminService
+from ovis.frontdoor.app import App
+from ovis.frontdoor.aws import AwsFrontDoor
+from ovis.frontdoor.internal import CodeUrlSigner, InternalService
+from ovis.frontdoor.legacy_codecs import service_model
+from ovis.frontdoor.router import Router
+from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
-from ovis.queues import QueueService
 from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
+from ovis.services.autoscaling.scaling import AutoscalingService
+from ovis.services.autoscaling.service import autoscaling_service
+from ovis.services.context import AwsService
+from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.event_invoke import EventInvokeService
+from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.layers import LayerService
+from ovis.services.lambda_.operations import LambdaUseCases
+from ovis.services.lambda_.permissions import PolicyService
+from ovis.services.lambda_.service import lambda_service
+from ovis.services.lambda_.url_endpoint import FunctionUrls
+from ovis.services.lambda_.urls import UrlService
+from ovis.services.lambda_.versions import VersionService
+from ovis.services.logs.service import logs_service
+from ovis.services.sqs import QueueService
+from ovis.services.sqs.service import sqs_service
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
 from ovis.storage.sqlite import SqliteStorage
-from ovis.supervisor import Supervisor
+from ovis.supervisor import Component, Lifecycle, Supervisor
 
 log = logging.getLogger("ovis")
 
@@ -66,17 +66,47 @@ def _secret(data_dir: Path) -> bytes:
     return path.read_bytes()
 
 
+class Hook:
+    """A component from plain callables (sync or async): for parts that only load or flush."""
+
+    def __init__(
+        self,
+        name: str,
+        start: Callable[[], Any] | None = None,
+        close: Callable[[], Any] | None = None,
+    ) -> None:
+        self.name = name
+        self._start = start
+        self._close = close
+
+    async def start(self) -> None:
+        if self._start is not None and inspect.isawaitable(out := self._start()):
+            await out
+
+    async def close(self) -> None:
+        close, self._close = self._close, None  # idempotent
+        if close is not None and inspect.isawaitable(out := close()):
+            await out
+
+
 class Server:
-    """Owns every long-lived component. ``run()`` serves until SIGINT/SIGTERM, then closes all."""
+    """Owns every long-lived component. ``run()`` serves until SIGINT/SIGTERM, then closes all.
+
+    Composition: settings -> storage -> use cases -> service packages -> front door. Adding an
+    AWS service is one entry in ``aws_services``; ``components`` start in order and close in
+    reverse (``Lifecycle``); background loops run under ``supervisor``.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.supervisor = Supervisor()  # every background loop runs under it (health)
         data = settings.data_dir.resolve()
         data.mkdir(parents=True, exist_ok=True)
+        # ---- storage
         self.storage = SqliteStorage(data / "ovis.db")
         self.code = CodeStore(data / "code")
         self.images = ImageStore(data / "images")  # written by `ovis image import`
+        # ---- invocation
         self.registry = FunctionRegistry(self.storage.functions)
         self.runtimes = host_runtimes(service_model("lambda").shape_for("Runtime").enum)
         os.chmod(data, 0o700)  # instances (other uids) must not read other functions' code
@@ -108,6 +138,7 @@ class Server:
             settings.async_retry_scale,
             supervisor=self.supervisor,
         )
+        # ---- use cases
         self.layers = LayerService(settings, self.storage.layers, self.code)
         self.functions = FunctionService(
             settings,
@@ -129,33 +160,55 @@ class Server:
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
         self.policies = PolicyService(self.functions, self.storage.policies)
-        self.app = App(
-            SigV4Verifier(settings.credentials, settings.max_clock_skew_s),
-            LambdaApi(
-                self.functions,
-                self.invoker,
-                self.queue,
-                signer.url,
-                ConcurrencyService(self.functions, self.invoker.limiter, self.storage.concurrency),
-                extra_handlers=[
-                    VersionsApi(self.versions).handlers,
-                    LayersApi(self.layers, signer.url).handlers,
-                    ProvisionedApi(self.provisioned, self.functions).handlers,
-                    AsyncApi(self.event_invoke).handlers,
-                    UrlsApi(self.urls, self.policies).handlers,
-                    StreamingApi(self.functions, self.invoker).handlers,
-                ],
-                publish=self.versions.publish,
+        # ---- service packages and the front door
+        self.aws_services: list[AwsService] = [
+            lambda_service(
+                LambdaUseCases(
+                    self.functions,
+                    self.invoker,
+                    self.queue,
+                    signer.url,
+                    ConcurrencyService(
+                        self.functions, self.invoker.limiter, self.storage.concurrency
+                    ),
+                    self.versions,
+                    self.layers,
+                    self.provisioned,
+                    self.event_invoke,
+                    self.urls,
+                    self.policies,
+                )
             ),
-            LogsApi(self.storage.logs),
-            self.code.zip_path,
-            signer,
-            self.health,
-            AutoscalingApi(self.autoscaling),
+            sqs_service(self.queues),
+            logs_service(self.storage.logs),
+            autoscaling_service(self.autoscaling),
+        ]
+        verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
+        self.router = Router(
+            [
+                self._function_urls(),  # before SigV4: URLs authorize on their own
+                AdminService(AdminApi(self.queue), verifier),
+                InternalService(self.code.zip_path, signer, self.health),
+                AwsFrontDoor(self.aws_services, verifier, settings.account_id),
+            ]
         )
-        self.app.admin = self._admin()
-        self.app.sqs_api = SqsApi(self.queues)
-        self.app.function_urls = self._function_urls()
+        self.app = App(self.router)
+        self.components: list[Component] = [
+            Hook("store", close=self.storage.close),
+            self.supervisor,
+            self.sink,  # closes after the instances, so their last lines are written
+            Hook("registry", self.registry.load),
+            Hook("instances", self.manager.start, self.manager.close),
+            Hook("event-invoke-config", self.event_invoke.load),
+            Hook("function-urls", self.urls.load),
+            Hook("resource-policies", self.policies.load),
+            Hook("sqs", self._start_queues, self._close_queues),
+            self.queue,
+            Hook("function-transitions", self.functions.resume_transitions),
+            Hook("provisioned", self.provisioned.load, self.provisioned.close),
+            Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
+        ]
+        self.lifecycle = Lifecycle(self.components)
 
     def _function_urls(self) -> FunctionUrls:
         """Serving function URLs; AWS_IAM ones also accept other accounts' credentials."""
@@ -170,10 +223,23 @@ class Server:
         }
         return FunctionUrls(self.urls, self.policies, self.invoker, verifier, accounts)
 
-    def _admin(self) -> AdminApi:
-        return AdminApi(self.queue)
+    async def _start_queues(self) -> None:
+        await self.queues.start()
+        self.supervisor.loop("sqs-retention", self.queues.expire_step)
+
+    async def _close_queues(self) -> None:
+        await self.supervisor.stop("sqs-retention")
+        await self.queues.close()
+
+    def _start_autoscaling(self) -> None:
+        self.autoscaling.load()
+        self.supervisor.loop("autoscaling-target-tracking", self.autoscaling.step)
+
+    async def _close_autoscaling(self) -> None:
+        await self.supervisor.stop("autoscaling-target-tracking")
 
     def health(self) -> dict[str, Any]:
+        """The supervisor's status (``ok``/``degraded``, naming failing components) and counts."""
         return {
             **self.supervisor.health(),
             "version": __version__,
@@ -182,18 +248,7 @@ class Server:
         }
 
     async def start(self) -> None:
-        self.registry.load()
-        await self.manager.start()
-        await self.sink.start()
-        self.event_invoke.load()
-        self.urls.load()
-        self.policies.load()
-        await self.queues.start()
-        await self.queue.start()
-        await self.functions.resume_transitions()
-        self.provisioned.load()
-        self.autoscaling.load()
-        self.autoscaling.start()
+        await self.lifecycle.start()
         level = logging.WARNING if "DEGRADED" in self.isolation.description else logging.INFO
         log.log(
             level,
@@ -203,14 +258,7 @@ class Server:
         )
 
     async def close(self) -> None:
-        await self.autoscaling.close()
-        await self.provisioned.close()
-        await self.queue.close()
-        await self.queues.close()
-        await self.manager.close()
-        await self.sink.close()
-        await self.supervisor.close()
-        self.storage.close()
+        await self.lifecycle.close()
 
     async def run(self) -> None:
         await self.start()

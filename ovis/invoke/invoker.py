@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import base64
 import math
-import random
 import time
 from dataclasses import dataclass
 
-from ovis.errors import (
-    ResourceConflictException,
-    ResourceNotFoundException,
-)
 from ovis.invoke.concurrency import ConcurrencyLimiter
+from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.repositories import ReservedConcurrencyRepository
 from ovis.logs.sink import LogSink
-from ovis.models.arn import function_arn
-from ovis.models.function import LATEST, FunctionConfig, State
+from ovis.models.function import FunctionConfig
 from ovis.runtimes.base import LaunchContext
 from ovis.runtimes.registry import RuntimeRegistry
 from ovis.sandbox.instance import InitError, InstanceSpec, Invocation, Outcome
@@ -61,6 +56,7 @@ class Invoker:
         self.settings = settings
         self.images = images  # root filesystems and configs of PackageType=Image functions
         self.registry = registry
+        self.qualifiers = Qualifiers(registry, settings.region, settings.account_id)
         self.manager = manager
         self.code = code
         self.sink = sink
@@ -82,35 +78,11 @@ class Invoker:
 
     def resolve_version(self, name: str, qualifier: str) -> str:
         """The version a qualifier names (an alias's primary version); 404 if none."""
-        if qualifier == LATEST or qualifier.isdigit():
-            version = qualifier
-        else:
-            alias = self.registry.alias(name, qualifier)
-            version = alias.version if alias is not None else ""
-        if not version or self.registry.get(name, version) is None:
-            arn = function_arn(self.settings.region, self.settings.account_id, name, qualifier)
-            raise ResourceNotFoundException(f"Function not found: {arn}")
-        return version
+        return self.qualifiers.version(name, qualifier)
 
     def resolve(self, name: str, qualifier: str | None) -> FunctionConfig:
         """The version an invocation of ``name:qualifier`` runs (aliases split by weight)."""
-        version = qualifier or LATEST
-        if version != LATEST and not version.isdigit():
-            alias = self.registry.alias(name, version)
-            if alias is None:
-                arn = function_arn(self.settings.region, self.settings.account_id, name, version)
-                raise ResourceNotFoundException(f"Function not found: {arn}")
-            version = alias.pick(random.random()) if alias.weights else alias.version
-        cfg = self.registry.get(name, version)
-        if cfg is None:
-            arn = function_arn(self.settings.region, self.settings.account_id, name, qualifier)
-            raise ResourceNotFoundException(f"Function not found: {arn}")
-        if cfg.state != State.ACTIVE:
-            raise ResourceConflictException(
-                "The operation cannot be performed at this time. "
-                f"The function is currently in the following state: {cfg.state}"
-            )
-        return cfg
+        return self.qualifiers.for_invoke(name, qualifier)
 
     def spec_for(self, cfg: FunctionConfig, provisioned: bool = False) -> InstanceSpec:
         key = (cfg.name, cfg.version, cfg.revision_id)

@@ -1,4 +1,4 @@
-"""Values of the SQS-compatible queues (ovis.queues) as the store keeps them."""
+"""Values of the SQS-compatible queues (ovis.services.sqs) as the store keeps them."""
 
 from __future__ import annotations
 

@@ -15,14 +15,6 @@ from typing import Protocol
 
 import pytest
 
-from ovis.control.repositories import (
-    AutoscalingRepository,
-    EventInvokeRepository,
-    LayerRepository,
-    PolicyRepository,
-    TagRepository,
-    UrlRepository,
-)
 from ovis.invoke.repositories import (
     AsyncEventRepository,
     FunctionRepository,
@@ -30,7 +22,15 @@ from ovis.invoke.repositories import (
     ReservedConcurrencyRepository,
 )
 from ovis.logs.repository import LogRepository
-from ovis.queues.repository import QueueRepository
+from ovis.services.lambda_.repositories import (
+    AutoscalingRepository,
+    EventInvokeRepository,
+    LayerRepository,
+    PolicyRepository,
+    TagRepository,
+    UrlRepository,
+)
+from ovis.services.sqs.repository import QueueRepository
 from ovis.storage.sqlite import SqliteStorage
 
 BACKENDS = ["sqlite"]

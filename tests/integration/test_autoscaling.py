@@ -16,7 +16,7 @@ from typing import Any, cast
 import pytest
 from botocore.exceptions import ClientError
 
-from ovis.control.autoscaling import (
+from ovis.services.autoscaling.scaling import (
     SCALE_IN_PERIODS,
     AutoscalingService,
     ScalableTarget,

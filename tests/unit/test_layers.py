@@ -1,5 +1,5 @@
 """LayerService without a server: resolving the layer ARNs a function references, the version
-counter in the store, and layer ARN parsing (ovis.control.layers, ovis.models.layer)."""
+counter in the store, and layer ARN parsing (ovis.services.lambda_.layers, ovis.models.layer)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from ovis.control.layers import LayerService, ResolvedLayer
 from ovis.errors import InvalidParameterValueException, ValidationException
 from ovis.models.arn import ArnError
 from ovis.models.layer import LayerRef, LayerVersion, parse_layer_name, parse_layer_version_arn
+from ovis.services.lambda_.layers import LayerService, ResolvedLayer
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.sqlite import SqliteStorage

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, quote
 
 import pytest
 
-from ovis.api.model import Request, RestJsonService
 from ovis.errors import (
     ApiError,
     InvalidRequestContentException,
@@ -17,6 +16,7 @@ from ovis.errors import (
     UnknownOperationException,
     ValidationException,
 )
+from ovis.frontdoor.legacy_codecs import Request, RestJsonService
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:my-fn"
 ARN_Q = quote(ARN, safe="")  # as botocore puts a label in the path: colons percent-encoded

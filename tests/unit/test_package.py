@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from ovis.control import package
-from ovis.control.package import (
+from ovis.errors import InvalidParameterValueException, RequestEntityTooLargeException
+from ovis.services.lambda_ import package
+from ovis.services.lambda_.package import (
     MAX_UNZIPPED_BYTES,
     UNZIP_ERROR,
     extract_zip,
     inspect_zip,
 )
-from ovis.errors import InvalidParameterValueException, RequestEntityTooLargeException
 
 
 def make_zip(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ovis.control.paging import decode_marker, encode_marker, paginate
 from ovis.errors import InvalidParameterValueException
+from ovis.services.lambda_.paging import decode_marker, encode_marker, paginate
 
 
 def test_pages_cover_every_item_once() -> None:

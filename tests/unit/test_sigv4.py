@@ -17,7 +17,6 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from ovis.api.sigv4 import Identity, SigV4Verifier
 from ovis.errors import (
     AuthError,
     IncompleteSignatureException,
@@ -25,6 +24,7 @@ from ovis.errors import (
     MissingAuthenticationTokenException,
     UnrecognizedClientException,
 )
+from ovis.frontdoor.sigv4 import Identity, SigV4Verifier
 
 AKID, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 REGION, SERVICE = "us-east-1", "lambda"

@@ -1,4 +1,4 @@
-"""Queue attribute rules without a server (ovis.queues.attributes)."""
+"""Queue attribute rules without a server (ovis.services.sqs.attributes)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import json
 
 import pytest
 
-from ovis.queues import attributes as a
-from ovis.queues.errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
+from ovis.services.sqs import attributes as a
+from ovis.services.sqs.errors import (
+    InvalidAttributeName,
+    InvalidAttributeValue,
+    InvalidParameterValue,
+)
 
 
 def test_normalize_ranges_and_booleans() -> None:

@@ -1,5 +1,5 @@
 """Message-level SQS rules without a server: MD5 digests (AWS's published values), attribute
-validation, receipt handles and attribute selection (ovis.queues.messages)."""
+validation, receipt handles and attribute selection (ovis.services.sqs.messages)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ovis.queues import messages as m
-from ovis.queues.errors import (
+from ovis.services.sqs import messages as m
+from ovis.services.sqs.errors import (
     InvalidMessageContents,
     InvalidParameterValue,
     MissingParameter,

@@ -1,6 +1,6 @@
 """QueueService in-process over a real SqliteStorage: the send_message(queue_arn, ...) interface,
 long polling on events (not polling the store), restart recovery of in-flight messages, FIFO
-groups, redrive, retention and shutdown (ovis.queues.service)."""
+groups, redrive, retention and shutdown (ovis.services.sqs.queues)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from ovis.errors import ApiError
-from ovis.queues import QueueDoesNotExist, QueueService, SendRequest, SqsError
-from ovis.queues import service as service_module
-from ovis.queues.errors import InvalidParameterValue
+from ovis.services.sqs import QueueDoesNotExist, QueueService, SendRequest, SqsError
+from ovis.services.sqs import queues as service_module
+from ovis.services.sqs.errors import InvalidParameterValue
 from ovis.settings import Settings
 from ovis.storage.sqlite import SqliteStorage
 

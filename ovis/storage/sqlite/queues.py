@@ -1,4 +1,4 @@
-"""SQS-compatible queues (ovis.queues): queues, their messages and FIFO deduplication keys.
+"""SQS-compatible queues (ovis.services.sqs): queues, their messages and FIFO deduplication keys.
 
 Contract: synchronous, thread-safe, durable on return; every write is one transaction (a
 receive marks what it delivers in flight, or moves it to the dead-letter queue, atomically).

@@ -9,7 +9,8 @@ import timeit
 from typing import Any
 from urllib.parse import parse_qs
 
-from ovis.api.model import Request, RestJsonService
+from ovis.frontdoor.legacy_codecs import Request, RestJsonService
+
 from ovis.protocols.base import HttpRequest
 from ovis.protocols.restjson import RestJsonCodec
 

@@ -17,7 +17,7 @@ from botocore.config import Config
 from ovis.errors import ApiError, ResourceNotFoundException
 from ovis.protocols import codec_for
 from ovis.protocols.base import Codec, HttpRequest
-from ovis.queues.errors import QueueDoesNotExist
+from ovis.services.sqs.errors import QueueDoesNotExist
 
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 STAMP = datetime(2026, 12, 1, 19, 38, 16, tzinfo=UTC)

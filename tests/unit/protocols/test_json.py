@@ -16,7 +16,7 @@ from ovis.errors import (
 )
 from ovis.protocols import codec_for
 from ovis.protocols.base import HttpRequest
-from ovis.queues.errors import InvalidAttributeName, QueueDoesNotExist
+from ovis.services.sqs.errors import InvalidAttributeName, QueueDoesNotExist
 
 from .oracle import normalize, parse_error, parse_output, request
 

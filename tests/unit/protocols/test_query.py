@@ -19,7 +19,7 @@ from ovis.errors import (
 from ovis.protocols import codec_for
 from ovis.protocols.base import HttpRequest
 from ovis.protocols.query import QueryCodec
-from ovis.queues.errors import QueueDoesNotExist
+from ovis.services.sqs.errors import QueueDoesNotExist
 
 from .oracle import classic_sqs_model, normalize, parse_error, parse_output, request
 

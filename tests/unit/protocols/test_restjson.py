@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ovis.frontdoor.legacy_codecs import Request, RestJsonService
 
-from ovis.api.model import Request, RestJsonService
 from ovis.errors import (
     ApiError,
     InvalidRequestContentException,

@@ -1,1 +1,0 @@
-"""Use cases of the management API: functions, tags, account settings."""

@@ -1,0 +1,96 @@
+"""Operator endpoints (SigV4-signed like the Lambda API) for what AWS has no API for:
+the async outcome records and the undeliverable ledger.
+
+  GET  /_ovis/admin/async/results[?function=NAME]
+  GET  /_ovis/admin/async/ledger
+  POST /_ovis/admin/async/ledger/redrive   {"EntryIds": [...]} (omitted: all entries)
+  GET  /_ovis/admin/async/pending          number of queued async events
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import parse_qs
+
+from ovis.errors import ApiError, InvalidRequestContentException, UnknownOperationException
+from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
+from ovis.frontdoor.sigv4 import SigV4Verifier
+from ovis.invoke.async_queue import AsyncQueue
+
+PREFIX = "/_ovis/admin/"
+
+
+class AdminService:
+    """A router service for ``/_ovis/admin/``: SigV4 first (the server's own credentials),
+    then ``AdminApi``; every error is Lambda-style JSON."""
+
+    name = "admin"
+
+    def __init__(self, api: AdminApi, verifier: SigV4Verifier) -> None:
+        self.api = api
+        self.verifier = verifier
+
+    def match(self, scope: Scope) -> bool | None:
+        path: str = scope["path"]
+        return True if path.startswith(PREFIX) else None
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, token: Any) -> None:
+        rid = str(uuid.uuid4())
+        path: str = scope["path"]
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES)
+            raw = scope.get("raw_path") or path.encode()
+            self.verifier.verify(
+                scope["method"], raw, scope["query_string"], scope["headers"], body
+            )
+            status, headers, out = await self.api.handle(
+                scope["method"], path, scope["query_string"].decode("latin-1"), body
+            )
+        except ApiError as e:
+            status, headers, out = _error(e)
+        headers.setdefault("x-amzn-RequestId", rid)
+        await respond(send, status, headers, out)
+
+
+def _error(e: ApiError) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": e.code, **e.headers}
+    return e.status, headers, json.dumps(e.body()).encode()
+
+
+class AdminApi:
+    def __init__(self, queue: AsyncQueue) -> None:
+        self.queue = queue
+        self.store = queue.store
+
+    async def handle(
+        self, method: str, path: str, query: str, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        try:
+            out = await self._route(method, path.removeprefix("/_ovis/admin"), query, body)
+        except ApiError as e:
+            return _error(e)
+        return 200, {"Content-Type": "application/json"}, json.dumps(out).encode()
+
+    async def _route(self, method: str, path: str, query: str, body: bytes) -> Any:
+        q = {k: v[-1] for k, v in parse_qs(query).items()}
+        if method == "GET" and path == "/async/results":
+            results = await asyncio.to_thread(self.store.async_results, q.get("function"))
+            return {"Results": [asdict(r) for r in results]}
+        if method == "GET" and path == "/async/ledger":
+            entries = await asyncio.to_thread(self.store.ledger)
+            return {"Entries": [asdict(e) for e in entries]}
+        if method == "GET" and path == "/async/pending":
+            return {"Pending": await asyncio.to_thread(self.store.pending_async)}
+        if method == "POST" and path == "/async/ledger/redrive":
+            try:
+                doc = json.loads(body or b"{}")
+                ids = doc.get("EntryIds")
+            except (ValueError, AttributeError):
+                raise InvalidRequestContentException("Body must be a JSON object.") from None
+            delivered = await self.queue.redrive(set(ids) if ids is not None else None)
+            return {"Delivered": delivered}
+        raise UnknownOperationException(f"Unknown admin operation {method} {path}")

@@ -1,0 +1,221 @@
+"""The front-door service that serves every registered AWS service.
+
+Per request: read the body (bounded), verify SigV4, pick the target service, build the
+``RequestContext``, parse with the service's codec, call ``service.operations[op](ctx,
+params)``, serialize. The target is found from what the client sent, in this order:
+
+1. ``X-Amz-Target``: its prefix is a JSON-protocol model's ``targetPrefix``;
+2. the SigV4 credential scope's service: a model's signing name. A JSON service that is
+   ``awsQueryCompatible`` (SQS) also speaks the query protocol: without ``X-Amz-Target`` its
+   requests are ``Action=...`` forms.
+
+A signing name of a service this server does not have (``sts``, ``s3``, ``iam``...) answers
+"not supported" in that service's own protocol (query -> XML ``<ErrorResponse>``, rest-xml ->
+``<Error>``, json -> ``{"__type"}``), so its SDK raises a ClientError with a code. An unknown
+target prefix answers JSON ``UnknownOperationException``. Errors raised before the target is
+known (SigV4, body size) are rendered for the service the request's headers name.
+
+Every error is rendered by the codec; anything unexpected is logged and answered as a
+ServiceException, never as a bare 500. On the warm Invoke path the per-request work is what
+the request needs: one header map, the codec's route match and parse, dict lookups.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+import botocore.session
+
+from ovis.errors import ApiError, ServiceException
+from ovis.frontdoor.codecs import codec_for
+from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
+from ovis.frontdoor.legacy_codecs import (
+    UnsupportedOperation,
+    UnsupportedServiceCodec,
+    service_model,
+)
+from ovis.frontdoor.sigv4 import SigV4Verifier
+from ovis.protocols.base import Codec, HttpRequest
+from ovis.services.context import AwsService, Handler, RequestContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """One service in one protocol: what a request needs once its target is known."""
+
+    name: str  # botocore service name
+    codec: Codec
+    operations: Mapping[str, Handler]
+    streams: Mapping[str, str]  # operation -> output member sent as a StreamingResult
+
+
+_NO_OPERATIONS: Mapping[str, Handler] = {}
+
+
+def _streams(service: str) -> dict[str, str]:
+    model = service_model(service)
+    out: dict[str, str] = {}
+    for op_name in model.operation_names:
+        shape = model.operation_model(op_name).output_shape
+        for name, member in shape.members.items() if shape is not None else ():
+            if member.serialization.get("eventstream"):
+                out[op_name] = name
+    return out
+
+
+class AwsFrontDoor:
+    """Claims every request (it is the router's last service)."""
+
+    name = "aws"
+
+    def __init__(
+        self, services: Sequence[AwsService], verifier: SigV4Verifier, account_id: str
+    ) -> None:
+        self.verifier = verifier
+        self.account_id = account_id
+        self.principal_arn = f"arn:aws:iam::{account_id}:root"
+        self._by_signing: dict[str, Binding] = {}
+        self._by_target: dict[str, Binding] = {}
+        self._query: dict[str, Binding] = {}  # signing name -> its query-protocol binding
+        self._foreign: dict[str, Binding] = {}  # signing name -> a service we lack (lazy)
+        self._available: frozenset[str] | None = None
+        for service in services:
+            model = service_model(service.name)
+            meta = model.metadata
+            protocol = meta["protocol"]
+            binding = Binding(
+                service.name,
+                codec_for(service.name, protocol),
+                service.operations,
+                _streams(service.name),
+            )
+            signing = meta.get("signingName") or meta["endpointPrefix"]
+            self._by_signing[signing] = binding
+            if "targetPrefix" in meta:
+                self._by_target[meta["targetPrefix"]] = binding
+            if protocol == "json" and "awsQueryCompatible" in meta:
+                self._query[signing] = Binding(
+                    service.name, codec_for(service.name, "query"), service.operations, {}
+                )
+        self._default = self._by_signing.get("lambda") or next(iter(self._by_signing.values()))
+        # Error-only: a JSON call whose X-Amz-Target prefix no model here has.
+        self._unknown_json = Binding("unknown", UnsupportedServiceCodec("unknown", "json"), {}, {})
+
+    def match(self, scope: Scope) -> bool:
+        return True
+
+    # ---- one request ---------------------------------------------------------------------
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, token: Any) -> None:
+        rid = str(uuid.uuid4())
+        binding: Binding | None = None
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES)
+            headers = scope["headers"]
+            raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+            query_string: bytes = scope["query_string"]
+            method: str = scope["method"]
+            ident = self.verifier.verify(method, raw_path, query_string, headers, body)
+            hmap = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+            target = hmap.get("x-amz-target")
+            binding = self._binding(target, ident.service)
+            req = HttpRequest(
+                method, raw_path.decode("latin-1"), query_string.decode("latin-1"), hmap, body
+            )
+            codec = binding.codec
+            operation = codec.operation(req)
+            params = codec.parse(operation, req)
+            handler = binding.operations.get(operation)
+            if handler is None:
+                raise UnsupportedOperation(operation)
+            ctx = RequestContext(
+                rid,
+                binding.name,
+                operation,
+                ident.region,
+                self.account_id,
+                ident.access_key,
+                self.principal_arn,
+                hmap.get("x-amzn-trace-id"),
+                hmap.get("user-agent", ""),
+            )
+            result = await handler(ctx, params)
+            member = binding.streams.get(operation)
+            if member is not None and (stream := result.get(member)) is not None:
+                # InvokeWithResponseStream: sent as it is produced.
+                stream.headers.setdefault("x-amzn-RequestId", rid)
+                await stream.send(send, stream.status, stream.headers)
+                return
+            resp = codec.serialize(operation, result, rid)
+        except ApiError as e:
+            if binding is None:
+                binding = self._binding_of_headers(scope)
+            resp = binding.codec.error(e, rid)
+        except Exception:
+            log.exception("unhandled error serving %s %s", scope.get("method"), scope.get("path"))
+            if binding is None:
+                binding = self._binding_of_headers(scope)
+            resp = binding.codec.error(ServiceException("An internal error occurred."), rid)
+        resp.headers.setdefault("x-amzn-RequestId", rid)
+        await respond(send, resp.status, resp.headers, resp.body)
+
+    # ---- finding the target --------------------------------------------------------------
+
+    def _binding(self, target: str | None, signing: str) -> Binding:
+        if target is not None:
+            b = self._by_target.get(target.partition(".")[0])
+            if b is not None:
+                return b
+            if signing in self._by_signing:
+                return self._unknown_json
+            foreign = self._foreign_binding(signing)
+            return foreign if foreign.codec.protocol == "json" else self._unknown_json
+        b = self._query.get(signing) or self._by_signing.get(signing)
+        if b is not None:
+            return b
+        return self._foreign_binding(signing)
+
+    def _binding_of_headers(self, scope: Scope) -> Binding:
+        """The target of a request that failed before SigV4 named it (errors only)."""
+        target: str | None = None
+        signing = ""
+        for k, v in scope["headers"]:
+            if k == b"x-amz-target":
+                target = v.decode("latin-1")
+            elif k == b"authorization":
+                signing = _scope_service(v.decode("latin-1").partition("Credential=")[2])
+        if not signing and b"X-Amz-Credential=" in scope["query_string"]:
+            qs = scope["query_string"].decode("latin-1")
+            signing = _scope_service(unquote(qs.partition("X-Amz-Credential=")[2]))
+        try:
+            return self._binding(target, signing)
+        except Exception:  # a model that cannot load must not hide the original error
+            log.exception("no binding for signing name %r", signing)
+            return self._default
+
+    def _foreign_binding(self, signing: str) -> Binding:
+        """A service this server does not have, by signing name; the default (Lambda) when no
+        botocore model goes by that name."""
+        b = self._foreign.get(signing)
+        if b is not None:
+            return b
+        if self._available is None:
+            self._available = frozenset(botocore.session.get_session().get_available_services())
+        if signing not in self._available:
+            return self._default
+        protocol = service_model(signing).metadata["protocol"]
+        b = self._foreign[signing] = Binding(signing, codec_for(signing, protocol), {}, {})
+        return b
+
+
+def _scope_service(credential: str) -> str:
+    """The service of a ``<key>/<date>/<region>/<service>/aws4_request`` scope ("" if none)."""
+    parts = credential.split(",", 1)[0].strip().split("/")
+    return parts[3] if len(parts) >= 5 else ""

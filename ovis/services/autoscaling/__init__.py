@@ -1,0 +1,1 @@
+"""Application Auto Scaling for provisioned concurrency (``service.autoscaling_service``)."""

@@ -1,0 +1,1 @@
+"""AWS Lambda: functions, versions and aliases, layers, concurrency, invocation, URLs."""

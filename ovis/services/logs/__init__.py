@@ -1,0 +1,1 @@
+"""CloudWatch Logs over the function logs Ovis keeps (``service.logs_service``)."""

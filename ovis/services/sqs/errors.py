@@ -1,0 +1,129 @@
+"""SQS errors. Each has two spellings, as on AWS since SQS moved to the JSON protocol:
+
+* ``code``: the modeled shape name, sent as ``__type`` (``com.amazonaws.sqs#QueueDoesNotExist``);
+  botocore names its exception classes after it (``client.exceptions.QueueDoesNotExist``);
+* ``query_code``: the legacy query-protocol code (``AWS.SimpleQueueService.NonExistentQueue``),
+  sent in the ``x-amzn-query-error`` header (which boto3 shows as ``Error.Code``), in XML error
+  responses, and as the ``Code`` of a failed batch entry.
+
+They are ``ApiError``s, so in-process callers (``QueueService.send_message``) can catch them like
+any other Ovis error; the front door's SQS codecs render them for either protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ovis.errors import ApiError
+
+
+class SqsError(ApiError):
+    code = "InternalError"
+    query_code = "InternalError"
+    status = 400
+    fault = "Sender"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "x-amzn-query-error": f"{self.query_code};{self.fault}",
+        }
+
+    @property
+    def type_name(self) -> str:
+        return self.code if "#" in self.code else f"com.amazonaws.sqs#{self.code}"
+
+    def body(self) -> dict[str, Any]:
+        return {"__type": self.type_name, "message": self.message}
+
+
+class QueueDoesNotExist(SqsError):
+    code, query_code = "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"
+
+    def __init__(self, message: str = "The specified queue does not exist.") -> None:
+        super().__init__(message)
+
+
+class QueueNameExists(SqsError):
+    code, query_code = "QueueNameExists", "QueueAlreadyExists"
+
+
+class PurgeQueueInProgress(SqsError):
+    code, query_code = "PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress"
+
+
+class MessageNotInflight(SqsError):
+    code, query_code = "MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight"
+
+
+class ReceiptHandleIsInvalid(SqsError):
+    code = query_code = "ReceiptHandleIsInvalid"
+
+
+class BatchEntryIdsNotDistinct(SqsError):
+    code, query_code = "BatchEntryIdsNotDistinct", "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+
+
+class BatchRequestTooLong(SqsError):
+    code, query_code = "BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong"
+
+
+class EmptyBatchRequest(SqsError):
+    code, query_code = "EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest"
+
+
+class InvalidBatchEntryId(SqsError):
+    code, query_code = "InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId"
+
+
+class TooManyEntriesInBatchRequest(SqsError):
+    code = "TooManyEntriesInBatchRequest"
+    query_code = "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+
+
+class InvalidAttributeName(SqsError):
+    code = query_code = "InvalidAttributeName"
+
+
+class InvalidAttributeValue(SqsError):
+    code = query_code = "InvalidAttributeValue"
+
+
+class InvalidMessageContents(SqsError):
+    code = query_code = "InvalidMessageContents"
+
+
+class InvalidAddress(SqsError):
+    code = query_code = "InvalidAddress"
+
+
+class UnsupportedOperation(SqsError):
+    code, query_code = "UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation"
+
+
+class ResourceNotFoundException(SqsError):
+    code = query_code = "ResourceNotFoundException"
+
+
+# Not modeled (no exception class in botocore): boto3 raises ClientError with Error.Code set to
+# the query code, as against AWS.
+class InvalidParameterValue(SqsError):
+    code, query_code = "InvalidParameterValueException", "InvalidParameterValue"
+
+
+class MissingParameter(SqsError):
+    code = query_code = "MissingParameter"
+
+
+class InvalidAction(SqsError):
+    code, query_code = "com.amazon.coral.service#UnknownOperationException", "InvalidAction"
+
+
+class SerializationError(SqsError):
+    code, query_code = "com.amazon.coral.service#SerializationException", "MalformedInput"
+
+
+class InternalError(SqsError):
+    code = query_code = "InternalError"
+    status, fault = 500, "Receiver"
