@@ -16,13 +16,13 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.auth.sigv4 import SigV4Verifier
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.legacy_codecs import service_model
 from ovis.frontdoor.router import Router
-from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService

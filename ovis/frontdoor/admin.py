@@ -16,9 +16,9 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
 
+from ovis.auth.sigv4 import SigV4Verifier
 from ovis.errors import ApiError, InvalidRequestContentException, UnknownOperationException
 from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
-from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.async_queue import AsyncQueue
 
 PREFIX = "/_ovis/admin/"

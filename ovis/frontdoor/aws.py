@@ -31,6 +31,7 @@ from urllib.parse import unquote
 
 import botocore.session
 
+from ovis.auth.sigv4 import SigV4Verifier
 from ovis.errors import ApiError, ServiceException
 from ovis.frontdoor.codecs import codec_for
 from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
@@ -39,7 +40,6 @@ from ovis.frontdoor.legacy_codecs import (
     UnsupportedServiceCodec,
     service_model,
 )
-from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.protocols.base import Codec, HttpRequest
 from ovis.services.context import AwsService, Handler, RequestContext
 

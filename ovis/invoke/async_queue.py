@@ -232,7 +232,7 @@ class AsyncQueue:
     def _throttle_delay(self, event_id: str) -> float:
         n = self._throttles[event_id] = self._throttles.get(event_id, 0) + 1
         low, high = THROTTLE_BACKOFF_S
-        return min(high, low * 2 ** (n - 1))
+        return min(high, low * 2.0 ** (n - 1))
 
     async def _requeue(self, event: AsyncEvent, delay_s: float) -> None:
         await asyncio.to_thread(

@@ -11,10 +11,10 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from ovis.auth.sigv4 import SigV4Verifier
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
 from ovis.frontdoor.router import Router
-from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.services.context import RequestContext
 from ovis.services.table import ServiceTable
 

@@ -17,6 +17,7 @@ from botocore.awsrequest import AWSPreparedRequest, AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from ovis.auth.sigv4 import Identity, SigV4Verifier
 from ovis.errors import (
     AuthError,
     IncompleteSignatureException,
@@ -24,7 +25,6 @@ from ovis.errors import (
     MissingAuthenticationTokenException,
     UnrecognizedClientException,
 )
-from ovis.frontdoor.sigv4 import Identity, SigV4Verifier
 
 AKID, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 REGION, SERVICE = "us-east-1", "lambda"

@@ -35,8 +35,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from ovis.auth.sigv4 import SigV4Verifier
 from ovis.errors import ApiError, AuthError, TooManyRequestsException
-from ovis.frontdoor.sigv4 import SigV4Verifier
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.sandbox.instance import Invocation
 from ovis.sandbox.streaming import HTTP_INTEGRATION_CONTENT_TYPE, ResponseStream

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ovis.frontdoor.legacy_codecs import Request, RestJsonService
-
 from ovis.protocols.base import HttpRequest
 from ovis.protocols.restjson import RestJsonCodec
 

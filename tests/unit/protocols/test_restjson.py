@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from ovis.frontdoor.legacy_codecs import Request, RestJsonService
 
 from ovis.errors import (
     ApiError,
@@ -19,6 +18,7 @@ from ovis.errors import (
     UnknownOperationException,
     ValidationException,
 )
+from ovis.frontdoor.legacy_codecs import Request, RestJsonService
 from ovis.protocols import codec_for
 from ovis.protocols.base import HttpRequest
 from ovis.protocols.restjson import RestJsonCodec
