@@ -23,6 +23,8 @@ from ovis.storage.sqlite.migrations.base import Migration
 from tests.contract import values
 
 BASELINE = (Path(__file__).parent / "data" / "schema_v1_baseline.sql").read_text()
+ALL = [m.version for m in MIGRATIONS]
+LATEST = ALL[-1]
 HOPS = "    hops INTEGER NOT NULL DEFAULT 0\n"
 
 
@@ -84,7 +86,7 @@ def test_a_database_from_before_versioning_upgrades_in_place(tmp_path: Path) -> 
     _legacy_database(path)
     s = SqliteStorage(path)
     try:
-        assert s.schema_version == 1
+        assert s.schema_version == LATEST
         assert s.functions.list_functions() == [values.function("f")]
         assert s.functions.list_aliases() == [Alias("f", "live", "$LATEST", "rev").to_json()]
         (e,) = s.async_events.due_async(10**15, 10)
@@ -94,18 +96,30 @@ def test_a_database_from_before_versioning_upgrades_in_place(tmp_path: Path) -> 
         assert [r.name for r in s.queues.sqs_queues()] == ["q"]
     finally:
         s.close()
-    assert _versions(path) == [1]
+    assert _versions(path) == ALL
     SqliteStorage(path).close()  # reopening applies nothing more
-    assert _versions(path) == [1]
+    assert _versions(path) == ALL
 
 
 def test_migration_1_is_the_baseline_schema_exactly(tmp_path: Path) -> None:
+    fresh, legacy = tmp_path / "fresh.db", tmp_path / "legacy.db"
+    engine = Engine(fresh)
+    try:
+        migrate(engine, MIGRATIONS[:1])
+    finally:
+        engine.close()
+    with _raw(legacy) as db:
+        db.executescript(BASELINE)
+    assert _schema(fresh) == _schema(legacy)
+    assert len(_schema(fresh)) == 27
+
+
+def test_an_upgraded_database_equals_a_fresh_one(tmp_path: Path) -> None:
     fresh, legacy = tmp_path / "fresh.db", tmp_path / "legacy.db"
     SqliteStorage(fresh).close()
     _legacy_database(legacy)
     SqliteStorage(legacy).close()
     assert _schema(fresh) == _schema(legacy)
-    assert len(_schema(fresh)) == 27
 
 
 def test_a_database_from_before_recursion_detection_gains_the_hops_column(
@@ -135,40 +149,54 @@ def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
         db.execute("INSERT INTO schema_version VALUES (99, 'from the future', 0)")
     with pytest.raises(SchemaVersionError, match="99"):
         SqliteStorage(path)
-    assert _versions(path) == [1, 99]
+    assert _versions(path) == [*ALL, 99]
     with _raw(path) as db:
         assert db.execute("SELECT COUNT(*) FROM functions").fetchone() == (1,)
 
 
-def _create(table: str) -> Migration:
+def _create(table: str, version: int) -> Migration:
     def upgrade(db: sqlite3.Connection) -> None:
         db.execute(f"CREATE TABLE {table} (x)")
 
-    return Migration(2, f"create {table}", upgrade)
+    return Migration(version, f"create {table}", upgrade)
 
 
 def test_pending_migrations_run_in_order_each_atomically(tmp_path: Path) -> None:
     path = tmp_path / "ovis.db"
-    SqliteStorage(path).close()  # at version 1
+    SqliteStorage(path).close()  # at the latest version
+    n = LATEST
 
-    def fill(db: sqlite3.Connection) -> None:  # needs migration 2's table
+    def fill(db: sqlite3.Connection) -> None:  # needs migration n+1's table
         db.execute("INSERT INTO extra VALUES (3)")
 
     def broken(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE half_done (x)")
-        raise RuntimeError("migration 4 fails")
+        raise RuntimeError("the last migration fails")
 
-    steps = (*MIGRATIONS, _create("extra"), Migration(3, "fill extra", fill))
+    steps = (*MIGRATIONS, _create("extra", n + 1), Migration(n + 2, "fill extra", fill))
     engine = Engine(path)
     try:
-        assert migrate(engine, steps) == 3
-        with pytest.raises(RuntimeError, match="migration 4"):
-            migrate(engine, (*steps, Migration(4, "broken", broken)))
-        assert migrate(engine, steps) == 3  # still 3: nothing of migration 4 stayed
+        assert migrate(engine, steps) == n + 2
+        with pytest.raises(RuntimeError, match="the last migration"):
+            migrate(engine, (*steps, Migration(n + 3, "broken", broken)))
+        assert migrate(engine, steps) == n + 2  # nothing of the broken migration stayed
     finally:
         engine.close()
-    assert _versions(path) == [1, 2, 3]
+    assert _versions(path) == [*ALL, n + 1, n + 2]
     with _raw(path) as db:
         assert db.execute("SELECT x FROM extra").fetchall() == [(3,)]
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "half_done" not in tables
+
+
+def test_migration_2_indexes_async_results_by_function(tmp_path: Path) -> None:
+    path = tmp_path / "ovis.db"
+    _legacy_database(path)
+    SqliteStorage(path).close()
+    with _raw(path) as db:
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM async_results WHERE function = ? "
+            "ORDER BY finished_ms",
+            ("f",),
+        ).fetchall()
+    assert any("async_results_function" in row[-1] for row in plan)

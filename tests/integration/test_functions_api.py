@@ -184,6 +184,18 @@ def test_get_function_name_forms(lam, echo_fn) -> None:  # type: ignore[no-untyp
     )
 
 
+def test_get_function_code_signing_config_reports_none(lam, echo_fn) -> None:  # type: ignore[no-untyped-def]
+    for form in (echo_fn, arn(echo_fn)):
+        got = lam.get_function_code_signing_config(FunctionName=form)
+        assert (got["FunctionName"], got["CodeSigningConfigArn"]) == (echo_fn, "")
+    expect_error(
+        lam.get_function_code_signing_config,
+        "ResourceNotFoundException",
+        404,
+        FunctionName="no-such-function",
+    )
+
+
 def test_get_function_in_another_account_or_version_is_not_found(lam, echo_fn) -> None:  # type: ignore[no-untyped-def]
     other = f"arn:aws:lambda:{REGION}:111111111111:function:{echo_fn}"
     expect_error(lam.get_function, "ResourceNotFoundException", 404, FunctionName=other)

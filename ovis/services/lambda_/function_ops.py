@@ -58,6 +58,7 @@ class LambdaApi:
             "PutFunctionConcurrency": self.put_function_concurrency,
             "GetFunctionConcurrency": self.get_function_concurrency,
             "DeleteFunctionConcurrency": self.delete_function_concurrency,
+            "GetFunctionCodeSigningConfig": self.get_function_code_signing_config,
         }
 
     # ---- functions -------------------------------------------------------------------------
@@ -97,6 +98,15 @@ class LambdaApi:
     ) -> dict[str, Any]:
         n = await self.concurrency.put(p["FunctionName"], p["ReservedConcurrentExecutions"])
         return {"ReservedConcurrentExecutions": n}
+
+    async def get_function_code_signing_config(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        # Code signing configurations do not exist here (no signer service): every function
+        # has none, which AWS reports as an empty ARN (deployment tools read this after each
+        # write, e.g. Terraform's aws_lambda_function).
+        cfg = self.functions.get_config(p["FunctionName"])
+        return {"CodeSigningConfigArn": "", "FunctionName": cfg.name}
 
     async def get_function_concurrency(
         self, ctx: RequestContext, p: dict[str, Any]

@@ -4,9 +4,14 @@ migration is never edited once released; a schema change is a new module listed 
 
 from __future__ import annotations
 
-from ovis.storage.sqlite.migrations import m0001_initial
+from ovis.storage.sqlite.migrations import m0001_initial, m0002_async_results_by_function
 from ovis.storage.sqlite.migrations.base import Migration
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0001_initial.VERSION, "initial schema", m0001_initial.upgrade),
+    Migration(
+        m0002_async_results_by_function.VERSION,
+        "index async results by function",
+        m0002_async_results_by_function.upgrade,
+    ),
 )
