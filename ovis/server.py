@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import inspect
 import logging
 import os
 import secrets
 import signal
+import socket
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -260,7 +262,9 @@ class Server:
     async def close(self) -> None:
         await self.lifecycle.close()
 
-    async def run(self) -> None:
+    async def run(self, sock: socket.socket | None = None) -> None:
+        """Serve until a stop signal; ``sock`` is the listening socket (bound by ``run()``
+        before anything else, so a busy port fails before the data directory is opened)."""
         await self.start()
         config = uvicorn.Config(
             self.app,
@@ -286,7 +290,7 @@ class Server:
                 self.settings.base_url,
                 self.settings.data_dir,
             )
-            await server.serve()
+            await server.serve(sockets=[sock] if sock is not None else None)
         finally:
             await self.close()
             log.info("Ovis stopped")
@@ -317,13 +321,41 @@ class _Uvicorn(uvicorn.Server):
         self.should_exit = True
 
 
+class PortInUse(Exception):
+    """The server's address cannot be bound (another server, or another program, has it)."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``; PortInUse with a clear message if busy."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as e:
+        sock.close()
+        if e.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"{host}:{port} is already in use (is another Ovis server running?); "
+                "stop it or choose another --port"
+            ) from None
+        raise PortInUse(f"cannot listen on {host}:{port}: {e.strerror}") from None
+    sock.set_inheritable(False)
+    return sock
+
+
 def run(settings: Settings) -> None:
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=getattr(logging, settings.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Bind first: a second server on a busy port must fail before it opens (and, as root,
+    # chowns and migrates) the data directory or logs that it is listening.
+    sock = listen(settings.host, settings.port)
     try:
         import uvloop
 
-        uvloop.run(Server(settings).run())
+        uvloop.run(Server(settings).run(sock))
     except ImportError:
-        asyncio.run(Server(settings).run())
+        asyncio.run(Server(settings).run(sock))

@@ -47,6 +47,8 @@ class Settings:
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization
     # (AWS evaluates one CloudWatch datapoint a minute).
     autoscaling_interval_s: float = 60.0
+    # The server's own log: "debug" | "info" | "warning" | "error" (access lines are "info").
+    log_level: str = "info"
 
     def with_(self, **changes: object) -> Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

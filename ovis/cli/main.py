@@ -104,6 +104,14 @@ def cli() -> None:
     type=click.FloatRange(min=0.05),
     help="Seconds between autoscaling evaluations of provisioned concurrency.",
 )
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="The server's log: info shows an access line per API request and why requests were "
+    "refused; debug adds internal detail.",
+)
 def server(
     host: str,
     port: int,
@@ -122,6 +130,7 @@ def server(
     concurrency_limit: int,
     public_url: str,
     autoscaling_interval: float,
+    log_level: str,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
     from ovis.server import run
@@ -147,27 +156,33 @@ def server(
                 param_hint="--foreign-credentials",
             )
         foreign[key] = (secret, account)
-    run(
-        Settings(
-            host=host,
-            port=port,
-            data_dir=data_dir,
-            region=region,
-            account_id=account_id,
-            credentials=creds,
-            foreign_credentials=foreign,
-            spawn_mode=spawn_mode,
-            python_transport=python_transport,
-            idle_ttl_s=idle_ttl,
-            freeze_after_s=freeze_after,
-            memory_budget_mb=memory_budget,
-            isolation=not no_isolation,
-            async_retry_scale=async_retry_scale,
-            concurrent_executions=concurrency_limit,
-            public_url=public_url,
-            autoscaling_interval_s=autoscaling_interval,
+    from ovis.server import PortInUse
+
+    try:
+        run(
+            Settings(
+                host=host,
+                port=port,
+                data_dir=data_dir,
+                region=region,
+                account_id=account_id,
+                credentials=creds,
+                foreign_credentials=foreign,
+                spawn_mode=spawn_mode,
+                python_transport=python_transport,
+                idle_ttl_s=idle_ttl,
+                freeze_after_s=freeze_after,
+                memory_budget_mb=memory_budget,
+                isolation=not no_isolation,
+                async_retry_scale=async_retry_scale,
+                concurrent_executions=concurrency_limit,
+                public_url=public_url,
+                autoscaling_interval_s=autoscaling_interval,
+                log_level=log_level,
+            )
         )
-    )
+    except PortInUse as e:
+        raise click.ClickException(str(e)) from None
 
 
 commands.register(cli)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -124,3 +126,27 @@ def test_kill9_keeps_accepted_async_events(tmp_path: Path) -> None:
         assert done == ids
     finally:
         srv2.stop()
+
+
+def test_a_second_server_on_a_busy_port_fails_early_and_clearly(server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "second-data"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ovis",
+            "server",
+            "--port",
+            str(server.port),
+            "--data-dir",
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert f"127.0.0.1:{server.port} is already in use" in out.stderr
+    assert "listening on" not in out.stdout + out.stderr
+    assert "Traceback" not in out.stderr
+    assert not data.exists()  # the data directory was never opened
