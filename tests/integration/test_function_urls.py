@@ -326,6 +326,8 @@ def test_auth_none_needs_the_public_statement(lam, server) -> None:  # type: ign
     assert url.call(style="path").status == 200
     lam.remove_permission(FunctionName=name, StatementId="FunctionURLAllowPublicAccess")
     assert url.call().status == 403
+    # The client sees AWS's terse 403; the server log says why.
+    assert "no resource policy statement allows lambda:InvokeFunctionUrl" in server.log()
 
 
 def test_auth_aws_iam_sigv4(lam, server) -> None:  # type: ignore[no-untyped-def]

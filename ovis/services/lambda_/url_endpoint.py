@@ -68,12 +68,14 @@ Headers = list[tuple[str, str]]
 
 
 class _Reply(Exception):
-    """Answer the request now with this status and {"Message": message}."""
+    """Answer the request now with this status and {"Message": message}; ``why`` is what the
+    server log says (the client sees only AWS's terse message, as on AWS)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, why: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.why = why
 
 
 FORBIDDEN = (403, "Forbidden")
@@ -132,7 +134,7 @@ class FunctionUrls:
         cfg = self.urls.by_id(url_id)
         try:
             if cfg is None:
-                raise _Reply(*FORBIDDEN)
+                raise _Reply(*FORBIDDEN, "no function URL has this id")
             body = await _read_body(receive, MAX_SYNC_PAYLOAD)
             headers = _header_map(scope["headers"])
             origin = headers.get("origin")
@@ -151,6 +153,14 @@ class FunctionUrls:
             cors = _cors_headers(cfg.cors, origin) if cfg.cors else []
             await self._invoke(cfg, event, rid, trace, base, cors, send)
         except _Reply as r:
+            log.info(
+                "function URL %s %s %s: %d %s",
+                url_id,
+                scope["method"],
+                raw_path,
+                r.status,
+                r.why or r.message,
+            )
             out = json.dumps({"Message": r.message}, separators=(",", ":")).encode()
             await _respond(send, r.status, [*base, ("Content-Type", "application/json")], out)
         except Exception:
@@ -163,23 +173,30 @@ class FunctionUrls:
         """The requestContext.authorizer for AWS_IAM callers; raises _Reply(403) if denied."""
         if cfg.auth_type == "NONE":
             if not self.policies.allows_url(cfg.function, cfg.qualifier, "NONE", None):
-                raise _Reply(*FORBIDDEN)
+                raise _Reply(
+                    *FORBIDDEN,
+                    "AuthType NONE, but no resource policy statement allows "
+                    "lambda:InvokeFunctionUrl for Principal * with FunctionUrlAuthType NONE",
+                )
             return None
         raw = scope.get("raw_path") or scope["path"].encode()
         try:
             ident = self.verifier.verify(
                 scope["method"], raw, scope["query_string"], scope["headers"], body
             )
-        except AuthError:
-            raise _Reply(*FORBIDDEN) from None
+        except AuthError as e:
+            raise _Reply(*FORBIDDEN, f"AuthType AWS_IAM: {e}") from None
         if ident.service != "lambda":
-            raise _Reply(*FORBIDDEN)
+            raise _Reply(*FORBIDDEN, f"AuthType AWS_IAM: signed for {ident.service}, not lambda")
         account = self.accounts.get(ident.access_key, self.settings.account_id)
         own = account == self.settings.account_id
         if not own and not self.policies.allows_url(
             cfg.function, cfg.qualifier, "AWS_IAM", account
         ):
-            raise _Reply(*FORBIDDEN)
+            raise _Reply(
+                *FORBIDDEN,
+                f"AuthType AWS_IAM: account {account} is not allowed by the resource policy",
+            )
         return {
             "iam": {
                 "accessKey": ident.access_key,
@@ -295,8 +312,8 @@ class FunctionUrls:
                     await self._relay(stream, task, base, cors, send)
                     return
                 res = task.result()
-        except TooManyRequestsException:
-            raise _Reply(429, "Too Many Requests") from None
+        except TooManyRequestsException as e:
+            raise _Reply(429, "Too Many Requests", f"throttled: {e.extra.get('Reason')}") from None
         except ApiError as e:
             log.info("function URL %s: %s: %s", cfg.url_id, e.code, e.message)
             raise _Reply(*INTERNAL) from None
