@@ -13,6 +13,7 @@ import pytest
 from ovis.errors import InvalidParameterValueException, ValidationException
 from ovis.models.arn import ArnError
 from ovis.models.layer import LayerRef, LayerVersion, parse_layer_name, parse_layer_version_arn
+from ovis.services.lambda_.commands import PublishLayerVersion
 from ovis.services.lambda_.layers import LayerService, ResolvedLayer
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
@@ -33,7 +34,8 @@ def publish(
     service: LayerService, name: str, files: dict[str, str | bytes] | None = None, **kw: Any
 ) -> LayerVersion:
     data = zip_bytes(files or {"python/mod.py": f"NAME = {name!r}\n"})
-    return asyncio.run(service.publish({"LayerName": name, "Content": {"ZipFile": data}, **kw}))
+    cmd = PublishLayerVersion.of({"LayerName": name, "Content": {"ZipFile": data}, **kw})
+    return asyncio.run(service.publish(cmd))
 
 
 def test_resolve_returns_the_installed_versions_in_order(service: LayerService) -> None:

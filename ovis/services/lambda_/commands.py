@@ -21,6 +21,7 @@ class CodeSource:
     image_uri: str | None = None
     s3_bucket: str | None = None
     s3_key: str | None = None
+    s3_object_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,3 +186,33 @@ class PutEventInvokeConfig:
     destinations_given: bool = False  # DestinationConfig was sent
     on_success: Destination | None = None  # None: OnSuccess not in DestinationConfig
     on_failure: Destination | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishLayerVersion:
+    layer_name: str  # a name or a layer ARN, as the caller wrote it
+    content: CodeSource
+    description: str = ""
+    compatible_runtimes: tuple[str, ...] | None = None  # None: not given (not the same as ())
+    compatible_architectures: tuple[str, ...] | None = None
+    license_info: str | None = None
+
+    @staticmethod
+    def of(p: Mapping[str, Any]) -> PublishLayerVersion:
+        """The command from PublishLayerVersion's validated input members."""
+        content = p.get("Content") or {}
+        runtimes = p.get("CompatibleRuntimes")
+        archs = p.get("CompatibleArchitectures")
+        return PublishLayerVersion(
+            p["LayerName"],
+            CodeSource(
+                zip_file=content.get("ZipFile"),
+                s3_bucket=content.get("S3Bucket"),
+                s3_key=content.get("S3Key"),
+                s3_object_version=content.get("S3ObjectVersion"),
+            ),
+            p.get("Description") or "",
+            None if runtimes is None else tuple(runtimes),
+            None if archs is None else tuple(archs),
+            p.get("LicenseInfo"),
+        )

@@ -12,6 +12,7 @@ from typing import Any
 from ovis.errors import ValidationException
 from ovis.models.layer import LayerVersion
 from ovis.services.context import Handler, RequestContext
+from ovis.services.lambda_.commands import PublishLayerVersion
 from ovis.services.lambda_.layers import LayerService
 
 
@@ -77,7 +78,7 @@ class LayersApi:
     # ---- layer versions --------------------------------------------------------------------
 
     async def publish_layer_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        return self.render(await self.layers.publish(p))
+        return self.render(await self.layers.publish(PublishLayerVersion.of(p)))
 
     async def get_layer_version(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         return self.render(await self.layers.get(p["LayerName"], _version(p)))

@@ -27,6 +27,7 @@ from ovis.errors import (
 )
 from ovis.models.arn import ArnError, layer_arn
 from ovis.models.layer import LayerVersion, parse_layer_name, parse_layer_version_arn
+from ovis.services.lambda_.commands import PublishLayerVersion
 from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
 from ovis.services.lambda_.paging import decode_marker, encode_marker
 from ovis.services.lambda_.repositories import LayerRepository
@@ -125,20 +126,20 @@ class LayerService:
 
     # ---- use cases -------------------------------------------------------------------------
 
-    async def publish(self, p: dict[str, Any]) -> LayerVersion:
-        name = self._name(p["LayerName"])
+    async def publish(self, cmd: PublishLayerVersion) -> LayerVersion:
+        name = self._name(cmd.layer_name)
         if name is None:
             raise InvalidParameterValueException(
                 f"Layers can only be published in this server's account "
                 f"({self.settings.account_id}) and region ({self.settings.region})."
             )
-        content = p.get("Content") or {}
-        if content.get("S3Bucket") or content.get("S3Key") or content.get("S3ObjectVersion"):
+        content = cmd.content
+        if content.s3_bucket or content.s3_key or content.s3_object_version:
             raise InvalidParameterValueException(
                 "S3 content locations are not supported by this server: upload the layer "
                 "archive with Content.ZipFile."
             )
-        data = content.get("ZipFile")
+        data = content.zip_file
         if not data:
             raise InvalidParameterValueException(
                 "Please provide a source for the layer content: Content.ZipFile is required."
@@ -148,8 +149,6 @@ class LayerService:
         await asyncio.to_thread(
             self.code.install_tree, info.digest, lambda d: extract_zip(data, d, MAX_UNZIPPED_BYTES)
         )
-        runtimes = p.get("CompatibleRuntimes")
-        archs = p.get("CompatibleArchitectures")
         draft = LayerVersion(
             name=name,
             version=0,  # assigned by the store, atomically
@@ -157,11 +156,11 @@ class LayerService:
             code_sha256=info.sha256_b64,
             code_size=info.size,
             unzipped_size=info.unzipped_size,
-            description=p.get("Description") or "",
+            description=cmd.description,
             created=_now_iso(),
-            compatible_runtimes=None if runtimes is None else tuple(runtimes),
-            compatible_architectures=None if archs is None else tuple(archs),
-            license_info=p.get("LicenseInfo"),
+            compatible_runtimes=cmd.compatible_runtimes,
+            compatible_architectures=cmd.compatible_architectures,
+            license_info=cmd.license_info,
         )
         return await asyncio.to_thread(self.store.publish_layer_version, draft)
 
