@@ -6,15 +6,15 @@ checks the members it uses, with the Logs service's error codes."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from ovis.errors import ApiError
 from ovis.logs.repository import LogRepository
 from ovis.services.context import Handler, RequestContext
+from ovis.services.logs.commands import FOREVER_MS, EventQuery
+from ovis.services.logs.events import LogEvents
 
 MAX_LIMIT = 10000
-FOREVER_MS = 2**62
 
 
 class LogsResourceNotFound(ApiError):
@@ -32,8 +32,11 @@ class LogsInvalidParameter(ApiError):
 
 
 class LogsApi:
+    """The operation table: each handler checks the members it reads (in the order the Logs
+    service reports them), builds a command and renders the use case's answer."""
+
     def __init__(self, store: LogRepository) -> None:
-        self.store = store
+        self.logs = LogEvents(store)
         self.handlers: dict[str, Handler] = {
             "FilterLogEvents": self.filter_log_events,
             "GetLogEvents": self.get_log_events,
@@ -47,8 +50,7 @@ class LogsApi:
         if not isinstance(group, str) or not group:
             raise LogsInvalidParameter("logGroupName is required.")
         group = group.rsplit(":log-group:", 1)[-1].removesuffix(":*")
-        groups = {g for g, _ in await asyncio.to_thread(self.store.log_groups)}
-        if group not in groups:
+        if not await self.logs.exists(group):
             raise LogsResourceNotFound("The specified log group does not exist.")
         return group
 
@@ -70,91 +72,66 @@ class LogsApi:
             raise LogsInvalidParameter("The specified nextToken is invalid.") from None
 
     async def filter_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        group = await self._group(p)
-        limit = self._limit(p)
-        after = self._token(p)
-        start = int(p.get("startTime") or 0)
-        end = int(p.get("endTime") or FOREVER_MS)
-        streams = set(p.get("logStreamNames") or ())
-        prefix = p.get("logStreamNamePrefix")
-        pattern = (p.get("filterPattern") or "").strip().strip('"')
-        events: list[dict[str, Any]] = []
-        last_id = after
-        while len(events) < limit:
-            batch = await asyncio.to_thread(
-                self.store.filter_logs, group, start, end, last_id, 1000
-            )
-            if not batch:
-                break
-            for e in batch:
-                last_id = e.event_id
-                if streams and e.stream not in streams:
-                    continue
-                if prefix and not e.stream.startswith(prefix):
-                    continue
-                if pattern and pattern not in e.message:
-                    continue
-                events.append(
-                    {
-                        "logStreamName": e.stream,
-                        "timestamp": e.timestamp,
-                        "message": e.message,
-                        "ingestionTime": e.ingestion_time,
-                        "eventId": str(e.event_id),
-                    }
-                )
-                if len(events) >= limit:
-                    break
-        out: dict[str, Any] = {"events": events, "searchedLogStreams": []}
-        if len(events) >= limit:
-            out["nextToken"] = f"f/{last_id}"
+        q = EventQuery(
+            group=await self._group(p),
+            limit=self._limit(p),
+            after_id=self._token(p),
+            start_ms=int(p.get("startTime") or 0),
+            end_ms=int(p.get("endTime") or FOREVER_MS),
+            streams=frozenset(p.get("logStreamNames") or ()),
+            stream_prefix=p.get("logStreamNamePrefix") or "",
+            pattern=(p.get("filterPattern") or "").strip().strip('"'),
+        )
+        page = await self.logs.query(q)
+        out: dict[str, Any] = {
+            "events": [
+                {
+                    "logStreamName": stream,
+                    "timestamp": ts,
+                    "message": message,
+                    "ingestionTime": ingested,
+                    "eventId": str(event_id),
+                }
+                for stream, ts, message, ingested, event_id in page.events
+            ],
+            "searchedLogStreams": [],
+        }
+        if page.more:
+            out["nextToken"] = f"f/{page.last_id}"
         return out
 
     async def get_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         stream = p.get("logStreamName")
-        limit = self._limit(p)
-        after = self._token(p)
-        start = int(p.get("startTime") or 0)
-        end = int(p.get("endTime") or FOREVER_MS)
-        events: list[dict[str, Any]] = []
-        last_id = after
-        while len(events) < limit:
-            batch = await asyncio.to_thread(
-                self.store.filter_logs, group, start, end, last_id, 1000
-            )
-            if not batch:
-                break
-            for e in batch:
-                last_id = e.event_id
-                if e.stream == stream:
-                    events.append(
-                        {
-                            "timestamp": e.timestamp,
-                            "message": e.message,
-                            "ingestionTime": e.ingestion_time,
-                        }
-                    )
-                    if len(events) >= limit:
-                        break
+        q = EventQuery(
+            group=group,
+            limit=self._limit(p),
+            after_id=self._token(p),
+            start_ms=int(p.get("startTime") or 0),
+            end_ms=int(p.get("endTime") or FOREVER_MS),
+            streams=frozenset([stream]) if isinstance(stream, str) else frozenset([""]),
+        )
+        page = await self.logs.query(q)
         return {
-            "events": events,
-            "nextForwardToken": f"f/{last_id}",
-            "nextBackwardToken": f"b/{after}",
+            "events": [
+                {"timestamp": ts, "message": message, "ingestionTime": ingested}
+                for _stream, ts, message, ingested, _id in page.events
+            ],
+            "nextForwardToken": f"f/{page.last_id}",
+            "nextBackwardToken": f"b/{q.after_id}",
         }
 
     async def describe_log_groups(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         prefix = p.get("logGroupNamePrefix") or ""
-        groups = await asyncio.to_thread(self.store.log_groups)
         return {
             "logGroups": [
                 {
                     "logGroupName": g,
                     "creationTime": created,
                     "storedBytes": 0,
-                    "arn": f"arn:aws:logs:us-east-1:000000000000:log-group:{g}:*",
+                    "arn": f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{g}:*",
                 }
-                for g, created in groups
+                for g, created in await self.logs.groups()
                 if g.startswith(prefix)
             ]
         }
@@ -162,7 +139,6 @@ class LogsApi:
     async def describe_log_streams(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         prefix = p.get("logStreamNamePrefix") or ""
-        streams = await asyncio.to_thread(self.store.log_streams, group)
         return {
             "logStreams": [
                 {
@@ -172,12 +148,10 @@ class LogsApi:
                     "lastEventTimestamp": last,
                     "lastIngestionTime": last,
                 }
-                for s, first, last in streams
-                if s.startswith(prefix)
+                for s, first, last in await self.logs.streams(group, prefix)
             ]
         }
 
     async def delete_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        group = await self._group(p)
-        await asyncio.to_thread(self.store.delete_log_group, group)
+        await self.logs.delete_group(await self._group(p))
         return {}
