@@ -50,7 +50,7 @@ run: $(SERVER_STAMP)
 # every data file when the run ends, and the report prints what the whole suite covered.
 test: $(DEV_STAMP) $(TOOLS_STAMP)
 	OVIS_TEST_COVERAGE=1 $(BIN)/python -m pytest -n auto --cov=ovis --cov-report= tests
-	$(BIN)/python -m coverage report --sort=cover
+	$(BIN)/python -m coverage report --sort=cover --skip-covered
 
 check: $(DEV_STAMP)
 	$(BIN)/ruff format --check ovis tests bench
