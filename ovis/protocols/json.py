@@ -113,7 +113,9 @@ class JsonCodec:
 
 
 def json_error(err: ApiError, headers: dict[str, str]) -> HttpResponse:
-    """The JSON protocol's error response: ``{"__type", "message", ...extra}``."""
+    """The JSON protocol's error response: ``{"__type", "message", ...extra}``, the code also
+    in ``x-amzn-ErrorType`` (as AWS's JSON services send it)."""
+    headers["x-amzn-ErrorType"] = err.code
     body = {"__type": json_type(err), "message": err.message, **err.extra}
     return HttpResponse(err.status, headers, json.dumps(body, default=str).encode())
 
