@@ -174,3 +174,22 @@ class InvalidArgument(ApiError):
     """S3's error for a URI, query or header value that is not of its member's type."""
 
     code, status = "InvalidArgument", 400
+
+
+class OperationNotSupported(ApiError):
+    """An operation a service's model has but this server does not implement, or any operation
+    of a service it lacks. Its code is what AWS answers, in the protocol the request came in,
+    for an action its endpoint does not know; each codec renders it like any other error."""
+
+    status = 400
+    _CODES = {
+        "rest-json": "UnsupportedOperationException",
+        "json": "UnknownOperationException",
+        "query": "InvalidAction",
+        "rest-xml": "NotImplemented",
+    }
+
+    def __init__(self, service: str, operation: str, protocol: str) -> None:
+        super().__init__(f"The operation {operation} of {service} is not supported by this server.")
+        self.code = self._CODES.get(protocol, "UnknownOperationException")
+        self.operation = operation

@@ -23,13 +23,13 @@ from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
-from ovis.frontdoor.legacy_codecs import service_model
 from ovis.frontdoor.router import Router
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
+from ovis.protocols.model import service_model
 from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager

@@ -32,15 +32,12 @@ from urllib.parse import unquote
 import botocore.session
 
 from ovis.auth.sigv4 import SigV4Verifier
-from ovis.errors import ApiError, ServiceException
-from ovis.frontdoor.codecs import codec_for
+from ovis.errors import ApiError, OperationNotSupported, ServiceException
 from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
-from ovis.frontdoor.legacy_codecs import (
-    UnsupportedOperation,
-    UnsupportedServiceCodec,
-    service_model,
-)
+from ovis.protocols import codec_for
 from ovis.protocols.base import Codec, HttpRequest
+from ovis.protocols.json import UnknownTargetCodec
+from ovis.protocols.model import service_model
 from ovis.services.context import AwsService, Handler, RequestContext
 
 log = logging.getLogger(__name__)
@@ -89,24 +86,19 @@ class AwsFrontDoor:
         for service in services:
             model = service_model(service.name)
             meta = model.metadata
-            protocol = meta["protocol"]
-            binding = Binding(
-                service.name,
-                codec_for(service.name, protocol),
-                service.operations,
-                _streams(service.name),
-            )
+            codec = codec_for(service.name)
+            binding = Binding(service.name, codec, service.operations, _streams(service.name))
             signing = meta.get("signingName") or meta["endpointPrefix"]
             self._by_signing[signing] = binding
             if "targetPrefix" in meta:
                 self._by_target[meta["targetPrefix"]] = binding
-            if protocol == "json" and "awsQueryCompatible" in meta:
+            if codec.protocol == "json" and "awsQueryCompatible" in meta:
                 self._query[signing] = Binding(
                     service.name, codec_for(service.name, "query"), service.operations, {}
                 )
         self._default = self._by_signing.get("lambda") or next(iter(self._by_signing.values()))
         # Error-only: a JSON call whose X-Amz-Target prefix no model here has.
-        self._unknown_json = Binding("unknown", UnsupportedServiceCodec("unknown", "json"), {}, {})
+        self._unknown_json = Binding("unknown", UnknownTargetCodec(), {}, {})
 
     def match(self, scope: Scope) -> bool:
         return True
@@ -134,7 +126,7 @@ class AwsFrontDoor:
             params = codec.parse(operation, req)
             handler = binding.operations.get(operation)
             if handler is None:
-                raise UnsupportedOperation(operation)
+                raise OperationNotSupported(binding.name, operation, codec.protocol)
             ctx = RequestContext(
                 rid,
                 binding.name,
@@ -201,8 +193,9 @@ class AwsFrontDoor:
             return self._default
 
     def _foreign_binding(self, signing: str) -> Binding:
-        """A service this server does not have, by signing name; the default (Lambda) when no
-        botocore model goes by that name."""
+        """A service this server does not have, by signing name: its codec answers every
+        operation "not supported" in its protocol. The default (Lambda) when no botocore model
+        goes by that name or ``ovis.protocols`` does not speak its protocol (EC2's)."""
         b = self._foreign.get(signing)
         if b is not None:
             return b
@@ -210,8 +203,11 @@ class AwsFrontDoor:
             self._available = frozenset(botocore.session.get_session().get_available_services())
         if signing not in self._available:
             return self._default
-        protocol = service_model(signing).metadata["protocol"]
-        b = self._foreign[signing] = Binding(signing, codec_for(signing, protocol), {}, {})
+        try:
+            codec = codec_for(signing)
+        except ValueError:
+            return self._default
+        b = self._foreign[signing] = Binding(signing, codec, {}, {})
         return b
 
 

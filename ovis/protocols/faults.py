@@ -1,5 +1,5 @@
-"""How an ``ApiError`` reads in the query protocol's terms (also sent by awsQueryCompatible
-JSON services in ``x-amzn-query-error``)."""
+"""How an ``ApiError`` reads in a protocol's terms: the query protocol's code and fault (also
+sent by awsQueryCompatible JSON services in ``x-amzn-query-error``), the JSON ``__type``."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ def query_code(model: ServiceModel, err: ApiError) -> str:
     if isinstance(own, str):
         return own
     return error_query_code(model, err.code) or err.code
+
+
+def json_type(err: ApiError) -> str:
+    """The JSON protocol's ``__type``: the error's ``type_name`` if it has one (SqsError's
+    ``com.amazonaws.sqs#QueueDoesNotExist``, as SQS sends it), else its code."""
+    own = getattr(err, "type_name", None)
+    return own if isinstance(own, str) else err.code

@@ -9,6 +9,7 @@ which botocore takes ``Error.Code`` (``AWS.SimpleQueueService.NonExistentQueue``
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from ovis.errors import (
     UnknownTargetException,
 )
 from ovis.protocols.base import HttpRequest, HttpResponse
-from ovis.protocols.faults import query_code, query_fault
+from ovis.protocols.faults import json_type, query_code, query_fault
 from ovis.protocols.jsondoc import Decode, Decoders, Encode, Encoders, JsonErrors
 from ovis.protocols.model import operations, service_model
 from ovis.protocols.validate import Validator
@@ -36,12 +37,20 @@ class JsonCodec:
 
     ``validate=False`` leaves constraint checks (required members, lengths...) to the service,
     for services whose own wording differs (SQS's MissingParameter); JSON types are always
-    checked."""
+    checked. ``unknown_action(name)`` is the error for a target naming no operation (default:
+    UnknownOperationException), for services that word it their own way (SQS)."""
 
     protocol = "json"
 
-    def __init__(self, service: str, *, validate: bool = True) -> None:
+    def __init__(
+        self,
+        service: str,
+        *,
+        validate: bool = True,
+        unknown_action: Callable[[str], ApiError] | None = None,
+    ) -> None:
         self.service = service
+        self._unknown_action = unknown_action
         self.model = service_model(service)
         meta = self.model.metadata
         self._prefix = meta.get("targetPrefix", "") + "."
@@ -62,13 +71,18 @@ class JsonCodec:
         target = req.headers.get("x-amz-target", "")
         name = target[len(self._prefix) :] if target.startswith(self._prefix) else ""
         if name not in self._ops:
-            raise UnknownTargetException(f"Unknown operation {target}")
+            raise self._unknown(target, name)
         return name
+
+    def _unknown(self, target: str, name: str) -> ApiError:
+        if self._unknown_action is not None:
+            return self._unknown_action(name or target)
+        return UnknownTargetException(f"Unknown operation {target}")
 
     def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
         op = self._ops.get(operation)
         if op is None:
-            raise UnknownTargetException(f"Unknown operation {self._prefix}{operation}")
+            raise self._unknown(self._prefix + operation, operation)
         try:
             doc = json.loads(req.body or b"{}")
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
@@ -95,5 +109,36 @@ class JsonCodec:
         headers["x-amzn-RequestId"] = request_id
         if self._query_compatible:
             headers["x-amzn-query-error"] = f"{query_code(self.model, err)};{query_fault(err)}"
-        body = {"__type": err.code, "message": err.message, **err.extra}
-        return HttpResponse(err.status, headers, json.dumps(body, default=str).encode())
+        return json_error(err, headers)
+
+
+def json_error(err: ApiError, headers: dict[str, str]) -> HttpResponse:
+    """The JSON protocol's error response: ``{"__type", "message", ...extra}``, the code also
+    in ``x-amzn-ErrorType`` (as AWS's JSON services send it)."""
+    headers["x-amzn-ErrorType"] = err.code
+    body = {"__type": json_type(err), "message": err.message, **err.extra}
+    return HttpResponse(err.status, headers, json.dumps(body, default=str).encode())
+
+
+class UnknownTargetCodec:
+    """The codec of JSON requests whose ``X-Amz-Target`` prefix names no service this server
+    knows: every request is UnknownOperationException, and errors raised before the target was
+    looked at (SigV4) are JSON too. Immutable."""
+
+    service = "unknown"
+    protocol = "json"
+
+    def operation(self, req: HttpRequest) -> str:
+        raise UnknownTargetException(f"Unknown operation {req.headers.get('x-amz-target', '')}")
+
+    def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
+        raise UnknownTargetException(f"Unknown operation {operation}")
+
+    def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
+        raise UnknownTargetException(f"Unknown operation {operation}")
+
+    def error(self, err: ApiError, request_id: str) -> HttpResponse:
+        headers = {k: v for k, v in err.headers.items() if k.lower() != "content-type"}
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        headers["x-amzn-RequestId"] = request_id
+        return json_error(err, headers)

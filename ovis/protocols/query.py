@@ -242,6 +242,7 @@ def _converter(t: str) -> Callable[[str, str], Any] | None:
 @dataclass(frozen=True)
 class _Operation:
     read: Callable[[_Form, str], dict[str, Any]] | None
+    members: frozenset[str]  # of the input
     validate: Validator | None
     result: str | None  # the result wrapper element, None: no output members
     write: Callable[[dict[str, Any], list[str]], None] | None
@@ -252,8 +253,12 @@ class QueryCodec:
     ``QueryCodec("sqs", names=SQS_QUERY_NAMES, xml_namespace=..., validate=False)``.
 
     ``names``: classic wire names by shape name; ``xml_namespace``: of the responses (default
-    the model's ``xmlNamespace``); ``validate=False`` leaves constraint checks to the service.
-    Validation errors are the query protocol's ``ValidationError``. Immutable."""
+    the model's ``xmlNamespace``; error documents carry only one given here, which SQS's
+    clients look their elements up in); ``validate=False`` leaves constraint checks to the
+    service. ``unknown_action(name)`` is the error for an Action naming no operation (default
+    STS's InvalidAction wording). ``path_member``: an input member that a call posted to a
+    path other than ``/`` takes from that URL when the parameters lack it (SQS's queue URL as
+    the endpoint). Validation errors are the query protocol's ``ValidationError``. Immutable."""
 
     protocol = "query"
 
@@ -264,12 +269,17 @@ class QueryCodec:
         names: Names | None = None,
         xml_namespace: str | None = None,
         validate: bool = True,
+        unknown_action: Callable[[str], ApiError] | None = None,
+        path_member: str | None = None,
     ) -> None:
         self.service = service
         self.model = service_model(service)
         meta = self.model.metadata
         ns = xml_namespace or meta.get("xmlNamespace") or ""
         self._xmlns = f' xmlns="{escape(ns)}"' if ns else ""
+        self._error_xmlns = f' xmlns="{escape(xml_namespace)}"' if xml_namespace else ""
+        self._unknown_action = unknown_action
+        self._path_member = path_member
         self._version = meta.get("apiVersion", "")
         readers = _Readers(names or {})
         writers = XmlEncoders(names)
@@ -281,6 +291,7 @@ class QueryCodec:
                 result = outs.serialization.get("resultWrapper") or f"{op.name}Result"
             self._ops[op.name] = _Operation(
                 readers.structure(ins) if ins is not None else None,
+                frozenset(ins.members) if ins is not None else frozenset(),
                 Validator(ins, QueryValidationError) if ins is not None and validate else None,
                 result,
                 writers.members(outs) if outs is not None else None,
@@ -304,20 +315,28 @@ class QueryCodec:
         params = self.params(req)
         action = params.get("Action", "")
         if action not in self._ops:
-            version = params.get("Version", self._version)
-            raise InvalidAction(f"Could not find operation {action} for version {version}")
+            raise self._unknown(action, params.get("Version", self._version))
         return action
+
+    def _unknown(self, action: str, version: str) -> ApiError:
+        if self._unknown_action is not None:
+            return self._unknown_action(action)
+        return InvalidAction(f"Could not find operation {action} for version {version}")
 
     def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
         op = self._ops.get(operation)
         if op is None:
-            raise InvalidAction(f"Could not find operation {operation} for version {self._version}")
+            raise self._unknown(operation, self._version)
         if op.read is None:
             return {}
         try:
             params = op.read(_Form.of(self.params(req)), "")
         except RecursionError:  # a recursive shape under absurdly long dotted names
             raise MalformedQueryString("The request parameters are nested too deeply.") from None
+        member = self._path_member
+        if member in op.members and member not in params and req.path.strip("/"):
+            host = req.headers.get("host", "localhost")
+            params[member] = f"http://{host}{req.path.rstrip('/')}"
         if op.validate is not None:
             op.validate(params)
         return params
@@ -338,7 +357,7 @@ class QueryCodec:
     def error(self, err: ApiError, request_id: str) -> HttpResponse:
         code = query_code(self.model, err)
         body = (
-            f'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse{self._xmlns}><Error>'
+            f'<?xml version="1.0"?><ErrorResponse{self._error_xmlns}><Error>'
             f"<Type>{query_fault(err)}</Type><Code>{escape(code)}</Code>"
             f"<Message>{escape(err.message)}</Message></Error>"
             f"<RequestId>{escape(request_id)}</RequestId></ErrorResponse>"

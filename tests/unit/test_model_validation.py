@@ -1,11 +1,12 @@
-"""The botocore model as the spec: routing, request parsing, AWS-worded validation, serialization."""
+"""The botocore model as the spec, through the rest-json codec (``ovis.protocols``): routing,
+request parsing, AWS-worded validation (``ovis.protocols.validate``), serialization."""
 
 from __future__ import annotations
 
 import base64
 import json
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -16,7 +17,11 @@ from ovis.errors import (
     UnknownOperationException,
     ValidationException,
 )
-from ovis.frontdoor.legacy_codecs import Request, RestJsonService
+from ovis.protocols import codec_for
+from ovis.protocols.base import HttpRequest
+from ovis.protocols.model import operations
+from ovis.protocols.restjson import RestJsonCodec, not_allowed, unknown_operation
+from ovis.protocols.routes import Router
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:my-fn"
 ARN_Q = quote(ARN, safe="")  # as botocore puts a label in the path: colons percent-encoded
@@ -25,12 +30,19 @@ EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
 
 
 @pytest.fixture(scope="module")
-def svc() -> RestJsonService:
-    return RestJsonService("lambda")
+def svc() -> RestJsonCodec:
+    codec = codec_for("lambda")
+    assert isinstance(codec, RestJsonCodec)
+    return codec
+
+
+@pytest.fixture(scope="module")
+def router(svc: RestJsonCodec) -> Router:
+    return Router(operations(svc.model), unknown_operation, not_allowed)
 
 
 def parse(
-    svc: RestJsonService,
+    svc: RestJsonCodec,
     method: str,
     path: str,
     body: bytes | dict[str, Any] = b"",
@@ -38,9 +50,8 @@ def parse(
     query: str = "",
 ) -> dict[str, Any]:
     raw = json.dumps(body).encode() if isinstance(body, dict) else body
-    q = parse_qs(query, keep_blank_values=True)
-    route, labels = svc.match(method, path, {k: v[-1] for k, v in q.items()})
-    return svc.parse(route, labels, Request(method, path, query, headers or {}, raw), q)
+    req = HttpRequest(method, path, query, headers or {}, raw)
+    return svc.parse(svc.operation(req), req)
 
 
 def create_body(**overrides: Any) -> dict[str, Any]:
@@ -55,7 +66,7 @@ def create_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def validation_message(svc: RestJsonService, body: dict[str, Any]) -> str:
+def validation_message(svc: RestJsonCodec, body: dict[str, Any]) -> str:
     with pytest.raises(ValidationException) as ei:
         parse(svc, "POST", "/2015-03-31/functions", body)
     assert ei.value.code == "ValidationException"
@@ -148,16 +159,18 @@ def validation_message(svc: RestJsonService, body: dict[str, Any]) -> str:
     ],
 )
 def test_route_matching(
-    svc: RestJsonService,
+    svc: RestJsonCodec,
+    router: Router,
     method: str,
     path: str,
     query: dict[str, str],
     operation: str,
     labels: dict[str, str],
 ) -> None:
-    route, got = svc.match(method, path, query)
-    assert route.operation.name == operation
-    assert got == labels
+    route = router.match(method, path, urlencode(query), {})
+    assert route.operation == operation
+    assert route.labels(path) == labels
+    assert svc.operation(HttpRequest(method, path, urlencode(query), {}, b"")) == operation
 
 
 @pytest.mark.parametrize(
@@ -171,9 +184,9 @@ def test_route_matching(
         ("PUT", f"/2017-03-31/tags/{ARN_Q}"),
     ],
 )
-def test_known_path_wrong_method_is_405(svc: RestJsonService, method: str, path: str) -> None:
+def test_known_path_wrong_method_is_405(svc: RestJsonCodec, method: str, path: str) -> None:
     with pytest.raises(MethodNotAllowedException) as ei:
-        svc.match(method, path, {})
+        svc.operation(HttpRequest(method, path, "", {}, b""))
     assert ei.value.status == 405
     assert method in ei.value.message
 
@@ -190,9 +203,9 @@ def test_known_path_wrong_method_is_405(svc: RestJsonService, method: str, path:
         ("POST", "/2099-01-01/functions"),
     ],
 )
-def test_unknown_path_is_404(svc: RestJsonService, method: str, path: str) -> None:
+def test_unknown_path_is_404(svc: RestJsonCodec, method: str, path: str) -> None:
     with pytest.raises(UnknownOperationException) as ei:
-        svc.match(method, path, {})
+        svc.operation(HttpRequest(method, path, "", {}, b""))
     assert ei.value.status == 404
     assert ei.value.code == "UnknownOperationException"
 
@@ -200,7 +213,7 @@ def test_unknown_path_is_404(svc: RestJsonService, method: str, path: str) -> No
 # ---- parsing --------------------------------------------------------------------------------
 
 
-def test_create_function_body_parses_and_decodes_blobs(svc: RestJsonService) -> None:
+def test_create_function_body_parses_and_decodes_blobs(svc: RestJsonCodec) -> None:
     params = parse(
         svc,
         "POST",
@@ -214,17 +227,17 @@ def test_create_function_body_parses_and_decodes_blobs(svc: RestJsonService) -> 
     assert params["Tags"] == {"a": "b"}
 
 
-def test_null_members_are_absent(svc: RestJsonService) -> None:
+def test_null_members_are_absent(svc: RestJsonCodec) -> None:
     params = parse(svc, "POST", "/2015-03-31/functions", create_body(Description=None))
     assert "Description" not in params
 
 
-def test_unknown_members_are_ignored(svc: RestJsonService) -> None:
+def test_unknown_members_are_ignored(svc: RestJsonCodec) -> None:
     params = parse(svc, "POST", "/2015-03-31/functions", create_body(NotAMember=1))
     assert "NotAMember" not in params
 
 
-def test_uri_query_and_header_members(svc: RestJsonService) -> None:
+def test_uri_query_and_header_members(svc: RestJsonCodec) -> None:
     params = parse(
         svc,
         "POST",
@@ -242,7 +255,7 @@ def test_uri_query_and_header_members(svc: RestJsonService) -> None:
     }
 
 
-def test_querystring_integer_and_list(svc: RestJsonService) -> None:
+def test_querystring_integer_and_list(svc: RestJsonCodec) -> None:
     assert parse(svc, "GET", "/2015-03-31/functions", query="MaxItems=5&Marker=abc") == {
         "MaxItems": 5,
         "Marker": "abc",
@@ -253,7 +266,7 @@ def test_querystring_integer_and_list(svc: RestJsonService) -> None:
     }
 
 
-def test_querystring_not_an_integer(svc: RestJsonService) -> None:
+def test_querystring_not_an_integer(svc: RestJsonCodec) -> None:
     with pytest.raises(ValidationException) as ei:
         parse(svc, "GET", "/2015-03-31/functions", query="MaxItems=abc")
     assert ei.value.message == (
@@ -263,7 +276,7 @@ def test_querystring_not_an_integer(svc: RestJsonService) -> None:
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "10001"])
-def test_querystring_range(svc: RestJsonService, value: str) -> None:
+def test_querystring_range(svc: RestJsonCodec, value: str) -> None:
     with pytest.raises(ValidationException) as ei:
         parse(svc, "GET", "/2015-03-31/functions", query=f"MaxItems={value}")
     assert f"Value '{value}' at 'maxItems' failed to satisfy constraint" in ei.value.message
@@ -272,21 +285,21 @@ def test_querystring_range(svc: RestJsonService, value: str) -> None:
 # ---- validation wording ---------------------------------------------------------------------
 
 
-def test_timeout_below_minimum(svc: RestJsonService) -> None:
+def test_timeout_below_minimum(svc: RestJsonCodec) -> None:
     assert validation_message(svc, create_body(Timeout=0)) == (
         "1 validation error detected: Value '0' at 'timeout' failed to satisfy constraint: "
         "Member must have value greater than or equal to 1"
     )
 
 
-def test_memory_below_minimum(svc: RestJsonService) -> None:
+def test_memory_below_minimum(svc: RestJsonCodec) -> None:
     assert validation_message(svc, create_body(MemorySize=64)) == (
         "1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: "
         "Member must have value greater than or equal to 128"
     )
 
 
-def test_two_errors_are_counted_and_joined(svc: RestJsonService) -> None:
+def test_two_errors_are_counted_and_joined(svc: RestJsonCodec) -> None:
     assert validation_message(svc, create_body(Timeout=0, MemorySize=64)) == (
         "2 validation errors detected: "
         "Value '0' at 'timeout' failed to satisfy constraint: "
@@ -296,7 +309,7 @@ def test_two_errors_are_counted_and_joined(svc: RestJsonService) -> None:
     )
 
 
-def test_missing_required_members(svc: RestJsonService) -> None:
+def test_missing_required_members(svc: RestJsonCodec) -> None:
     assert validation_message(svc, {"Runtime": "python3.11", "Handler": "a.b"}) == (
         "3 validation errors detected: "
         "Value null at 'functionName' failed to satisfy constraint: Member must not be null; "
@@ -305,13 +318,13 @@ def test_missing_required_members(svc: RestJsonService) -> None:
     )
 
 
-def test_empty_body_reports_missing_members(svc: RestJsonService) -> None:
+def test_empty_body_reports_missing_members(svc: RestJsonCodec) -> None:
     with pytest.raises(ValidationException) as ei:
         parse(svc, "POST", "/2015-03-31/functions", b"")
     assert ei.value.message.startswith("3 validation errors detected: Value null at")
 
 
-def test_enum(svc: RestJsonService) -> None:
+def test_enum(svc: RestJsonCodec) -> None:
     msg = validation_message(svc, create_body(Runtime="python2.9"))
     assert msg.startswith(
         "1 validation error detected: Value 'python2.9' at 'runtime' failed to satisfy "
@@ -320,7 +333,7 @@ def test_enum(svc: RestJsonService) -> None:
     assert "python3.11" in msg and "java21" in msg
 
 
-def test_pattern(svc: RestJsonService) -> None:
+def test_pattern(svc: RestJsonCodec) -> None:
     msg = validation_message(svc, create_body(FunctionName="bad name!"))
     assert msg.startswith(
         "1 validation error detected: Value 'bad name!' at 'functionName' failed to satisfy "
@@ -328,7 +341,7 @@ def test_pattern(svc: RestJsonService) -> None:
     )
 
 
-def test_length(svc: RestJsonService) -> None:
+def test_length(svc: RestJsonCodec) -> None:
     msg = validation_message(svc, create_body(Description="d" * 257))
     assert msg.endswith(
         "at 'description' failed to satisfy constraint: "
@@ -336,7 +349,7 @@ def test_length(svc: RestJsonService) -> None:
     )
 
 
-def test_nested_member_path(svc: RestJsonService) -> None:
+def test_nested_member_path(svc: RestJsonCodec) -> None:
     assert validation_message(svc, create_body(EphemeralStorage={"Size": 100})) == (
         "1 validation error detected: Value '100' at 'ephemeralStorage.size' failed to satisfy "
         "constraint: Member must have value greater than or equal to 512"
@@ -347,7 +360,7 @@ def test_nested_member_path(svc: RestJsonService) -> None:
     )
 
 
-def test_header_enum(svc: RestJsonService) -> None:
+def test_header_enum(svc: RestJsonCodec) -> None:
     with pytest.raises(ValidationException) as ei:
         parse(
             svc,
@@ -362,7 +375,7 @@ def test_header_enum(svc: RestJsonService) -> None:
     )
 
 
-def test_uri_label_pattern(svc: RestJsonService) -> None:
+def test_uri_label_pattern(svc: RestJsonCodec) -> None:
     with pytest.raises(ValidationException) as ei:
         parse(svc, "GET", "/2015-03-31/functions/bad%20name")
     assert "Value 'bad name' at 'functionName'" in ei.value.message
@@ -393,14 +406,14 @@ def test_uri_label_pattern(svc: RestJsonService) -> None:
         json.dumps(create_body(FunctionName=["my-fn"])).encode(),
     ],
 )
-def test_unparseable_content(svc: RestJsonService, body: bytes) -> None:
+def test_unparseable_content(svc: RestJsonCodec, body: bytes) -> None:
     with pytest.raises(InvalidRequestContentException) as ei:
         parse(svc, "POST", "/2015-03-31/functions", body)
     assert ei.value.status == 400
     assert ei.value.message.startswith("Could not parse request body into json")
 
 
-def test_wrong_type_names_the_member(svc: RestJsonService) -> None:
+def test_wrong_type_names_the_member(svc: RestJsonCodec) -> None:
     with pytest.raises(InvalidRequestContentException) as ei:
         parse(svc, "POST", "/2015-03-31/functions", create_body(Timeout="3"))
     assert "'Timeout'" in ei.value.message and "integer" in ei.value.message
@@ -409,16 +422,15 @@ def test_wrong_type_names_the_member(svc: RestJsonService) -> None:
     assert "'Environment.Variables'" in ei.value.message
 
 
-def test_every_parse_failure_is_an_api_error(svc: RestJsonService) -> None:
+def test_every_parse_failure_is_an_api_error(svc: RestJsonCodec) -> None:
     """Whatever the body, parse raises a 4xx ApiError, never anything else."""
     values: list[Any] = [None, 0, -1, 2**70, 1.5, "", "x", True, [], [1], {}, {"a": 1}]
-    route, labels = svc.match("POST", "/2015-03-31/functions", {})
-    members = list(route.operation.input_shape.members)
+    members = list(svc.model.operation_model("CreateFunction").input_shape.members)
     for name in members:
         for value in values:
             body = json.dumps(create_body(**{name: value})).encode()
             try:
-                svc.parse(route, labels, Request("POST", "/", "", {}, body), {})
+                svc.parse("CreateFunction", HttpRequest("POST", "/", "", {}, body))
             except ApiError as e:
                 assert 400 <= e.status < 500, (name, value, e)
 
@@ -426,9 +438,10 @@ def test_every_parse_failure_is_an_api_error(svc: RestJsonService) -> None:
 # ---- serialization --------------------------------------------------------------------------
 
 
-def test_serialize_json_output_uses_model_status(svc: RestJsonService) -> None:
-    status, headers, body = svc.serialize(
-        svc.model.operation_model("CreateFunction"),
+def test_serialize_json_output_uses_model_status(svc: RestJsonCodec) -> None:
+    status, headers, body = serialize(
+        svc,
+        "CreateFunction",
         {"FunctionName": "my-fn", "Timeout": 3, "NotAMember": 1, "Description": None},
     )
     assert status == 201  # CreateFunction's responseCode
@@ -436,9 +449,10 @@ def test_serialize_json_output_uses_model_status(svc: RestJsonService) -> None:
     assert json.loads(body) == {"FunctionName": "my-fn", "Timeout": 3}
 
 
-def test_serialize_payload_headers_and_status_code(svc: RestJsonService) -> None:
-    status, headers, body = svc.serialize(
-        svc.model.operation_model("Invoke"),
+def test_serialize_payload_headers_and_status_code(svc: RestJsonCodec) -> None:
+    status, headers, body = serialize(
+        svc,
+        "Invoke",
         {
             "StatusCode": 202,
             "Payload": b'{"x": 1}',
@@ -454,15 +468,20 @@ def test_serialize_payload_headers_and_status_code(svc: RestJsonService) -> None
     assert "X-Amz-Log-Result" not in headers
 
 
-def test_serialize_empty_output(svc: RestJsonService) -> None:
-    status, _headers, body = svc.serialize(svc.model.operation_model("TagResource"), {})
+def test_serialize_empty_output(svc: RestJsonCodec) -> None:
+    status, _headers, body = serialize(svc, "TagResource", {})
     assert (status, body) == (204, b"")
 
 
-def test_serialize_204_has_no_body(svc: RestJsonService) -> None:
+def test_serialize_204_has_no_body(svc: RestJsonCodec) -> None:
     # DeleteFunction's model output is a statusCode member only; AWS answers 204 No Content.
-    status, headers, body = svc.serialize(
-        svc.model.operation_model("DeleteFunction"), {"StatusCode": 204}
-    )
+    status, headers, body = serialize(svc, "DeleteFunction", {"StatusCode": 204})
     assert (status, body) == (204, b"")
     assert "Content-Type" not in headers
+
+
+def serialize(
+    svc: RestJsonCodec, operation: str, output: dict[str, Any]
+) -> tuple[int, dict[str, str], bytes]:
+    resp = svc.serialize(operation, output, "request-id")
+    return resp.status, resp.headers, resp.body

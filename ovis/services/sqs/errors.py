@@ -7,12 +7,11 @@
   responses, and as the ``Code`` of a failed batch entry.
 
 They are ``ApiError``s, so in-process callers (``QueueService.send_message``) can catch them like
-any other Ovis error; the front door's SQS codecs render them for either protocol.
+any other Ovis error; the SQS codecs of ``ovis.protocols`` render them for either protocol
+(``type_name`` as the JSON ``__type``, ``query_code`` and ``fault`` in XML and in the header).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from ovis.errors import ApiError
 
@@ -23,19 +22,10 @@ class SqsError(ApiError):
     status = 400
     fault = "Sender"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.headers = {
-            "Content-Type": "application/x-amz-json-1.0",
-            "x-amzn-query-error": f"{self.query_code};{self.fault}",
-        }
-
     @property
     def type_name(self) -> str:
-        return self.code if "#" in self.code else f"com.amazonaws.sqs#{self.code}"
-
-    def body(self) -> dict[str, Any]:
-        return {"__type": self.type_name, "message": self.message}
+        """The error's shape id, as SQS sends it: ``com.amazonaws.sqs#QueueDoesNotExist``."""
+        return f"com.amazonaws.sqs#{self.code}"
 
 
 class QueueDoesNotExist(SqsError):
@@ -114,16 +104,3 @@ class InvalidParameterValue(SqsError):
 
 class MissingParameter(SqsError):
     code = query_code = "MissingParameter"
-
-
-class InvalidAction(SqsError):
-    code, query_code = "com.amazon.coral.service#UnknownOperationException", "InvalidAction"
-
-
-class SerializationError(SqsError):
-    code, query_code = "com.amazon.coral.service#SerializationException", "MalformedInput"
-
-
-class InternalError(SqsError):
-    code = query_code = "InternalError"
-    status, fault = 500, "Receiver"

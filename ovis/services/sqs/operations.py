@@ -1,12 +1,14 @@
 """The SQS operations over ``QueueService``: one handler per operation, ``(ctx, params) ->
-output``. Requests arrive parsed by the front door's SQS codec (JSON 1.0 or query) and checked
-against the model; the SQS rules (limits, attribute names, batch ids) are the service's, with
-AWS's error codes and wording."""
+output``. Requests arrive parsed by the front door's SQS codec (JSON 1.0 or query), decoded and
+type-checked but not validated; the table checks required parameters first (``params``), and
+the SQS rules (limits, attribute names, batch ids) are the handlers', with AWS's error codes
+and wording. Operations of the model this server lacks answer SQS's UnsupportedOperation."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ovis.protocols.model import service_model
 from ovis.services.context import Handler, RequestContext
 from ovis.services.sqs import messages as msgs
 from ovis.services.sqs.commands import ReceiveMessage, SendMessage, SendMessageBatch
@@ -16,8 +18,10 @@ from ovis.services.sqs.errors import (
     InvalidBatchEntryId,
     SqsError,
     TooManyEntriesInBatchRequest,
+    UnsupportedOperation,
 )
 from ovis.services.sqs.messaging import Messaging
+from ovis.services.sqs.params import checked
 from ovis.services.sqs.queues import QueueService, SendRequest
 
 
@@ -25,7 +29,7 @@ class SqsApi:
     def __init__(self, queues: QueueService) -> None:
         self.queues = queues
         self.messaging = Messaging(queues)
-        self.handlers: dict[str, Handler] = {
+        handlers: dict[str, Handler] = {
             "CreateQueue": self.create_queue,
             "GetQueueUrl": self.get_queue_url,
             "ListQueues": self.list_queues,
@@ -46,6 +50,13 @@ class SqsApi:
             "ListDeadLetterSourceQueues": self.list_dead_letter_source_queues,
             "AddPermission": self.add_permission,
             "RemovePermission": self.remove_permission,
+        }
+        model = service_model("sqs")
+        self.handlers: dict[str, Handler] = {
+            name: checked(
+                model.operation_model(name).input_shape, handlers.get(name) or _unsupported(name)
+            )
+            for name in model.operation_names
         }
 
     # --- queues ---
@@ -190,6 +201,13 @@ class SqsApi:
             q, [(e["ReceiptHandle"], e.get("VisibilityTimeout", 0)) for e in entries]
         )
         return _batch_result(entries, errors)
+
+
+def _unsupported(operation: str) -> Handler:
+    async def unsupported(ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        raise UnsupportedOperation(f"The operation {operation} is not supported by this server.")
+
+    return unsupported
 
 
 def _send_request(p: dict[str, Any]) -> SendRequest:
