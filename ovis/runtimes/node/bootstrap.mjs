@@ -13,11 +13,13 @@
 //   fails it and ends the process;
 // - console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>" (or JSON with
 //   AWS_LAMBDA_LOG_FORMAT=JSON), filtered by AWS_LAMBDA_LOG_LEVEL.
-// Node's standard library only: no npm dependencies.
+// - bare `import` specifiers also resolve from the NODE_PATH folders (the runtime's AWS SDK,
+//   layers), as on Lambda's Node.js 18+ runtimes (node_path.mjs); require() has NODE_PATH itself.
+// Node's standard library only: no npm dependencies (the SDK is the function's, not ours).
 
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
@@ -476,7 +478,36 @@ function tryRequireFile(file, extension = '') {
 
 async function tryImport(file, extension = '') {
   const p = file + extension;
-  return fs.existsSync(p) ? await import(pathToFileURL(p).href) : undefined;
+  if (!fs.existsSync(p)) return undefined;
+  await searchNodePathOnImport(true);
+  return await import(pathToFileURL(p).href);
+}
+
+// ---- NODE_PATH for ES modules (node_path.mjs) ------------------------------------------------
+
+let nodePathHook;
+
+/**
+ * Make `import` search the NODE_PATH folders too (the runtime's AWS SDK, layers), as Lambda's
+ * runtimes do. In-thread hooks (Node 22.15+) cost nothing, so they go in at start-up; the
+ * off-thread ones of older Node cost a loader thread, so only an ES module handler (``esm``)
+ * gets them. Without any NODE_PATH folder to search, nothing is installed.
+ */
+async function searchNodePathOnImport(esm) {
+  const inThread = typeof nodeModule.registerHooks === 'function';
+  if (nodePathHook !== undefined || !(inThread || esm)) return;
+  nodePathHook = null;
+  const hook = new URL('./node_path.mjs', import.meta.url);
+  const { nodePathDirs, useDirs, resolveSync } = await import(hook.href);
+  const dirs = nodePathDirs();
+  if (dirs.length === 0) return;
+  if (inThread) {
+    useDirs(dirs);
+    nodePathHook = nodeModule.registerHooks({ resolve: resolveSync });
+  } else if (typeof nodeModule.register === 'function') {
+    nodeModule.register(hook, { data: { dirs } });
+    nodePathHook = hook;
+  }
 }
 
 function folderHasTypeModule(folder) {
@@ -825,6 +856,7 @@ async function main() {
   let handler;
   let metadata;
   try {
+    await searchNodePathOnImport(false);
     handler = await loadHandler(appRoot, process.env._HANDLER ?? '');
     metadata = handlerMetadata(handler);
   } catch (error) {

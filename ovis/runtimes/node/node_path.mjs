@@ -1,0 +1,87 @@
+// NODE_PATH for ES modules, as Lambda's Node.js 18+ runtimes have it: a resolve hook.
+//
+// Node's ES module resolver ignores NODE_PATH: a bare `import '@aws-sdk/client-sqs'` only walks
+// up node_modules directories from the importing file. Lambda's runtimes also search the NODE_PATH
+// folders (the runtime's SDK in /var/runtime/node_modules, layers' /opt/nodejs/node_modules). This
+// hook does the same, and only where Node's own resolution failed, so a function's bundled copy
+// in /var/task/node_modules (found by the walk-up) always wins, as it does for require().
+//
+// bootstrap.mjs installs it in one of two ways (same logic, two hook APIs):
+// - module.registerHooks({ resolve: resolveSync }) where Node has it (22.15+): in-thread and
+//   synchronous, so it costs nothing measurable and also covers import() from CommonJS;
+// - module.register(this file, { data: { dirs } }) on older Node (20): the hooks run on a
+//   separate loader thread, which costs a few tens of ms at start-up, so bootstrap.mjs does
+//   that only before importing an ES module handler.
+// Only NODE_PATH entries named node_modules that hold the package are tried (an entry such as
+// /var/task holds no packages); the first one that resolves wins, in NODE_PATH order.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+let dirs = [];
+
+/** The NODE_PATH entries worth searching: absolute existing directories named node_modules. */
+export function nodePathDirs(value = process.env.NODE_PATH) {
+  return (value ?? '')
+    .split(':')
+    .filter((d) => path.isAbsolute(d) && path.basename(d) === 'node_modules' && fs.existsSync(d));
+}
+
+/** For module.register: the directories come from the main thread. */
+export function initialize(data) {
+  dirs = data?.dirs ?? [];
+}
+
+/** For module.registerHooks: the directories are set on this thread. */
+export function useDirs(value) {
+  dirs = value;
+}
+
+function isBare(specifier) {
+  return !/^(\.{0,2}\/|#|[a-zA-Z][a-zA-Z\d+.-]*:)/.test(specifier) && specifier !== '.';
+}
+
+/** Parent URLs whose node_modules walk-up meets dir/<package> first, one per dir holding it. */
+function parents(specifier) {
+  if (!isBare(specifier)) return [];
+  const parts = specifier.split('/');
+  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+  return dirs
+    .filter((d) => fs.existsSync(path.join(d, name)))
+    .map((d) => pathToFileURL(path.join(path.dirname(d), '[ovis-node-path].mjs')).href);
+}
+
+const notFound = (err) => err?.code === 'ERR_MODULE_NOT_FOUND';
+
+export async function resolve(specifier, context, nextResolve) {
+  try {
+    return await nextResolve(specifier, context);
+  } catch (err) {
+    if (!notFound(err)) throw err;
+    for (const parentURL of parents(specifier)) {
+      try {
+        return await nextResolve(specifier, { ...context, parentURL });
+      } catch {
+        // try the next NODE_PATH entry
+      }
+    }
+    throw err;
+  }
+}
+
+export function resolveSync(specifier, context, nextResolve) {
+  try {
+    return nextResolve(specifier, context);
+  } catch (err) {
+    if (!notFound(err)) throw err;
+    for (const parentURL of parents(specifier)) {
+      try {
+        return nextResolve(specifier, { ...context, parentURL });
+      } catch {
+        // try the next NODE_PATH entry
+      }
+    }
+    throw err;
+  }
+}
