@@ -24,6 +24,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
+import * as nodePath from './node_path.mjs';
+
 // require() with the base AWS's runtime has, so "Require stack" lines read as on Lambda; every
 // user module is required by absolute path (or resolved with explicit paths), never relative.
 const require = createRequire('/var/runtime/index.mjs');
@@ -479,7 +481,7 @@ function tryRequireFile(file, extension = '') {
 async function tryImport(file, extension = '') {
   const p = file + extension;
   if (!fs.existsSync(p)) return undefined;
-  await searchNodePathOnImport(true);
+  searchNodePathOnImport(true);
   return await import(pathToFileURL(p).href);
 }
 
@@ -491,20 +493,22 @@ let nodePathHook;
  * Make `import` search the NODE_PATH folders too (the runtime's AWS SDK, layers), as Lambda's
  * runtimes do. In-thread hooks (Node 22.15+) cost nothing, so they go in at start-up; the
  * off-thread ones of older Node cost a loader thread, so only an ES module handler (``esm``)
- * gets them. Without any NODE_PATH folder to search, nothing is installed.
+ * whose code names a NODE_PATH-only package gets them. Without any NODE_PATH folder to search,
+ * nothing is installed.
  */
-async function searchNodePathOnImport(esm) {
+function searchNodePathOnImport(esm) {
   const inThread = typeof nodeModule.registerHooks === 'function';
   if (nodePathHook !== undefined || !(inThread || esm)) return;
   nodePathHook = null;
-  const hook = new URL('./node_path.mjs', import.meta.url);
-  const { nodePathDirs, useDirs, resolveSync } = await import(hook.href);
-  const dirs = nodePathDirs();
+  const dirs = nodePath.nodePathDirs();
   if (dirs.length === 0) return;
   if (inThread) {
-    useDirs(dirs);
-    nodePathHook = nodeModule.registerHooks({ resolve: resolveSync });
+    nodePath.useDirs(dirs);
+    nodePathHook = nodeModule.registerHooks({ resolve: nodePath.resolveSync });
   } else if (typeof nodeModule.register === 'function') {
+    const appRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+    if (!nodePath.mentionsNodePathPackage(appRoot, dirs)) return;
+    const hook = new URL('./node_path.mjs', import.meta.url);
     nodeModule.register(hook, { data: { dirs } });
     nodePathHook = hook;
   }
@@ -856,7 +860,7 @@ async function main() {
   let handler;
   let metadata;
   try {
-    await searchNodePathOnImport(false);
+    searchNodePathOnImport(false);
     handler = await loadHandler(appRoot, process.env._HANDLER ?? '');
     metadata = handlerMetadata(handler);
   } catch (error) {

@@ -10,8 +10,10 @@
 // - module.registerHooks({ resolve: resolveSync }) where Node has it (22.15+): in-thread and
 //   synchronous, so it costs nothing measurable and also covers import() from CommonJS;
 // - module.register(this file, { data: { dirs } }) on older Node (20): the hooks run on a
-//   separate loader thread, which costs a few tens of ms at start-up, so bootstrap.mjs does
-//   that only before importing an ES module handler.
+//   separate loader thread, which costs 25-80 ms at start-up, so bootstrap.mjs does that only
+//   before importing an ES module handler whose own files (node_modules excluded) name a
+//   package only NODE_PATH has (`mentionsNodePathPackage`). What that scan cannot see, a bare
+//   import of such a package from inside the function's node_modules, fails there on Node 20.
 // Only NODE_PATH entries named node_modules that hold the package are tried (an entry such as
 // /var/task holds no packages); the first one that resolves wins, in NODE_PATH order.
 
@@ -84,4 +86,63 @@ export function resolveSync(specifier, context, nextResolve) {
     }
     throw err;
   }
+}
+
+const SOURCE = /\.(m|c)?js$/;
+const SCAN_LIMIT = 64 * 1024 * 1024; // bytes of source read at most; past that, assume yes
+
+/**
+ * The packages the NODE_PATH dirs provide that the task does not bundle itself: whole scopes
+ * ("@aws-sdk/") when the task has no node_modules at all (fewer names, no stat per package).
+ */
+function nodePathOnlyPackages(taskRoot, found) {
+  const own = path.join(taskRoot, 'node_modules');
+  const bundles = fs.existsSync(own);
+  const names = new Set();
+  const add = (name) => {
+    if (!bundles || !fs.existsSync(path.join(own, name))) names.add(name);
+  };
+  for (const d of found) {
+    for (const entry of fs.readdirSync(d)) {
+      if (entry.startsWith('.')) continue;
+      if (!entry.startsWith('@')) add(entry);
+      else if (!bundles) add(`${entry}/`);
+      else for (const name of fs.readdirSync(path.join(d, entry))) add(`${entry}/${name}`);
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Whether any .js/.mjs/.cjs file of ``taskRoot`` (node_modules and dot-directories excluded)
+ * has a quoted specifier starting with a package only the NODE_PATH ``found`` dirs provide.
+ * False positives (the name in a comment) only cost the hook; reading stops at SCAN_LIMIT.
+ */
+export function mentionsNodePathPackage(taskRoot, found) {
+  const names = nodePathOnlyPackages(taskRoot, found);
+  if (names.length === 0) return false;
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  const pattern = new RegExp(`['"\`](?:${escaped.join('|')})`);
+  let budget = SCAN_LIMIT;
+  const pending = [taskRoot];
+  while (pending.length > 0) {
+    const dir = pending.pop();
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) pending.push(full);
+      else if (SOURCE.test(entry.name)) {
+        const text = fs.readFileSync(full, 'utf8');
+        budget -= text.length;
+        if (budget < 0 || pattern.test(text)) return true;
+      }
+    }
+  }
+  return false;
 }
