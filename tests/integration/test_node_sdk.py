@@ -108,11 +108,22 @@ def closure(sdk: Path, package: str) -> dict[str, str | bytes]:
     return files
 
 
-@pytest.mark.parametrize("style", ["commonjs", "esm"])
+STYLES = {
+    "commonjs": {"index.js": SEND_CJS},
+    "esm": {"index.mjs": SEND_ESM},
+    # The SDK is imported by a module the handler imports, not by the handler's own file.
+    "esm-nested": {
+        "index.mjs": "export { handler } from './lib/send.mjs';\n",
+        "lib/send.mjs": SEND_ESM,
+    },
+}
+
+
+@pytest.mark.parametrize("style", list(STYLES))
 def test_the_runtime_sdk_sends_to_the_servers_queue(lam, sqs, queue, sdk, style) -> None:  # type: ignore[no-untyped-def]
-    files = {"index.js": SEND_CJS} if style == "commonjs" else {"index.mjs": SEND_ESM}
+    files = STYLES[style]
     for runtime in node_runtimes():
-        name = uniq(f"sdk-{style[:3]}")
+        name = uniq(f"sdk-{style}")
         create(lam, name, files, runtime, "index.handler")
         body = f"{style} from {runtime}"
         out = result(invoke(lam, name, {"queue": queue, "body": body}))
