@@ -14,17 +14,15 @@
 // - console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>" (or JSON with
 //   AWS_LAMBDA_LOG_FORMAT=JSON), filtered by AWS_LAMBDA_LOG_LEVEL.
 // - bare `import` specifiers also resolve from the NODE_PATH folders (the runtime's AWS SDK,
-//   layers), as on Lambda's Node.js 18+ runtimes (node_path.mjs); require() has NODE_PATH itself.
+//   layers), as on Lambda's Node.js 18+ runtimes (node_path.cjs); require() has NODE_PATH itself.
 // Node's standard library only: no npm dependencies (the SDK is the function's, not ours).
 
 import fs from 'node:fs';
 import http from 'node:http';
 import nodeModule, { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
-
-import * as nodePath from './node_path.mjs';
 
 // require() with the base AWS's runtime has, so "Require stack" lines read as on Lambda; every
 // user module is required by absolute path (or resolved with explicit paths), never relative.
@@ -481,25 +479,28 @@ function tryRequireFile(file, extension = '') {
 async function tryImport(file, extension = '') {
   const p = file + extension;
   if (!fs.existsSync(p)) return undefined;
-  searchNodePathOnImport(true);
+  searchNodePathOnImport();
   return await import(pathToFileURL(p).href);
 }
 
-// ---- NODE_PATH for ES modules (node_path.mjs) ------------------------------------------------
+// ---- NODE_PATH for ES modules (node_path.cjs) ------------------------------------------------
 
 let nodePathHook;
+const NODE_PATH_HOOK = new URL('./node_path.cjs', import.meta.url);
 
 /**
- * Make `import` search the NODE_PATH folders too (the runtime's AWS SDK, layers), as Lambda's
- * runtimes do. In-thread hooks (Node 22.15+) cost nothing, so they go in at start-up; the
- * off-thread ones of older Node cost a loader thread, so only an ES module handler (``esm``)
- * whose code names a NODE_PATH-only package gets them. Without any NODE_PATH folder to search,
- * nothing is installed.
+ * Before an ES module handler is imported: make `import` search the NODE_PATH folders too (the
+ * runtime's AWS SDK, layers), as Lambda's runtimes do. CommonJS handlers need nothing (require()
+ * has NODE_PATH), so they pay nothing: node_path.cjs is not even loaded for them. In-thread hooks
+ * (Node 22.15+) cost about a millisecond; the off-thread ones of older Node cost a loader thread,
+ * so there only a handler whose code names a NODE_PATH-only package gets them. Without any
+ * NODE_PATH folder to search, nothing is installed.
  */
-function searchNodePathOnImport(esm) {
+function searchNodePathOnImport() {
+  if (nodePathHook !== undefined) return;
   const inThread = typeof nodeModule.registerHooks === 'function';
-  if (nodePathHook !== undefined || !(inThread || esm)) return;
   nodePathHook = null;
+  const nodePath = require(fileURLToPath(NODE_PATH_HOOK));
   const dirs = nodePath.nodePathDirs();
   if (dirs.length === 0) return;
   if (inThread) {
@@ -508,9 +509,8 @@ function searchNodePathOnImport(esm) {
   } else if (typeof nodeModule.register === 'function') {
     const appRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
     if (!nodePath.mentionsNodePathPackage(appRoot, dirs)) return;
-    const hook = new URL('./node_path.mjs', import.meta.url);
-    nodeModule.register(hook, { data: { dirs } });
-    nodePathHook = hook;
+    nodeModule.register(NODE_PATH_HOOK, { data: { dirs } });
+    nodePathHook = NODE_PATH_HOOK;
   }
 }
 
@@ -860,7 +860,6 @@ async function main() {
   let handler;
   let metadata;
   try {
-    searchNodePathOnImport(false);
     handler = await loadHandler(appRoot, process.env._HANDLER ?? '');
     metadata = handlerMetadata(handler);
   } catch (error) {

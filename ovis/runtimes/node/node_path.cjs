@@ -6,37 +6,45 @@
 // hook does the same, and only where Node's own resolution failed, so a function's bundled copy
 // in /var/task/node_modules (found by the walk-up) always wins, as it does for require().
 //
+// CommonJS, so bootstrap.mjs loads it with require() only when it is needed: before importing an
+// ES module handler (CommonJS handlers have NODE_PATH already). An ES module import of this file
+// would cost a Node 20 cold start about 3 ms, a require() a fraction of that.
+//
 // bootstrap.mjs installs it in one of two ways (same logic, two hook APIs):
 // - module.registerHooks({ resolve: resolveSync }) where Node has it (22.15+): in-thread and
-//   synchronous, so it costs nothing measurable and also covers import() from CommonJS;
+//   synchronous, about a millisecond, and it covers every import of the process;
 // - module.register(this file, { data: { dirs } }) on older Node (20): the hooks run on a
 //   separate loader thread, which costs 25-80 ms at start-up, so bootstrap.mjs does that only
-//   before importing an ES module handler whose own files (node_modules excluded) name a
-//   package only NODE_PATH has (`mentionsNodePathPackage`). What that scan cannot see, a bare
-//   import of such a package from inside the function's node_modules, fails there on Node 20.
+//   when the handler's own files (node_modules excluded) name a package only NODE_PATH has
+//   (`mentionsNodePathPackage`). What that scan cannot see, a bare import of such a package
+//   from inside the function's node_modules, fails there on Node 20.
+// A CommonJS handler's import() of such a package is not searched either (require() finds it).
+//
 // Only NODE_PATH entries named node_modules that hold the package are tried (an entry such as
 // /var/task holds no packages); the first one that resolves wins, in NODE_PATH order.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 let dirs = [];
 
 /** The NODE_PATH entries worth searching: absolute existing directories named node_modules. */
-export function nodePathDirs(value = process.env.NODE_PATH) {
+function nodePathDirs(value = process.env.NODE_PATH) {
   return (value ?? '')
     .split(':')
     .filter((d) => path.isAbsolute(d) && path.basename(d) === 'node_modules' && fs.existsSync(d));
 }
 
 /** For module.register: the directories come from the main thread. */
-export function initialize(data) {
+function initialize(data) {
   dirs = data?.dirs ?? [];
 }
 
 /** For module.registerHooks: the directories are set on this thread. */
-export function useDirs(value) {
+function useDirs(value) {
   dirs = value;
 }
 
@@ -56,7 +64,7 @@ function parents(specifier) {
 
 const notFound = (err) => err?.code === 'ERR_MODULE_NOT_FOUND';
 
-export async function resolve(specifier, context, nextResolve) {
+async function resolve(specifier, context, nextResolve) {
   try {
     return await nextResolve(specifier, context);
   } catch (err) {
@@ -72,7 +80,7 @@ export async function resolve(specifier, context, nextResolve) {
   }
 }
 
-export function resolveSync(specifier, context, nextResolve) {
+function resolveSync(specifier, context, nextResolve) {
   try {
     return nextResolve(specifier, context);
   } catch (err) {
@@ -118,7 +126,7 @@ function nodePathOnlyPackages(taskRoot, found) {
  * has a quoted specifier starting with a package only the NODE_PATH ``found`` dirs provide.
  * False positives (the name in a comment) only cost the hook; reading stops at SCAN_LIMIT.
  */
-export function mentionsNodePathPackage(taskRoot, found) {
+function mentionsNodePathPackage(taskRoot, found) {
   const names = nodePathOnlyPackages(taskRoot, found);
   if (names.length === 0) return false;
   const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
@@ -146,3 +154,5 @@ export function mentionsNodePathPackage(taskRoot, found) {
   }
   return false;
 }
+
+module.exports = { nodePathDirs, initialize, useDirs, mentionsNodePathPackage, resolve, resolveSync };
