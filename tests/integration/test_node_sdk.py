@@ -164,3 +164,29 @@ def test_a_module_neither_bundled_nor_in_the_runtime_fails_as_on_lambda(lam, sdk
     create(lam, name, {"index.mjs": code}, "nodejs22.x", "index.handler")
     err = json.loads(invoke(lam, name)["Body"])
     assert "Cannot find package '@aws-sdk/client-not-a-service'" in err["errorMessage"]
+
+
+def test_without_the_sdk_on_node_path_functions_run_and_sdk_imports_fail(lam, sdk) -> None:  # type: ignore[no-untyped-def]
+    """A function's own NODE_PATH replaces the runtime's (as on Lambda): no SDK folder to search,
+    as on a server without the SDK installed."""
+    env = {"Variables": {"HOME": "/tmp", "NODE_PATH": "/nowhere/node_modules"}}
+    for runtime in node_runtimes():
+        plain, uses_sdk = uniq("nosdk-plain"), uniq("nosdk-sdk")
+        for name, code in (
+            (plain, "export const handler = async () => ({ ok: process.version });\n"),
+            (uses_sdk, SEND_ESM),
+        ):
+            lam.create_function(
+                FunctionName=name,
+                Runtime=runtime,
+                Role=ROLE,
+                Handler="index.handler",
+                Code={"ZipFile": zip_bytes({"index.mjs": code})},
+                Environment=env,
+            )
+            lam.get_waiter("function_active_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": 0.05}
+            )
+        assert result(invoke(lam, plain))["ok"].startswith("v")
+        err = json.loads(invoke(lam, uses_sdk)["Body"])
+        assert "Cannot find package '@aws-sdk/client-sqs'" in err["errorMessage"]
