@@ -8,7 +8,7 @@ SERVER_STAMP := $(VENV)/.server-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 TOOLS_STAMP := $(VENV)/.tools-stamp
 
-.PHONY: run test check bench install install-dev clean
+.PHONY: run test check bench install install-dev node-runtimes clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,17 +38,24 @@ $(TOOLS_STAMP): Makefile
 	done
 	touch $@
 
-install: $(SERVER_STAMP)
+# The Node.js runtimes' own pieces, from the npm registry with `npm ci` of the locks committed
+# under ovis/runtimes/node/ (sdk: the AWS SDK for JavaScript v3; node22: Node 22 for nodejs22.x),
+# into $(VENV)/share/ovis/node. Idempotent and cheap when up to date, so it always runs; without
+# npm it installs nothing and says so (Python functions do not need it).
+node-runtimes: $(SERVER_STAMP)
+	$(BIN)/python -m ovis.runtimes.node.install
 
-install-dev: $(DEV_STAMP) $(TOOLS_STAMP)
+install: $(SERVER_STAMP) node-runtimes
 
-run: $(SERVER_STAMP)
+install-dev: $(DEV_STAMP) $(TOOLS_STAMP) node-runtimes
+
+run: $(SERVER_STAMP) node-runtimes
 	$(BIN)/ovis server --host 127.0.0.1 --port 8910 --data-dir .ovis-data
 
 # Coverage: the test processes through pytest-cov, each server the tests start through
 # `coverage run --parallel-mode` (tests/conftest.py, OVIS_TEST_COVERAGE); pytest-cov combines
 # every data file when the run ends, and the report prints what the whole suite covered.
-test: $(DEV_STAMP) $(TOOLS_STAMP)
+test: $(DEV_STAMP) $(TOOLS_STAMP) node-runtimes
 	OVIS_TEST_COVERAGE=1 $(BIN)/python -m pytest -n auto --cov=ovis --cov-report= tests
 	$(BIN)/python -m coverage report --sort=cover --skip-covered
 

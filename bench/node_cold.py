@@ -11,6 +11,7 @@ pre-started node process could save at most per cold start.
 
   python bench/node_cold.py                 # 30 cold rounds, 1000 warm requests
   python bench/node_cold.py -n 10 -k 200 --no-python
+  python bench/node_cold.py --runtime nodejs22.x --esm   # another Node runtime; an index.mjs
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from common import (
 from harness import Target, install_uvloop, invoke_path, run_latency
 
 NODE_SOURCE = "exports.handler = async () => ({ ok: true });\n"
+NODE_ESM_SOURCE = "export const handler = async () => ({ ok: true });\n"
+ESM = False  # --esm: the Node function is an ES module (index.mjs)
 
 
 def node_runtime() -> tuple[str, str]:
@@ -59,9 +62,10 @@ def zip_one(name: str, source: str) -> bytes:
 
 
 def create(client, name: str, runtime: str) -> None:
-    files = (
-        ("index.js", NODE_SOURCE) if runtime.startswith("nodejs") else ("index.py", HANDLER_SOURCE)
-    )
+    if not runtime.startswith("nodejs"):
+        files = ("index.py", HANDLER_SOURCE)
+    else:
+        files = ("index.mjs", NODE_ESM_SOURCE) if ESM else ("index.js", NODE_SOURCE)
     client.create_function(
         FunctionName=name,
         Runtime=runtime,
@@ -177,9 +181,14 @@ def main() -> None:
     parser.add_argument("-k", "--warm-requests", type=int, default=1000)
     parser.add_argument("-w", "--warmup", type=int, default=100)
     parser.add_argument("--no-python", action="store_true", help="skip the python3.11 baseline")
+    parser.add_argument("--runtime", help="the Node runtime (default: the node on PATH's)")
+    parser.add_argument("--esm", action="store_true", help="an ES module handler (index.mjs)")
     args = parser.parse_args()
+    global ESM
+    ESM = args.esm
     install_uvloop()
     runtime, node = node_runtime()
+    runtime = args.runtime or runtime
     load = OtherLoad()
     results: dict[str, dict] = {}
     server, url = start_ovis("zygote")

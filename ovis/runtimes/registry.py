@@ -7,11 +7,14 @@ interpreters to ask their versions), so call it once at start-up.
 Adding a runtime family: write ``runtimes/<family>/adapter.py`` with a class that has ``name``,
 ``handles(cfg)`` and ``launch(cfg, ctx) -> LaunchSpec`` (see ``base.py``), add it to the default
 adapters below, and teach ``host_runtimes`` to find its executable. New versions of a family need
-nothing: python3.x interpreters on PATH and the major version of ``node`` are found as they are.
+nothing: python3.x interpreters on PATH are found as they are, and so are the major versions of
+the ``node`` on PATH and of the runtime-owned Node builds (``runtimes/node/installs.py``; a new
+one is a ``node<N>`` bundle there).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -22,9 +25,12 @@ from collections.abc import Collection, Sequence
 from ovis.models.function import FunctionConfig
 from ovis.runtimes.base import LaunchContext, LaunchSpec, RuntimeAdapter
 from ovis.runtimes.image.adapter import ImageAdapter
+from ovis.runtimes.node import installs
 from ovis.runtimes.node.adapter import NodeAdapter
 from ovis.runtimes.provided.adapter import ProvidedAdapter
 from ovis.runtimes.python.adapter import PythonAdapter
+
+log = logging.getLogger(__name__)
 
 CUSTOM_RUNTIMES = ("provided", "provided.al2", "provided.al2023")
 
@@ -35,7 +41,7 @@ class RuntimeRegistry:
         self.adapters: tuple[RuntimeAdapter, ...] = tuple(
             adapters
             if adapters is not None
-            else (ImageAdapter(), PythonAdapter(), NodeAdapter(), ProvidedAdapter())
+            else (ImageAdapter(), PythonAdapter(), _node_adapter(), ProvidedAdapter())
         )
 
     def adapter_for(self, cfg: FunctionConfig) -> RuntimeAdapter:
@@ -51,8 +57,9 @@ class RuntimeRegistry:
 
 def host_runtimes(known: Collection[str]) -> dict[str, str]:
     """Runtime name -> interpreter ("" for custom runtimes) for every runtime of ``known`` (the
-    Lambda model's Runtime enum) this host runs: python3.x found on PATH, nodejsNN.x for the
-    major version of the ``node`` on PATH, and the custom runtimes."""
+    Lambda model's Runtime enum) this host runs: python3.x found on PATH, nodejsNN.x for each
+    Node major version found (runtime-owned builds, then the ``node`` on PATH), and the custom
+    runtimes. Logs (once: call it once) when Node runs here without the runtime-owned SDK."""
     own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     found = {own: sys.executable}
     for name in known:
@@ -60,18 +67,41 @@ def host_runtimes(known: Collection[str]) -> dict[str, str]:
             path = shutil.which(name)
             if path and _runs(path, name):
                 found[name] = path
-    node = _node()
-    if node is not None and node[0] in known:
-        found[node[0]] = node[1]
+    nodes = {name: path for name, path in _nodes().items() if name in known}
+    found.update(nodes)
+    if nodes and installs.sdk_modules() is None:
+        log.warning(
+            "the AWS SDK for JavaScript v3 is not installed in %s: Node.js functions run without "
+            "it (install it with `python -m ovis.runtimes.node.install`)",
+            installs.runtime_dir(),
+        )
     found.update(dict.fromkeys(CUSTOM_RUNTIMES, ""))
     return found
 
 
-def _node() -> tuple[str, str] | None:
-    """("nodejsNN.x", real path of node) for the node on PATH, from ``node --version``."""
-    path = shutil.which("node")
-    if path is None:
-        return None
+def _node_adapter() -> NodeAdapter:
+    """The Node adapter with the runtime-owned SDK, if installed (looked up once, here)."""
+    sdk = installs.sdk_modules()
+    return NodeAdapter(str(sdk) if sdk is not None else None)
+
+
+def _nodes() -> dict[str, str]:
+    """ "nodejsNN.x" -> real path of its node: the runtime-owned builds first (pinned by this
+    project), then the ``node`` on PATH for a major version they do not have."""
+    found: dict[str, str] = {}
+    candidates = [str(p) for p in installs.node_binaries()]
+    on_path = shutil.which("node")
+    if on_path is not None:
+        candidates.append(on_path)
+    for exe in candidates:
+        node = _node(exe)
+        if node is not None:
+            found.setdefault(*node)
+    return found
+
+
+def _node(path: str) -> tuple[str, str] | None:
+    """("nodejsNN.x", real path) for the node at ``path``, from ``node --version``."""
     real = os.path.realpath(path)
     try:
         out = subprocess.run([real, "--version"], capture_output=True, timeout=10, text=True)

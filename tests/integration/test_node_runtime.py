@@ -581,3 +581,42 @@ def test_scaling_out_finds_a_proactively_initialized_instance(lam) -> None:  # t
     assert not cold(0)  # the third overlapping invocation: no cold start
     first.join()
     second.join()
+
+
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "nodejs22.x"])
+def test_each_node_runtime_runs_its_own_node(lam, runtime) -> None:  # type: ignore[no-untyped-def]
+    """nodejs20.x on the host's Node 20, nodejs22.x on the Node 22 the project installs from the
+    npm registry (python -m ovis.runtimes.node.install)."""
+    if runtime == "nodejs20.x" and RUNTIME != "nodejs20.x":
+        pytest.skip("the host's node is not Node 20")
+    name = uniq("version")
+    code = "exports.handler = async () => ({ version: process.version, exe: process.execPath });\n"
+    create(lam, name, {"index.js": code}, Runtime=runtime)
+    out = result(invoke(lam, name))
+    major = runtime.removeprefix("nodejs").removesuffix(".x")
+    assert out["version"].startswith(f"v{major}.")
+    if runtime == "nodejs22.x" and runtime != RUNTIME:
+        assert "/share/ovis/node/node22/" in out["exe"]
+
+
+def test_a_runtime_this_host_cannot_run_is_refused_clearly(lam) -> None:  # type: ignore[no-untyped-def]
+    """No registry this project reaches serves a CPython 3.13 (see the README)."""
+    from botocore.exceptions import ClientError
+
+    from ovis.runtimes.registry import host_runtimes
+
+    if "python3.13" in host_runtimes(["python3.13"]):
+        pytest.skip("this host runs python3.13")
+
+    with pytest.raises(ClientError) as exc:
+        create(
+            lam,
+            uniq("py313"),
+            {"app.py": "def handler(e, c): return 1\n"},
+            "app.handler",
+            Runtime="python3.13",
+        )
+    err = exc.value.response["Error"]
+    assert err["Code"] == "InvalidParameterValueException"
+    assert "The runtime parameter of python3.13 is not supported by this server" in err["Message"]
+    assert "nodejs22.x" in err["Message"]  # the list of what this host supports

@@ -13,13 +13,15 @@
 //   fails it and ends the process;
 // - console.* lines as "<ISO time>\t<request id>\t<LEVEL>\t<message>" (or JSON with
 //   AWS_LAMBDA_LOG_FORMAT=JSON), filtered by AWS_LAMBDA_LOG_LEVEL.
-// Node's standard library only: no npm dependencies.
+// - bare `import` specifiers also resolve from the NODE_PATH folders (the runtime's AWS SDK,
+//   layers), as on Lambda's Node.js 18+ runtimes (node_path.cjs); require() has NODE_PATH itself.
+// Node's standard library only: no npm dependencies (the SDK is the function's, not ours).
 
 import fs from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 
 // require() with the base AWS's runtime has, so "Require stack" lines read as on Lambda; every
@@ -476,7 +478,40 @@ function tryRequireFile(file, extension = '') {
 
 async function tryImport(file, extension = '') {
   const p = file + extension;
-  return fs.existsSync(p) ? await import(pathToFileURL(p).href) : undefined;
+  if (!fs.existsSync(p)) return undefined;
+  searchNodePathOnImport();
+  return await import(pathToFileURL(p).href);
+}
+
+// ---- NODE_PATH for ES modules (node_path.cjs) ------------------------------------------------
+
+let nodePathHook;
+const NODE_PATH_HOOK = new URL('./node_path.cjs', import.meta.url);
+
+/**
+ * Before an ES module handler is imported: make `import` search the NODE_PATH folders too (the
+ * runtime's AWS SDK, layers), as Lambda's runtimes do. CommonJS handlers need nothing (require()
+ * has NODE_PATH), so they pay nothing: node_path.cjs is not even loaded for them. In-thread hooks
+ * (Node 22.15+) cost about a millisecond; the off-thread ones of older Node cost a loader thread,
+ * so there only a handler whose code names a NODE_PATH-only package gets them. Without any
+ * NODE_PATH folder to search, nothing is installed.
+ */
+function searchNodePathOnImport() {
+  if (nodePathHook !== undefined) return;
+  const inThread = typeof nodeModule.registerHooks === 'function';
+  nodePathHook = null;
+  const nodePath = require(fileURLToPath(NODE_PATH_HOOK));
+  const dirs = nodePath.nodePathDirs();
+  if (dirs.length === 0) return;
+  if (inThread) {
+    nodePath.useDirs(dirs);
+    nodePathHook = nodeModule.registerHooks({ resolve: nodePath.resolveSync });
+  } else if (typeof nodeModule.register === 'function') {
+    const appRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+    if (!nodePath.mentionsNodePathPackage(appRoot, dirs)) return;
+    nodeModule.register(NODE_PATH_HOOK, { data: { dirs } });
+    nodePathHook = NODE_PATH_HOOK;
+  }
 }
 
 function folderHasTypeModule(folder) {
