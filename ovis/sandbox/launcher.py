@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Sequence
 from ovis.runtimes.base import LaunchSpec, Start
 from ovis.runtimes.python import sdk
 from ovis.runtimes.python.adapter import OWN_PYTHON
-
 from ovis.sandbox.instance import Instance, InstanceSpec
 from ovis.sandbox.isolation import Isolation, UidAllocator
 from ovis.sandbox.zygote import Zygote
