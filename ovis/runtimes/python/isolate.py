@@ -10,7 +10,8 @@
      fork: the middle process waits and exits the way its child did, so the zygote reports the
      real cause, e.g. "signal: killed" after an OOM kill);
   4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits; that uid
-     has a passwd and group entry (generated files bound over /etc/passwd and /etc/group).
+     has a passwd and group entry (the server's generated files, bound in step 2 over
+     /etc/passwd and /etc/group).
 A container image (``rootfs`` in the spec) replaces step 2's /var/task, /opt and /tmp: its root
 filesystem becomes / (read-only, pivot_root) with a private tmpfs /tmp and a minimal /dev.
 Returns in the instance process only. Any failure raises, and the zygote child exits with it.
@@ -40,7 +41,6 @@ SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
 MNT_DETACH = 2
 DEVICES = ("null", "zero", "full", "random", "urandom")  # a container image's /dev
 HOST_FILES = ("etc/resolv.conf", "etc/hosts")  # bound read-only where the image has a file
-SANDBOX_USER = "sbx_user1051"  # the name Lambda's sandbox user has
 NS_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -198,34 +198,6 @@ def _enter_rootfs(root: str, tmp_mb: int) -> None:
     os.chdir("/")
 
 
-def _sandbox_user(uid: int, gid: int) -> None:
-    """Give the instance's uid a passwd and group entry, as Lambda's sandbox user has one
-    (``sbx_user1051``, home ``/home/sbx_user1051``, HOME unset): ``os.homedir()`` in Node.js,
-    ``pwd.getpwuid(os.getuid())`` and ``expanduser("~")`` need it. The files are generated and
-    bound read-only over the host's, in this mount namespace only."""
-    user = SANDBOX_USER
-    files = {
-        "/etc/passwd": (
-            "root:x:0:0:root:/root:/bin/bash\n"
-            f"{user}:x:{uid}:{gid}::/home/{user}:/sbin/nologin\n"
-            "nobody:x:65534:65534:Kernel Overflow User:/:/sbin/nologin\n"
-        ),
-        "/etc/group": f"root:x:0:\n{user}:x:{gid}:\nnobody:x:65534:\n",
-    }
-    # Written on a scratch tmpfs over /tmp, detached once bound (the binds keep it alive), before
-    # the instance's own /tmp goes there: nothing of it is visible to the function.
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,mode=700")
-    for path, text in files.items():
-        if not os.path.isfile(path):
-            continue  # a bind mount needs a file to cover
-        scratch = "/tmp/" + os.path.basename(path)
-        with open(scratch, "w") as f:
-            f.write(text)
-        os.chmod(scratch, 0o644)
-        _bind_ro(scratch, path)
-    _check(_libc.umount2(b"/tmp", MNT_DETACH), "umount the scratch /tmp")
-
-
 def _mirror_exit(pid: int) -> None:
     """In the middle process: wait for the instance and end the same way."""
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -277,8 +249,10 @@ def enter(spec: dict[str, Any], in_namespaces: bool = False) -> None:
                 _mount(
                     "tmpfs", "/opt", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=755"
                 )
-            if spec.get("uid") is not None:
-                _sandbox_user(int(spec["uid"]), int(spec.get("gid", spec["uid"])))
+            # the uid's passwd and group entry (sandbox/users.py), bound before /tmp is covered
+            for target, source in (spec.get("etc") or {}).items():
+                if os.path.isfile(target):  # a bind mount needs a file to cover
+                    _bind_ro(source, target)
             _mount(
                 "tmpfs",
                 "/tmp",
