@@ -284,6 +284,8 @@ class Instance(RuntimeApiHandler):
                 return
             self.cgroup = None
         if self.uid is not None:
+            if self.iso.users is not None:
+                self.iso.users.forget(self.uid, self.uid)
             self.uids.give_back(self.uid)
             self.uid = None
 

@@ -7,8 +7,9 @@ here (on the host, root-only) and bound read-only over /etc/passwd and /etc/grou
 instance's mount namespace (``runtimes/python/isolate.py``). Images keep their own /etc.
 
 Contract: ``files(uid, gid)`` returns the host paths of the two files, writing them the first
-time a uid is seen (a few hundred bytes; uids are reused, so files are too). ``close()`` removes
-the directory. Event-loop thread only.
+time a uid is seen (a few hundred bytes each); ``forget(uid, gid)`` removes them once that
+instance is gone, so only live instances have files. ``close()`` removes the directory.
+Event-loop thread only.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class SandboxUsers:
                 os.replace(tmp, path)
             self._written.add((uid, gid))
         return str(pw), str(gr)
+
+    def forget(self, uid: int, gid: int) -> None:
+        """Remove the files of a uid whose instance is gone (a bind made from them lives on)."""
+        self._written.discard((uid, gid))
+        for suffix in ("passwd", "group"):
+            (self.dir / f"{uid}-{gid}.{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

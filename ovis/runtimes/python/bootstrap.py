@@ -68,8 +68,8 @@ def clean_import_system() -> None:
 
     own = (m.BuiltinImporter, m.FrozenImporter, m.PathFinder)
     sys.meta_path[:] = [f for f in sys.meta_path if f in own]
-    sys.path_importer_cache.clear()
-    importlib.invalidate_caches()
+    # sys.path_importer_cache stays: it is consulted only for entries on sys.path, and the
+    # zygote's finders for the SDK and stdlib directories save a forked child their listdirs.
 
 
 def _forget_runtime_modules() -> None:
