@@ -123,6 +123,7 @@ def handler(e, c):
         "metadata": importlib.metadata.version("boto3"),
         "finders": [getattr(f, "__name__", type(f).__name__) for f in sys.meta_path],
         "importable": shadowed,
+        "argv": sys.argv,
     }
 """
 
@@ -140,6 +141,7 @@ def test_sys_path_is_lambdas_and_boto3_is_the_runtimes_sdk(lam) -> None:  # type
     assert out["botocore"] == importlib.metadata.version("botocore")
     assert out["finders"] == ["BuiltinImporter", "FrozenImporter", "PathFinder"]
     assert out["importable"] == []
+    assert out["argv"] == ["/var/runtime/bootstrap.py"]
 
 
 @pytest.fixture(scope="module")

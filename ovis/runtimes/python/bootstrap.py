@@ -3,8 +3,12 @@
 It loads the handler and serves invocations over one of two transports:
 - the private channel (a socketpair from the server, frames of ``wire``): the fast path;
 - the Lambda Runtime API over HTTP (``AWS_LAMBDA_RUNTIME_API``), exactly like any runtime client.
-Error shapes, handler resolution and the context object follow AWS's Python runtime.
-Stdlib only: this file runs under whichever python3.x the function's runtime names.
+Error shapes, handler resolution and the context object follow AWS's Python runtime, and so
+does the function's world: its sys.path (``function_path``: /var/task, the layers, the runtime's
+SDK directory, the stdlib; nothing of the server's), and tracebacks with only its own frames and
+no host path (``stack_trace``), logged as one record.
+Stdlib only: this file runs under whichever python3.x the function's runtime names, started
+isolated (``-I -S``) by the zygote or as a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -170,6 +174,7 @@ def setup_process(sdk_dir: str = "") -> None:
     sys.path[:] = function_path(os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()), sdk_dir)
     clean_import_system()
     _forget_runtime_modules()
+    sys.argv[:] = ["/var/runtime/bootstrap.py"]  # as on Lambda: no host path, no descriptor
 
 
 def load_handler(handler: str) -> Callable[[Any, Context], Any]:
