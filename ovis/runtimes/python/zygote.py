@@ -1,7 +1,10 @@
 """The zygote: one pre-initialized interpreter per runtime that forks instances on request.
 
-It imports the runtime and the heavy common modules (boto3) once, freezes the GC so forked children
-share those pages copy-on-write, then serves a SOCK_SEQPACKET control socket (fd given in argv):
+It starts isolated (``-I -S``: nothing of the server's environment on its path), imports the
+runtime and the heavy common modules (boto3, from the runtime's SDK directory ``_OVIS_SDK_DIR``;
+none when ``_OVIS_PRELOAD`` is empty, for functions that ship their own) once, freezes the GC so
+forked children share those pages copy-on-write, then serves a SOCK_SEQPACKET control socket
+(fd given in argv):
   server -> zygote: SPAWN {id, env, cwd, rlimits} with fds [log, channel?] attached
   zygote -> server: SPAWNED {id, pid} | SPAWN_FAILED {id, error} | EXITED {pid, status}
 The zygote is the parent of every instance it forks, so it reaps them and reports how they ended.
