@@ -31,6 +31,7 @@ class Zygotes:
         self.preload = list(preload)
         self._zygotes: dict[ZygoteKey, Zygote] = {}
         self._lock = asyncio.Lock()
+        self._sdks: set[str] = set()  # SDK directories built (or found current) by this server
 
     async def get(self, interpreter: str, sdk_dir: str = "", preload: bool = True) -> Zygote:
         """The live zygote of ``interpreter`` whose instances import from ``sdk_dir`` (built
@@ -46,8 +47,11 @@ class Zygotes:
             if z is not None:
                 log.warning("runtime zygote for %s died; restarting it", interpreter)
                 z.close()
-            if sdk_dir:
-                await asyncio.to_thread(sdk.ensure, Path(sdk_dir).name, interpreter)
+            if sdk_dir and sdk_dir not in self._sdks:
+                path = await asyncio.to_thread(sdk.ensure, Path(sdk_dir).name, interpreter)
+                versions = sdk.read_manifest(path) or {}
+                log.info("Python runtime SDK: boto3 %s in %s", versions.get("boto3", "?"), path)
+                self._sdks.add(sdk_dir)
             env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "LANG": "C.UTF-8",
