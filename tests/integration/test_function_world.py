@@ -415,3 +415,39 @@ def test_a_flood_of_output_leaves_a_marker_saying_how_much_was_dropped(server, l
     total = sum(len(f"line {i}\n") for i in range(n))
     assert kept == 1 << 20 and total - dropped_bytes <= kept
     assert total - dropped_bytes > kept - 20
+
+
+# ---- states ---------------------------------------------------------------------------------
+
+PENDING = (
+    "The operation cannot be performed at this time. "
+    "The function is currently in the following state: Pending"
+)
+
+
+def test_a_pending_function_is_refused_with_awss_message(lam) -> None:  # type: ignore[no-untyped-def]
+    """Caught right after CreateFunction, before the function becomes Active (its activation
+    commits to the store first): both invocation types are refused, as Lambda refuses them."""
+    code = zip_bytes({"app.py": "def handler(e, c):\n    return 1\n"})
+    refused: dict[str, str] = {}
+    for attempt in range(200):
+        name = uniq("pending")
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": code},
+        )
+        kind = ("RequestResponse", "Event")[attempt % 2]
+        try:
+            lam.invoke(FunctionName=name, InvocationType=kind, Payload=b"{}")
+        except lam.exceptions.ResourceConflictException as e:
+            assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+            refused[kind] = e.response["Error"]["Message"]
+        lam.delete_function(FunctionName=name)
+        if len(refused) == 2:
+            break
+    if not refused:
+        pytest.skip("every function was Active before its first invocation arrived")
+    assert set(refused.values()) == {PENDING}
