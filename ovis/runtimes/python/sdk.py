@@ -125,6 +125,8 @@ def ensure(python_version: str | None = None, interpreter: str | None = None) ->
     try:
         for dist in dists.values():
             _install(dist, work)
+        if not (work / ROOT_PACKAGE / "__init__.py").is_file():
+            raise RuntimeError(f"could not copy {ROOT_PACKAGE} from the server's environment")
         _compile(work, interpreter or sys.executable)
         (work / MANIFEST).write_text(json.dumps(want, indent=1, sort_keys=True) + "\n")
         os.chmod(work, 0o755)  # instances run as other uids: the SDK must be readable by all
@@ -136,7 +138,15 @@ def ensure(python_version: str | None = None, interpreter: str | None = None) ->
 
 def _install(dist: metadata.Distribution, dest: Path) -> None:
     """Link or copy ``dist``'s files under site-packages (not its scripts) into ``dest``."""
-    for rel in dist.files or ():
+    if dist.files is None:  # no RECORD (some distributions' packages): its top-level packages
+        for top in (dist.read_text("top_level.txt") or "").split():
+            src = Path(str(dist.locate_file(top)))
+            if src.is_dir():
+                shutil.copytree(src, dest / top, copy_function=_link_or_copy, dirs_exist_ok=True)
+            elif src.with_suffix(".py").is_file():
+                _link_or_copy(str(src.with_suffix(".py")), str(dest / f"{top}.py"))
+        return
+    for rel in dist.files:
         parts = Path(str(rel)).parts
         if not parts or parts[0] == ".." or Path(str(rel)).is_absolute():
             continue  # console scripts and anything else outside site-packages
@@ -145,10 +155,15 @@ def _install(dist: metadata.Distribution, dest: Path) -> None:
             continue
         out = dest.joinpath(*parts)
         out.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, out)  # shares the inode: an upgrade rewrites files, never ours
-        except OSError:
-            shutil.copy2(src, out)  # copy2 keeps mtimes, so copied .pyc files stay valid
+        _link_or_copy(str(src), str(out))
+
+
+def _link_or_copy(src: str, dst: str) -> str:
+    try:
+        os.link(src, dst)  # shares the inode: an upgrade rewrites files, never ours
+    except OSError:
+        shutil.copy2(src, dst)  # copy2 keeps mtimes, so copied .pyc files stay valid
+    return dst
 
 
 def _compile(path: Path, interpreter: str) -> None:

@@ -51,3 +51,27 @@ def test_bundled_finds_sdk_packages_and_modules_a_function_ships(tmp_path: Path)
     dirs = [str(tmp_path / "code"), str(tmp_path / "layer"), str(tmp_path / "absent")]
     assert sdk.bundled(sdk.DEFAULT_TOP_LEVEL, dirs) == ["botocore", "six"]
     assert sdk.bundled(sdk.DEFAULT_TOP_LEVEL, [str(tmp_path / "absent")]) == []
+
+
+class NoRecord(importlib.metadata.Distribution):
+    """A distribution installed without a RECORD (as some system packages are)."""
+
+    def __init__(self, site: Path) -> None:
+        self.site = site
+
+    def read_text(self, filename: str) -> str | None:
+        return "pkg\nmod\n" if filename == "top_level.txt" else None
+
+    def locate_file(self, path: str | os.PathLike[str]) -> Path:
+        return self.site / str(path)
+
+
+def test_a_distribution_without_a_record_is_copied_by_its_top_level_names(tmp_path: Path) -> None:
+    site, dest = tmp_path / "site", tmp_path / "dest"
+    (site / "pkg" / "sub").mkdir(parents=True)
+    (site / "pkg" / "sub" / "__init__.py").write_text("X = 1\n")
+    (site / "mod.py").write_text("Y = 2\n")
+    dest.mkdir()
+    sdk._install(NoRecord(site), dest)
+    assert (dest / "pkg" / "sub" / "__init__.py").read_text() == "X = 1\n"
+    assert (dest / "mod.py").read_text() == "Y = 2\n"
