@@ -7,6 +7,7 @@ pop, one frame each way on the instance's channel, log lines handed to the batch
 from __future__ import annotations
 
 import base64
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -177,7 +178,7 @@ class Invoker:
             inst, _cold = await self.manager.acquire(spec)
         except InitError as e:
             payload = e.payload.replace("{rid}", inv.request_id).encode()
-            outcome = Outcome("init_error", payload, e.init_ms, 0, e.logs, e.init_ms)
+            outcome = Outcome("init_error", payload, e.init_ms, e.memory_mb, e.logs, e.init_ms)
             return outcome, "init-failed"
         try:
             return await inst.invoke(inv), inst.log_stream
@@ -197,19 +198,35 @@ class Invoker:
         lines.extend(_split(o.logs))
         lines.extend(o.extra_log)
         lines.append(f"END RequestId: {rid}")
-        report = (
-            f"REPORT RequestId: {rid}\tDuration: {o.duration_ms:.2f} ms\t"
-            f"Billed Duration: {max(1, math.ceil(o.duration_ms))} ms\t"
-            f"Memory Size: {cfg.memory_size} MB\tMax Memory Used: {o.max_memory_mb} MB\t"
-        )
+        # AWS's REPORT: tab-separated fields, no trailing tab; Init Duration on cold starts only
+        # (the instance reports it once); the error type of a failed init is the payload's.
+        report = [
+            f"REPORT RequestId: {rid}",
+            f"Duration: {o.duration_ms:.2f} ms",
+            f"Billed Duration: {max(1, math.ceil(o.duration_ms))} ms",
+            f"Memory Size: {cfg.memory_size} MB",
+            f"Max Memory Used: {o.max_memory_mb} MB",
+        ]
         if o.init_ms is not None:
-            report += f"Init Duration: {o.init_ms:.2f} ms\t"
+            report.append(f"Init Duration: {o.init_ms:.2f} ms")
         if o.status == "timeout":
-            report += "Status: timeout"
+            report.append("Status: timeout")
         elif o.status in ("crash", "init_error"):
-            report += "Status: error\tError Type: Runtime.ExitError"
-        lines.append(report)
+            report += ["Status: error", f"Error Type: {_error_type(o)}"]
+        lines.append("\t".join(report))
         return lines
+
+
+def _error_type(o: Outcome) -> str:
+    """A failed instance's error type: what its payload says (Runtime.ImportModuleError...)."""
+    if o.status == "init_error":
+        try:
+            found = json.loads(o.payload).get("errorType")
+        except (ValueError, AttributeError):
+            found = None
+        if isinstance(found, str) and found:
+            return found
+    return "Runtime.ExitError"
 
 
 def _split(output: bytes) -> list[str]:

@@ -77,6 +77,11 @@ class LaunchSpec:
     layers: tuple[str, ...] = ()  # host directories of the layers, in order, overlaid at /opt
     executables: tuple[str, ...] = ()  # host executables the sandbox must expose (node)
     rootfs: str | None = None  # EXEC_IN_ROOTFS: host path of the image's root filesystem
+    # FORK: the runtime's SDK directory (boto3...), on sys.path after the function's code and
+    # layers; and whether the zygote that forks the instance may have preloaded it: not when the
+    # function ships its own copy of an SDK package, which must then win, as on Lambda.
+    sdk_dir: str = ""
+    preload_sdk: bool = True
     preflight: Callable[[], Refusal | None] = field(default=_no_refusal, compare=False)
 
     __hash__ = None  # type: ignore[assignment]

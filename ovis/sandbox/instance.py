@@ -27,6 +27,7 @@ from ovis.runtimes.base import LaunchSpec, Start
 from ovis.runtimes.python import wire
 from ovis.sandbox.cgroups import Cgroup
 from ovis.sandbox.isolation import PIDS_MAX, Isolation, UidAllocator, sandbox_spec
+from ovis.sandbox.log_buffer import LogBuffer
 from ovis.sandbox.runtime_api import (
     MAX_RESPONSE_BYTES,
     NextInvocation,
@@ -47,11 +48,12 @@ class InitError(SandboxError):
     """Init failed. ``payload`` is the error object for the invoke response, with ``{rid}`` where
     the request id goes; ``logs`` is what the runtime printed."""
 
-    def __init__(self, payload: str, logs: bytes, init_ms: float) -> None:
+    def __init__(self, payload: str, logs: bytes, init_ms: float, memory_mb: int = 0) -> None:
         super().__init__(payload)
         self.payload = payload
         self.logs = logs
         self.init_ms = init_ms
+        self.memory_mb = memory_mb  # the instance's peak (Max Memory Used), 0 if none ran
 
 
 class State(enum.Enum):
@@ -147,7 +149,8 @@ class Instance(RuntimeApiHandler):
         self.init_logs = b""  # what the runtime printed during init, logged before START
         self.invocations = 0
         self._loop = asyncio.get_running_loop()
-        self._logbuf = bytearray()
+        self._logbuf = LogBuffer()
+        self._peak_bytes = 0  # the cgroup's memory peak, as last read (it outlives the group)
         self._log_r = -1
         self._chan: socket.socket | None = None
         self._rbuf = bytearray()
@@ -209,7 +212,7 @@ class Instance(RuntimeApiHandler):
         if self._ready in done and self._ready.exception() is None:
             self.init_ms = (time.monotonic() - t0) * 1000
             self._drain_logs()
-            self.init_logs = bytes(self._logbuf)
+            self.init_logs = self._logbuf.text()
             self._logbuf.clear()
             self.state = State.IDLE
             return
@@ -227,8 +230,9 @@ class Instance(RuntimeApiHandler):
                 f"RequestId: {{rid}} Error: init did not finish within {INIT_TIMEOUT_S:.0f} s",
             ).decode()
         self._drain_logs()
+        memory_mb = self.max_memory_mb()
         self.kill()
-        raise InitError(message, bytes(self._logbuf), (time.monotonic() - t0) * 1000)
+        raise InitError(message, self._logbuf.text(), (time.monotonic() - t0) * 1000, memory_mb)
 
     async def _spawn(self, env: dict[str, str], fds: list[int]) -> int:
         """Start the process the way the spec's launch says: fork the runtime in the zygote's
@@ -266,6 +270,7 @@ class Instance(RuntimeApiHandler):
     # ---- process and transport events ------------------------------------------------------
 
     def _on_exit(self, status: str) -> None:
+        self.max_memory_mb()  # read the peak while the cgroup is still there
         if not self._exit_status.done():
             self._exit_status.set_result(status)
         self._mark_dead()
@@ -279,6 +284,8 @@ class Instance(RuntimeApiHandler):
                 return
             self.cgroup = None
         if self.uid is not None:
+            if self.iso.users is not None:
+                self.iso.users.forget(self.uid, self.uid)
             self.uids.give_back(self.uid)
             self.uid = None
 
@@ -291,9 +298,7 @@ class Instance(RuntimeApiHandler):
             if not chunk:
                 self._loop.remove_reader(self._log_r)
                 return
-            self._logbuf += chunk
-            if len(self._logbuf) > 1 << 20:  # a runaway logger must not exhaust the server
-                del self._logbuf[: len(self._logbuf) - (1 << 20)]
+            self._logbuf.append(chunk)  # capped, with a marker saying what it dropped
 
     def _on_channel(self) -> None:
         assert self._chan is not None
@@ -376,6 +381,7 @@ class Instance(RuntimeApiHandler):
             kind, head, payload = await fut
         except _TimedOut:
             duration = (time.monotonic() - t0) * 1000
+            memory_mb = self.max_memory_mb()  # before the kill removes the cgroup
             self.kill()
             self._drain_logs()
             msg = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
@@ -383,8 +389,8 @@ class Instance(RuntimeApiHandler):
                 "timeout",
                 error_payload("Sandbox.Timedout", f"RequestId: {inv.request_id} Error: {msg}"),
                 duration,
-                self.spec.memory_mb,
-                bytes(self._logbuf),
+                memory_mb,
+                self._logbuf.text(),
                 init_ms,
                 [f"{_iso_now()} {inv.request_id} {msg}"],
             )
@@ -394,7 +400,12 @@ class Instance(RuntimeApiHandler):
             self._drain_logs()
             if self._init_error is not None:
                 return Outcome(
-                    "init_error", self._init_error, duration, 0, bytes(self._logbuf), init_ms
+                    "init_error",
+                    self._init_error,
+                    duration,
+                    self.max_memory_mb(),
+                    self._logbuf.text(),
+                    init_ms,
                 )
             return Outcome(
                 "crash",
@@ -403,8 +414,8 @@ class Instance(RuntimeApiHandler):
                     f"RequestId: {inv.request_id} Error: Runtime exited with error: {status}",
                 ),
                 duration,
-                0,
-                bytes(self._logbuf),
+                self.max_memory_mb(),
+                self._logbuf.text(),
                 init_ms,
                 [
                     f"RequestId: {inv.request_id} Error: Runtime exited with error: {status}",
@@ -426,12 +437,21 @@ class Instance(RuntimeApiHandler):
         self.last_used = time.monotonic()
         if self.state is State.BUSY:
             self.state = State.IDLE
-        peak = self.cgroup.peak_memory_bytes() if self.cgroup is not None else 0
-        rss_mb = max(1, -(-(peak or int(head.get("rss", 0)) * 1024) // (1024 * 1024)))
+        rss_mb = self.max_memory_mb(int(head.get("rss", 0)))
         status = "success" if kind == wire.RESULT else "error"
         return Outcome(
-            status, payload, duration, rss_mb, bytes(self._logbuf), init_ms, init_logs=init_logs
+            status, payload, duration, rss_mb, self._logbuf.text(), init_ms, init_logs=init_logs
         )
+
+    def max_memory_mb(self, rss_kb: int = 0) -> int:
+        """Max Memory Used: the peak the instance's cgroup charged over its lifetime so far, as
+        AWS reports it (pages a zygote-forked child still shares with the zygote are charged to
+        the zygote, as they cost the instance nothing); without cgroups, the process's peak RSS
+        (``rss_kb``, reported by the runtime, or read from /proc)."""
+        if self.cgroup is not None:
+            self._peak_bytes = max(self._peak_bytes, self.cgroup.peak_memory_bytes())
+        peak = self._peak_bytes or (rss_kb or _rss_kb(self.pid)) * 1024
+        return max(1, -(-peak // (1024 * 1024)))
 
     @staticmethod
     def _time_out(fut: asyncio.Future[Any]) -> None:

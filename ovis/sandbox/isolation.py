@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ovis.sandbox.cgroups import Cgroup, Cgroups
+from ovis.sandbox.users import SandboxUsers
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Isolation:
     cgroups: Cgroups | None
     drop_uid: bool
     description: str
+    users: SandboxUsers | None = None  # passwd/group entries of instance uids (namespaces only)
 
     @classmethod
     def probe(cls, enabled: bool = True) -> Isolation:
@@ -84,11 +86,16 @@ class Isolation:
         desc = "isolation: " + (", ".join(parts) if parts else "none beyond rlimits")
         if notes:
             desc += " [DEGRADED: " + "; ".join(notes) + "]"
-        return cls(namespaces, cgroups, drop_uid, desc)
+        users = None
+        if namespaces and drop_uid:
+            users = SandboxUsers("/run" if os.access("/run", os.W_OK) else None)
+        return cls(namespaces, cgroups, drop_uid, desc, users)
 
     def close(self) -> None:
         if self.cgroups is not None:
             self.cgroups.close()
+        if self.users is not None:
+            self.users.close()
 
 
 class UidAllocator:
@@ -155,6 +162,9 @@ def sandbox_spec(
             expose=exposed_paths(interpreter, executables),
             hostname="ovis-instance",
         )
+        if uid is not None and iso.users is not None:
+            passwd, group = iso.users.files(uid, uid)
+            spec["etc"] = {"/etc/passwd": passwd, "/etc/group": group}
         bash = shutil.which("bash")
         if bash:  # /bin/sh is bash on Lambda's Amazon Linux; scripts rely on it (`source`...)
             spec["sh"] = os.path.realpath(bash)

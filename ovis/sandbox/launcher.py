@@ -10,10 +10,14 @@ from __future__ import annotations
 import secrets
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
+from ovis.runtimes.base import LaunchSpec, Start
+from ovis.runtimes.python import sdk
+from ovis.runtimes.python.adapter import OWN_PYTHON
 from ovis.sandbox.instance import Instance, InstanceSpec
 from ovis.sandbox.isolation import Isolation, UidAllocator
+from ovis.sandbox.zygote import Zygote
 from ovis.sandbox.zygotes import Zygotes
 
 
@@ -27,10 +31,18 @@ class ZygoteLauncher:
         self.zygotes = Zygotes(isolation.namespaces, preload)
 
     async def start(self) -> None:
-        await self.zygotes.get(sys.executable)
+        await self._zygote_for(None)
+
+    def _zygote_for(self, launch: LaunchSpec | None) -> Awaitable[Zygote]:
+        """Managed Python forks from its interpreter's zygote (one that did not preload the SDK
+        if the function ships its own); everything that execs, from the server's own zygote."""
+        if launch is not None and launch.start is Start.FORK:
+            preload = launch.preload_sdk
+            return self.zygotes.get(launch.interpreter, launch.sdk_dir, preload)
+        return self.zygotes.get(sys.executable, str(sdk.sdk_dir(OWN_PYTHON)), True)
 
     async def create(self, spec: InstanceSpec) -> Instance:
-        zygote = await self.zygotes.get(spec.launch.interpreter)
+        zygote = await self._zygote_for(spec.launch)
         return Instance(
             spec,
             zygote,

@@ -142,7 +142,9 @@ class Zygote:
 
 def python_zygote_argv(interpreter: str) -> list[str]:
     script = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "zygote.py"
-    return [interpreter, "-X", "frozen_modules=on", str(script)]
+    # -I -S: no site-packages, no .pth or editable-install finders, no PYTHON* variables: the
+    # zygote (and every instance it forks) imports only the stdlib and the runtime's SDK.
+    return [interpreter, "-I", "-S", "-X", "frozen_modules=on", str(script)]
 
 
 def close_quietly(*fds: int) -> None:

@@ -24,6 +24,45 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 
+// ---- stack traces: the function's frames only, as AWS shows them ---------------------------
+
+// This file lives on the host (the server's checkout): none of its frames, and never its path,
+// may reach an error payload or a log line. Where it must be named, it is AWS's runtime file.
+const RUNTIME_URL = import.meta.url;
+const RUNTIME_FILE = fileURLToPath(RUNTIME_URL);
+const SHOWN_RUNTIME = '/var/runtime/index.mjs';
+
+/** ``text`` with this file's host path (or URL) replaced by the name AWS's runtime has. */
+function hostless(text) {
+  if (typeof text !== 'string') return text;
+  return text
+    .replaceAll(RUNTIME_URL, `file://${SHOWN_RUNTIME}`)
+    .replaceAll(RUNTIME_FILE, SHOWN_RUNTIME);
+}
+
+function isRuntimeFrame(site) {
+  const file = site.getFileName?.() ?? site.getScriptNameOrSourceURL?.();
+  return file === RUNTIME_URL || file === RUNTIME_FILE;
+}
+
+// V8's own format ("Name: message" then "    at <frame>" lines), without the runtime's frames.
+// Every stack computed in this process goes through here (a handler's own console.error(err)
+// included), unless the function installs a formatter of its own.
+Error.prepareStackTrace = (error, sites) => {
+  let head;
+  try {
+    head = Error.prototype.toString.call(error);
+    // Node's own errors read "Error [ERR_X]: message" in its default format: keep that.
+    if (typeof error.code === 'string' && /^ERR_[A-Z0-9_]+$/.test(error.code) && error.name) {
+      head = `${error.name} [${error.code}]${head.slice(String(error.name).length)}`;
+    }
+  } catch {
+    head = 'Error';
+  }
+  const frames = sites.filter((site) => !isRuntimeFrame(site)).map((site) => `    at ${site}`);
+  return [hostless(head), ...frames].join('\n');
+};
+
 // require() with the base AWS's runtime has, so "Require stack" lines read as on Lambda; every
 // user module is required by absolute path (or resolved with explicit paths), never relative.
 const require = createRequire('/var/runtime/index.mjs');
@@ -82,8 +121,8 @@ function toRapidResponse(error) {
     if (util.types.isNativeError(error) || isErrorLike(error)) {
       return {
         errorType: error.name?.replaceAll('\x7F', '%7F'),
-        errorMessage: error.message?.replaceAll('\x7F', '%7F'),
-        trace: String(error.stack).replaceAll('\x7F', '%7F').split('\n'),
+        errorMessage: hostless(error.message)?.replaceAll('\x7F', '%7F'),
+        trace: hostless(String(error.stack)).replaceAll('\x7F', '%7F').split('\n'),
       };
     }
     return { errorType: typeof error, errorMessage: String(error), trace: [] };

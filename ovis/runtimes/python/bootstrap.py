@@ -3,8 +3,12 @@
 It loads the handler and serves invocations over one of two transports:
 - the private channel (a socketpair from the server, frames of ``wire``): the fast path;
 - the Lambda Runtime API over HTTP (``AWS_LAMBDA_RUNTIME_API``), exactly like any runtime client.
-Error shapes, handler resolution and the context object follow AWS's Python runtime.
-Stdlib only: this file runs under whichever python3.x the function's runtime names.
+Error shapes, handler resolution and the context object follow AWS's Python runtime, and so
+does the function's world: its sys.path (``function_path``: /var/task, the layers, the runtime's
+SDK directory, the stdlib; nothing of the server's), and tracebacks with only its own frames and
+no host path (``stack_trace``), logged as one record.
+Stdlib only: this file runs under whichever python3.x the function's runtime names, started
+isolated (``-I -S``) by the zygote or as a fresh interpreter.
 """
 
 from __future__ import annotations
@@ -22,10 +26,63 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-try:  # loaded as a package module (zygote from the server's tree) or as a plain script
+_RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+
+if __package__:  # imported by the server (or the zygote in package mode)
     from . import wire
-except ImportError:
+else:  # a script, started isolated (-I -S) or imported by the zygote: our directory is needed once
+    sys.path.insert(0, _RUNTIME_DIR)
     import wire  # type: ignore[no-redef]
+
+    del sys.path[0]
+
+_PYTHON = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+_STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__))
+
+
+def _is_stdlib_entry(entry: str) -> bool:
+    base = os.path.abspath(sys.base_prefix) + os.sep
+    return (
+        os.path.abspath(entry).startswith(base)
+        and "site-packages" not in entry
+        and "dist-packages" not in entry
+        and os.path.abspath(entry) != _RUNTIME_DIR
+    )
+
+
+# The interpreter's own entries (pythonXY.zip, the stdlib, lib-dynload), in its order.
+STDLIB_PATH = [p for p in sys.path if p and _is_stdlib_entry(p)]
+_sdk_dir = ""  # set by main(): the runtime's SDK directory, shown as /var/runtime in traces
+
+
+def base_path(sdk_dir: str) -> list[str]:
+    """What the runtime itself imports from: its SDK directory, then the standard library."""
+    return ([sdk_dir] if sdk_dir else []) + STDLIB_PATH
+
+
+def function_path(task_root: str, sdk_dir: str) -> list[str]:
+    """A function's sys.path, exactly as Lambda's: its code, its layers, the SDK, the stdlib."""
+    layers = ["/opt/python", f"/opt/python/lib/{_PYTHON}/site-packages"]
+    return [task_root, *layers, *base_path(sdk_dir)]
+
+
+def clean_import_system() -> None:
+    """Only the interpreter's own finders: no editable-install or .pth finders of the server."""
+    import importlib.machinery as m
+
+    own = (m.BuiltinImporter, m.FrozenImporter, m.PathFinder)
+    sys.meta_path[:] = [f for f in sys.meta_path if f in own]
+    # sys.path_importer_cache stays: it is consulted only for entries on sys.path, and the
+    # zygote's finders for the SDK and stdlib directories save a forked child their listdirs.
+
+
+def _forget_runtime_modules() -> None:
+    """Drop the runtime's own modules from sys.modules (they stay loaded, referenced by us), so
+    a function's ``wire.py`` or ``bootstrap.py`` imports as the function's."""
+    for name in ("bootstrap", "wire", "isolate", "zygote"):
+        mod = sys.modules.get(name)
+        if mod is not None and (getattr(mod, "__file__", None) or "").startswith(_RUNTIME_DIR):
+            del sys.modules[name]
 
 
 class Fault(Exception):
@@ -93,8 +150,9 @@ def _line_writer(fd: int) -> Any:
     return open(fd, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
 
 
-def setup_process() -> None:
-    """Per-instance process setup: unbuffered output and AWS's root logger handler."""
+def setup_process(sdk_dir: str = "") -> None:
+    """Per-instance process setup: unbuffered output, AWS's root logger handler, and Lambda's
+    sys.path (see ``function_path``) with nothing of the server's importable."""
     # Line-buffered text over the instance's log pipe; lives as long as the process.
     sys.stdout = _line_writer(1)
     sys.stderr = _line_writer(2)
@@ -111,13 +169,12 @@ def setup_process() -> None:
     handler.addFilter(_request_filter)
     root.addHandler(handler)
     root.setLevel(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "WARNING").upper())
-    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
-    extra = [
-        task_root,
-        "/opt/python",
-        f"/opt/python/lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages",
-    ]
-    sys.path[:0] = [p for p in extra if p not in sys.path]
+    global _sdk_dir
+    _sdk_dir = sdk_dir
+    sys.path[:] = function_path(os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()), sdk_dir)
+    clean_import_system()
+    _forget_runtime_modules()
+    sys.argv[:] = ["/var/runtime/bootstrap.py"]  # as on Lambda: no host path, no descriptor
 
 
 def load_handler(handler: str) -> Callable[[Any, Context], Any]:
@@ -150,15 +207,37 @@ def load_handler(handler: str) -> Callable[[Any, Context], Any]:
     return fn
 
 
+def _shown_path(filename: str) -> str:
+    """A frame's file as AWS shows it: the SDK under /var/runtime, the stdlib under /var/lang,
+    never a path of the host."""
+    if _sdk_dir and filename.startswith(_sdk_dir + os.sep):
+        return "/var/runtime" + filename[len(_sdk_dir) :]
+    if filename.startswith(_STDLIB_DIR + os.sep):
+        return f"/var/lang/lib/{_PYTHON}" + filename[len(_STDLIB_DIR) :]
+    return filename
+
+
+def stack_trace(tb: Any) -> list[str]:
+    """The function's frames of a traceback, formatted as AWS's runtime does: the runtime's own
+    frames (bootstrap.py) are left out, host paths replaced (``_shown_path``)."""
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith(_RUNTIME_DIR + os.sep):
+            continue
+        frame.line  # noqa: B018 - read the source line under the real path, before renaming
+        frame.filename = _shown_path(frame.filename)
+        frames.append(frame)
+    return traceback.format_list(frames)
+
+
 def _error_result(exc: BaseException, request_id: str | None) -> dict[str, Any]:
     if isinstance(exc, Fault):
         result = {"errorMessage": exc.message, "errorType": exc.error_type, "stackTrace": exc.trace}
     else:
-        tb = traceback.extract_tb(exc.__traceback__)
         result = {
             "errorMessage": str(exc),
             "errorType": type(exc).__name__,
-            "stackTrace": traceback.format_list(tb),
+            "stackTrace": stack_trace(exc.__traceback__),
         }
     if request_id is not None:
         result["requestId"] = request_id
@@ -166,11 +245,12 @@ def _error_result(exc: BaseException, request_id: str | None) -> dict[str, Any]:
 
 
 def _log_error(result: dict[str, Any]) -> None:
+    """The error as ONE log record, as AWS writes it: the frames' own newlines become \r too."""
     lines = [f"[ERROR] {result['errorType']}: {result['errorMessage']}"]
     if result.get("stackTrace"):
         lines.append("Traceback (most recent call last):")
         lines.extend(s.rstrip("\n") for s in result["stackTrace"])
-    sys.stdout.write("\r".join(lines) + "\n")
+    sys.stdout.write("\r".join(lines).replace("\n", "\r") + "\n")
 
 
 def _max_rss_kb() -> int:
@@ -327,9 +407,12 @@ def serve_http(address: str, handler_name: str) -> None:
             client.post(f"/invocation/{rid}/error", body, json.loads(body)["errorType"])
 
 
-def main(channel_fd: int | None = None) -> None:
-    """Instance entry point after process setup (from the zygote, or as a fresh interpreter)."""
-    setup_process()
+def main(channel_fd: int | None = None, sdk_dir: str | None = None) -> None:
+    """Instance entry point after process setup: from the zygote, or as a fresh interpreter
+    (``python -I -S bootstrap.py SDK_DIR``)."""
+    if sdk_dir is None:
+        sdk_dir = sys.argv[1] if len(sys.argv) > 1 else ""
+    setup_process(sdk_dir)
     handler = os.environ["_HANDLER"]
     if channel_fd is None and os.environ.get("_OVIS_CHANNEL_FD"):
         channel_fd = int(os.environ.pop("_OVIS_CHANNEL_FD"))

@@ -9,7 +9,9 @@
   3. as pid 1 of the new pid namespace, mount its own /proc (after unshare, that takes one more
      fork: the middle process waits and exits the way its child did, so the zygote reports the
      real cause, e.g. "signal: killed" after an OOM kill);
-  4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits.
+  4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits; that uid
+     has a passwd and group entry (the server's generated files, bound in step 2 over
+     /etc/passwd and /etc/group).
 A container image (``rootfs`` in the spec) replaces step 2's /var/task, /opt and /tmp: its root
 filesystem becomes / (read-only, pivot_root) with a private tmpfs /tmp and a minimal /dev.
 Returns in the instance process only. Any failure raises, and the zygote child exits with it.
@@ -247,6 +249,10 @@ def enter(spec: dict[str, Any], in_namespaces: bool = False) -> None:
                 _mount(
                     "tmpfs", "/opt", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=755"
                 )
+            # the uid's passwd and group entry (sandbox/users.py), bound before /tmp is covered
+            for target, source in (spec.get("etc") or {}).items():
+                if os.path.isfile(target):  # a bind mount needs a file to cover
+                    _bind_ro(source, target)
             _mount(
                 "tmpfs",
                 "/tmp",

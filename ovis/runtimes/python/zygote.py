@@ -1,7 +1,10 @@
 """The zygote: one pre-initialized interpreter per runtime that forks instances on request.
 
-It imports the runtime and the heavy common modules (boto3) once, freezes the GC so forked children
-share those pages copy-on-write, then serves a SOCK_SEQPACKET control socket (fd given in argv):
+It starts isolated (``-I -S``: nothing of the server's environment on its path), imports the
+runtime and the heavy common modules (boto3, from the runtime's SDK directory ``_OVIS_SDK_DIR``;
+none when ``_OVIS_PRELOAD`` is empty, for functions that ship their own) once, freezes the GC so
+forked children share those pages copy-on-write, then serves a SOCK_SEQPACKET control socket
+(fd given in argv):
   server -> zygote: SPAWN {id, env, cwd, rlimits} with fds [log, channel?] attached
   zygote -> server: SPAWNED {id, pid} | SPAWN_FAILED {id, error} | EXITED {pid, status}
 The zygote is the parent of every instance it forks, so it reaps them and reports how they ended.
@@ -25,12 +28,16 @@ from typing import Any
 
 if __package__:
     from . import bootstrap, isolate, wire
-else:  # run as a script by path
+else:  # run as a script by path, isolated (-I -S): its directory is not on sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import bootstrap  # type: ignore[no-redef]
     import isolate  # type: ignore[no-redef]
     import wire  # type: ignore[no-redef]
 
+    del sys.path[0]
+
 SPAWN, SPAWNED, SPAWN_FAILED, EXITED = 10, 11, 12, 13
+_SDK_DIR = ""  # the runtime's SDK directory (``_OVIS_SDK_DIR``), on every instance's sys.path
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -86,7 +93,7 @@ def child_setup(spec: dict[str, Any], fds: list[int], in_namespaces: bool) -> No
             os.execvpe(argv[0], argv, os.environ)
         os.execve(argv[0], argv, os.environ)
     # The preloaded heap stays frozen: a full GC never walks (and so never copies) those pages.
-    bootstrap.main(channel_fd)
+    bootstrap.main(channel_fd, _SDK_DIR)
     os._exit(0)
 
 
@@ -230,8 +237,14 @@ def reap(ctl: socket.socket, blanks: set[int]) -> None:
 
 
 def main() -> None:
+    global _SDK_DIR
     die_with_parent()
     ctl = socket.socket(fileno=int(sys.argv[1]))
+    _SDK_DIR = os.environ.pop("_OVIS_SDK_DIR", "")
+    # Started isolated (-I -S): only the stdlib and the runtime's SDK are importable, so what
+    # the zygote preloads (and its children inherit) is the SDK's boto3, never the server's.
+    sys.path[:] = bootstrap.base_path(_SDK_DIR)
+    bootstrap.clean_import_system()
     preload(json.loads(os.environ.pop("_OVIS_PRELOAD", '["boto3"]')))
     gc.collect()
     gc.freeze()  # keep the pre-imported heap shared copy-on-write with every child

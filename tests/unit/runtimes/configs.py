@@ -35,10 +35,11 @@ def context(
     interpreters: dict[str, str] | None = None,
     images: ImageSource | None = None,
     code_dir: str = "/data/code/trees/abc",
+    layers: tuple[str, ...] = ("/data/code/trees/l1",),
 ) -> LaunchContext:
     return LaunchContext(
         code_dir=code_dir,
-        layers=("/data/code/trees/l1",),
+        layers=layers,
         lambda_env=LAMBDA_ENV,
         namespaces=namespaces,
         isolation="isolation: test",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ovis.runtimes.base import Start
-from ovis.runtimes.python.adapter import BOOTSTRAP, PythonAdapter
+from ovis.runtimes.python import sdk
+from ovis.runtimes.python.adapter import BOOTSTRAP, OWN_PYTHON, PythonAdapter
 from tests.unit.runtimes.configs import LAMBDA_ENV, config, context
 
 
@@ -15,7 +17,17 @@ def test_environment_argv_and_transport() -> None:
     assert spec.start is Start.FORK
     assert spec.transport == "channel"
     assert spec.interpreter == sys.executable
-    assert spec.argv == (sys.executable, str(BOOTSTRAP))  # only for --spawn-mode exec
+    # only for --spawn-mode exec: a fresh interpreter, isolated, told where its SDK is
+    assert spec.argv == (
+        sys.executable,
+        "-I",
+        "-S",
+        "-X",
+        "frozen_modules=on",
+        str(BOOTSTRAP),
+        spec.sdk_dir,
+    )
+    assert spec.sdk_dir == str(sdk.sdk_dir(OWN_PYTHON)) and spec.preload_sdk
     assert spec.cwd == "/var/task"
     assert spec.task_dir == "/data/code/trees/abc" and spec.layers == ("/data/code/trees/l1",)
     assert spec.rootfs is None and spec.preflight() is None
@@ -25,7 +37,7 @@ def test_environment_argv_and_transport() -> None:
         "TZ": ":Europe/Paris",  # the function's own variables win
         "LD_LIBRARY_PATH": "/opt/lib",
         "LAMBDA_TASK_ROOT": "/var/task",
-        "LAMBDA_RUNTIME_DIR": sys.prefix,
+        "LAMBDA_RUNTIME_DIR": spec.sdk_dir,
         "_HANDLER": "app.handler",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
         **LAMBDA_ENV,
@@ -40,6 +52,24 @@ def test_http_transport_and_another_interpreter() -> None:
     assert spec.interpreter == "/usr/bin/python3.12"  # forked by that interpreter's zygote
     assert spec.argv[0] == "/usr/bin/python3.12"
     assert spec.env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert spec.sdk_dir == str(sdk.sdk_dir("python3.12"))  # that interpreter's own SDK
+
+
+def test_a_function_bundling_an_sdk_package_is_not_forked_from_a_preloaded_zygote(
+    tmp_path: Path,
+) -> None:
+    code, layer = tmp_path / "code", tmp_path / "layer"
+    (code / "app").mkdir(parents=True)
+    assert PythonAdapter().launch(config(), context(code_dir=str(code))).preload_sdk
+    (code / "botocore").mkdir()
+    assert not PythonAdapter().launch(config(), context(code_dir=str(code))).preload_sdk
+    (layer / "python/lib/python3.11/site-packages/boto3").mkdir(parents=True)
+    ctx = context(code_dir=str(tmp_path / "app"), layers=(str(layer),))
+    assert not PythonAdapter().launch(config(), ctx).preload_sdk
+    (tmp_path / "six-layer/python").mkdir(parents=True)
+    (tmp_path / "six-layer/python/six.py").write_text("")
+    ctx = context(code_dir=str(tmp_path / "app"), layers=(str(tmp_path / "six-layer"),))
+    assert not PythonAdapter().launch(config(), ctx).preload_sdk
 
 
 def test_without_namespaces_the_code_runs_where_it_lies() -> None:
