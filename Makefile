@@ -17,6 +17,9 @@ $(BIN)/python:
 $(SERVER_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	$(BIN)/python -m compileall -q ovis
+	@# The Python runtime's own SDK directory (the server's boto3, nothing else of its venv);
+	@# the server also builds it at start when missing.
+	$(BIN)/python -m ovis.runtimes.python.sdk >/dev/null
 	touch $@
 
 $(DEV_STAMP): pyproject.toml $(SERVER_STAMP)
