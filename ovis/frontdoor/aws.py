@@ -23,6 +23,7 @@ the request needs: one header map, the codec's route match and parse, dict looku
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from ovis.protocols.model import service_model
 from ovis.services.context import AwsService, Handler, RequestContext
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("ovis.access")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,9 @@ class AwsFrontDoor:
 
     async def serve(self, scope: Scope, receive: Receive, send: Send, token: Any) -> None:
         rid = str(uuid.uuid4())
+        started = time.perf_counter()
         binding: Binding | None = None
+        operation = "-"
         try:
             body = await read_body(receive, MAX_BODY_BYTES)
             headers = scope["headers"]
@@ -144,19 +148,25 @@ class AwsFrontDoor:
                 # InvokeWithResponseStream: sent as it is produced.
                 stream.headers.setdefault("x-amzn-RequestId", rid)
                 await stream.send(send, stream.status, stream.headers)
+                _access(binding.name, operation, stream.status, started, rid, "")
                 return
             resp = codec.serialize(operation, result, rid)
+            error = ""
         except ApiError as e:
             if binding is None:
                 binding = self._binding_of_headers(scope)
             resp = binding.codec.error(e, rid)
+            reason = e.extra.get("Reason")  # a throttle's: which limit
+            error = f" {e.code}: {e.message}" + (f" ({reason})" if reason else "")
         except Exception:
             log.exception("unhandled error serving %s %s", scope.get("method"), scope.get("path"))
             if binding is None:
                 binding = self._binding_of_headers(scope)
             resp = binding.codec.error(ServiceException("An internal error occurred."), rid)
+            error = " ServiceException"
         resp.headers.setdefault("x-amzn-RequestId", rid)
         await respond(send, resp.status, resp.headers, resp.body)
+        _access(binding.name, operation, resp.status, started, rid, error)
 
     # ---- finding the target --------------------------------------------------------------
 
@@ -209,6 +219,16 @@ class AwsFrontDoor:
             return self._default
         b = self._foreign[signing] = Binding(signing, codec, {}, {})
         return b
+
+
+def _access(
+    service: str, operation: str, status: int, started: float, rid: str, error: str
+) -> None:
+    """One access line per API request (``--log-level info``); errors carry their code and
+    message, so a 4xx says why (a throttle's reason, a validation error)."""
+    if access_log.isEnabledFor(logging.INFO):
+        ms = (time.perf_counter() - started) * 1000
+        access_log.info("%s.%s %d %.2fms %s%s", service, operation, status, ms, rid, error)
 
 
 def _scope_service(credential: str) -> str:

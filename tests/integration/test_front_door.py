@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -18,6 +19,7 @@ from tests.integration.urls import public_url
 
 ECHO = """
 import json
+import time
 def handler(event, context):
     return {"statusCode": 200, "body": json.dumps({"path": event["rawPath"]})}
 """
@@ -125,3 +127,19 @@ def test_health_reports_supervisor_status(server: ServerProcess) -> None:
         doc = json.loads(r.read())
     assert doc["status"] == "ok"
     assert {"version", "functions", "instances", "components"} <= doc.keys()
+
+
+def test_every_api_request_gets_an_access_line_with_errors_explained(server, lam) -> None:  # type: ignore[no-untyped-def]
+    lam.list_functions()
+    try:
+        lam.get_function(FunctionName="no-such-function-for-the-access-log")
+    except lam.exceptions.ResourceNotFoundException as e:
+        rid = e.response["ResponseMetadata"]["RequestId"]
+    deadline = time.monotonic() + 10
+    while rid not in server.log():
+        assert time.monotonic() < deadline, "no access line for the request"
+        time.sleep(0.05)
+    line = next(x for x in server.log().splitlines() if rid in x)
+    assert "ovis.access: lambda.GetFunction 404" in line
+    assert "ResourceNotFoundException: Function not found" in line
+    assert "ovis.access: lambda.ListFunctions 200" in server.log()
