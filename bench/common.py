@@ -45,7 +45,8 @@ HANDLER_SOURCE = 'def handler(e, c):\n    return {"ok": True}\n'
 def project_python() -> str:
     """The project venv's python once it is installed, else the fallback test venv."""
     venv = ROOT / ".venv"
-    if (venv / ".installed-stamp").exists() and (venv / "bin" / "python").exists():
+    installed = any((venv / s).exists() for s in (".server-stamp", ".installed-stamp"))
+    if installed and (venv / "bin" / "python").exists():
         return str(venv / "bin" / "python")
     fallback = Path("/tmp/venvtest/bin/python")
     return str(fallback) if fallback.exists() else sys.executable
