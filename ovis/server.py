@@ -19,6 +19,7 @@ import uvicorn
 
 from ovis import __version__
 from ovis.auth.sigv4 import SigV4Verifier
+from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
@@ -186,18 +187,20 @@ class Server:
             autoscaling_service(self.autoscaling),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
+        self.access = AccessLog(self.supervisor)  # an access line per API request
         self.router = Router(
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
                 InternalService(self.code.zip_path, signer, self.health),
-                AwsFrontDoor(self.aws_services, verifier, settings.account_id),
+                AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]
         )
         self.app = App(self.router)
         self.components: list[Component] = [
             Hook("store", close=self.storage.close),
             self.supervisor,
+            self.access,
             self.sink,  # closes after the instances, so their last lines are written
             Hook("registry", self.registry.load),
             Hook("instances", self.manager.start, self.manager.close),

@@ -34,15 +34,16 @@ import botocore.session
 
 from ovis.auth.sigv4 import SigV4Verifier
 from ovis.errors import ApiError, OperationNotSupported, ServiceException
+from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
 from ovis.protocols import codec_for
 from ovis.protocols.base import Codec, HttpRequest
 from ovis.protocols.json import UnknownTargetCodec
 from ovis.protocols.model import service_model
 from ovis.services.context import AwsService, Handler, RequestContext
+from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
-access_log = logging.getLogger("ovis.access")
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,13 @@ class AwsFrontDoor:
     name = "aws"
 
     def __init__(
-        self, services: Sequence[AwsService], verifier: SigV4Verifier, account_id: str
+        self,
+        services: Sequence[AwsService],
+        verifier: SigV4Verifier,
+        account_id: str,
+        access: AccessLog | None = None,
     ) -> None:
+        self.access = access or AccessLog(Supervisor(), enabled=False)
         self.verifier = verifier
         self.account_id = account_id
         self.principal_arn = f"arn:aws:iam::{account_id}:root"
@@ -148,7 +154,7 @@ class AwsFrontDoor:
                 # InvokeWithResponseStream: sent as it is produced.
                 stream.headers.setdefault("x-amzn-RequestId", rid)
                 await stream.send(send, stream.status, stream.headers)
-                _access(binding.name, operation, stream.status, started, rid, "")
+                self.access.record(binding.name, operation, stream.status, _ms(started), rid)
                 return
             resp = codec.serialize(operation, result, rid)
             error = ""
@@ -166,7 +172,7 @@ class AwsFrontDoor:
             error = " ServiceException"
         resp.headers.setdefault("x-amzn-RequestId", rid)
         await respond(send, resp.status, resp.headers, resp.body)
-        _access(binding.name, operation, resp.status, started, rid, error)
+        self.access.record(binding.name, operation, resp.status, _ms(started), rid, error)
 
     # ---- finding the target --------------------------------------------------------------
 
@@ -221,14 +227,8 @@ class AwsFrontDoor:
         return b
 
 
-def _access(
-    service: str, operation: str, status: int, started: float, rid: str, error: str
-) -> None:
-    """One access line per API request (``--log-level info``); errors carry their code and
-    message, so a 4xx says why (a throttle's reason, a validation error)."""
-    if access_log.isEnabledFor(logging.INFO):
-        ms = (time.perf_counter() - started) * 1000
-        access_log.info("%s.%s %d %.2fms %s%s", service, operation, status, ms, rid, error)
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def _scope_service(credential: str) -> str:
