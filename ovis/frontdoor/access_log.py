@@ -60,11 +60,14 @@ class AccessLog:
         if not lines:
             return
         out = self.stream or sys.stderr
-        text = "".join(
-            f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(t))},{int(t * 1000) % 1000:03d}"
-            f" INFO {LOGGER}: {line}\n"
-            for t, line in lines
-        )
+        parts: list[str] = []
+        second, stamp = -1, ""
+        for t, line in lines:
+            if int(t) != second:  # one strftime per second of lines, not per line
+                second = int(t)
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+            parts.append(f"{stamp},{int(t * 1000) % 1000:03d} INFO {LOGGER}: {line}\n")
+        text = "".join(parts)
         if self.dropped:
             text += f"... INFO {LOGGER}: {self.dropped} access lines dropped (log stream full)\n"
             self.dropped = 0
