@@ -99,6 +99,20 @@ class Invoke:
     request_id: str
     trace_header: str | None  # the caller's X-Amzn-Trace-Id (its Lineage counts recursion)
 
+    @staticmethod
+    def of(p: Mapping[str, Any], request_id: str, trace_header: str | None) -> Invoke:
+        """The command from Invoke's (or InvokeWithResponseStream's) validated input members."""
+        return Invoke(
+            p["FunctionName"],
+            p.get("Qualifier"),
+            p.get("InvocationType", "RequestResponse"),
+            p.get("Payload") or b"",
+            p.get("LogType") == "Tail",
+            p.get("ClientContext"),
+            request_id,
+            trace_header,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class InvokeAsync:

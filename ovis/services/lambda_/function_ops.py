@@ -176,16 +176,7 @@ class LambdaApi:
     # ---- invoke ----------------------------------------------------------------------------
 
     async def invoke(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        cmd = Invoke(
-            p["FunctionName"],
-            p.get("Qualifier"),
-            p.get("InvocationType", "RequestResponse"),
-            p.get("Payload") or b"",
-            p.get("LogType") == "Tail",
-            p.get("ClientContext"),
-            ctx.request_id,
-            ctx.trace_header,
-        )
+        cmd = Invoke.of(p, ctx.request_id, ctx.trace_header)
         res = await self.invocations.invoke(cmd)
         if res is None:  # accepted without running: an Event, or a DryRun's permission check
             return {"StatusCode": 202 if cmd.invocation_type == "Event" else 204}

@@ -127,16 +127,7 @@ class StreamingApi:
     async def invoke_with_response_stream(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        cmd = Invoke(
-            p["FunctionName"],
-            p.get("Qualifier"),
-            p.get("InvocationType", "RequestResponse"),
-            p.get("Payload") or b"",
-            p.get("LogType") == "Tail",
-            p.get("ClientContext"),
-            ctx.request_id,
-            ctx.trace_header,
-        )
+        cmd = Invoke.of(p, ctx.request_id, ctx.trace_header)
         name, q = self.functions.ref(cmd.function_name, cmd.qualifier)
         check_payload(cmd.payload, MAX_SYNC_PAYLOAD, "InvokeWithResponseStream")
         cfg = self.invoker.qualifiers.for_invoke(name, q)
