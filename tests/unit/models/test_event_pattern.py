@@ -24,6 +24,18 @@ EC2_EVENT: dict[str, Any] = {
     "detail": {"instance-id": "i-1234567890abcdef0", "state": "terminated"},
 }
 
+AUTOSCALING_EVENT: dict[str, Any] = {
+    "version": "0",
+    "id": "3e3c153a-8339-4e30-8c35-687ebef853fe",
+    "detail-type": "EC2 Instance Launch Successful",
+    "source": "aws.autoscaling",
+    "account": "123456789012",
+    "time": "2015-11-11T21:31:47Z",
+    "region": "us-east-1",
+    "resources": [],
+    "detail": {"eventVersion": "", "responseElements": None},
+}
+
 # (id, pattern, event, matches)
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     # exact values, AND across fields, OR within an array
@@ -496,6 +508,96 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
         {"Price": [{"numeric": [">", 100]}, "free", None]},
         {"Price": 50},
         False,
+    ),
+    # the comparison-operator summary's examples, one by one
+    ("summary-null-empty-version", {"detail": {"eventVersion": [""]}}, AUTOSCALING_EVENT, True),
+    ("summary-null-response", {"detail": {"responseElements": [None]}}, AUTOSCALING_EVENT, True),
+    ("summary-empty-not-null", {"detail": {"responseElements": [""]}}, AUTOSCALING_EVENT, False),
+    ("summary-null-not-empty", {"detail": {"eventVersion": [None]}}, AUTOSCALING_EVENT, False),
+    ("summary-resources-empty", {"resources": [{"exists": False}]}, AUTOSCALING_EVENT, True),
+    ("summary-userid-null", {"UserID": [None]}, {"UserID": None}, True),
+    ("summary-userid-null-no", {"UserID": [None]}, {"UserID": "u-1"}, False),
+    ("summary-product-exists", {"ProductName": [{"exists": True}]}, {"ProductName": "x"}, True),
+    (
+        "summary-product-not-exists",
+        {"ProductName": [{"exists": False}]},
+        {"ProductName": "x"},
+        False,
+    ),
+    (
+        "summary-weather",
+        {"Weather": [{"anything-but": ["Raining"]}]},
+        {"Weather": "Raining"},
+        False,
+    ),
+    ("summary-price-range", {"Price": [{"numeric": [">", 10, "<=", 20]}]}, {"Price": 20}, True),
+    (
+        "summary-price-range-low",
+        {"Price": [{"numeric": [">", 10, "<=", 20]}]},
+        {"Price": 10},
+        False,
+    ),
+    ("summary-payment", {"PaymentType": ["Credit", "Debit"]}, {"PaymentType": "Debit"}, True),
+    ("summary-payment-no", {"PaymentType": ["Credit", "Debit"]}, {"PaymentType": "Cash"}, False),
+    (
+        "summary-or-location-day",
+        {"$or": [{"Location": ["New York"]}, {"Day": ["Monday"]}]},
+        {"Location": "Boston", "Day": "Monday"},
+        True,
+    ),
+    (
+        "summary-or-location-day-no",
+        {"$or": [{"Location": ["New York"]}, {"Day": ["Monday"]}]},
+        {"Location": "Boston", "Day": "Friday"},
+        False,
+    ),
+    (
+        "summary-suffix-ignore-case",
+        {"service": [{"suffix": {"equals-ignore-case": "tbridge"}}]},
+        {"service": "EventBRIDGE"},
+        True,
+    ),
+    (
+        "summary-region-not-us",
+        {"Region": [{"anything-but": {"prefix": "us-"}}]},
+        {"Region": "eu-west-1"},
+        True,
+    ),
+    (
+        "summary-region-not-us-no",
+        {"Region": [{"anything-but": {"prefix": "us-"}}]},
+        {"Region": "us-east-2"},
+        False,
+    ),
+    (
+        "summary-anything-but-number-exponent",
+        {"price": [{"anything-but": [100, 500]}]},
+        {"price": 1e2},
+        False,
+    ),
+    (
+        "summary-anything-but-number-fraction",
+        {"price": [{"anything-but": [100, 500]}]},
+        {"price": 100.1},
+        True,
+    ),
+    (
+        "summary-anything-but-number-array",
+        {"price": [{"anything-but": [100, 500]}]},
+        {"price": [100, 50]},
+        True,
+    ),
+    (
+        "summary-anything-but-number-array-no",
+        {"price": [{"anything-but": [100, 500]}]},
+        {"price": [100, 500]},
+        False,
+    ),
+    (
+        "summary-numeric-exponent",
+        {"price_usd": [{"numeric": ["=", 301.5]}]},
+        {"price_usd": 3.015e2},
+        True,
     ),
 ]
 
