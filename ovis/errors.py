@@ -193,3 +193,13 @@ class OperationNotSupported(ApiError):
         super().__init__(f"The operation {operation} of {service} is not supported by this server.")
         self.code = self._CODES.get(protocol, "UnknownOperationException")
         self.operation = operation
+
+
+# --- event patterns (ovis.models.event_pattern): EventBridge rules, event source filters ---
+
+
+class InvalidEventPatternException(ApiError):
+    """An event pattern EventBridge would refuse; the message reads as AWS's does
+    (``Event pattern is not valid. Reason: ...``)."""
+
+    code, status = "InvalidEventPatternException", 400
