@@ -127,6 +127,18 @@ def test_health_reports_supervisor_status(server: ServerProcess) -> None:
         doc = json.loads(r.read())
     assert doc["status"] == "ok"
     assert {"version", "functions", "instances", "components"} <= doc.keys()
+    # Every background loop of the server runs under the supervisor and is reported.
+    loops = {
+        "access-log",
+        "async-dispatcher",
+        "async-ledger",
+        "autoscaling-target-tracking",
+        "instance-reaper",
+        "log-sink",
+        "sqs-retention",
+    }
+    assert loops <= doc["components"].keys()
+    assert set(doc["components"].values()) == {"ok"}
 
 
 def test_every_api_request_gets_an_access_line_with_errors_explained(server, lam) -> None:  # type: ignore[no-untyped-def]
