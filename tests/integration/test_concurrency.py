@@ -12,6 +12,10 @@ from botocore.exceptions import ClientError
 from tests.conftest import create_python_function, start_server
 
 SLEEPY = "import time\ndef handler(e, c):\n    time.sleep(e.get('s', 0))\n    return 'ok'\n"
+# How long the admitted invocations hold their slots while the others arrive: long enough that
+# every request of a burst is in flight together even on a loaded 2-core CI machine (with 1 s,
+# a request that a slow client thread sent late was once admitted after a slot freed up).
+HOLD_S = 3.0
 
 
 def uniq(prefix: str) -> str:
@@ -52,7 +56,7 @@ def test_reserved_n_caps_parallel_invocations(lam) -> None:  # type: ignore[no-u
     assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 2
     assert lam.get_function(FunctionName=name)["Concurrency"] == {"ReservedConcurrentExecutions": 2}
     with ThreadPoolExecutor(5) as pool:
-        results = list(pool.map(lambda _: attempt(lam, name, 1.0), range(5)))
+        results = list(pool.map(lambda _: attempt(lam, name, HOLD_S), range(5)))
     assert results.count("ok") == 2, results
     assert results.count("throttled:ReservedFunctionConcurrentInvocationLimitExceeded") == 3
 
@@ -86,6 +90,6 @@ def test_account_limit_throttles_unreserved(tiny_account) -> None:  # type: igno
     name = uniq("acct")
     create_python_function(lam, name, SLEEPY, Timeout=10)
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda _: attempt(lam, name, 1.0), range(4)))
+        results = list(pool.map(lambda _: attempt(lam, name, HOLD_S), range(4)))
     assert results.count("ok") == 2, results
     assert results.count("throttled:ConcurrentInvocationLimitExceeded") == 2
