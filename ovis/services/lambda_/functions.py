@@ -34,7 +34,7 @@ from ovis.services.lambda_.commands import (
     UpdateFunctionConfiguration,
 )
 from ovis.services.lambda_.layers import LayerService
-from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, install_package
 from ovis.services.lambda_.paging import paginate
 from ovis.services.lambda_.repositories import TagRepository
 from ovis.settings import Settings
@@ -223,11 +223,7 @@ class FunctionService:
             raise InvalidParameterValueException(
                 "Please provide a source for function code: ZipFile is required."
             )
-        info = await asyncio.to_thread(inspect_zip, data, MAX_UNZIPPED_BYTES)
-        await asyncio.to_thread(self.code.put_zip, info.digest, data)
-        await asyncio.to_thread(
-            self.code.install_tree, info.digest, lambda d: extract_zip(data, d, MAX_UNZIPPED_BYTES)
-        )
+        info = await install_package(self.code, data)
         return info.digest, info.sha256_b64, info.size, info.unzipped_size
 
     def _resolve_image(self, uri: str | None) -> dict[str, Any]:

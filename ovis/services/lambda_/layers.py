@@ -28,7 +28,7 @@ from ovis.errors import (
 from ovis.models.arn import ArnError, layer_arn
 from ovis.models.layer import LayerVersion, parse_layer_name, parse_layer_version_arn
 from ovis.services.lambda_.commands import PublishLayerVersion
-from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, extract_zip, inspect_zip
+from ovis.services.lambda_.package import install_package
 from ovis.services.lambda_.paging import decode_marker, encode_marker
 from ovis.services.lambda_.repositories import LayerRepository
 from ovis.settings import Settings
@@ -144,11 +144,7 @@ class LayerService:
             raise InvalidParameterValueException(
                 "Please provide a source for the layer content: Content.ZipFile is required."
             )
-        info = await asyncio.to_thread(inspect_zip, data, MAX_UNZIPPED_BYTES)
-        await asyncio.to_thread(self.code.put_zip, info.digest, data)
-        await asyncio.to_thread(
-            self.code.install_tree, info.digest, lambda d: extract_zip(data, d, MAX_UNZIPPED_BYTES)
-        )
+        info = await install_package(self.code, data)
         draft = LayerVersion(
             name=name,
             version=0,  # assigned by the store, atomically

@@ -8,6 +8,7 @@ bomb with lying headers is stopped too.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ovis.errors import InvalidParameterValueException, RequestEntityTooLargeException
+from ovis.storage.code import CodeStore
 
 MAX_ZIP_BYTES = 50 * 1024 * 1024  # direct upload limit
 MAX_UNZIPPED_BYTES = 262_144_000  # 250 MB, function plus layers
@@ -128,3 +130,14 @@ def extract_zip(data: bytes, dest: Path, budget: int = MAX_UNZIPPED_BYTES) -> No
         raise
     except Exception as e:
         raise InvalidParameterValueException(UNZIP_ERROR) from e
+
+
+async def install_package(code: CodeStore, data: bytes) -> PackageInfo:
+    """Check a deployment package (zip slip, links out, bombs, the unzipped limit), then store
+    the zip and its extracted tree by digest, each atomically; idempotent for the same bytes."""
+    info = await asyncio.to_thread(inspect_zip, data, MAX_UNZIPPED_BYTES)
+    await asyncio.to_thread(code.put_zip, info.digest, data)
+    await asyncio.to_thread(
+        code.install_tree, info.digest, lambda d: extract_zip(data, d, MAX_UNZIPPED_BYTES)
+    )
+    return info
