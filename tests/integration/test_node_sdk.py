@@ -2,8 +2,9 @@
 the functions and reads what they sent; the functions use @aws-sdk/client-sqs against the server.
 
 The SDK comes from `python -m ovis.runtimes.node.install` (the Makefile runs it); without npm
-there is nothing to test. HOME is set in the functions' own Environment: the SDK asks
-os.homedir() for its config files, and an instance uid has no passwd entry here.
+there is nothing to test. HOME is not set, as on Lambda: the SDK asks os.homedir() for its
+config files, which the instance uid's passwd entry answers (before it, every invoke failed
+with `uv_os_homedir returned ENOENT`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("node") is None or (SDK is None and shutil.which("npm") is None),
     reason="no node, or no npm to install the SDK with",
 )
-ENV = {"Variables": {"HOME": "/tmp"}}
+ENV: dict[str, dict[str, str]] = {"Variables": {}}
 
 SEND_CJS = """
 const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
@@ -169,7 +170,7 @@ def test_a_module_neither_bundled_nor_in_the_runtime_fails_as_on_lambda(lam, sdk
 def test_without_the_sdk_on_node_path_functions_run_and_sdk_imports_fail(lam, sdk) -> None:  # type: ignore[no-untyped-def]
     """A function's own NODE_PATH replaces the runtime's (as on Lambda): no SDK folder to search,
     as on a server without the SDK installed."""
-    env = {"Variables": {"HOME": "/tmp", "NODE_PATH": "/nowhere/node_modules"}}
+    env = {"Variables": {"NODE_PATH": "/nowhere/node_modules"}}
     for runtime in node_runtimes():
         plain, uses_sdk = uniq("nosdk-plain"), uniq("nosdk-sdk")
         for name, code in (
