@@ -51,3 +51,5 @@ def test_saves_for_unknown_or_deleted_mappings_are_ignored_and_delete_is_idempot
     r.save([("m", ShardCheckpoint("s", "2"))])  # a poller closing after the deletion
     assert r.load("m") is None
     assert r.start("m", []) == {}  # a new start of the same id starts afresh
+    r.start("n", [])
+    assert sorted(repo(backend).mapping_ids()) == ["m", "n"]

@@ -87,3 +87,6 @@ class SqliteStreamCheckpoints:
         with self._engine.transaction() as db:
             db.execute("DELETE FROM stream_checkpoints WHERE mapping = ?", (mapping_uuid,))
             db.execute("DELETE FROM stream_mapping_starts WHERE mapping = ?", (mapping_uuid,))
+
+    def mapping_ids(self) -> list[str]:
+        return [r[0] for r in self._engine.read("SELECT mapping FROM stream_mapping_starts")]

@@ -18,6 +18,8 @@ Contract (every backend; synchronous, thread-safe, durable on return):
   that has no starting point (never started, or deleted) is ignored, so a poller closing after
   its mapping's deletion cannot bring its checkpoints back.
 - ``delete(mapping)`` removes the mapping's starting point and checkpoints (idempotent).
+- ``mapping_ids()`` lists the mappings that have a starting point (to prune those whose
+  mapping is gone: a kill -9 between a deletion's steps).
 """
 
 from __future__ import annotations
@@ -40,3 +42,5 @@ class CheckpointRepository(Protocol):
     def save(self, updates: Sequence[tuple[str, ShardCheckpoint]]) -> None: ...
 
     def delete(self, mapping_uuid: str) -> None: ...
+
+    def mapping_ids(self) -> list[str]: ...

@@ -16,8 +16,11 @@ Contract (with ``Poller``'s in ``poller.py``):
 - Checkpoints are written behind the batches by a ``CheckpointWriter``; ``close()`` writes
   the last ones. After a kill -9 the mapping resumes from its last durable checkpoint: records
   after it are delivered again (at least once), none is lost.
-- ``StreamPollerFactory.forget(uuid)`` deletes a mapping's checkpoints (on DeleteEventSourceMapping;
-  disabling keeps them, so re-enabling resumes).
+- Deleting a mapping deletes its checkpoints: ``close()`` deletes them when ``deleted(uuid)``
+  says the mapping is gone or being deleted (the runner closes the poller of a Deleting
+  mapping before it removes the mapping); disabling or updating keeps them, so the next
+  poller resumes. ``StreamPollerFactory.prune`` deletes those of mappings that no longer exist
+  (a kill -9 between the two steps of a deletion), at start.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ovis.invoke.destinations import QueueSender
 from ovis.models.event_source import ShardView
@@ -55,8 +58,10 @@ class StreamPoller:
         shape: RecordShape,
         identity: Callable[[], str] = lambda: "",
         options: StreamOptions | None = None,
+        deleted: Callable[[str], bool] = lambda _uuid: False,
     ) -> None:
         self.mapping = mapping
+        self.deleted = deleted
         self.source = source
         self.target = target
         self.checkpoints = checkpoints
@@ -170,15 +175,19 @@ class StreamPoller:
         changed.clear()
 
     async def close(self) -> None:
-        """Write the checkpoints marked but not yet written (idempotent)."""
+        """Write the checkpoints marked but not yet written, or delete them all if the
+        mapping is being deleted (idempotent)."""
         if self._closed:
             return
         self._closed = True
-        if self._writer is not None:
-            try:
+        uuid = self.mapping.uuid
+        try:
+            if self.deleted(uuid):
+                await asyncio.to_thread(self.checkpoints.delete, uuid)
+            elif self._writer is not None:
                 await self._writer.write_pending()
-            except Exception:  # the store is closing too: the last batches run again
-                log.exception("stream mapping %s: last checkpoints not written", self.mapping.uuid)
+        except Exception:  # the store is closing too: the last batches run again
+            log.exception("stream mapping %s: last checkpoints not written", uuid)
 
 
 class StreamPollerFactory:
@@ -194,7 +203,9 @@ class StreamPollerFactory:
         *,
         identity_for: Callable[[str], str] = lambda _arn: "",
         options: StreamOptions | None = None,
+        deleted: Callable[[str], bool] = lambda _uuid: False,
     ) -> None:
+        self.deleted = deleted  # whether a mapping is gone or being deleted
         self.streams = streams
         self.target_for = target_for
         self.checkpoints = checkpoints
@@ -212,10 +223,27 @@ class StreamPollerFactory:
             self.checkpoints,
             self.failures,
             shape=KinesisShape(mapping.event_source_arn, self.region),
-            identity=lambda: self.identity_for(arn),
+            identity=lambda: self._identity(arn),
             options=self.options,
+            deleted=self.deleted,
         )
+
+    def _identity(self, function_arn: str) -> str:
+        try:
+            return self.identity_for(function_arn)
+        except Exception:  # the function is gone: its invocations will say so
+            return ""
 
     async def forget(self, mapping_uuid: str) -> None:
         """Delete a mapping's checkpoints (its mapping was deleted)."""
         await asyncio.to_thread(self.checkpoints.delete, mapping_uuid)
+
+    async def prune(self, existing: Callable[[], Iterable[str]]) -> None:
+        """Delete the checkpoints of every mapping not in ``existing()`` (called after the
+        mappings are loaded). Listed before ``existing`` is read: a mapping created meanwhile
+        is in ``existing`` before its poller can store anything."""
+        stored = await asyncio.to_thread(self.checkpoints.mapping_ids)
+        keep = set(existing())
+        for uuid in stored:
+            if uuid not in keep:
+                await asyncio.to_thread(self.checkpoints.delete, uuid)

@@ -223,6 +223,9 @@ class MemoryCheckpoints:
             if old is None or seq_key(c.position) >= seq_key(old.position):
                 self.rows[(m, c.shard_id)] = c
 
+    def mapping_ids(self) -> list[str]:
+        return sorted(self.started)
+
     def delete(self, mapping_uuid: str) -> None:
         self.started.discard(mapping_uuid)
         for k in [k for k in self.rows if k[0] == mapping_uuid]:

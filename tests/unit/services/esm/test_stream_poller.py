@@ -560,3 +560,30 @@ def test_forget_deletes_checkpoints() -> None:
         assert r.repo.load("u1") is None
 
     asyncio.run(main())
+
+
+def test_closing_a_deleted_mappings_poller_deletes_its_checkpoints_and_prune_sweeps() -> None:
+    async def main() -> None:
+        from ovis.services.lambda_.esm.stream_poller import StreamPollerFactory
+
+        r = rig()
+        gone: set[str] = set()
+        factory = StreamPollerFactory(
+            r.stream, lambda arn: r.target, r.repo, None, "us-east-1", deleted=gone.__contains__
+        )
+        r.stream.put("x")
+
+        async def body() -> None:
+            await eventually(lambda: r.target.datas() == ["x"])
+
+        await running(factory(r.mapping), body)  # disabled/updated: kept
+        assert r.repo.load("u1")
+        gone.add("u1")
+        await running(factory(r.mapping), body)
+        assert r.repo.load("u1") is None
+        r.repo.start("orphan", [])
+        r.repo.start("live", [])
+        await factory.prune(lambda: ["live"])
+        assert r.repo.mapping_ids() == ["live"]
+
+    asyncio.run(main())
