@@ -118,10 +118,16 @@ class TumblingLane(Lane):
         self.window_changed = window_changed  # checkpoint the window now (no records done)
 
     def _in_window(self, window: OpenWindow) -> int:
-        """How many queued records (from the head) belong to ``window`` (late ones do too)."""
+        """How many queued records (from the head) belong to ``window`` (late ones do too),
+        at most a batch: ``batch_size`` records whose payload, with the window's state,
+        stays under the invocation limit (one record at least)."""
         n = 0
+        room = MAX_PAYLOAD - len(json.dumps(window.state)) - 2048
         for e in self.queue:
             if e.arrival_ms >= window.end_ms or n >= self.batch_size:
+                break
+            room -= e.size
+            if n and room < 0:
                 break
             n += 1
         return n
@@ -164,7 +170,7 @@ class TumblingLane(Lane):
                 ended = True
             if ended or (self.closing and n == len(self.queue)):
                 batch = self._take([self.queue.popleft() for _ in range(n)])
-                if n == self.batch_size and self._in_window(w):
+                if n and self._in_window(w):  # more of this window than one batch holds
                     await self._invoke(w, batch, final=False, early=False)
                     continue
                 await self._close(w, batch, early=not ended)

@@ -587,3 +587,29 @@ def test_closing_a_deleted_mappings_poller_deletes_its_checkpoints_and_prune_swe
         assert r.repo.mapping_ids() == ["live"]
 
     asyncio.run(main())
+
+
+def test_a_reshard_ends_the_open_tumbling_window_early_and_big_windows_take_batches() -> None:
+    async def main() -> None:
+        def handler(event: dict[str, Any]) -> Any:
+            return {"state": {"n": event["state"].get("n", 0) + len(event["Records"])}}
+
+        r = rig(handler=handler, tumbling_window_s=900, batch_size=2)
+        parent = r.stream.shard_ids[0]
+        for i in range(5):
+            r.stream.put(str(i))
+        p = r.poller()
+
+        async def body() -> None:
+            await eventually(lambda: len(r.target.datas()) == 5)
+            r.stream.split(parent)
+            await eventually(lambda: any(e["isFinalInvokeForWindow"] for e in r.target.events))
+
+        await running(p, body)
+        mine = [e for e in r.target.events if e["shardId"] == parent]
+        assert [len(e["Records"]) for e in mine] == [2, 2, 1, 0]
+        assert [e["state"] for e in mine] == [{}, {"n": 2}, {"n": 4}, {"n": 5}]
+        assert mine[-1]["isFinalInvokeForWindow"] and mine[-1]["isWindowTerminatedEarly"]
+        assert r.repo.rows[("u1", parent)].finished
+
+    asyncio.run(main())
