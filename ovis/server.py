@@ -44,6 +44,7 @@ from ovis.services.lambda_.layers import LayerService
 from ovis.services.lambda_.operations import LambdaUseCases
 from ovis.services.lambda_.permissions import PolicyService
 from ovis.services.lambda_.service import lambda_service
+from ovis.services.lambda_.triggers import ServiceTriggers
 from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
@@ -163,6 +164,8 @@ class Server:
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
         self.policies = PolicyService(self.functions, self.storage.policies)
+        # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
+        self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
