@@ -66,7 +66,7 @@ def test_first_record_at_a_time(storage: Storage) -> None:
 def test_trim_drops_old_records_and_closed_shards_but_keeps_the_count(
     storage: Storage, backend: Backend
 ) -> None:
-    rec, shard = _stream(storage)
+    rec, _ = _stream(storage)
     closed = ShardRecord("s", 0, 0, HASH_MAX, 1000, end_n=2, closed_ms=50)
     child = ShardRecord("s", 1, 0, HASH_MAX, 50, parent=0)
     storage.streams.kinesis_write(

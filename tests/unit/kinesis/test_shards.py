@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 
@@ -25,7 +26,7 @@ def _open_ranges(plan: Reshard, before: list[ShardRecord]) -> list[tuple[int, in
 def test_even_ranges_cover_the_key_space_contiguously(count: int) -> None:
     ranges = even_ranges(count)
     assert ranges[0][0] == 0 and ranges[-1][1] == HASH_MAX and len(ranges) == count
-    for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(ranges):
         assert start == end + 1
 
 
