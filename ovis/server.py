@@ -37,6 +37,8 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
+from ovis.services.kinesis import StreamService
+from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
@@ -160,6 +162,14 @@ class Server:
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
         self.queue.attach(self.event_invoke, self.queues)
+        # Kinesis-compatible streams (iterators are signed with the server's secret)
+        self.streams = StreamService(
+            self.storage.streams,
+            self.storage.tags,
+            settings.region,
+            settings.account_id,
+            _secret(data),
+        )
         self.autoscaling = AutoscalingService(settings, self.storage.autoscaling, self.provisioned)
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
@@ -188,6 +198,7 @@ class Server:
             sqs_service(self.queues),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
+            kinesis_service(self.streams),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -211,6 +222,7 @@ class Server:
             Hook("function-urls", self.urls.load),
             Hook("resource-policies", self.policies.load),
             Hook("sqs", self._start_queues, self._close_queues),
+            Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
             Hook("function-transitions", self.functions.resume_transitions),
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
@@ -238,6 +250,14 @@ class Server:
     async def _close_queues(self) -> None:
         await self.supervisor.stop("sqs-retention")
         await self.queues.close()
+
+    async def _start_streams(self) -> None:
+        await self.streams.start()
+        self.supervisor.loop("kinesis-retention", self.streams.trim_step)
+
+    async def _close_streams(self) -> None:
+        await self.supervisor.stop("kinesis-retention")
+        await self.streams.close()
 
     def _start_autoscaling(self) -> None:
         self.autoscaling.load()
