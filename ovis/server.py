@@ -38,6 +38,8 @@ from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
 from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.esm.mappings import MappingService
+from ovis.services.lambda_.esm.runner import MappingRunner
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import LayerService
@@ -50,6 +52,7 @@ from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
+from ovis.services.sqs.source import SqsQueueSource
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
@@ -163,6 +166,15 @@ class Server:
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
         self.policies = PolicyService(self.functions, self.storage.policies)
+        # event source mappings: the API's use cases and the runner that keeps their pollers
+        self.mappings = MappingService(
+            self.functions,
+            self.storage.event_source_mappings,
+            self.storage.tags,
+            SqsQueueSource(self.queues),
+            streams=None,  # the Kinesis-compatible stream service, once it is on this branch
+        )
+        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -180,6 +192,7 @@ class Server:
                     self.event_invoke,
                     self.urls,
                     self.policies,
+                    self.mappings,
                 )
             ),
             sqs_service(self.queues),
@@ -210,6 +223,7 @@ class Server:
             Hook("sqs", self._start_queues, self._close_queues),
             self.queue,
             Hook("function-transitions", self.functions.resume_transitions),
+            self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
         ]
