@@ -127,7 +127,9 @@ def config(name: str = "fn", version: str = LATEST, timeout: int = 3) -> Functio
     )  # fmt: skip
 
 
-def functions(tmp_path: Path, *configs: FunctionConfig, aliases: tuple[Alias, ...] = ()) -> FunctionService:
+def functions(
+    tmp_path: Path, *configs: FunctionConfig, aliases: tuple[Alias, ...] = ()
+) -> FunctionService:
     registry = FunctionRegistry(cast(FunctionRepository, _Functions()))
 
     async def fill() -> None:
@@ -137,19 +139,21 @@ def functions(tmp_path: Path, *configs: FunctionConfig, aliases: tuple[Alias, ..
             await registry.put_alias(a)
 
     asyncio.run(fill())
-    return FunctionService(Settings(), registry, CodeStore(tmp_path / "code"), {}, tags=cast(Any, None))
+    return FunctionService(
+        Settings(), registry, CodeStore(tmp_path / "code"), {}, tags=cast(Any, None)
+    )
 
 
 def service(
     tmp_path: Path,
     *configs: FunctionConfig,
-    streams: StreamSource | None = None,
+    streams: StreamSource | Streams | None = None,
     store: Store | None = None,
     aliases: tuple[Alias, ...] = (),
 ) -> MappingService:
     store = store or Store()
     fns = functions(tmp_path, *(configs or (config(),)), aliases=aliases)
-    return MappingService(fns, store, Tags(store), Queues(), streams=streams)
+    return MappingService(fns, store, Tags(store), Queues(), streams=cast(StreamSource, streams))
 
 
 def create(svc: MappingService, **params: Any) -> EventSourceMapping:

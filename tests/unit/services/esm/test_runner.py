@@ -11,7 +11,6 @@ from typing import Any
 
 from ovis.models.event_source_mapping import EventSourceMapping, MappingState, SourceKind
 from ovis.services.lambda_.esm.commands import create_command, update_command
-from ovis.services.lambda_.esm.mappings import MappingService
 from ovis.services.lambda_.esm.poller import Poller
 from ovis.services.lambda_.esm.runner import MappingRunner
 from ovis.supervisor import Supervisor

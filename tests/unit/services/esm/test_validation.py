@@ -37,7 +37,9 @@ from tests.unit.services.esm.fakes import (
 )
 
 
-def refused(svc: MappingService, exc: type[ApiError] = InvalidParameterValueException, **p: Any) -> str:
+def refused(
+    svc: MappingService, exc: type[ApiError] = InvalidParameterValueException, /, **p: Any
+) -> str:
     before = dict(svc.mappings)
     with pytest.raises(exc) as e:
         create(svc, **p)
@@ -63,7 +65,10 @@ def test_queue_mapping_defaults_and_shape(svc: MappingService) -> None:
         10, 0, MappingState.CREATING, True,
     )  # fmt: skip
     out = svc.render(m)
-    assert out["EventSourceMappingArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:{m.uuid}"
+    assert (
+        out["EventSourceMappingArn"]
+        == f"arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:{m.uuid}"
+    )
     assert out["FunctionArn"] == FN_ARN and out["StateTransitionReason"] == "USER_INITIATED"
     assert out["FunctionResponseTypes"] == []
     for stream_only in ("StartingPosition", "ParallelizationFactor", "MaximumRetryAttempts",
@@ -95,9 +100,16 @@ def test_at_timestamp_keeps_its_timestamp(svc: MappingService) -> None:
 
 def test_function_arn_is_qualified_when_a_qualifier_was_named(tmp_path: Path) -> None:
     svc = service(tmp_path, config(), config(version="1"), aliases=(Alias("fn", "live", "1", "r"),))
-    assert create(svc, FunctionName="fn:live", EventSourceArn=QUEUE).function_arn == FN_ARN + ":live"
-    assert create(svc, FunctionName=f"{FN_ARN}:1", EventSourceArn=QUEUE).function_arn == FN_ARN + ":1"
-    assert create(svc, FunctionName=f"{ACCOUNT}:function:fn", EventSourceArn=QUEUE).function_arn == FN_ARN
+    assert (
+        create(svc, FunctionName="fn:live", EventSourceArn=QUEUE).function_arn == FN_ARN + ":live"
+    )
+    assert (
+        create(svc, FunctionName=f"{FN_ARN}:1", EventSourceArn=QUEUE).function_arn == FN_ARN + ":1"
+    )
+    assert (
+        create(svc, FunctionName=f"{ACCOUNT}:function:fn", EventSourceArn=QUEUE).function_arn
+        == FN_ARN
+    )
     with pytest.raises(ResourceNotFoundException):
         create(svc, FunctionName="fn:nope", EventSourceArn=QUEUE)
 
@@ -123,14 +135,21 @@ def test_sources_must_exist_and_be_supported(tmp_path: Path, svc: MappingService
         "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue."
     )
     gone = STREAM + "-gone"
-    assert refused(svc, EventSourceArn=gone, StartingPosition="LATEST") == f"Stream not found: {gone}"
+    assert (
+        refused(svc, EventSourceArn=gone, StartingPosition="LATEST") == f"Stream not found: {gone}"
+    )
     no_streams = service(tmp_path)  # no stream service on this server: no stream exists
-    assert refused(no_streams, EventSourceArn=STREAM, StartingPosition="LATEST") == f"Stream not found: {STREAM}"
+    assert (
+        refused(no_streams, EventSourceArn=STREAM, StartingPosition="LATEST")
+        == f"Stream not found: {STREAM}"
+    )
     s3 = "arn:aws:s3:::bucket"
     assert "Unsupported source arn : " + s3 in refused(svc, EventSourceArn=s3)
     assert refused(svc) == "Unrecognized event source."
     ddb = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/t/stream/2024"
-    assert "not supported by this server yet" in refused(svc, EventSourceArn=ddb, StartingPosition="LATEST")
+    assert "not supported by this server yet" in refused(
+        svc, EventSourceArn=ddb, StartingPosition="LATEST"
+    )
 
 
 def test_the_function_must_exist(svc: MappingService) -> None:
@@ -168,7 +187,12 @@ def test_queue_batch_over_10_needs_a_window(svc: MappingService) -> None:
     assert refused(svc, EventSourceArn=QUEUE, BatchSize=11) == (
         "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"
     )
-    assert create(svc, EventSourceArn=QUEUE, BatchSize=10000, MaximumBatchingWindowInSeconds=1).batch_size == 10000
+    assert (
+        create(
+            svc, EventSourceArn=QUEUE, BatchSize=10000, MaximumBatchingWindowInSeconds=1
+        ).batch_size
+        == 10000
+    )
 
 
 def test_fifo_queues_allow_10_and_no_window(svc: MappingService) -> None:
@@ -200,9 +224,9 @@ def test_queue_mappings_refuse_stream_settings(svc: MappingService) -> None:
 
 
 def test_destinations(svc: MappingService) -> None:
-    assert refused(svc, EventSourceArn=QUEUE, DestinationConfig={"OnSuccess": {"Destination": DLQ}}) == (
-        "Unsupported DestinationConfig parameter for given event source mapping type."
-    )
+    assert refused(
+        svc, EventSourceArn=QUEUE, DestinationConfig={"OnSuccess": {"Destination": DLQ}}
+    ) == ("Unsupported DestinationConfig parameter for given event source mapping type.")
     assert "is not an Amazon SQS queue ARN" in refused(
         svc, EventSourceArn=QUEUE, DestinationConfig={"OnFailure": {"Destination": TOPIC}}
     )
@@ -242,7 +266,11 @@ def test_record_age_is_infinite_or_at_least_a_minute(svc: MappingService) -> Non
     m = create(svc, EventSourceArn=STREAM, StartingPosition="LATEST", MaximumRecordAgeInSeconds=60,
                MaximumRetryAttempts=10000, ParallelizationFactor=10, TumblingWindowInSeconds=900,
                BisectBatchOnFunctionError=True)  # fmt: skip
-    assert (m.maximum_record_age_s, m.maximum_retry_attempts, m.parallelization_factor) == (60, 10000, 10)
+    assert (m.maximum_record_age_s, m.maximum_retry_attempts, m.parallelization_factor) == (
+        60,
+        10000,
+        10,
+    )
     assert (m.tumbling_window_s, m.bisect_batch_on_function_error) == (900, True)
 
 
@@ -256,7 +284,9 @@ def test_filters_are_compiled_and_limited(svc: MappingService) -> None:
     )
     msg = refused(svc, EventSourceArn=QUEUE, FilterCriteria={"Filters": [{"Pattern": "{nope"}]})
     assert msg.startswith("Invalid filter pattern definition. Reason: ")
-    assert "Reason" in refused(svc, EventSourceArn=QUEUE, FilterCriteria={"Filters": [{"Pattern": "[1]"}]})
+    assert "Reason" in refused(
+        svc, EventSourceArn=QUEUE, FilterCriteria={"Filters": [{"Pattern": "[1]"}]}
+    )
     assert "empty" in refused(svc, EventSourceArn=QUEUE, FilterCriteria={"Filters": [{}]})
     m = create(svc, EventSourceArn=QUEUE, FilterCriteria={"Filters": [{"Pattern": ok}] * 5})
     assert len(m.filter_patterns) == 5
@@ -273,7 +303,11 @@ def test_update_checks_the_combined_mapping(svc: MappingService) -> None:
         update(svc, m.uuid, ParallelizationFactor=2)
     assert svc.current(m.uuid) is m  # nothing changed
     new = update(svc, m.uuid, BatchSize=10, MaximumBatchingWindowInSeconds=0)
-    assert (new.batch_size, new.maximum_batching_window_s, new.state) == (10, 0, MappingState.UPDATING)
+    assert (new.batch_size, new.maximum_batching_window_s, new.state) == (
+        10,
+        0,
+        MappingState.UPDATING,
+    )
 
 
 def test_update_states_say_what_changed(svc: MappingService) -> None:
@@ -298,7 +332,9 @@ def test_update_clears_filters_and_moves_to_another_function(tmp_path: Path) -> 
 
 
 def test_missing_and_deleting_mappings(svc: MappingService) -> None:
-    with pytest.raises(ResourceNotFoundException, match="The resource you requested does not exist."):
+    with pytest.raises(
+        ResourceNotFoundException, match=r"The resource you requested does not exist\."
+    ):
         update(svc, "00000000-0000-0000-0000-000000000000", BatchSize=1)
     m = create(svc, EventSourceArn=QUEUE)
     deleting = asyncio.run(svc.delete(m.uuid))
