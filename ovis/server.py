@@ -40,6 +40,8 @@ from ovis.services.context import AwsService
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.esm.mappings import MappingService
+from ovis.services.lambda_.esm.runner import MappingRunner
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import LayerService
@@ -53,6 +55,7 @@ from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
+from ovis.services.sqs.source import SqsQueueSource
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
@@ -176,6 +179,15 @@ class Server:
         self.policies = PolicyService(self.functions, self.storage.policies)
         # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
         self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
+        # event source mappings: the API's use cases and the runner that keeps their pollers
+        self.mappings = MappingService(
+            self.functions,
+            self.storage.event_source_mappings,
+            self.storage.tags,
+            SqsQueueSource(self.queues),
+            streams=self.streams,
+        )
+        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -193,6 +205,7 @@ class Server:
                     self.event_invoke,
                     self.urls,
                     self.policies,
+                    self.mappings,
                 )
             ),
             sqs_service(self.queues),
@@ -225,6 +238,7 @@ class Server:
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
             Hook("function-transitions", self.functions.resume_transitions),
+            self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
         ]

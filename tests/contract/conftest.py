@@ -23,6 +23,7 @@ from ovis.invoke.repositories import (
 )
 from ovis.logs.repository import LogRepository
 from ovis.services.kinesis.repository import StreamRepository
+from ovis.services.lambda_.esm.repository import MappingRepository
 from ovis.services.lambda_.repositories import (
     AutoscalingRepository,
     EventInvokeRepository,
@@ -71,6 +72,7 @@ class Storage(Protocol):
     def policies(self) -> PolicyRepository: ...
     @property
     def streams(self) -> StreamRepository: ...
+    def event_source_mappings(self) -> MappingRepository: ...
     def close(self) -> None: ...
 
 

@@ -17,6 +17,7 @@ from ovis.storage.sqlite.autoscaling import SqliteAutoscaling
 from ovis.storage.sqlite.concurrency import SqliteConcurrency
 from ovis.storage.sqlite.engine import Engine
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
+from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
 from ovis.storage.sqlite.layers import SqliteLayers
 from ovis.storage.sqlite.logs import SqliteLogs
@@ -48,6 +49,7 @@ class SqliteStorage:
         self.urls = SqliteUrls(self._engine)
         self.policies = SqlitePolicies(self._engine)
         self.streams = SqliteStreams(self._engine)
+        self.event_source_mappings = SqliteEventSourceMappings(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -8,6 +8,7 @@ from ovis.storage.sqlite.migrations import (
     m0001_initial,
     m0002_async_results_by_function,
     m0003_streams,
+    m0004_event_source_mappings,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -19,4 +20,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         m0002_async_results_by_function.upgrade,
     ),
     Migration(m0003_streams.VERSION, "kinesis streams", m0003_streams.upgrade),
+    Migration(
+        m0004_event_source_mappings.VERSION,
+        "event source mappings",
+        m0004_event_source_mappings.upgrade,
+    ),
 )
