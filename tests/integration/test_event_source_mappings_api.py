@@ -473,6 +473,7 @@ def test_stream_mapping_defaults(server, lam, fn) -> None:  # type: ignore[no-un
         "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
         "DestinationConfig": {"OnFailure": {}}, "LastProcessingResult": "No records processed",
     }  # fmt: skip
+    assert created["StateTransitionReason"] == "User action"
     wait_state(lam, created["UUID"], "Enabled")
     assert error(
         lam.create_event_source_mapping, FunctionName=fn, EventSourceArn=desc["StreamARN"]
