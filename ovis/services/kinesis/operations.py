@@ -17,6 +17,7 @@ from ovis.services.context import Handler, RequestContext
 from ovis.services.kinesis import commands as cmd
 from ovis.services.kinesis import limits
 from ovis.services.kinesis.errors import (
+    DryRunOperationException,
     ExpiredNextTokenException,
     InvalidArgumentException,
     ResourceNotFoundException,
@@ -42,6 +43,11 @@ def _untoken(token: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InvalidArgumentException(f"Invalid NextToken: {token}")
     return doc
+
+
+def _dry_run(p: dict[str, Any]) -> None:
+    if p.get("DryRun"):
+        raise DryRunOperationException("Request would have succeeded, but the DryRun flag is set.")
 
 
 def _shard_out(x: ShardRecord) -> dict[str, Any]:
@@ -89,6 +95,7 @@ class KinesisApi:
             "DisableEnhancedMonitoring": self.disable_monitoring,
             "StartStreamEncryption": self.start_encryption,
             "StopStreamEncryption": self.stop_encryption,
+            "UpdateStreamMode": self.update_stream_mode,
         }
 
     def _name(self, p: dict[str, Any]) -> str:
@@ -153,7 +160,8 @@ class KinesisApi:
         return {"StreamDescriptionSummary": desc}
 
     async def list_streams(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        limit = p.get("Limit") or limits.DEFAULT_LIST_STREAMS
+        # "If you specify a value greater than 100, at most 100 results are returned."
+        limit = min(p.get("Limit") or limits.DEFAULT_LIST_STREAMS, limits.DEFAULT_LIST_STREAMS)
         start = p.get("ExclusiveStartStreamName")
         if p.get("NextToken") is not None:
             start = _untoken(p["NextToken"]).get("after")
@@ -202,10 +210,6 @@ class KinesisApi:
                     f"The NextToken {p['NextToken']} is for a stream that no longer exists."
                 )
         else:
-            if p.get("ExclusiveStartShardId") is not None and p.get("ShardFilter") is not None:
-                raise InvalidArgumentException(
-                    "ExclusiveStartShardId and ShardFilter cannot be provided together."
-                )
             f = p.get("ShardFilter") or {}
             ts = _ms(f["Timestamp"]) if f.get("Timestamp") is not None else None
             listing = cmd.ShardListing(
@@ -244,33 +248,35 @@ class KinesisApi:
         return cmd.RecordInput(r["Data"], r["PartitionKey"], r.get("ExplicitHashKey"))
 
     async def put_record(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        (res,) = await self.streams.put_records(
-            cmd.PutRecords(self._name(p), (self._record(p, ""),))
-        )
+        s = self.streams.stream(self._name(p))
+        record = self._record(p, "")
+        _dry_run(p)
+        (res,) = await self.streams.put_records(cmd.PutRecords(s.name, (record,)))
         return {
             "ShardId": res.shard_id,
             "SequenceNumber": res.sequence_number,
-            "EncryptionType": self._encryption(p),
+            "EncryptionType": s.record.encryption,
         }
 
-    def _encryption(self, p: dict[str, Any]) -> str:
-        return self.streams.stream(self._name(p)).record.encryption
-
     async def put_records(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        s = self.streams.stream(self._name(p))
         records = tuple(
             self._record(r, f"records.{i}.member.") for i, r in enumerate(p["Records"], 1)
         )
-        results = await self.streams.put_records(cmd.PutRecords(self._name(p), records))
+        _dry_run(p)
+        results = await self.streams.put_records(cmd.PutRecords(s.name, records))
         return {
             "FailedRecordCount": 0,
             "Records": [
                 {"ShardId": r.shard_id, "SequenceNumber": r.sequence_number} for r in results
             ],
-            "EncryptionType": self._encryption(p),
+            "EncryptionType": s.record.encryption,
         }
 
     async def get_shard_iterator(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         ts = _ms(p["Timestamp"]) if p.get("Timestamp") is not None else None
+        self.streams.stream(self._name(p))
+        _dry_run(p)
         it = await self.streams.get_shard_iterator(
             cmd.GetShardIterator(
                 self._name(p),
@@ -283,6 +289,7 @@ class KinesisApi:
         return {"ShardIterator": it}
 
     async def get_records(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        _dry_run(p)
         page = await self.streams.get_records(
             p["ShardIterator"], p.get("Limit") or limits.MAX_GET_RECORDS
         )
@@ -348,6 +355,11 @@ class KinesisApi:
 
     async def stop_encryption(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         await self.streams.set_encryption(self._name(p), "NONE", None)
+        return {}
+
+    async def update_stream_mode(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        name = self.streams.name_of(None, p["StreamARN"])
+        await self.streams.set_mode(name, p["StreamModeDetails"]["StreamMode"])
         return {}
 
     async def describe_limits(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:

@@ -151,20 +151,34 @@ class StreamService:
         return Stream(rec, self.arn(rec.name), by_index, counts, ShardMap(by_index.values()))
 
     async def _reload(self, name: str) -> None:
-        """After a failed write: the stream as the store has it."""
+        """After a failed metadata write: the stream as the store has it. Numbers already given
+        out are kept (later batches may have committed records with them), and so is the next
+        shard index, so neither is ever handed out twice."""
         states = await asyncio.to_thread(self.store.kinesis_streams)
+        mem = self._streams.get(name)
         for st in states:
             if st.stream.name == name:
-                self._streams[name] = self._build(st.stream, st.shards, st.last_n)
+                rec = st.stream
+                last = dict(st.last_n)
+                if mem is not None:
+                    rec = dataclasses.replace(
+                        rec, next_index=max(rec.next_index, mem.record.next_index)
+                    )
+                    for idx, n in mem.last_n.items():
+                        last[idx] = max(last.get(idx, 0), n)
+                self._streams[name] = self._build(rec, st.shards, last)
                 return
         self._streams.pop(name, None)
 
     async def _write(self, name: str, item: StreamWrite) -> None:
+        """Submit ``item`` to the ordered group commit; returns once it is committed. A failed
+        append only burns its record numbers; a failed metadata write reloads the stream."""
         try:
             await self._commit.submit(item)
         except Exception:
             log.exception("stream %s: write failed", name)
-            await self._reload(name)
+            if not isinstance(item, AppendRecords):
+                await self._reload(name)
             raise InternalFailureException("Internal service failure.") from None
 
     # ---- names ----------------------------------------------------------------------------
@@ -303,6 +317,10 @@ class StreamService:
         after = sorted(set(before) | wanted) if enable else sorted(set(before) - wanted)
         await self._put_meta(s, dataclasses.replace(s.record, metrics=tuple(after)))
         return before, after
+
+    async def set_mode(self, name: str, mode: str) -> None:
+        s = self.stream(name)
+        await self._put_meta(s, dataclasses.replace(s.record, mode=mode))
 
     async def set_encryption(self, name: str, encryption: str, key_id: str | None) -> None:
         s = self.stream(name)
