@@ -7,6 +7,8 @@ from __future__ import annotations
 from ovis.storage.sqlite.migrations import (
     m0001_initial,
     m0002_async_results_by_function,
+    m0003_streams,
+    m0004_event_source_mappings,
     m0005_stream_checkpoints,
 )
 from ovis.storage.sqlite.migrations.base import Migration
@@ -18,7 +20,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "index async results by function",
         m0002_async_results_by_function.upgrade,
     ),
-    # 3 (streams) and 4 (event source mappings) are listed before this one by their branches
+    Migration(m0003_streams.VERSION, "kinesis streams", m0003_streams.upgrade),
+    Migration(
+        m0004_event_source_mappings.VERSION,
+        "event source mappings",
+        m0004_event_source_mappings.upgrade,
+    ),
     Migration(
         m0005_stream_checkpoints.VERSION,
         "stream event source mappings' checkpoints",
