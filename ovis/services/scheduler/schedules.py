@@ -65,10 +65,19 @@ def due_for(s: Schedule, nominal: int | None) -> int | None:
 
 
 def with_next(s: Schedule, after_ms: int) -> Schedule:
-    """``s`` with its next fire computed strictly after ``after_ms`` (none when disabled)."""
+    """``s`` with its next fire computed strictly after ``after_ms`` (none when disabled).
+
+    A one-time schedule's fire stays pending until recorded, even when its time is already
+    past (created late, or the server was down): the timer then fires it if it is within
+    MaximumEventAgeInSeconds, like any late fire, and skips it otherwise."""
     if s.state != "ENABLED":
         return replace(s, next_fire_ms=None, next_due_ms=None)
-    nxt = s.next_after(after_ms)
+    if s.parsed.one_time:
+        at = s.next_after(-1)
+        fired = s.last_fired_ms is not None and at is not None and at <= s.last_fired_ms
+        nxt = None if fired else at
+    else:
+        nxt = s.next_after(after_ms)
     return replace(s, next_fire_ms=nxt, next_due_ms=due_for(s, nxt))
 
 
@@ -213,7 +222,7 @@ class ScheduleService:
         new = replace(new, client_token=old.client_token)
         keep_timer = all(getattr(new, f) == getattr(old, f) for f in _TIMING)
         if not keep_timer:
-            new = replace(with_next(new, now - 1), last_fired_ms=old.last_fired_ms)
+            new = with_next(replace(new, last_fired_ms=old.last_fired_ms), now - 1)
         await self._writes.submit(ScheduleWrite(new.key, new, keep_timer))
         if keep_timer:
             # The timer may have recorded a fire meanwhile: its progress stands.
