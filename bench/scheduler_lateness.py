@@ -25,11 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import boto3
+from botocore.config import Config
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from common import (  # noqa: E402
+from common import (
     ACCESS_KEY,
     REGION,
     SECRET_KEY,
@@ -48,7 +49,8 @@ import boto3
 SQS = boto3.client("sqs")
 def handler(event, context):
     ran = time.time()
-    SQS.send_message(QueueUrl=os.environ["RESULTS"], MessageBody=json.dumps({"due": event["due"], "ran": ran}))
+    body = json.dumps({"due": event["due"], "ran": ran})
+    SQS.send_message(QueueUrl=os.environ["RESULTS"], MessageBody=body)
 """
 
 
