@@ -3,8 +3,9 @@ once, across restarts and kill -9.
 
 Two supervised loops:
 
-- ``scheduler-timer`` sleeps exactly until the earliest due schedule (an asyncio wait on the
-  change event with that timeout: an API change re-arms it; never a fixed-interval poll). When
+- ``scheduler-timer`` sleeps exactly until the earliest due schedule (the top of
+  ScheduleService's heap of due times; an asyncio wait on the change event with that timeout, so
+  an API change re-arms it; never a fixed-interval poll). When
   schedules are due it records their fires in ONE store transaction (``record_fires``): each
   schedule moves to its next fire (or is deleted: ActionAfterCompletion DELETE after its last
   fire) and the fire enters the outbox. The store refuses a fire already recorded, so a fire
@@ -82,7 +83,6 @@ class Firing:
         self._inflight: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_DELIVERIES_IN_FLIGHT)
-        self._refused: set[tuple[tuple[str, str], int | None]] = set()
         self._finishes: GroupCommit[tuple[str, int | None, int]] = GroupCommit(self._finish)
         schedules.on_change = self.changed
 
@@ -93,7 +93,6 @@ class Firing:
 
     def changed(self) -> None:
         """A schedule changed: the timer re-reads its next due time."""
-        self._refused.clear()
         self._timer_wake.set()
 
     async def start(self) -> None:
@@ -121,22 +120,20 @@ class Firing:
     async def _timer_step(self) -> None:
         self._timer_wake.clear()
         now = now_ms()
-        due: list[Schedule] = []
-        earliest: int | None = None
-        for s in self.schedules.enabled():
-            assert s.next_due_ms is not None
-            if (s.key, s.next_fire_ms) in self._refused:
-                continue
-            if s.next_due_ms <= now:
-                due.append(s)
-            elif earliest is None or s.next_due_ms < earliest:
-                earliest = s.next_due_ms
+        due = self.schedules.take_due(now)
         if not due:
+            earliest = self.schedules.next_due()
             timeout = None if earliest is None else max(0.0, (earliest - now) / 1000)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._timer_wake.wait(), timeout)
             return
-        await self._fire(due, now)
+        try:
+            await self._fire(due, now)
+        except BaseException:
+            # Not recorded: back on the heap, retried by the supervisor's next step.
+            for s in due:
+                self.schedules.requeue(s)
+            raise
 
     def _step(self, s: Schedule, now: int) -> tuple[FireRecord, Schedule | None]:
         assert s.next_fire_ms is not None and s.next_due_ms is not None
@@ -176,8 +173,10 @@ class Firing:
         for (s, record, after), ok in zip(steps, applied, strict=True):
             if not ok:
                 # The API changed (or deleted) the schedule under this fire: its new state
-                # decides; skip this one until memory catches up.
-                self._refused.add((s.key, s.next_fire_ms))
+                # decides (it re-enters the heap when memory catches up).
+                log.info(
+                    "schedule %s: fire at %d superseded by an API change", s.arn, record.fired_ms
+                )
                 continue
             self.schedules.fired(s, after)
             if record.fire is not None:

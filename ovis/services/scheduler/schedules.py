@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import json
 import random
 import time
@@ -97,6 +98,9 @@ class ScheduleService:
         self.account = account
         self._schedules: dict[tuple[str, str], Schedule] = {}
         self._pending: dict[tuple[str, str], Schedule] = {}  # created, not yet committed
+        # (next_due_ms, key, next_fire_ms) of every schedule with a next fire; entries that no
+        # longer match the schedule in memory are stale and dropped when they surface.
+        self._due: list[tuple[int, tuple[str, str], int]] = []
         self.on_change: Callable[[], None] = lambda: None
         # Concurrent API writes share one transaction (one fsync), applied in arrival order.
         self._writes: GroupCommit[ScheduleWrite] = GroupCommit(store.write_schedules)
@@ -113,14 +117,43 @@ class ScheduleService:
             ):
                 s = with_next(s, s.last_fired_ms)
                 fixes.append(s)
-            self._schedules[s.key] = s
+            self._set(s)
         if fixes:
             self.store.write_schedules([ScheduleWrite(f.key, f) for f in fixes])
 
     # ---- what the timer sees -------------------------------------------------------------
 
-    def enabled(self) -> list[Schedule]:
-        return [s for s in self._schedules.values() if s.next_due_ms is not None]
+    def _set(self, s: Schedule) -> None:
+        self._schedules[s.key] = s
+        if s.next_due_ms is not None and s.next_fire_ms is not None:
+            heapq.heappush(self._due, (s.next_due_ms, s.key, s.next_fire_ms))
+            if len(self._due) > 2 * len(self._schedules) + 1024:  # too many stale entries
+                self._due = [e for e in self._due if self._live(e)]
+                heapq.heapify(self._due)
+
+    def _live(self, entry: tuple[int, tuple[str, str], int]) -> bool:
+        s = self._schedules.get(entry[1])
+        return s is not None and s.next_due_ms == entry[0] and s.next_fire_ms == entry[2]
+
+    def next_due(self) -> int | None:
+        """The earliest next_due_ms of any schedule (None: nothing will fire)."""
+        while self._due and not self._live(self._due[0]):
+            heapq.heappop(self._due)
+        return self._due[0][0] if self._due else None
+
+    def take_due(self, now: int) -> list[Schedule]:
+        """The schedules due at ``now``, taken off the timer's heap (the timer records their
+        fires; the schedule it leaves behind re-enters the heap through ``fired``)."""
+        out: list[Schedule] = []
+        while (due := self.next_due()) is not None and due <= now:
+            _, key, _ = heapq.heappop(self._due)
+            out.append(self._schedules[key])
+        return out
+
+    def requeue(self, s: Schedule) -> None:
+        """Put ``s`` back on the heap if it is still the schedule in memory."""
+        if self._schedules.get(s.key) is s:
+            self._set(s)
 
     def current(self, key: tuple[str, str]) -> Schedule | None:
         return self._schedules.get(key)
@@ -136,11 +169,13 @@ class ScheduleService:
         else:
             # Only the timer state moves: the definition may be a newer one (an UpdateSchedule
             # that kept the timing committed meanwhile).
-            self._schedules[before.key] = replace(
-                now,
-                next_fire_ms=after.next_fire_ms,
-                next_due_ms=after.next_due_ms,
-                last_fired_ms=after.last_fired_ms,
+            self._set(
+                replace(
+                    now,
+                    next_fire_ms=after.next_fire_ms,
+                    next_due_ms=after.next_due_ms,
+                    last_fired_ms=after.last_fired_ms,
+                )
             )
 
     # ---- API ---------------------------------------------------------------------------
@@ -204,7 +239,7 @@ class ScheduleService:
         finally:
             self._pending.pop(key, None)
         if self.groups.exists(cmd.group):
-            self._schedules[key] = schedule
+            self._set(schedule)
         self.on_change()
         return schedule.arn
 
@@ -234,7 +269,7 @@ class ScheduleService:
                 last_fired_ms=current.last_fired_ms,
             )
         if self.groups.exists(cmd.group):
-            self._schedules[new.key] = new
+            self._set(new)
         self.on_change()
         return new.arn
 

@@ -81,6 +81,28 @@ def test_the_timer_rearms_when_a_nearer_schedule_arrives(tmp_path: Path) -> None
     run(main)
 
 
+def test_many_far_schedules_do_not_delay_a_near_one(tmp_path: Path) -> None:
+    async def main() -> None:
+        sched, storage, functions, _ = build(tmp_path)
+        await sched.start()
+        far = now_ms() + 86_400_000
+        await asyncio.gather(
+            *(
+                sched.schedules.create(put(f"far{i}", "rate(1 day)", start_ms=far))
+                for i in range(2000)
+            )
+        )
+        near, due = at_in(1)
+        await sched.schedules.create(put("near", near))
+        assert await until(lambda: len(functions.calls) == 1)
+        assert now_ms() - due < 250
+        await sched.close()
+        assert len(storage.schedules.schedules()) == 2001
+        storage.close()
+
+    run(main)
+
+
 async def _set_next(sched, storage, name: str, next_ms: int) -> None:  # type: ignore[no-untyped-def]
     s = sched.schedules.get("default", name)
     moved = replace(s, next_fire_ms=next_ms, next_due_ms=next_ms)
