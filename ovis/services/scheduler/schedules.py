@@ -33,6 +33,7 @@ from ovis.services.scheduler.errors import (
     ConflictException,
     ServiceQuotaExceededException,
     ValidationException,
+    group_not_found,
     schedule_not_found,
 )
 from ovis.services.scheduler.groups import GroupService
@@ -107,9 +108,15 @@ class ScheduleService:
         groups.on_deleted = self._forget_group
 
     def load(self) -> None:
-        """Read every schedule; one whose next fire was already recorded moves past it."""
+        """Read every schedule (after the groups); one whose next fire was already recorded
+        moves past it, one left in a deleted group (a create that raced DeleteScheduleGroup)
+        is deleted."""
         fixes: list[Schedule] = []
+        orphans: list[ScheduleWrite] = []
         for s in self.store.schedules():
+            if not self.groups.exists(s.group):
+                orphans.append(ScheduleWrite(s.key, None))
+                continue
             if (
                 s.next_fire_ms is not None
                 and s.last_fired_ms is not None
@@ -118,8 +125,8 @@ class ScheduleService:
                 s = with_next(s, s.last_fired_ms)
                 fixes.append(s)
             self._set(s)
-        if fixes:
-            self.store.write_schedules([ScheduleWrite(f.key, f) for f in fixes])
+        if fixes or orphans:
+            self.store.write_schedules([ScheduleWrite(f.key, f) for f in fixes] + orphans)
 
     # ---- what the timer sees -------------------------------------------------------------
 
@@ -238,8 +245,11 @@ class ScheduleService:
             await self._writes.submit(ScheduleWrite(key, schedule))
         finally:
             self._pending.pop(key, None)
-        if self.groups.exists(cmd.group):
-            self._set(schedule)
+        if not self.groups.exists(cmd.group):
+            # DeleteScheduleGroup ran meanwhile: the group and what it held are gone.
+            await self._writes.submit(ScheduleWrite(key, None))
+            raise group_not_found(cmd.group)
+        self._set(schedule)
         self.on_change()
         return schedule.arn
 
@@ -258,6 +268,11 @@ class ScheduleService:
         keep_timer = all(getattr(new, f) == getattr(old, f) for f in _TIMING)
         if not keep_timer:
             new = with_next(replace(new, last_fired_ms=old.last_fired_ms), now - 1)
+            same_time = (new.expression, new.timezone) == (old.expression, old.timezone)
+            if new.parsed.one_time and same_time and (new.next_fire_ms or now + 1) <= now:
+                # Re-enabled (or re-windowed) after its time: a fire missed while disabled is
+                # not made up.
+                new = replace(new, next_fire_ms=None, next_due_ms=None)
         await self._writes.submit(ScheduleWrite(new.key, new, keep_timer))
         if keep_timer:
             # The timer may have recorded a fire meanwhile: its progress stands.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ovis.models.schedule import ScheduleWrite
 from ovis.services.scheduler.commands import ListSchedules
 from ovis.services.scheduler.errors import (
     ConflictException,
@@ -118,4 +119,49 @@ def test_deleting_a_group_deletes_its_schedules(tmp_path: Path) -> None:
             await sched.groups.delete("default")
 
     asyncio.run(main())
+    storage.close()
+
+
+def test_a_one_time_schedule_enabled_after_its_time_does_not_fire(tmp_path: Path) -> None:
+    sched, storage, _, _ = build(tmp_path)
+
+    async def main() -> None:
+        sched.groups.load()
+        svc = sched.schedules
+        past = "at(2020-01-01T00:00:00)"
+        # Created for a past time: pending (the timer fires it if within the event age).
+        await svc.create(put("late", past))
+        assert svc.get("default", "late").next_fire_ms is not None
+        # Disabled, then enabled again after its time: not made up.
+        await svc.create(put("off", past, state="DISABLED"))
+        await svc.update(put("off", past))
+        assert svc.get("default", "off").next_fire_ms is None
+        # Moved to a new time: pending again.
+        await svc.update(put("off", "at(2999-01-01T00:00:00)"))
+        assert svc.get("default", "off").next_fire_ms is not None
+
+    asyncio.run(main())
+    storage.close()
+
+
+def test_load_drops_schedules_of_deleted_groups(tmp_path: Path) -> None:
+    sched, storage, _, _ = build(tmp_path)
+
+    async def main() -> None:
+        sched.groups.load()
+        await sched.groups.create("g", [], "")
+        await sched.schedules.create(put("a", "rate(1 day)", group="g"))
+        # As if a create had committed after the group's delete.
+        storage.schedules.delete_schedule_group("g")
+        storage.schedules.write_schedules(
+            [ScheduleWrite(("g", "a"), sched.schedules.get("g", "a"))]
+        )
+
+    asyncio.run(main())
+    storage.close()
+    again, storage, _, _ = build(tmp_path)
+    again.groups.load()
+    again.schedules.load()
+    assert again.schedules.current(("g", "a")) is None
+    assert storage.schedules.schedules() == []
     storage.close()
