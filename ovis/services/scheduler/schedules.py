@@ -11,7 +11,10 @@ fire; enabling it again starts from now (fires missed while disabled are not mad
 Idempotency: CreateSchedule repeated with the ClientToken that created the schedule answers its
 ARN again instead of ConflictException.
 
-``on_change`` is called after every committed change (the timer re-arms on it).
+The timer's view: a heap of (next_due_ms, schedule) in memory, pushed on every change and read
+lazily (an entry that no longer matches its schedule is dropped when it reaches the top), so
+finding the next due schedule costs O(log n). ``on_change`` is called after every committed
+change (the timer re-arms on it).
 """
 
 from __future__ import annotations
