@@ -57,6 +57,7 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.scheduler import Scheduler, scheduler_service
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
@@ -204,6 +205,17 @@ class Server:
         self.mapping_runner = MappingRunner(
             self.mappings, self.supervisor, factories={SourceKind.KINESIS: self.stream_pollers}
         )
+        # EventBridge Scheduler (the sns and events packages plug in as topics= / buses=)
+        self.scheduler = Scheduler(
+            self.storage.schedules,
+            self.storage.tags,
+            settings.region,
+            settings.account_id,
+            self.supervisor,
+            functions=self.triggers,
+            queues=self.queues,
+            retry_scale=settings.async_retry_scale,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -228,6 +240,7 @@ class Server:
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
+            scheduler_service(self.scheduler),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -258,6 +271,7 @@ class Server:
             Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
+            self.scheduler,  # after SQS and the async queue: its fires go to them
         ]
         self.lifecycle = Lifecycle(self.components)
 

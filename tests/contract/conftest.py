@@ -32,6 +32,7 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.scheduler.repository import ScheduleRepository
 from ovis.services.sqs.repository import QueueRepository
 from ovis.storage.sqlite import SqliteStorage
 
@@ -73,6 +74,7 @@ class Storage(Protocol):
     @property
     def streams(self) -> StreamRepository: ...
     def event_source_mappings(self) -> MappingRepository: ...
+    def schedules(self) -> ScheduleRepository: ...
     def close(self) -> None: ...
 
 

@@ -182,11 +182,11 @@ def test_event_invoke_config_api(srv) -> None:  # type: ignore[no-untyped-def]
             FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": "not-an-arn"}}
         )
     assert info.value.response["Error"]["Code"] == "ValidationException"
-    with pytest.raises(lam.exceptions.InvalidParameterValueException):  # SNS: not served here
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):  # not a destination kind
         lam.put_function_event_invoke_config(
             FunctionName=name,
             DestinationConfig={
-                "OnSuccess": {"Destination": "arn:aws:sns:us-east-1:000000000000:topic"}
+                "OnSuccess": {"Destination": "arn:aws:kinesis:us-east-1:000000000000:stream/s"}
             },
         )
     lam.delete_function_event_invoke_config(FunctionName=name)

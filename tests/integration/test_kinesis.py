@@ -290,6 +290,14 @@ def test_listing_pages(kin: Any) -> None:
     assert ids == [f"shardId-{i:012d}" for i in range(5)]
     with pytest.raises(kin.exceptions.InvalidArgumentException):
         kin.list_shards(StreamName=name, NextToken=page.get("NextToken", "x"))
+    import base64
+
+    forged = base64.urlsafe_b64encode(b'{"stream": 5, "after": []}').decode()
+    for bad in ("not-a-token", forged):
+        with pytest.raises(kin.exceptions.InvalidArgumentException, match="Invalid NextToken"):
+            kin.list_shards(NextToken=bad)
+        with pytest.raises(kin.exceptions.InvalidArgumentException, match="Invalid NextToken"):
+            kin.list_streams(NextToken=bad)
 
 
 def test_retention_tags_and_deletion(kin: Any) -> None:

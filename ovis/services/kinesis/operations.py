@@ -30,19 +30,26 @@ from ovis.services.kinesis.streams import StreamService
 
 def _ms(value: Any) -> int:
     """A request timestamp (epoch seconds, as boto3 sends them, or ISO 8601) in epoch ms."""
-    return int(to_datetime(value).timestamp() * 1000)
+    try:
+        return int(to_datetime(value).timestamp() * 1000)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise InvalidArgumentException(f"Timestamp {value!r} is not a valid timestamp.") from None
 
 
 def _token(doc: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode()
 
 
-def _untoken(token: str) -> dict[str, Any]:
+def _untoken(token: str, members: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """A NextToken of ours, each member of the type ``members`` says (else InvalidArgument)."""
     try:
         doc = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, binascii.Error):
-        raise InvalidArgumentException(f"Invalid NextToken: {token}") from None
-    if not isinstance(doc, dict):
+        doc = None
+    if not isinstance(doc, dict) or any(
+        not isinstance(doc.get(k), types) or isinstance(doc.get(k), bool)
+        for k, types in members.items()
+    ):
         raise InvalidArgumentException(f"Invalid NextToken: {token}")
     return doc
 
@@ -169,7 +176,7 @@ class KinesisApi:
         limit = min(p.get("Limit") or limits.DEFAULT_LIST_STREAMS, limits.DEFAULT_LIST_STREAMS)
         start = p.get("ExclusiveStartStreamName")
         if p.get("NextToken") is not None:
-            start = _untoken(p["NextToken"]).get("after")
+            start = _untoken(p["NextToken"], {"after": (str,)})["after"]
         streams = [s for s in self.catalog.streams() if start is None or s.name > start]
         page, more = streams[:limit], len(streams) > limit
         out: dict[str, Any] = {
@@ -197,18 +204,21 @@ class KinesisApi:
                 raise InvalidArgumentException(
                     "NextToken and StreamName cannot be provided together."
                 )
-            doc = _untoken(p["NextToken"])
-            try:
-                listing = cmd.ShardListing(
-                    str(doc["stream"]),
-                    limit,
-                    str(doc["after"]),
-                    doc.get("type"),
-                    doc.get("shard"),
-                    doc.get("ts"),
-                )
-            except KeyError:
-                raise InvalidArgumentException(f"Invalid NextToken: {p['NextToken']}") from None
+            optional_str = (str, type(None))
+            doc = _untoken(
+                p["NextToken"],
+                {
+                    "stream": (str,),
+                    "created": (int,),
+                    "after": (str,),
+                    "type": optional_str,
+                    "shard": optional_str,
+                    "ts": (int, type(None)),
+                },
+            )
+            listing = cmd.ShardListing(
+                doc["stream"], limit, doc["after"], doc["type"], doc["shard"], doc["ts"]
+            )
             s = self.catalog.stream(listing.stream)
             if s.record.created_ms != doc.get("created"):
                 raise ExpiredNextTokenException(

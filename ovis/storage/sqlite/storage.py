@@ -24,6 +24,7 @@ from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
+from ovis.storage.sqlite.schedules import SqliteSchedules
 from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
@@ -51,6 +52,7 @@ class SqliteStorage:
         self.policies = SqlitePolicies(self._engine)
         self.streams = SqliteStreams(self._engine)
         self.event_source_mappings = SqliteEventSourceMappings(self._engine)
+        self.schedules = SqliteSchedules(self._engine)
         self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ovis.invoke.destinations import DeliveryError, QueueSender
+from ovis.invoke.destinations import DeliveryError, QueueSender, TopicSender
 from ovis.invoke.invoker import InvokeResult
 from ovis.services.lambda_.esm.stream_batches import Entry
 
@@ -78,19 +78,24 @@ class FailureSender(Protocol):
 
 
 class DestinationSender:
-    """OnFailure destinations of this server: SQS queues (SNS topics once the server has them)."""
+    """OnFailure destinations of this server: SQS queues, and SNS topics once the server has a
+    topic service (``topics``); the record is the message body / the published message."""
 
-    def __init__(self, queues: QueueSender | None) -> None:
+    def __init__(self, queues: QueueSender | None, topics: TopicSender | None = None) -> None:
         self.queues = queues
+        self.topics = topics
 
     async def send(self, destination_arn: str, record: dict[str, Any]) -> None:
         parts = destination_arn.split(":")
         service = parts[2] if len(parts) > 2 else ""
-        if service != "sqs":
-            raise DeliveryError(f"this server cannot deliver to {destination_arn}")
-        if self.queues is None:
-            raise DeliveryError("this server has no queue service")
+        body = json.dumps(record)
         try:
-            await self.queues.send_message(destination_arn, json.dumps(record))
-        except Exception as e:  # a missing queue, an oversized message...
+            if service == "sqs" and self.queues is not None:
+                await self.queues.send_message(destination_arn, body)
+                return
+            if service == "sns" and self.topics is not None:
+                await self.topics.publish_message(destination_arn, body)
+                return
+        except Exception as e:  # a missing queue or topic, an oversized message...
             raise DeliveryError(f"{type(e).__name__}: {e}") from e
+        raise DeliveryError(f"this server cannot deliver to {destination_arn}")

@@ -30,7 +30,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from ovis.invoke.destinations import QueueSender
+from ovis.invoke.destinations import QueueSender, TopicSender
 from ovis.models.event_source import ShardView
 from ovis.models.event_source_mapping import EventSourceMapping
 from ovis.services.lambda_.esm.checkpoints import CheckpointRepository, ShardCheckpoint
@@ -204,12 +204,13 @@ class StreamPollerFactory:
         identity_for: Callable[[str], str] = lambda _arn: "",
         options: StreamOptions | None = None,
         deleted: Callable[[str], bool] = lambda _uuid: False,
+        topics: TopicSender | None = None,
     ) -> None:
         self.deleted = deleted  # whether a mapping is gone or being deleted
         self.streams = streams
         self.target_for = target_for
         self.checkpoints = checkpoints
-        self.failures = DestinationSender(queues)
+        self.failures = DestinationSender(queues, topics)
         self.region = region
         self.identity_for = identity_for  # function ARN -> its execution role
         self.options = options or StreamOptions()

@@ -10,6 +10,7 @@ from ovis.storage.sqlite.migrations import (
     m0003_streams,
     m0004_event_source_mappings,
     m0005_stream_checkpoints,
+    m0008_schedules,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -31,4 +32,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         "stream event source mappings' checkpoints",
         m0005_stream_checkpoints.upgrade,
     ),
+    Migration(m0008_schedules.VERSION, "EventBridge Scheduler", m0008_schedules.upgrade),
 )

@@ -68,6 +68,24 @@ class Queues:
         return "mid"
 
 
+class Topics:
+    def __init__(self) -> None:
+        self.published: list[tuple[str, str]] = []
+
+    async def publish_message(self, topic_arn: str, message: str) -> str:
+        self.published.append((topic_arn, message))
+        return "mid"
+
+
+def test_delivery_to_a_topic_when_the_server_has_topics() -> None:
+    async def main() -> None:
+        t = Topics()
+        await DestinationSender(None, t).send("arn:aws:sns:us-east-1:000000000000:t", {"a": 1})
+        assert t.published == [("arn:aws:sns:us-east-1:000000000000:t", '{"a": 1}')]
+
+    asyncio.run(main())
+
+
 def test_delivery_to_a_queue_and_refusals() -> None:
     async def main() -> None:
         q = Queues()
