@@ -73,6 +73,7 @@ class StreamPoller:
         self.filter = RecordFilter.of(mapping)
         self._writer: CheckpointWriter | None = None
         self._closed = False
+        self._recovering = False  # the last run() failed
 
     @property
     def arn(self) -> str:
@@ -104,8 +105,27 @@ class StreamPoller:
         return await asyncio.to_thread(self.checkpoints.start, uuid, initial)
 
     async def run(self) -> None:
+        """Works until cancelled. An error ends it (the supervisor reports the loop failing,
+        backs off and calls it again); the call after a failure returns as soon as the
+        mapping resumed and the stream answered (nothing is in flight yet), so the supervisor
+        sees a step succeed and reports the loop healthy again, then calls it once more."""
+        try:
+            await self._run()
+        except BaseExceptionGroup as group:  # a reader's or the writer's error, as itself
+            self._recovering = True
+            raise _first(group) from None
+        except Exception:
+            self._recovering = True
+            raise
+
+    async def _run(self) -> None:
         writer = self._writer = CheckpointWriter(self.checkpoints, self.mapping.uuid)
         writer.current.update(await self._resume())
+        await self._await_stream()
+        shards = await self.source.shards(self.arn)
+        if self._recovering:
+            self._recovering = False
+            return
         ctx = StreamContext(
             self.mapping,
             self.source,
@@ -123,8 +143,6 @@ class StreamPoller:
         async with asyncio.TaskGroup() as group:
             group.create_task(writer.run())
             while True:
-                await self._await_stream()
-                shards = await self.source.shards(self.arn)
                 listed = {s.shard_id for s in shards}
                 for sid in [sid for sid, r in readers.items() if r.finished]:
                     del readers[sid]
@@ -142,6 +160,8 @@ class StreamPoller:
                     task = group.create_task(reader.run())
                     task.add_done_callback(lambda _t: changed.set())
                 await self._wait_for_change(changed)
+                await self._await_stream()
+                shards = await self.source.shards(self.arn)
 
     @staticmethod
     def _parents_done(shard: ShardView, listed: set[str], writer: CheckpointWriter) -> bool:
@@ -188,6 +208,12 @@ class StreamPoller:
                 await self._writer.write_pending()
         except Exception:  # the store is closing too: the last batches run again
             log.exception("stream mapping %s: last checkpoints not written", uuid)
+
+
+def _first(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first error of a (nested) task group: what the supervisor should report."""
+    first = group.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 class StreamPollerFactory:

@@ -613,3 +613,39 @@ def test_a_reshard_ends_the_open_tumbling_window_early_and_big_windows_take_batc
         assert r.repo.rows[("u1", parent)].finished
 
     asyncio.run(main())
+
+
+def test_an_error_ends_run_as_itself_and_the_next_run_reports_recovery() -> None:
+    async def main() -> None:
+        from ovis.supervisor import Supervisor
+
+        class Flaky(FakeStream):
+            fail = 1
+
+            async def read(self, arn: str, shard_id: str, after: str, limit: int, max_bytes: int):  # type: ignore[no-untyped-def]
+                if self.fail:
+                    self.fail -= 1
+                    raise OSError("disk hiccup")
+                return await super().read(arn, shard_id, after, limit, max_bytes)
+
+        r = rig()
+        r.stream = Flaky()
+        r.stream.put("x")
+        p = r.poller()
+        errors: list[BaseException] = []
+        sup = Supervisor(backoff_s=(0.01, 0.01))
+        original = sup._fail
+
+        def fail(name: str, error: BaseException | str) -> float:
+            errors.append(error)  # type: ignore[arg-type]
+            return original(name, error)
+
+        sup._fail = fail  # type: ignore[method-assign]
+        sup.loop("esm:u1", p.run)
+        await eventually(lambda: r.target.datas() == ["x"])
+        assert [type(e) for e in errors] == [OSError]  # the error itself, not a task group
+        assert sup.health()["status"] == "ok"  # the next run succeeded: healthy again
+        await sup.close()
+        await p.close()
+
+    asyncio.run(main())
