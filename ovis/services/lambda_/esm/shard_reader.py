@@ -47,6 +47,9 @@ class ShardReader:
         self.buffered_bytes = 0
         self.finished = False
         m = ctx.mapping
+        # read ahead at least a full batch, so a batching window is not waited out for want
+        # of records the reader held back
+        self.buffer_records = max(ctx.options.buffer_records, m.batch_size)
         processor = BatchProcessor(ctx, self.shard_id)
         self.tumbling: TumblingLane | None = None
         self.lanes: list[Lane]
@@ -134,7 +137,7 @@ class ShardReader:
     async def _read_loop(self) -> None:
         ctx, opts = self.ctx, self.ctx.options
         while True:
-            if self.buffered >= opts.buffer_records or self.buffered_bytes >= opts.buffer_bytes:
+            if self.buffered >= self.buffer_records or self.buffered_bytes >= opts.buffer_bytes:
                 self.space.clear()
                 await self.space.wait()
                 continue
@@ -146,7 +149,7 @@ class ShardReader:
                     ctx.arn,
                     self.shard_id,
                     self.read_position,
-                    min(READ_LIMIT, opts.buffer_records - self.buffered),
+                    min(READ_LIMIT, self.buffer_records - self.buffered),
                     max(1, opts.buffer_bytes - self.buffered_bytes),
                 )
                 if records:
