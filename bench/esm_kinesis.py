@@ -9,7 +9,9 @@ bench/.peer-venv as bench/peer_ministack.py does) and, on each:
   latency = handler start - PutRecord's return (negative when the handler started before the
   response reached the client: the record is committed before the response leaves);
 - bulk: PutRecords of 500 records from 4 threads, records/s from the first put to the last
-  record received by the handler (BatchSize 500).
+  record received by the handler (BatchSize 500);
+- backlog: the same records put while the mapping is disabled, then enabled: records/s from
+  the enabling UpdateEventSourceMapping to the last record received (the poller alone).
 
   python bench/esm_kinesis.py [-n 300] [--bulk 20000] [--peer]
 """
@@ -112,7 +114,9 @@ def handler_zip() -> bytes:
     return buf.getvalue()
 
 
-def setup(url: str, rx: Receiver, batch_size: int) -> tuple[Any, Any, str, str]:
+def setup(
+    url: str, rx: Receiver, batch_size: int, enabled: bool = True
+) -> tuple[Any, Any, str, str]:
     """A stream, a function and a mapping; returns (lambda, kinesis, stream name, uuid)."""
     lam, kin = clients(url)
     tag = uuid.uuid4().hex[:8]
@@ -143,13 +147,18 @@ def setup(url: str, rx: Receiver, batch_size: int) -> tuple[Any, Any, str, str]:
         StartingPosition="TRIM_HORIZON",
         BatchSize=batch_size,
         MaximumBatchingWindowInSeconds=0,
+        Enabled=enabled,
     )
-    deadline = time.monotonic() + 120
-    while lam.get_event_source_mapping(UUID=m["UUID"])["State"] != "Enabled":
-        if time.monotonic() > deadline:
-            raise TimeoutError("mapping never Enabled")
-        time.sleep(0.05)
+    wait_state(lam, m["UUID"], "Enabled" if enabled else "Disabled")
     return lam, kin, name, m["UUID"]
+
+
+def wait_state(lam: Any, mapping_uuid: str, state: str) -> None:
+    deadline = time.monotonic() + 120
+    while lam.get_event_source_mapping(UUID=mapping_uuid)["State"] != state:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"mapping never {state}")
+        time.sleep(0.05)
 
 
 def latency(url: str, n: int) -> dict[str, Any]:
@@ -219,9 +228,27 @@ def bulk(url: str, total: int) -> dict[str, Any]:
     }
 
 
+def backlog(url: str, total: int) -> dict[str, Any]:
+    """The poller alone: ``total`` records put while the mapping is disabled, then drained."""
+    rx = Receiver()
+    lam, kin, stream, uid = setup(url, rx, 500, enabled=False)
+    for i in range(0, total, 500):
+        recs = [
+            {"Data": f"q{j}".encode() + b"x" * 100, "PartitionKey": f"k{j % 64}"}
+            for j in range(i, min(total, i + 500))
+        ]
+        kin.put_records(StreamName=stream, Records=recs)
+    start = time.time()
+    lam.update_event_source_mapping(UUID=uid, Enabled=True)
+    ok = rx.wait(lambda: rx.count >= total, 300)
+    took = rx.last_t - start
+    return {"records": total, "all_received": ok, "drain_records_per_s": rx.count / took}
+
+
 def run(label: str, url: str, n: int, total: int) -> dict[str, Any]:
     out: dict[str, Any] = {"latency": latency(url, n)}
     out["bulk"] = bulk(url, total)
+    out["backlog"] = backlog(url, total)
     lat, b = out["latency"], out["bulk"]
     print(f"\n{label}")
     print_table(
@@ -237,6 +264,8 @@ def run(label: str, url: str, n: int, total: int) -> dict[str, Any]:
             [f"bulk {b['records']} records: put/s", f"{b['put_records_per_s']:,.0f}"],
             ["bulk end to end records/s", f"{b['end_to_end_records_per_s']:,.0f}"],
             ["bulk all received", str(b["all_received"])],
+            ["backlog drain records/s", f"{out['backlog']['drain_records_per_s']:,.0f}"],
+            ["backlog all received", str(out["backlog"]["all_received"])],
         ],
     )
     return out
