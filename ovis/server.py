@@ -49,6 +49,11 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.sns import TopicService
+from ovis.services.sns.endpoint import SnsPublicEndpoints
+from ovis.services.sns.http_client import HttpClient
+from ovis.services.sns.service import sns_service
+from ovis.services.sns.signing import ServerSigner
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.settings import Settings
@@ -166,6 +171,20 @@ class Server:
         self.policies = PolicyService(self.functions, self.storage.policies)
         # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
         self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
+        # SNS-compatible topics: fan-out to functions, queues and http(s) endpoints
+        self.topics = TopicService(
+            self.storage.topics,
+            self.storage.tags,
+            region=settings.region,
+            account=settings.account_id,
+            base_url=settings.base_url,
+            signer=ServerSigner(_secret(data), settings.base_url),
+            triggers=self.triggers,
+            queues=self.queues,
+            http=HttpClient(),
+            retry_scale=settings.sns_retry_scale,
+            supervisor=self.supervisor,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -186,6 +205,7 @@ class Server:
                 )
             ),
             sqs_service(self.queues),
+            sns_service(self.topics),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
         ]
@@ -195,6 +215,7 @@ class Server:
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
+                SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]
@@ -212,6 +233,7 @@ class Server:
             Hook("resource-policies", self.policies.load),
             Hook("sqs", self._start_queues, self._close_queues),
             self.queue,
+            self.topics,  # after sqs and the async queue: it delivers to both
             Hook("function-transitions", self.functions.resume_transitions),
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),

@@ -24,6 +24,7 @@ from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.tags import SqliteTags
+from ovis.storage.sqlite.topics import SqliteTopics
 from ovis.storage.sqlite.urls import SqliteUrls
 
 
@@ -46,6 +47,7 @@ class SqliteStorage:
         self.queues = SqliteQueues(self._engine)
         self.urls = SqliteUrls(self._engine)
         self.policies = SqlitePolicies(self._engine)
+        self.topics = SqliteTopics(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
