@@ -178,7 +178,7 @@ class Server:
             region=settings.region,
             account=settings.account_id,
             base_url=settings.base_url,
-            signer=ServerSigner(_secret(data), settings.base_url),
+            signer=ServerSigner(data, settings.base_url),
             triggers=self.triggers,
             queues=self.queues,
             http=HttpClient(),

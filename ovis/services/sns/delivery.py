@@ -123,6 +123,7 @@ class Deliverer:
         self.retry_scale = retry_scale
         self.account = account
         self.max_in_flight = max_in_flight
+        self._signer_ready = False
         self._wake = asyncio.Event()
         self._busy: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -186,6 +187,9 @@ class Deliverer:
         if sub is None:  # unsubscribed meanwhile
             return DeliveryOutcome(d.row, True)
         payload = json.loads(d.payload)
+        if not self._signer_ready:  # the key, once per data directory, off the loop
+            await asyncio.to_thread(self.signer.prepare)
+            self._signer_ready = True
         if d.dead:
             return await self._dead_letter(sub, d, payload, "DeliveryFailed", "retries exhausted")
         try:
@@ -221,7 +225,7 @@ class Deliverer:
 
     async def _deliver(self, sub: SubscriptionRecord, d: Delivery, payload: dict[str, Any]) -> None:
         if d.kind == "SubscriptionConfirmation":
-            doc = envelope.confirmation(payload, self.base_url, self.signer)
+            doc = envelope.confirmation(payload, self.base_url, self.signer, self._version(sub))
             await self._post(sub, d, json.dumps(doc).encode(), raw=False)
             return
         raw = sub.attributes.get("RawMessageDelivery") == "true"
@@ -233,13 +237,21 @@ class Deliverer:
             body = payload["Message"] if raw else json.dumps(self._note(sub, payload))
             await self._post(sub, d, body.encode(), raw=raw, message_id=payload["MessageId"])
 
+    def _version(self, sub: SubscriptionRecord) -> str:
+        topic = self.catalog.topics.get(sub.topic_arn)
+        return topic.attributes.get("SignatureVersion", "1") if topic else "1"
+
     def _note(self, sub: SubscriptionRecord, payload: dict[str, Any]) -> dict[str, Any]:
-        return envelope.notification(payload, sub.arn, self.base_url, self.signer)
+        return envelope.notification(
+            payload, sub.arn, self.base_url, self.signer, self._version(sub)
+        )
 
     async def _invoke(self, sub: SubscriptionRecord, payload: dict[str, Any]) -> None:
         if self.triggers is None:
             raise ClientSideError("EndpointUnavailable", "this server has no function service")
-        event = envelope.lambda_event(payload, sub.arn, self.base_url, self.signer)
+        event = envelope.lambda_event(
+            payload, sub.arn, self.base_url, self.signer, self._version(sub)
+        )
         try:
             await self.triggers.invoke_async(
                 sub.endpoint,

@@ -13,6 +13,7 @@ ordinary API call for the front door. Errors answer SNS's XML ``ErrorResponse``.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -65,7 +66,7 @@ class SnsPublicEndpoints:
     async def serve(self, scope: Scope, receive: Receive, send: Send, token: Any) -> None:
         rid = str(uuid.uuid4())
         if token == "cert":
-            pem = self.actions.certificate_pem()
+            pem = await asyncio.to_thread(self.actions.certificate_pem)
             if pem is None:
                 await _respond(send, 404, "text/plain", b"no certificate\n")
             else:

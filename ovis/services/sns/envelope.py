@@ -46,11 +46,14 @@ def iso(ms: int) -> str:
 
 
 class Signer(Protocol):
-    version: str  # "1" | "2"
     cert_url: str
 
-    def sign(self, text: str) -> str:
-        """The base64 signature of ``text``."""
+    def prepare(self) -> None:
+        """Make signing ready (may take a while once: call it off the event loop)."""
+        ...
+
+    def sign(self, text: str, version: str = "1") -> str:
+        """The base64 signature of ``text`` (SignatureVersion 1: SHA1, 2: SHA256)."""
         ...
 
 
@@ -88,7 +91,11 @@ def envelope_attributes(attributes: dict[str, Any] | None) -> dict[str, dict[str
 
 
 def notification(
-    payload: dict[str, Any], subscription_arn: str, base_url: str, signer: Signer
+    payload: dict[str, Any],
+    subscription_arn: str,
+    base_url: str,
+    signer: Signer,
+    version: str = "1",
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "Type": "Notification",
@@ -101,8 +108,8 @@ def notification(
         doc["Subject"] = payload["Subject"]
     doc["Message"] = payload["Message"]
     doc["Timestamp"] = payload["Timestamp"]
-    doc["SignatureVersion"] = signer.version
-    doc["Signature"] = signer.sign(canonical(doc))
+    doc["SignatureVersion"] = version
+    doc["Signature"] = signer.sign(canonical(doc), version)
     doc["SigningCertURL"] = signer.cert_url
     doc["UnsubscribeURL"] = unsubscribe_url(base_url, subscription_arn)
     attrs = envelope_attributes(payload.get("MessageAttributes"))
@@ -112,9 +119,13 @@ def notification(
 
 
 def lambda_event(
-    payload: dict[str, Any], subscription_arn: str, base_url: str, signer: Signer
+    payload: dict[str, Any],
+    subscription_arn: str,
+    base_url: str,
+    signer: Signer,
+    version: str = "1",
 ) -> dict[str, Any]:
-    note = notification(payload, subscription_arn, base_url, signer)
+    note = notification(payload, subscription_arn, base_url, signer, version)
     sns: dict[str, Any] = {
         "Type": "Notification",
         "MessageId": note["MessageId"],
@@ -142,7 +153,9 @@ def lambda_event(
     }
 
 
-def confirmation(payload: dict[str, Any], base_url: str, signer: Signer) -> dict[str, Any]:
+def confirmation(
+    payload: dict[str, Any], base_url: str, signer: Signer, version: str = "1"
+) -> dict[str, Any]:
     topic = payload["TopicArn"]
     token = payload["Token"]
     doc: dict[str, Any] = {
@@ -156,8 +169,8 @@ def confirmation(payload: dict[str, Any], base_url: str, signer: Signer) -> dict
         ),
         "SubscribeURL": subscribe_url(base_url, topic, token),
         "Timestamp": payload["Timestamp"],
-        "SignatureVersion": signer.version,
+        "SignatureVersion": version,
     }
-    doc["Signature"] = signer.sign(canonical(doc))
+    doc["Signature"] = signer.sign(canonical(doc), version)
     doc["SigningCertURL"] = signer.cert_url
     return doc

@@ -152,7 +152,8 @@ class TopicService:
 
     def certificate_pem(self) -> bytes | None:
         pem = getattr(self.signer, "certificate_pem", None)
-        return pem() if callable(pem) else None
+        out = pem() if callable(pem) else None
+        return out if isinstance(out, bytes) else None
 
     async def confirm(self, topic_arn: object, token: object) -> str:
         return await self.subscriptions.confirm(topic_arn, token)
