@@ -370,7 +370,9 @@ def test_filter_policies_on_attributes_and_on_the_body(srv) -> None:  # type: ig
         assert got == want, name
     # Non-matching messages are never stored for a subscription; make sure none trickles in.
     with ThreadPoolExecutor(len(urls)) as pool:
-        quiet = dict(zip(urls, pool.map(lambda u: nothing_more(sqs, u), urls.values())))
+        quiet = dict(
+            zip(urls, pool.map(lambda u: nothing_more(sqs, u), urls.values()), strict=True)
+        )
     assert all(quiet.values()), quiet
 
 
