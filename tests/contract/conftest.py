@@ -30,6 +30,7 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.sns.repository import TopicRepository
 from ovis.services.sqs.repository import QueueRepository
 from ovis.storage.sqlite import SqliteStorage
 
@@ -68,6 +69,8 @@ class Storage(Protocol):
     def urls(self) -> UrlRepository: ...
     @property
     def policies(self) -> PolicyRepository: ...
+    @property
+    def topics(self) -> TopicRepository: ...
     def close(self) -> None: ...
 
 
