@@ -14,8 +14,6 @@ queue of the topic's type, RawMessageDelivery not for lambda) before anything is
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import secrets
@@ -25,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ovis.models.topic import Delivery, SubscriptionRecord, TopicRecord
+from ovis.services.sns import paging
 from ovis.services.sns import policy as delivery_policy
 from ovis.services.sns.catalog import Catalog
 from ovis.services.sns.commands import Subscribe
@@ -33,7 +32,6 @@ from ovis.services.sns.envelope import iso
 from ovis.services.sns.errors import InvalidParameter, topic_not_found
 from ovis.services.sns.filter_policy import compile_filter_policy
 
-PAGE = 100
 PENDING = "PendingConfirmation"
 LAMBDA_ARN = re.compile(
     r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9$_-]+)?$"
@@ -149,17 +147,7 @@ class Subscriptions:
         else:
             subs = list(self.catalog.subs.values())
         subs.sort(key=lambda s: s.arn)
-        start = 0
-        if token:
-            try:
-                last = base64.urlsafe_b64decode(token.encode()).decode()
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                raise InvalidParameter("NextToken") from None
-            start = next((i for i, s in enumerate(subs) if s.arn > last), len(subs))
-        page = subs[start : start + PAGE]
-        nxt = None
-        if start + PAGE < len(subs) and page:
-            nxt = base64.urlsafe_b64encode(page[-1].arn.encode()).decode()
+        page, nxt = paging.page(subs, lambda s: s.arn, token)
         return [
             {
                 "SubscriptionArn": s.arn if s.confirmed else PENDING,

@@ -20,8 +20,6 @@ their pending deliveries; deleting a missing topic succeeds, as on AWS.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import time
@@ -30,6 +28,7 @@ from typing import Any
 
 from ovis.invoke.destinations import DeliveryError
 from ovis.models.topic import TopicRecord
+from ovis.services.sns import paging
 from ovis.services.sns import policy as delivery_policy
 from ovis.services.sns.catalog import Catalog
 from ovis.services.sns.commands import CreateTopic, PublishMessage
@@ -47,7 +46,6 @@ from ovis.services.sns.subscriptions import Subscriptions
 from ovis.supervisor import Supervisor
 
 MAX_TAGS = 50
-PAGE = 100
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,251}\.fifo$")
 _FEEDBACK = tuple(
@@ -247,11 +245,7 @@ class TopicService:
         self.tags.delete_tags(topic.arn)
 
     def list_topics(self, token: str | None) -> tuple[list[str], str | None]:
-        arns = sorted(self.catalog.topics)
-        start = _start(arns, token)
-        page = arns[start : start + PAGE]
-        more = start + PAGE < len(arns)
-        return page, (_token(page[-1]) if more and page else None)
+        return paging.page(sorted(self.catalog.topics), str, token)
 
     def get_topic_attributes(self, arn: object) -> dict[str, str]:
         t = self.catalog.topic(arn)
@@ -367,17 +361,3 @@ def _check_attribute(name: str, value: str, fifo: bool) -> None:
             raise InvalidParameter(f"{name}: failed to parse JSON") from None
     elif name == "DeliveryPolicy":
         delivery_policy.check_topic_delivery_policy(value)
-
-
-def _token(last: str) -> str:
-    return base64.urlsafe_b64encode(last.encode()).decode()
-
-
-def _start(arns: list[str], token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        last = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidParameter("NextToken") from None
-    return next((i for i, a in enumerate(arns) if a > last), len(arns))
