@@ -7,7 +7,7 @@ signs. ``SigningCertURL`` names ``/SimpleNotificationService-ovis.pem`` on this 
 serves the self-signed X.509 certificate of the key (endpoint.py), so subscribers verify
 messages exactly as they verify AWS's (the AWS SDKs' message validators, ``openssl dgst``).
 
-The 2048-bit key is made once per data directory, on first use (pure Python: Miller-Rabin primes, no
+The RSA key (KEY_BITS) is made once per data directory, on first use (pure Python: Miller-Rabin primes, no
 crypto library needed) and kept in ``sns-signing-key.json`` (mode 0600) next to the
 certificate; both are written atomically, so a crash never leaves half a key. Signatures of
 the same text are cached (a message fanned out to many subscribers is signed once).
@@ -25,6 +25,9 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+# 1024 bits: a signature costs about a millisecond of pure-Python CPU on the event loop (2048
+# bits cost eight times that, which capped fan-out); verifiers accept either size.
+KEY_BITS = 1024
 KEY_FILE = "sns-signing-key.json"
 CERT_FILE = "sns-signing-cert.pem"
 CERT_NAME = "SimpleNotificationService-ovis.pem"  # served at the server's root
@@ -43,7 +46,7 @@ class RsaKey:
         self.size = (n.bit_length() + 7) // 8
 
     @staticmethod
-    def generate(bits: int = 2048, e: int = 65537) -> RsaKey:
+    def generate(bits: int = KEY_BITS, e: int = 65537) -> RsaKey:
         while True:
             p, q = _prime(bits // 2), _prime(bits // 2)
             if p == q:
@@ -196,7 +199,7 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
 
 class ServerSigner:
     """Signs with the data directory's key; ``cert_url`` serves its certificate. The key is
-    loaded (or made, about a second of CPU) on first use, in ``prepare()``: servers that never
+    loaded (or made, a fraction of a second of CPU) on first use, in ``prepare()``: servers that never
     deliver a notification never pay for it. Thread-safe."""
 
     def __init__(self, data_dir: Path, base_url: str) -> None:

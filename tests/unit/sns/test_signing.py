@@ -12,7 +12,7 @@ import pytest
 from ovis.services.sns import envelope
 from ovis.services.sns.signing import RsaKey, ServerSigner, certificate_der, pem, verify
 
-KEY = RsaKey.generate(1024)  # small: fast to make; the server's is 2048 bits
+KEY = RsaKey.generate(1024)
 
 
 class _Fixed:
