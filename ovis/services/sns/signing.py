@@ -7,10 +7,10 @@ signs. ``SigningCertURL`` names ``/SimpleNotificationService-ovis.pem`` on this 
 serves the self-signed X.509 certificate of the key (endpoint.py), so subscribers verify
 messages exactly as they verify AWS's (the AWS SDKs' message validators, ``openssl dgst``).
 
-The RSA key (KEY_BITS) is made once per data directory, on first use (pure Python: Miller-Rabin primes, no
-crypto library needed) and kept in ``sns-signing-key.json`` (mode 0600) next to the
-certificate; both are written atomically, so a crash never leaves half a key. Signatures of
-the same text are cached (a message fanned out to many subscribers is signed once).
+The RSA key (KEY_BITS) is made once per data directory, on first use (pure Python:
+Miller-Rabin primes, no crypto library needed) and kept in ``sns-signing-key.json`` (mode
+0600) next to the certificate; both are written atomically, so a crash never leaves half a
+key. Signatures of the same text are cached (a fan-out to many subscribers signs once).
 """
 
 from __future__ import annotations
@@ -199,8 +199,8 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
 
 class ServerSigner:
     """Signs with the data directory's key; ``cert_url`` serves its certificate. The key is
-    loaded (or made, a fraction of a second of CPU) on first use, in ``prepare()``: servers that never
-    deliver a notification never pay for it. Thread-safe."""
+    loaded (or made: a fraction of a second of CPU) on first use, in ``prepare()``: servers
+    that never deliver a notification never pay for it. Thread-safe."""
 
     def __init__(self, data_dir: Path, base_url: str) -> None:
         self._dir = data_dir
