@@ -1,9 +1,11 @@
 """The catalog: every topic and subscription, in memory, written through to the store.
 
 Contract: loaded once at start; every change commits to the store before memory changes, so
-what a reader sees is on disk. Reads are dict lookups (Publish matches subscriptions without
-touching the store). Event-loop thread only. Compiled filter policies are cached per
-subscription and rebuilt when its attributes change.
+what a reader sees is on disk. Read-modify-write changes (attributes, confirmation) hold
+``lock`` and re-read the record inside it, so concurrent changes never lose one another.
+Reads are dict lookups (Publish matches subscriptions without touching the store).
+Event-loop thread only. Compiled filter policies are cached per subscription and rebuilt
+when its attributes change.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Catalog:
         self.by_topic: dict[str, dict[str, SubscriptionRecord]] = {}
         self.deleted: dict[str, int] = {}  # topic -> subscriptions deleted since start
         self._filters: dict[str, FilterPolicy | None] = {}
+        self.lock = asyncio.Lock()  # serializes read-modify-write changes
 
     def load(self) -> None:
         self.topics = {t.arn: t for t in self.store.sns_topics()}

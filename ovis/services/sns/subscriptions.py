@@ -79,65 +79,70 @@ class Subscriptions:
             if k not in SETTABLE:
                 raise InvalidParameter("Attributes Reason: Unknown attribute " + k)
         attrs = _checked_attributes(topic, protocol, {}, attrs)
-        for s in self.catalog.subscriptions_of(topic.arn):
-            if s.protocol == protocol and s.endpoint == endpoint:
-                if any(s.attributes.get(k, _default(k)) != v for k, v in attrs.items()):
-                    raise InvalidParameter(
-                        "Attributes Reason: Subscription already exists with different attributes"
-                    )
-                return s.arn if (s.confirmed or cmd.return_arn) else "pending confirmation"
-        arn = f"{topic.arn}:{uuid.uuid4()}"
-        now = _now_ms()
-        http = protocol in ("http", "https")
-        token = secrets.token_hex(64) if http else ""
-        sub = SubscriptionRecord(
-            arn, topic.arn, protocol, endpoint, self.account, attrs, not http, token, now
-        )
-        confirmation = None
-        if http:
-            payload = {
-                "MessageId": str(uuid.uuid4()),
-                "TopicArn": topic.arn,
-                "Token": token,
-                "Timestamp": iso(now),
-            }
-            confirmation = Delivery(
-                arn, topic.arn, "SubscriptionConfirmation", json.dumps(payload), now
+        async with self.catalog.lock:
+            topic = self.catalog.topic(cmd.topic_arn)  # not deleted meanwhile
+            for s in self.catalog.subscriptions_of(topic.arn):
+                if s.protocol == protocol and s.endpoint == endpoint:
+                    if any(s.attributes.get(k, _default(k)) != v for k, v in attrs.items()):
+                        raise InvalidParameter(
+                            "Attributes Reason: Subscription already exists with different "
+                            "attributes"
+                        )
+                    return s.arn if (s.confirmed or cmd.return_arn) else "pending confirmation"
+            arn = f"{topic.arn}:{uuid.uuid4()}"
+            now = _now_ms()
+            http = protocol in ("http", "https")
+            token = secrets.token_hex(64) if http else ""
+            sub = SubscriptionRecord(
+                arn, topic.arn, protocol, endpoint, self.account, attrs, not http, token, now
             )
-        await self.catalog.put_subscription(sub, confirmation)
-        if confirmation is not None:
-            self.deliverer.wake()
-            return arn if cmd.return_arn else "pending confirmation"
-        return arn
+            confirmation = None
+            if http:
+                payload = {
+                    "MessageId": str(uuid.uuid4()),
+                    "TopicArn": topic.arn,
+                    "Token": token,
+                    "Timestamp": iso(now),
+                }
+                confirmation = Delivery(
+                    arn, topic.arn, "SubscriptionConfirmation", json.dumps(payload), now
+                )
+            await self.catalog.put_subscription(sub, confirmation)
+            if confirmation is not None:
+                self.deliverer.wake()
+                return arn if cmd.return_arn else "pending confirmation"
+            return arn
 
     async def confirm(self, topic_arn: object, token: object) -> str:
         topic = self.catalog.topic(topic_arn)
         if not isinstance(token, str) or not token:
             raise InvalidParameter("Token")
-        for s in self.catalog.subscriptions_of(topic.arn):
-            if s.token and secrets.compare_digest(s.token, token):
-                if not s.confirmed:
-                    await self.catalog.put_subscription(
-                        SubscriptionRecord(
-                            s.arn,
-                            s.topic_arn,
-                            s.protocol,
-                            s.endpoint,
-                            s.owner,
-                            s.attributes,
-                            True,
-                            s.token,
-                            s.created_ms,
+        async with self.catalog.lock:
+            for s in self.catalog.subscriptions_of(topic.arn):
+                if s.token and secrets.compare_digest(s.token, token):
+                    if not s.confirmed:
+                        await self.catalog.put_subscription(
+                            SubscriptionRecord(
+                                s.arn,
+                                s.topic_arn,
+                                s.protocol,
+                                s.endpoint,
+                                s.owner,
+                                s.attributes,
+                                True,
+                                s.token,
+                                s.created_ms,
+                            )
                         )
-                    )
-                return s.arn
+                    return s.arn
         raise InvalidParameter("Invalid token")
 
     async def unsubscribe(self, arn: object) -> None:
         if arn == PENDING or arn == "pending confirmation":
             raise InvalidParameter("SubscriptionArn")
-        sub = self.catalog.subscription(arn)
-        await self.catalog.delete_subscription(sub)
+        async with self.catalog.lock:
+            sub = self.catalog.subscription(arn)
+            await self.catalog.delete_subscription(sub)
 
     def list(
         self, token: str | None, topic_arn: object = None
@@ -187,28 +192,29 @@ class Subscriptions:
         return out
 
     async def set_attribute(self, arn: object, name: str, value: str | None) -> None:
-        s = self.catalog.subscription(arn)
-        if name not in SETTABLE:
-            raise InvalidParameter("AttributeName")
-        topic = self.catalog.topics.get(s.topic_arn)
-        if topic is None:
-            raise topic_not_found()
-        attrs = _checked_attributes(
-            topic, s.protocol, s.attributes, {name: "" if value is None else str(value)}
-        )
-        await self.catalog.put_subscription(
-            SubscriptionRecord(
-                s.arn,
-                s.topic_arn,
-                s.protocol,
-                s.endpoint,
-                s.owner,
-                attrs,
-                s.confirmed,
-                s.token,
-                s.created_ms,
+        async with self.catalog.lock:
+            s = self.catalog.subscription(arn)
+            if name not in SETTABLE:
+                raise InvalidParameter("AttributeName")
+            topic = self.catalog.topics.get(s.topic_arn)
+            if topic is None:
+                raise topic_not_found()
+            attrs = _checked_attributes(
+                topic, s.protocol, s.attributes, {name: "" if value is None else str(value)}
             )
-        )
+            await self.catalog.put_subscription(
+                SubscriptionRecord(
+                    s.arn,
+                    s.topic_arn,
+                    s.protocol,
+                    s.endpoint,
+                    s.owner,
+                    attrs,
+                    s.confirmed,
+                    s.token,
+                    s.created_ms,
+                )
+            )
 
 
 def _default(name: str) -> str:

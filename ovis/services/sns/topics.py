@@ -215,7 +215,11 @@ class TopicService:
         for k, v in attrs.items():
             _check_attribute(k, v, fifo)
         tags = _check_tags(cmd.tags)
-        arn = self.catalog.topic_arn(cmd.name)
+        async with self.catalog.lock:
+            return await self._create(cmd.name, attrs, tags)
+
+    async def _create(self, name: str, attrs: dict[str, str], tags: dict[str, str]) -> str:
+        arn = self.catalog.topic_arn(name)
         existing = self.catalog.topics.get(arn)
         if existing is not None:
             if any(existing.attributes.get(k, _default(k)) != v for k, v in attrs.items()):
@@ -231,7 +235,7 @@ class TopicService:
             raise _tag_limit()
         if tags:
             self.tags.put_tags(arn, tags)
-        await self.catalog.put_topic(TopicRecord(arn, cmd.name, attrs, _now_ms()))
+        await self.catalog.put_topic(TopicRecord(arn, name, attrs, _now_ms()))
         return arn
 
     async def delete_topic(self, arn: object) -> None:
@@ -241,8 +245,9 @@ class TopicService:
             if e.code == "NotFound":
                 return  # deleting a missing topic succeeds on AWS
             raise
-        await self.catalog.delete_topic(topic.arn)
-        self.tags.delete_tags(topic.arn)
+        async with self.catalog.lock:
+            await self.catalog.delete_topic(topic.arn)
+            self.tags.delete_tags(topic.arn)
 
     def list_topics(self, token: str | None) -> tuple[list[str], str | None]:
         return paging.page(sorted(self.catalog.topics), str, token)
@@ -272,17 +277,23 @@ class TopicService:
         return out
 
     async def set_topic_attribute(self, arn: object, name: str, value: str | None) -> None:
-        t = self.catalog.topic(arn)
-        if name not in SETTABLE:
-            raise InvalidParameter("AttributeName")
-        value = "" if value is None else str(value)
-        _check_attribute(name, value, t.fifo)
-        attrs = dict(t.attributes)
-        if value == "" and name in ("DeliveryPolicy", "Policy", "KmsMasterKeyId", "DisplayName"):
-            attrs.pop(name, None)
-        else:
-            attrs[name] = value
-        await self.catalog.put_topic(TopicRecord(t.arn, t.name, attrs, t.created_ms))
+        async with self.catalog.lock:
+            t = self.catalog.topic(arn)
+            if name not in SETTABLE:
+                raise InvalidParameter("AttributeName")
+            value = "" if value is None else str(value)
+            _check_attribute(name, value, t.fifo)
+            attrs = dict(t.attributes)
+            if value == "" and name in (
+                "DeliveryPolicy",
+                "Policy",
+                "KmsMasterKeyId",
+                "DisplayName",
+            ):
+                attrs.pop(name, None)
+            else:
+                attrs[name] = value
+            await self.catalog.put_topic(TopicRecord(t.arn, t.name, attrs, t.created_ms))
 
     # ---- tags
 
