@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import ServerProcess
 from tests.integration.sns_endpoint import http_endpoint
+from tests.integration.test_awscli import AWS, Cli
 
 
 @pytest.fixture(scope="module")
@@ -389,3 +390,43 @@ def test_unsupported_operations_answer_invalid_action(sns) -> None:  # type: ign
     with pytest.raises(sns.exceptions.ClientError) as e:
         sns.list_platform_applications()
     assert code(e)[0] == "InvalidAction"
+
+
+@pytest.mark.skipif(not AWS.exists(), reason="awscli is not installed in the venv")
+def test_the_aws_cli_publishes_to_a_queue(server: ServerProcess, sqs, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    home.mkdir()
+    cli = Cli(server.url, home)
+    topic = cli.ok("sns", "create-topic", "--name", uniq("cli"))["TopicArn"]
+    url, q = queue_arn(sqs, uniq("cli-q"))
+    sub = cli.ok(
+        "sns",
+        "subscribe",
+        "--topic-arn",
+        topic,
+        "--protocol",
+        "sqs",
+        "--notification-endpoint",
+        q,
+        "--attributes",
+        "RawMessageDelivery=true",
+    )["SubscriptionArn"]
+    assert sub.startswith(topic)
+    mid = cli.ok(
+        "sns",
+        "publish",
+        "--topic-arn",
+        topic,
+        "--message",
+        "from the cli",
+        "--message-attributes",
+        '{"k": {"DataType": "String", "StringValue": "v"}}',
+    )["MessageId"]
+    r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, MessageAttributeNames=["All"])
+    [m] = r["Messages"]
+    assert m["Body"] == "from the cli" and m["MessageAttributes"]["k"]["StringValue"] == "v"
+    listed = cli.ok("sns", "list-subscriptions-by-topic", "--topic-arn", topic)["Subscriptions"]
+    assert [s["SubscriptionArn"] for s in listed] == [sub]
+    err = cli.fails("sns", "get-topic-attributes", "--topic-arn", topic + "-missing")
+    assert "NotFound" in err and "Topic does not exist" in err
+    assert mid

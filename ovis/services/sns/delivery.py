@@ -39,7 +39,7 @@ from ovis.invoke.destinations import DeliveryError
 from ovis.models.topic import Delivery, DeliveryOutcome, SubscriptionRecord
 from ovis.services.sns import envelope
 from ovis.services.sns.catalog import Catalog
-from ovis.services.sns.policy import MANAGED, RetryPolicy, http_policy
+from ovis.services.sns.policy import MANAGED, RetryPolicy, http_content_type, http_policy
 from ovis.services.sns.repository import TopicRepository
 from ovis.storage.group_commit import GroupCommit
 
@@ -213,6 +213,13 @@ class Deliverer:
             )
         return MANAGED
 
+    def _content_type(self, sub: SubscriptionRecord) -> str:
+        topic = self.catalog.topics.get(sub.topic_arn)
+        return http_content_type(
+            topic.attributes.get("DeliveryPolicy", "") if topic else "",
+            sub.attributes.get("DeliveryPolicy", ""),
+        )
+
     def _retry(self, d: Delivery, policy: RetryPolicy, error: BaseException) -> DeliveryOutcome:
         failures = d.attempt + 1
         delay = policy.delay_s(failures)
@@ -308,7 +315,7 @@ class Deliverer:
             "x-amz-sns-message-type": d.kind,
             "x-amz-sns-message-id": payload_id,
             "x-amz-sns-topic-arn": sub.topic_arn,
-            "Content-Type": "text/plain; charset=UTF-8",
+            "Content-Type": self._content_type(sub),
             "User-Agent": USER_AGENT,
         }
         if d.kind == "Notification":

@@ -159,6 +159,30 @@ def _subscription_http(text: str) -> RetryPolicy | None:
     return None if retry is None else parse_retry_policy(retry, "DeliveryPolicy")
 
 
+DEFAULT_CONTENT_TYPE = "text/plain; charset=UTF-8"
+
+
+def http_content_type(topic_policy: str, subscription_policy: str) -> str:
+    """The Content-Type of http(s) deliveries: the subscription's ``requestPolicy``, else the
+    topic's ``http.defaultRequestPolicy``, ``headerContentType``; else AWS's text/plain."""
+    for text, path in (
+        (subscription_policy, ("requestPolicy",)),
+        (topic_policy, ("http", "defaultRequestPolicy")),
+    ):
+        if not text:
+            continue
+        try:
+            doc: Any = json.loads(text)
+        except ValueError:
+            continue
+        for key in path:
+            doc = doc.get(key) if isinstance(doc, dict) else None
+        value = doc.get("headerContentType") if isinstance(doc, dict) else None
+        if isinstance(value, str) and value:
+            return value
+    return DEFAULT_CONTENT_TYPE
+
+
 def http_policy(topic_policy: str, subscription_policy: str) -> RetryPolicy:
     """The retry policy of an http(s) subscription: its own, else its topic's, else AWS's."""
     for text, parse in ((subscription_policy, _subscription_http), (topic_policy, _topic_http)):

@@ -11,6 +11,7 @@ from ovis.services.sns.policy import (
     HTTP_DEFAULT,
     MANAGED,
     RetryPolicy,
+    http_content_type,
     http_policy,
     parse_retry_policy,
 )
@@ -76,3 +77,13 @@ def test_subscription_policy_overrides_the_topics() -> None:
     assert http_policy(topic, "").num_retries == 5
     assert http_policy("", "") == HTTP_DEFAULT
     assert isinstance(http_policy("{bad", ""), RetryPolicy)
+
+
+def test_http_content_type_from_the_request_policies() -> None:
+    topic = json.dumps(
+        {"http": {"defaultRequestPolicy": {"headerContentType": "application/json"}}}
+    )
+    sub = json.dumps({"requestPolicy": {"headerContentType": "text/xml"}})
+    assert http_content_type(topic, sub) == "text/xml"
+    assert http_content_type(topic, "") == "application/json"
+    assert http_content_type("", "{bad") == "text/plain; charset=UTF-8"
