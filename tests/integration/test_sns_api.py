@@ -110,6 +110,30 @@ def test_topic_attributes(sns) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def test_add_and_remove_permission_edit_the_topic_policy(sns) -> None:  # type: ignore[no-untyped-def]
+    arn = sns.create_topic(Name=uniq("perm"))["TopicArn"]
+    sns.add_permission(
+        TopicArn=arn, Label="other", AWSAccountId=["111122223333"], ActionName=["Publish"]
+    )
+    policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    [default, added] = policy["Statement"]
+    assert default["Sid"] == "__default_statement_ID"
+    assert added == {
+        "Sid": "other",
+        "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::111122223333:root"]},
+        "Action": ["SNS:Publish"],
+        "Resource": arn,
+    }
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.add_permission(
+            TopicArn=arn, Label="other", AWSAccountId=["111122223333"], ActionName=["Publish"]
+        )
+    sns.remove_permission(TopicArn=arn, Label="other")
+    policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    assert [st["Sid"] for st in policy["Statement"]] == ["__default_statement_ID"]
+
+
 def test_missing_topics_and_bad_arns(sns) -> None:  # type: ignore[no-untyped-def]
     missing = "arn:aws:sns:us-east-1:000000000000:" + uniq("missing")
     for call in (

@@ -46,6 +46,8 @@ class SnsApi:
             "SetSubscriptionAttributes": self.set_subscription_attributes,
             "Publish": self.publish,
             "PublishBatch": self.publish_batch,
+            "AddPermission": self.add_permission,
+            "RemovePermission": self.remove_permission,
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
             "ListTagsForResource": self.list_tags_for_resource,
@@ -177,6 +179,18 @@ class SnsApi:
                     item["SequenceNumber"] = r.sequence_number
                 ok.append(item)
         return {"Successful": ok, "Failed": failed}
+
+    # --- permissions
+
+    async def add_permission(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        await self.topics.add_permission(
+            p["TopicArn"], p["Label"], list(p["AWSAccountId"]), list(p["ActionName"])
+        )
+        return {}
+
+    async def remove_permission(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        await self.topics.remove_permission(p["TopicArn"], p["Label"])
+        return {}
 
     # --- tags
 

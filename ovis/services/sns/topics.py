@@ -295,6 +295,43 @@ class TopicService:
                 attrs[name] = value
             await self.catalog.put_topic(TopicRecord(t.arn, t.name, attrs, t.created_ms))
 
+    # ---- permissions (statements of the topic's Policy; Ovis has no IAM to enforce them)
+
+    async def add_permission(
+        self, arn: object, label: str, accounts: list[str], actions: list[str]
+    ) -> None:
+        async with self.catalog.lock:
+            t = self.catalog.topic(arn)
+            policy = json.loads(t.attributes.get("Policy") or default_policy(t.arn, self.account))
+            statements = policy.setdefault("Statement", [])
+            if any(st.get("Sid") == label for st in statements):
+                raise InvalidParameter("Statement already exists")
+            if not accounts or not actions:
+                raise InvalidParameter("AWSAccountId and ActionName must not be empty")
+            statements.append(
+                {
+                    "Sid": label,
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [f"arn:aws:iam::{a}:root" for a in accounts]},
+                    "Action": [f"SNS:{a}" for a in actions],
+                    "Resource": t.arn,
+                }
+            )
+            await self._put_policy(t, policy)
+
+    async def remove_permission(self, arn: object, label: str) -> None:
+        async with self.catalog.lock:
+            t = self.catalog.topic(arn)
+            policy = json.loads(t.attributes.get("Policy") or default_policy(t.arn, self.account))
+            kept = [st for st in policy.get("Statement", []) if st.get("Sid") != label]
+            if len(kept) != len(policy.get("Statement", [])):
+                policy["Statement"] = kept
+                await self._put_policy(t, policy)
+
+    async def _put_policy(self, t: TopicRecord, policy: dict[str, Any]) -> None:
+        attrs = {**t.attributes, "Policy": json.dumps(policy, separators=(",", ":"))}
+        await self.catalog.put_topic(TopicRecord(t.arn, t.name, attrs, t.created_ms))
+
     # ---- tags
 
     def _tagged(self, arn: object) -> str:
