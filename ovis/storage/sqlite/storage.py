@@ -27,6 +27,7 @@ from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.schedules import SqliteSchedules
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
+from ovis.storage.sqlite.topics import SqliteTopics
 from ovis.storage.sqlite.urls import SqliteUrls
 
 
@@ -52,6 +53,7 @@ class SqliteStorage:
         self.streams = SqliteStreams(self._engine)
         self.event_source_mappings = SqliteEventSourceMappings(self._engine)
         self.schedules = SqliteSchedules(self._engine)
+        self.topics = SqliteTopics(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
