@@ -482,3 +482,21 @@ def test_iam_with_the_aws_cli(server: ServerProcess, tmp_path: Path) -> None:
     cli.ok("iam", "delete-role", "--role-name", name)
     err = cli.fails("iam", "get-role", "--role-name", name)
     assert "NoSuchEntity" in err
+
+
+def test_iam_is_global_whatever_region_the_client_signs_for(server: ServerProcess) -> None:
+    import boto3
+
+    name = _name()
+    server.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=_trust())  # type: ignore[attr-defined]
+    for region in ("us-east-1", "eu-west-1"):
+        kw: dict[str, Any] = dict(
+            endpoint_url=server.url,
+            region_name=region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        iam = boto3.client("iam", **kw)
+        assert iam.get_role(RoleName=name)["Role"]["RoleName"] == name
+        sts = boto3.client("sts", **kw)
+        assert sts.get_caller_identity()["Account"] == ACCOUNT
