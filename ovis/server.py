@@ -262,11 +262,11 @@ class Server:
         self.lifecycle = Lifecycle(self.components)
 
     def _function_urls(self) -> FunctionUrls:
-        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials."""
+        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials (and
+        STS's temporary ones, as every service does)."""
         foreign = self.settings.foreign_credentials
         creds = {k: secret for k, (secret, _account) in foreign.items()}
-        creds.update(self.settings.credentials)
-        verifier = SigV4Verifier(creds, self.settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials.with_extra(creds), self.settings.max_clock_skew_s)
         accounts = {
             k: account
             for k, (_secret, account) in foreign.items()

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from ovis.auth.sigv4 import SigningCredential
+from ovis.auth.sigv4 import CredentialLookup, SigningCredential
 from ovis.models.iam import Principal, TemporaryCredentials
 
 # Expired credentials are forgotten this long after their expiry (AWS keeps answering
@@ -38,6 +38,17 @@ def root_principal(account_id: str) -> Principal:
     """The account's root user: what the server's static keys are (AWS answers UserId = the
     account id for the root user)."""
     return Principal(account_id, f"arn:aws:iam::{account_id}:root", account_id)
+
+
+class _WithExtra:
+    __slots__ = ("_book", "_extra")
+
+    def __init__(self, book: CredentialBook, extra: dict[str, SigningCredential]) -> None:
+        self._book = book
+        self._extra = extra
+
+    def lookup(self, access_key: str) -> SigningCredential | None:
+        return self._book.lookup(access_key) or self._extra.get(access_key)
 
 
 class CredentialBook:
@@ -75,6 +86,11 @@ class CredentialBook:
 
     def is_static(self, access_key: str) -> bool:
         return access_key in self._static
+
+    def with_extra(self, secrets: Mapping[str, str]) -> CredentialLookup:
+        """This book plus more static keys (other accounts' keys, which only AWS_IAM function
+        URLs accept); the book's own keys win."""
+        return _WithExtra(self, {k: SigningCredential(v) for k, v in secrets.items()})
 
     # ---- issuing and loading -------------------------------------------------------------
 

@@ -63,6 +63,7 @@ _ACTION_NAME = re.compile(r"^[a-zA-Z0-9*?_-]*$")
 _SID = re.compile(r"^[0-9A-Za-z]*$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 _ACCOUNT = re.compile(r"^\d{12}$")
+_UNIQUE_ID = re.compile(r"^A[A-Z0-9]{15,127}$")  # AIDA..., AROA...: IAM stores ARNs as ids
 _OPERATORS = frozenset(
     {
         "StringEquals",
@@ -224,7 +225,7 @@ def _check_principal(principal: Any) -> None:
 
 def _valid_principal(key: str, value: str) -> bool:
     if key == "AWS":
-        if value == "*" or _ACCOUNT.match(value):
+        if value == "*" or _ACCOUNT.match(value) or _UNIQUE_ID.match(value):
             return True
         parts = value.split(":", 5)
         return (

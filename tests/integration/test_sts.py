@@ -307,3 +307,32 @@ def test_sts_with_the_aws_cli(server: ServerProcess, tmp_path: Path) -> None:
         "7200",
     )
     assert "ValidationError" in err
+
+
+def test_aws_iam_function_urls_accept_temporary_credentials(server: ServerProcess) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from tests.conftest import REGION, create_python_function
+    from tests.integration.urls import Url, request
+
+    lam = server.client("lambda")
+    name = _name("urlsts")
+    create_python_function(lam, name, "def handler(event, context):\n    return {'ok': True}\n")
+    url = Url(
+        server, lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+    )  # type: ignore[attr-defined]
+    creds = server.client("sts").assume_role(  # type: ignore[attr-defined]
+        RoleArn=_role(server)["Arn"], RoleSessionName="url"
+    )["Credentials"]
+
+    def call(token: str) -> int:
+        req = AWSRequest(method="GET", url=f"http://{url.host}/")
+        signer = Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], token)
+        SigV4Auth(signer, "lambda", REGION).add_auth(req)
+        hdrs = [(k, v) for k, v in req.headers.items() if k.lower() != "host"]
+        return request(server.port, "GET", "/", host=url.host, headers=hdrs).status
+
+    assert call(creds["SessionToken"]) == 200
+    assert call("forged") == 403

@@ -1,10 +1,13 @@
 """AWS managed policies that Lambda users attach, known by ARN with their documents.
 
 Documents and default version ids are those AWS publishes in the AWS Managed Policy Reference
-(docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html), except where the comment
-says "abridged": there the statements Lambda users rely on are kept and the rest (statements
-for other services' consoles) left out. They cannot be changed or deleted, and are listed by
-ListPolicies with Scope AWS or All.
+(docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html) for the Lambda execution
+role policies, AWSXRayDaemonWriteAccess, AWSLambda_FullAccess and AmazonS3ReadOnlyAccess.
+AWSLambdaSQSQueueExecutionRole, AmazonSQSFullAccess, CloudWatchLogsFullAccess and
+AdministratorAccess are written from their well-known contents (the reference pages were not
+at hand). Where the comment says "abridged" the statements Lambda users rely on are kept and
+the rest left out. They cannot be changed or deleted, and are listed by ListPolicies with Scope
+AWS or All.
 """
 
 from __future__ import annotations
@@ -141,10 +144,9 @@ _POLICIES: list[tuple[str, str, str, str, str]] = [
     (
         "/",
         "AWSLambda_FullAccess",
-        "v1",
+        "v2",
         "Grants full access to AWS Lambda service, AWS Lambda console features, and other "
         "related AWS services.",
-        # abridged: the Lambda, logs, IAM PassRole and event-source statements
         _doc(
             _allow(
                 [
@@ -180,7 +182,13 @@ _POLICIES: list[tuple[str, str, str, str, str]] = [
             },
             {
                 "Effect": "Allow",
-                "Action": ["logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"],
+                "Action": [
+                    "logs:DescribeLogStreams",
+                    "logs:GetLogEvents",
+                    "logs:FilterLogEvents",
+                    "logs:StartLiveTail",
+                    "logs:StopLiveTail",
+                ],
                 "Resource": "arn:aws:logs:*:*:log-group:/aws/lambda/*",
             },
         ),
