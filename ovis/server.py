@@ -158,7 +158,11 @@ class Server:
             settings.credentials, settings.account_id, self.storage.iam
         )
         self.sts = StsService(
-            self.credentials, self.iam.catalog, settings.account_id, settings.sts_duration_scale
+            self.credentials,
+            self.iam.catalog,
+            settings.account_id,
+            settings.sts_duration_scale,
+            strict=settings.strict_iam,
         )
         self.layers = LayerService(settings, self.storage.layers, self.code)
         self.functions = FunctionService(

@@ -108,7 +108,8 @@ def cli() -> None:
     "--strict-iam",
     is_flag=True,
     help="Lambda refuses a function Role that is not an IAM role of this server which "
-    "lambda.amazonaws.com may assume (default: any role ARN is accepted).",
+    "lambda.amazonaws.com may assume, and AssumeRole needs a trust policy naming the caller "
+    "(default: any role ARN is accepted, any role may be assumed).",
 )
 @click.option(
     "--sts-duration-scale",

@@ -15,9 +15,11 @@ statement's keys, Effect, Action/NotAction (``*`` or ``vendor:pattern``), Resour
 CanonicalUser), Condition (operator -> key -> value(s), keys prefixed by a vendor), Sid
 (unique; alphanumeric in identity policies). Not checked: that actions or condition keys exist.
 
-``allows_service_assume(doc, service)`` is the small evaluation Lambda's --strict-iam needs: does
-a trust policy let ``service`` (``lambda.amazonaws.com``) call sts:AssumeRole (an explicit Deny
-wins; conditions are not evaluated and count as met). Pure functions, no state.
+``allows_assume(doc, kind, names)`` is the small evaluation --strict-iam needs: does a trust
+policy let a principal (``"Service"``, ``["lambda.amazonaws.com"]``, or ``"AWS"`` and the
+caller's ARNs and account id) call sts:AssumeRole; an explicit Deny wins; conditions are not
+evaluated and count as met. ``allows_service_assume(doc, service)`` is the Service case. Pure
+functions, no state.
 """
 
 from __future__ import annotations
@@ -265,10 +267,16 @@ def _check_condition(condition: Any) -> None:
 
 def allows_service_assume(doc: dict[str, Any], service: str) -> bool:
     """Whether a (valid) trust policy lets ``service`` call ``sts:AssumeRole``."""
+    return allows_assume(doc, "Service", [service])
+
+
+def allows_assume(doc: dict[str, Any], kind: str, names: list[str]) -> bool:
+    """Whether a (valid) trust policy lets a principal known by ``names`` (of principal
+    ``kind``: AWS, Service, Federated) call ``sts:AssumeRole``."""
     allowed = False
     statements = doc.get("Statement", [])
     for st in statements if isinstance(statements, list) else [statements]:
-        if not (_matches_action(st) and _matches_principal(st, service)):
+        if not (_matches_action(st) and _matches_principal(st, kind, names)):
             continue
         if st.get("Effect") == "Deny":
             return False
@@ -282,18 +290,18 @@ def _matches_action(st: dict[str, Any]) -> bool:
     return not any(_glob("sts:AssumeRole", a) for a in _listed(st.get("NotAction", [])))
 
 
-def _matches_principal(st: dict[str, Any], service: str) -> bool:
+def _matches_principal(st: dict[str, Any], kind: str, names: list[str]) -> bool:
     if "Principal" in st:
-        return _names(st["Principal"], service)
-    return "NotPrincipal" in st and not _names(st["NotPrincipal"], service)
+        return _names(st["Principal"], kind, names)
+    return "NotPrincipal" in st and not _names(st["NotPrincipal"], kind, names)
 
 
-def _names(principal: Any, service: str) -> bool:
+def _names(principal: Any, kind: str, names: list[str]) -> bool:
     if principal == "*":
         return True
     if not isinstance(principal, dict):
         return False
-    return any(s in ("*", service) for s in _listed(principal.get("Service", [])))
+    return any(s == "*" or s in names for s in _listed(principal.get(kind, [])))
 
 
 def _listed(value: Any) -> list[str]:

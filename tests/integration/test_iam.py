@@ -429,6 +429,29 @@ def test_strict_iam_refuses_roles_lambda_cannot_assume(tmp_path: Path) -> None:
         iam.update_assume_role_policy(RoleName=ec2["RoleName"], PolicyDocument=_trust())  # type: ignore[attr-defined]
         lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})  # type: ignore[attr-defined]
         lam.update_function_configuration(FunctionName=name, Role=ec2["Arn"])  # type: ignore[attr-defined]
+
+        # and STS: only a role whose trust policy names the caller may be assumed
+        sts = srv.client("sts")
+        with pytest.raises(ClientError) as e:
+            sts.assume_role(RoleArn=good["Arn"], RoleSessionName="s1")  # type: ignore[attr-defined]
+        assert _code(e)[0] == "AccessDenied"
+        trusting = iam.create_role(  # type: ignore[attr-defined]
+            RoleName=_name(),
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": ACCOUNT},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )["Role"]
+        got = sts.assume_role(RoleArn=trusting["Arn"], RoleSessionName="s1")  # type: ignore[attr-defined]
+        assert got["AssumedRoleUser"]["Arn"].endswith(f"/{trusting['RoleName']}/s1")
     finally:
         srv.stop()
 

@@ -5,8 +5,10 @@ keep working across a restart until they expire, and accepted by every service o
 ``duration_scale`` multiplies how long they really last (tests shrink it so that expiry can be
 observed without waiting 15 minutes); Expiration reports the real moment.
 
-Not evaluated (as nowhere in this server): trust policies of the roles assumed, session
-policies, tags. AssumeRole only requires that the role exists in this account.
+Not evaluated (as nowhere in this server): session policies, tags. AssumeRole requires that the
+role exists in this account; with ``strict`` (the server's --strict-iam) its trust policy must
+also let the caller assume it (the account id, the account root, the caller's ARN, or for an
+assumed-role caller its role's ARN, as an AWS principal).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from ovis.auth.credentials import CredentialBook
 from ovis.errors import ValidationError
 from ovis.models.iam import Principal, TemporaryCredentials
-from ovis.models.policy_document import PolicyDocumentError, parse_policy
+from ovis.models.policy_document import PolicyDocumentError, allows_assume, parse_policy
 from ovis.services.sts.commands import AssumeRole
 from ovis.services.sts.errors import AccessDenied, MalformedPolicyDocumentException
 from ovis.services.sts.repository import RoleDirectory
@@ -50,7 +52,10 @@ class StsService:
         account_id: str,
         duration_scale: float = 1.0,
         clock: Callable[[], float] = time.time,
+        *,
+        strict: bool = False,
     ) -> None:
+        self.strict = strict
         self.credentials = credentials
         self.roles = roles
         self.account_id = account_id
@@ -63,12 +68,12 @@ class StsService:
     async def assume_role(self, cmd: AssumeRole, caller_key: str) -> TemporaryCredentials:
         caller = self.credentials.principal(caller_key)
         role = self.roles.role_by_arn(cmd.role_arn)
-        if role is None:
+        chained = self.credentials.temporary(caller_key)
+        if role is None or (self.strict and not self._trusts(role.trust_policy, caller_key)):
             raise AccessDenied(
                 f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on resource: "
                 f"{cmd.role_arn}"
             )
-        chained = self.credentials.temporary(caller_key)
         if chained is not None and chained.role_arn and cmd.duration_s > CHAINED_MAX_S:
             raise ValidationError(
                 "The requested DurationSeconds exceeds the 1 hour session limit for roles "
@@ -100,6 +105,14 @@ class StsService:
         return await self._issue(
             principal, cmd.duration_s, role_arn=role.arn, session_name=cmd.session_name, extra=extra
         )
+
+    def _trusts(self, trust_policy: str, caller_key: str) -> bool:
+        caller = self.credentials.principal(caller_key)
+        names = [caller.account, f"arn:aws:iam::{caller.account}:root", caller.arn]
+        temp = self.credentials.temporary(caller_key)
+        if temp is not None and temp.role_arn:
+            names.append(temp.role_arn)
+        return allows_assume(parse_policy(trust_policy, "trust"), "AWS", names)
 
     async def get_session_token(
         self, duration_s: int | None, caller_key: str

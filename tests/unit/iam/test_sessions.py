@@ -73,3 +73,45 @@ def test_refusals() -> None:
     with pytest.raises(ValidationError):
         asyncio.run(sts.assume_role(AssumeRole(arn, "b", 3601), chained.access_key))
     assert len(store.creds) == 2  # nothing issued by a refused call
+
+
+def test_strict_mode_needs_a_trust_policy_naming_the_caller() -> None:
+    store = MemoryIam()
+    iam = Iam.build(store, ACCOUNT)
+    lambda_only = asyncio.run(iam.roles.create(CreateRole("svc", TRUST)))
+    account = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        }
+    )
+    by_account = asyncio.run(iam.roles.create(CreateRole("acct", account)))
+    book = CredentialBook({"root": "secret"}, ACCOUNT, store, clock=lambda: NOW)
+    sts = StsService(book, iam.catalog, ACCOUNT, clock=lambda: NOW, strict=True)
+    with pytest.raises(AccessDenied):
+        asyncio.run(sts.assume_role(AssumeRole(lambda_only.arn, "s"), "root"))
+    session = asyncio.run(sts.assume_role(AssumeRole(by_account.arn, "s"), "root"))
+    # an assumed-role caller is named by its role's ARN (or the account)
+    self_trust = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": by_account.arn},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        }
+    )
+    chained = asyncio.run(iam.roles.create(CreateRole("chained", self_trust)))
+    with pytest.raises(AccessDenied):
+        asyncio.run(sts.assume_role(AssumeRole(chained.arn, "s"), "root"))
+    assert (
+        asyncio.run(sts.assume_role(AssumeRole(chained.arn, "s"), session.access_key)).role_arn
+        == chained.arn
+    )
