@@ -4,8 +4,12 @@ credentials need their session token, expire, are written through and loaded bac
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
+from botocore.auth import SigV4Auth, SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from ovis.auth.credentials import FORGET_AFTER_S, CredentialBook, root_principal
 from ovis.auth.sigv4 import SigningCredential, SigV4Verifier
@@ -17,7 +21,7 @@ from ovis.errors import (
 )
 from ovis.models.iam import Principal, TemporaryCredentials
 from tests.unit.iam.fakes import MemoryIam
-from tests.unit.test_sigv4 import ENDPOINT, NOW, SIGNED_AT, sign
+from tests.unit.test_sigv4 import ENDPOINT, NOW, SIGNED_AT, Wire, on_wire, sign
 
 ACCOUNT = "123456789012"
 ROLE_PRINCIPAL = Principal(ACCOUNT, f"arn:aws:sts::{ACCOUNT}:assumed-role/r/s", "AROAX:s")
@@ -73,22 +77,13 @@ def test_long_expired_credentials_are_forgotten() -> None:
     assert book.lookup("ASIARECENT") is not None  # still answered as expired, not unknown
 
 
-def _request(token: str | None, *, service: str = "lambda", key: str = "ASIATEMP") -> tuple:  # type: ignore[type-arg]
-    headers = {"X-Amz-Security-Token": token} if token is not None else {}
-    import tests.unit.test_sigv4 as s
-
-    old = s.SERVICE
-    s.SERVICE = service
-    try:
-        return sign(
-            "GET",
-            f"{ENDPOINT}/2015-03-31/functions/",
-            key=key,
-            secret="temp-secret",
-            headers=headers,
-        )
-    finally:
-        s.SERVICE = old
+def _request(token: str | None, *, service: str = "lambda") -> Wire:
+    """A GET signed by botocore with the temporary key (and ``token``) for ``service``."""
+    req = AWSRequest(method="GET", url=f"{ENDPOINT}/2015-03-31/functions/")
+    signer = SigV4Auth(Credentials("ASIATEMP", "temp-secret", token), service, "us-east-1")
+    with mock.patch("botocore.auth.get_current_datetime", return_value=SIGNED_AT):
+        signer.add_auth(req)
+    return on_wire(req.prepare())
 
 
 def test_the_verifier_requires_the_session_token_and_refuses_expired_keys() -> None:
@@ -116,14 +111,6 @@ def test_the_verifier_requires_the_session_token_and_refuses_expired_keys() -> N
 
 
 def test_a_presigned_url_carries_the_session_token_as_a_parameter() -> None:
-    from unittest import mock
-
-    from botocore.auth import SigV4QueryAuth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    from tests.unit.test_sigv4 import on_wire
-
     clock = Clock()
     book = CredentialBook({}, ACCOUNT, MemoryIam(), clock=clock)
     book.issue(_temp())
