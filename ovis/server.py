@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.auth.credentials import CredentialBook
 from ovis.auth.sigv4 import SigV4Verifier
 from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
@@ -39,6 +40,7 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
+from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
@@ -58,9 +60,16 @@ from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
 from ovis.services.scheduler import Scheduler, scheduler_service
+from ovis.services.sns import TopicService
+from ovis.services.sns.endpoint import SnsPublicEndpoints
+from ovis.services.sns.http_client import HttpClient
+from ovis.services.sns.service import sns_service
+from ovis.services.sns.signing import ServerSigner
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
+from ovis.services.sts.service import sts_service
+from ovis.services.sts.sessions import StsService
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
@@ -153,6 +162,18 @@ class Server:
             supervisor=self.supervisor,
         )
         # ---- use cases
+        # IAM roles and policies; STS's temporary credentials, which every service accepts
+        self.iam = Iam.build(self.storage.iam, settings.account_id)
+        self.credentials = CredentialBook(
+            settings.credentials, settings.account_id, self.storage.iam
+        )
+        self.sts = StsService(
+            self.credentials,
+            self.iam.catalog,
+            settings.account_id,
+            settings.sts_duration_scale,
+            strict=settings.strict_iam,
+        )
         self.layers = LayerService(settings, self.storage.layers, self.code)
         self.functions = FunctionService(
             settings,
@@ -162,6 +183,7 @@ class Server:
             self.layers,
             images=self.images,
             tags=self.storage.tags,
+            roles=self.iam.roles if settings.strict_iam else None,
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
@@ -169,7 +191,6 @@ class Server:
         self.event_invoke = EventInvokeService(self.functions, self.storage.event_invoke)
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
-        self.queue.attach(self.event_invoke, self.queues)
         # Kinesis-compatible streams (iterators are signed with the server's secret)
         self.streams = StreamService(
             self.storage.streams,
@@ -192,7 +213,21 @@ class Server:
             SqsQueueSource(self.queues),
             streams=self.streams,
         )
-        # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS
+        # SNS-compatible topics: fan-out to functions, queues and http(s) endpoints
+        self.topics = TopicService(
+            self.storage.topics,
+            self.storage.tags,
+            region=settings.region,
+            account=settings.account_id,
+            base_url=settings.base_url,
+            signer=ServerSigner(data, settings.base_url),
+            triggers=self.triggers,
+            queues=self.queues,
+            http=HttpClient(),
+            retry_scale=settings.sns_retry_scale,
+            supervisor=self.supervisor,
+        )
+        # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS/SNS
         self.stream_pollers = StreamPollerFactory(
             self.streams,
             lambda arn: FunctionTarget(self.invoker, arn),
@@ -201,6 +236,7 @@ class Server:
             settings.region,
             identity_for=self._function_role,
             deleted=self._mapping_deleted,
+            topics=self.topics,
         )
         self.mapping_runner = MappingRunner(
             self.mappings, self.supervisor, factories={SourceKind.KINESIS: self.stream_pollers}
@@ -214,8 +250,11 @@ class Server:
             self.supervisor,
             functions=self.triggers,
             queues=self.queues,
+            topics=self.topics,
             retry_scale=settings.async_retry_scale,
         )
+        # async invocation's destinations: queues, topics (and functions, through itself)
+        self.queue.attach(self.event_invoke, self.queues, topics=self.topics)
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -237,17 +276,21 @@ class Server:
                 )
             ),
             sqs_service(self.queues),
+            sns_service(self.topics),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
             scheduler_service(self.scheduler),
+            sts_service(self.sts),
+            iam_service(self.iam),
         ]
-        verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
         self.router = Router(
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
+                SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]
@@ -255,6 +298,8 @@ class Server:
         self.app = App(self.router)
         self.components: list[Component] = [
             Hook("store", close=self.storage.close),
+            Hook("credentials", self.credentials.load),
+            Hook("iam", self.iam.catalog.load),
             self.supervisor,
             self.access,
             self.sink,  # closes after the instances, so their last lines are written
@@ -266,6 +311,7 @@ class Server:
             Hook("sqs", self._start_queues, self._close_queues),
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
+            self.topics,  # after sqs and the async queue: it delivers to both
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way
@@ -288,11 +334,11 @@ class Server:
         await self.stream_pollers.prune(lambda: [m.uuid for m in self.mappings.all()])
 
     def _function_urls(self) -> FunctionUrls:
-        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials."""
+        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials (and
+        STS's temporary ones, as every service does)."""
         foreign = self.settings.foreign_credentials
         creds = {k: secret for k, (secret, _account) in foreign.items()}
-        creds.update(self.settings.credentials)
-        verifier = SigV4Verifier(creds, self.settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials.with_extra(creds), self.settings.max_clock_skew_s)
         accounts = {
             k: account
             for k, (_secret, account) in foreign.items()

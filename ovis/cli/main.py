@@ -85,6 +85,13 @@ def cli() -> None:
     help="Scale async retry delays (1.0: about 1 and 2 minutes, as AWS).",
 )
 @click.option(
+    "--sns-retry-scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Scale SNS delivery retry delays (1.0: AWS's delivery policies).",
+)
+@click.option(
     "--no-isolation",
     is_flag=True,
     help="Run instances as plain processes (no namespaces, cgroups or uid drop).",
@@ -103,6 +110,20 @@ def cli() -> None:
     show_default=True,
     type=click.FloatRange(min=0.05),
     help="Seconds between autoscaling evaluations of provisioned concurrency.",
+)
+@click.option(
+    "--strict-iam",
+    is_flag=True,
+    help="Lambda refuses a function Role that is not an IAM role of this server which "
+    "lambda.amazonaws.com may assume, and AssumeRole needs a trust policy naming the caller "
+    "(default: any role ARN is accepted, any role may be assumed).",
+)
+@click.option(
+    "--sts-duration-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Scale how long STS temporary credentials last (1.0: DurationSeconds, as AWS).",
 )
 @click.option(
     "--log-level",
@@ -126,10 +147,13 @@ def server(
     freeze_after: float,
     memory_budget: int,
     async_retry_scale: float,
+    sns_retry_scale: float,
     no_isolation: bool,
     concurrency_limit: int,
     public_url: str,
     autoscaling_interval: float,
+    strict_iam: bool,
+    sts_duration_scale: float,
     log_level: str,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
@@ -175,9 +199,12 @@ def server(
                 memory_budget_mb=memory_budget,
                 isolation=not no_isolation,
                 async_retry_scale=async_retry_scale,
+                sns_retry_scale=sns_retry_scale,
                 concurrent_executions=concurrency_limit,
                 public_url=public_url,
                 autoscaling_interval_s=autoscaling_interval,
+                strict_iam=strict_iam,
+                sts_duration_scale=sts_duration_scale,
                 log_level=log_level,
             )
         )
