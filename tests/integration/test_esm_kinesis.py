@@ -304,6 +304,28 @@ def test_retries_then_the_on_failure_record_in_an_sqs_queue(w: World) -> None:
     assert info["approximateArrivalOfFirstRecord"].endswith("Z")
 
 
+def test_the_on_failure_record_can_go_to_an_sns_topic(w: World) -> None:
+    sns: Any = w.server.client("sns")
+    topic = sns.create_topic(Name=uniq("eskt"))["TopicArn"]
+    sub_url, sub_arn = w.queue()
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=sub_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    stream, arn = w.stream()
+    log_url, _ = w.queue()
+    fn = w.function(log_url, mode="fail")
+    seq = w.put(stream, "bad")
+    w.mapping(
+        fn, arn, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": topic}}
+    )
+    rec = w.reports(sub_url, lambda rs: len(rs) >= 1)[0]
+    assert rec["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert rec["KinesisBatchInfo"]["startSequenceNumber"] == seq
+
+
 def test_bisect_isolates_one_bad_record(w: World) -> None:
     stream, arn = w.stream()
     log_url, _ = w.queue()
