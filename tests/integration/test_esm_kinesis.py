@@ -2,10 +2,10 @@
 that report every invocation to an SQS queue of the same server.
 
 Covers: TRIM_HORIZON / LATEST / AT_TIMESTAMP, order per shard, batching and the batching
-window, the record shape, retries then the OnFailure record in an SQS queue, bisect isolating
-a bad record, partial batch responses, resharding order, ParallelizationFactor order per key,
-tumbling windows with state, filters, disable / re-enable without loss, and a kill -9 of the
-server mid-stream resuming from the checkpoint.
+window, the record shape, retries then the OnFailure record in an SQS queue (or an SNS topic),
+bisect isolating a bad record, partial batch responses, resharding order, ParallelizationFactor
+order per key, tumbling windows with state, filters, disable / re-enable without loss, and a
+kill -9 of the server mid-stream resuming from the checkpoint.
 """
 
 from __future__ import annotations
