@@ -31,6 +31,8 @@ from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
+from ovis.models.arn import parse_function_ref
+from ovis.models.event_source_mapping import MappingState, SourceKind
 from ovis.protocols.model import service_model
 from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
@@ -44,6 +46,8 @@ from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.esm.mappings import MappingService
 from ovis.services.lambda_.esm.runner import MappingRunner
+from ovis.services.lambda_.esm.stream_poller import StreamPollerFactory
+from ovis.services.lambda_.esm.target import FunctionTarget
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import LayerService
@@ -209,7 +213,6 @@ class Server:
             SqsQueueSource(self.queues),
             streams=self.streams,
         )
-        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
         # SNS-compatible topics: fan-out to functions, queues and http(s) endpoints
         self.topics = TopicService(
             self.storage.topics,
@@ -223,6 +226,20 @@ class Server:
             http=HttpClient(),
             retry_scale=settings.sns_retry_scale,
             supervisor=self.supervisor,
+        )
+        # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS/SNS
+        self.stream_pollers = StreamPollerFactory(
+            self.streams,
+            lambda arn: FunctionTarget(self.invoker, arn),
+            self.storage.checkpoints,
+            self.queues,
+            settings.region,
+            identity_for=self._function_role,
+            deleted=self._mapping_deleted,
+            topics=self.topics,
+        )
+        self.mapping_runner = MappingRunner(
+            self.mappings, self.supervisor, factories={SourceKind.KINESIS: self.stream_pollers}
         )
         # EventBridge Scheduler (the sns and events packages plug in as topics= / buses=)
         self.scheduler = Scheduler(
@@ -297,11 +314,24 @@ class Server:
             self.topics,  # after sqs and the async queue: it delivers to both
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
+            Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
             self.scheduler,  # after SQS and the async queue: its fires go to them
         ]
         self.lifecycle = Lifecycle(self.components)
+
+    def _function_role(self, function_arn: str) -> str:
+        """A mapping's invokeIdentityArn: the execution role of the version it invokes."""
+        ref = parse_function_ref(function_arn)
+        return self.invoker.resolve(ref.name, ref.qualifier).role
+
+    def _mapping_deleted(self, uuid: str) -> bool:
+        m = self.mappings.current(uuid)
+        return m is None or m.state == MappingState.DELETING
+
+    async def _prune_checkpoints(self) -> None:
+        await self.stream_pollers.prune(lambda: [m.uuid for m in self.mappings.all()])
 
     def _function_urls(self) -> FunctionUrls:
         """Serving function URLs; AWS_IAM ones also accept other accounts' credentials (and

@@ -26,6 +26,7 @@ from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.schedules import SqliteSchedules
+from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
 from ovis.storage.sqlite.topics import SqliteTopics
@@ -56,6 +57,7 @@ class SqliteStorage:
         self.schedules = SqliteSchedules(self._engine)
         self.topics = SqliteTopics(self._engine)
         self.iam = SqliteIam(self._engine)
+        self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
