@@ -53,12 +53,14 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.s3.service import S3Service
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
+from ovis.storage.objects import ObjectStore
 from ovis.storage.sqlite import SqliteStorage
 from ovis.supervisor import Component, Lifecycle, Supervisor
 
@@ -188,6 +190,15 @@ class Server:
             streams=self.streams,
         )
         self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
+        # S3-compatible buckets; notifications start functions and feed queues
+        self.s3 = S3Service(
+            self.storage.s3,
+            ObjectStore(data / "objects"),
+            settings.region,
+            settings.account_id,
+            functions=self.triggers,
+            queues=self.queues,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -212,6 +223,7 @@ class Server:
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
+            self.s3,
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -241,6 +253,7 @@ class Server:
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
+            Hook("s3", self._start_s3, self._close_s3),
         ]
         self.lifecycle = Lifecycle(self.components)
 
@@ -272,6 +285,13 @@ class Server:
     async def _close_streams(self) -> None:
         await self.supervisor.stop("kinesis-retention")
         await self.streams.close()
+
+    async def _start_s3(self) -> None:
+        await self.s3.start()
+        self.supervisor.loop("s3-notifications", self.s3.step)
+
+    async def _close_s3(self) -> None:
+        await self.supervisor.stop("s3-notifications")
 
     def _start_autoscaling(self) -> None:
         self.autoscaling.load()

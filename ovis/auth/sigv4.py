@@ -13,7 +13,12 @@ raises an :class:`~ovis.errors.AuthError` subclass worded like AWS's front door:
   body's hash, or a signature mismatch -> ``InvalidSignatureException``.
 
 Both the ``Authorization`` header form and the presigned-URL query form are accepted. The
-canonical request is the one botocore builds for non-S3 services. Region and service are *not*
+canonical request is the one botocore builds: for every service but S3 the path is encoded a
+second time; for S3 (credential scope service ``s3``) it is signed as sent, a presigned URL's
+payload is ``UNSIGNED-PAYLOAD``, and the ``STREAMING-*`` payload tokens of aws-chunked bodies are
+accepted. ``verify_stream`` verifies a request whose body has not been read yet: it returns a
+``SignedPayload`` with which the body's reader checks the claimed hash, or each chunk's
+signature, once the bytes arrive. Region and service are *not*
 checked against anything: they are returned in the identity for the caller to judge. Session
 tokens (``X-Amz-Security-Token``) are covered by the signature like any header but not validated.
 
@@ -43,6 +48,15 @@ from ovis.errors import (
 ALGORITHM = "AWS4-HMAC-SHA256"
 _TERMINATOR = "aws4_request"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+# The x-amz-content-sha256 values of S3's aws-chunked bodies (checked chunk by chunk).
+STREAMING_PAYLOADS = frozenset(
+    {
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    }
+)
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 _KEY_CACHE_MAX = 256  # (secret, day, region, service) tuples; a handful in practice
 _HEX = frozenset("0123456789abcdef")
@@ -67,6 +81,33 @@ class Identity:
     access_key: str
     region: str
     service: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignedPayload:
+    """What a request's signature says about a body not read yet (``verify_stream``).
+
+    ``claimed`` is the x-amz-content-sha256 value as signed: a hex SHA-256 the body must have,
+    ``UNSIGNED-PAYLOAD``, or one of ``STREAMING_PAYLOADS``. For signed aws-chunked bodies the
+    reader chains ``chunk_signature`` from ``seed`` (the request's own signature)."""
+
+    claimed: str
+    key: bytes
+    stamp: str
+    scope: str  # day/region/service/aws4_request
+    seed: str
+
+    def chunk_signature(self, previous: str, chunk_sha256: str) -> str:
+        sts = (
+            f"AWS4-HMAC-SHA256-PAYLOAD\n{self.stamp}\n{self.scope}\n{previous}\n"
+            f"{_EMPTY_SHA256}\n{chunk_sha256}"
+        )
+        return hmac.new(self.key, sts.encode(), hashlib.sha256).hexdigest()
+
+    def trailer_signature(self, previous: str, trailer: bytes) -> str:
+        digest = hashlib.sha256(trailer).hexdigest()
+        sts = f"AWS4-HMAC-SHA256-TRAILER\n{self.stamp}\n{self.scope}\n{previous}\n{digest}"
+        return hmac.new(self.key, sts.encode(), hashlib.sha256).hexdigest()
 
 
 class SigV4Verifier:
@@ -94,6 +135,30 @@ class SigV4Verifier:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
     ) -> Identity:
+        return self._verify(method, raw_path, query_string, headers, body)[0]
+
+    def verify_stream(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+    ) -> tuple[Identity, SignedPayload]:
+        """``verify`` for a request whose body is still to be read: the signature is checked
+        against the payload hash the client claims; the caller checks the body against the
+        returned ``SignedPayload`` as it reads it (and must refuse the request if it fails)."""
+        ident, payload = self._verify(method, raw_path, query_string, headers, None)
+        assert payload is not None
+        return ident, payload
+
+    def _verify(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes | None,
+    ) -> tuple[Identity, SignedPayload | None]:
         hmap = dict(headers)
         if len(hmap) != len(headers):
             hmap = _merge_repeated(headers)
@@ -150,19 +215,29 @@ class SigV4Verifier:
             f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
             for n in names
         )
-        head = f"{method.upper()}\n{_canonical_path(raw_path)}\n"
-        tail = f"\n{canonical_headers}\n{signed_headers}\n{_payload_hash(hmap, body)}"
+        s3 = service == "s3"
+        path = _s3_canonical_path(raw_path) if s3 else _canonical_path(raw_path)
+        head = f"{method.upper()}\n{path}\n"
+        if s3:
+            payload_hash = _s3_payload_hash(hmap, body, presigned)
+        elif body is None:
+            raise InvalidSignatureException("A streamed body is only accepted by S3.")
+        else:
+            payload_hash = _payload_hash(hmap, body)
+        tail = f"\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
         key = self._signing_key(secret, day, region, service)
-        sts_head = f"{ALGORITHM}\n{stamp}\n{day}/{region}/{service}/{_TERMINATOR}\n"
+        scope_text = f"{day}/{region}/{service}/{_TERMINATOR}"
+        sts_head = f"{ALGORITHM}\n{stamp}\n{scope_text}\n"
         if signature.isascii():
+            signed = SignedPayload(payload_hash, key, stamp, scope_text, signature)
             query = _join(pairs)
             if _signs(key, sts_head, head + query + tail, signature):
-                return Identity(access_key, region, service)
+                return Identity(access_key, region, service), signed
             # botocore signs a query string that is already in the URL verbatim rather than
             # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
             raw_query = _join(raw_pairs)
             if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
-                return Identity(access_key, region, service)
+                return Identity(access_key, region, service), signed
         raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
 
     def _from_header(self, raw: bytes, hmap: Mapping[bytes, bytes]) -> tuple[str, str, str, str]:
@@ -340,6 +415,43 @@ def _canonical_path(raw_path: bytes) -> str:
         # The usual case, and 20x faster than quote(): only the escapes' "%" needs escaping.
         return path.replace(b"%", b"%25").decode("ascii")
     return quote_from_bytes(path, safe="/")
+
+
+def _s3_canonical_path(raw_path: bytes) -> str:
+    """S3's signers encode the path once and keep dot and empty segments: the path as sent."""
+    if not raw_path:
+        return "/"
+    if not raw_path.translate(None, _PATH_PLAIN):
+        return raw_path.decode("ascii")
+    return quote_from_bytes(raw_path, safe="/~%")
+
+
+def _s3_payload_hash(hmap: Mapping[bytes, bytes], body: bytes | None, presigned: bool) -> str:
+    """The payload hash an S3 request was signed with. A streamed body (``body`` None) is
+    checked by its reader against it; a read body is checked here."""
+    claimed = hmap.get(b"x-amz-content-sha256")
+    if claimed is None:
+        if presigned:
+            return _UNSIGNED_PAYLOAD
+        if body is None:
+            raise InvalidSignatureException(
+                "Missing required header for this request: x-amz-content-sha256"
+            )
+        return hashlib.sha256(body).hexdigest()
+    text = claimed.decode("latin-1")
+    if text == _UNSIGNED_PAYLOAD or text in STREAMING_PAYLOADS:
+        return text
+    if len(text) != 64 or not _HEX.issuperset(text):
+        raise InvalidSignatureException(
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a "
+            "valid sha256 value."
+        )
+    if body is not None and text != hashlib.sha256(body).hexdigest():
+        raise InvalidSignatureException(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    return text
 
 
 def _payload_hash(hmap: Mapping[bytes, bytes], body: bytes) -> str:

@@ -9,6 +9,7 @@ from ovis.storage.sqlite.migrations import (
     m0002_async_results_by_function,
     m0003_streams,
     m0004_event_source_mappings,
+    m0010_s3,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -25,4 +26,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         "event source mappings",
         m0004_event_source_mappings.upgrade,
     ),
+    Migration(m0010_s3.VERSION, "s3 buckets and objects", m0010_s3.upgrade),
 )
