@@ -53,6 +53,7 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.s3.reader import ObjectReads
 from ovis.services.s3.service import S3Service
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
@@ -117,6 +118,7 @@ class Server:
         self.storage = SqliteStorage(data / "ovis.db")
         self.code = CodeStore(data / "code")
         self.images = ImageStore(data / "images")  # written by `ovis image import`
+        self.objects = ObjectStore(data / "objects")  # S3 object contents
         # ---- invocation
         self.registry = FunctionRegistry(self.storage.functions)
         self.runtimes = host_runtimes(service_model("lambda").shape_for("Runtime").enum)
@@ -150,7 +152,8 @@ class Server:
             supervisor=self.supervisor,
         )
         # ---- use cases
-        self.layers = LayerService(settings, self.storage.layers, self.code)
+        s3_reads = ObjectReads(self.storage.s3, self.objects)  # Lambda code from S3
+        self.layers = LayerService(settings, self.storage.layers, self.code, s3_reads)
         self.functions = FunctionService(
             settings,
             self.registry,
@@ -159,6 +162,7 @@ class Server:
             self.layers,
             images=self.images,
             tags=self.storage.tags,
+            objects=s3_reads,
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
@@ -193,7 +197,7 @@ class Server:
         # S3-compatible buckets; notifications start functions and feed queues
         self.s3 = S3Service(
             self.storage.s3,
-            ObjectStore(data / "objects"),
+            self.objects,
             settings.region,
             settings.account_id,
             functions=self.triggers,

@@ -29,6 +29,7 @@ recomputed key. ``credentials`` is read on every call, so a caller may update it
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
@@ -57,6 +58,46 @@ STREAMING_PAYLOADS = frozenset(
     }
 )
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# The query parameters S3's legacy (SigV2) signatures cover, as botocore's HmacV1Auth lists them.
+_V2_SUBRESOURCES = frozenset(
+    (
+        "accelerate",
+        "acl",
+        "cors",
+        "defaultObjectAcl",
+        "location",
+        "logging",
+        "partNumber",
+        "policy",
+        "requestPayment",
+        "torrent",
+        "versioning",
+        "versionId",
+        "versions",
+        "website",
+        "uploads",
+        "uploadId",
+        "response-content-type",
+        "response-content-language",
+        "response-expires",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "delete",
+        "lifecycle",
+        "tagging",
+        "restore",
+        "storageClass",
+        "notification",
+        "replication",
+        "analytics",
+        "metrics",
+        "inventory",
+        "select",
+        "select-type",
+        "object-lock",
+    )
+)
 _MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 _KEY_CACHE_MAX = 256  # (secret, day, region, service) tuples; a handful in practice
 _HEX = frozenset("0123456789abcdef")
@@ -177,6 +218,8 @@ class SigV4Verifier:
             # The signature cannot sign itself; every other query parameter is covered.
             pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
             raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
+        elif "AWSAccessKeyId" in params and "Signature" in params:
+            return self._verify_s3_query_v2(method, raw_path, raw_pairs, params, hmap)
         else:
             raise MissingAuthenticationTokenException("Missing Authentication Token")
 
@@ -239,6 +282,55 @@ class SigV4Verifier:
             if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
                 return Identity(access_key, region, service), signed
         raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+
+    def _verify_s3_query_v2(
+        self,
+        method: str,
+        raw_path: bytes,
+        raw_pairs: list[tuple[str, str]],
+        params: Mapping[str, str],
+        hmap: Mapping[bytes, bytes],
+    ) -> tuple[Identity, SignedPayload]:
+        """An S3 presigned URL in the legacy query form (``AWSAccessKeyId``, ``Expires``,
+        ``Signature``: HMAC-SHA1), which boto3's ``generate_presigned_url`` still makes for S3
+        unless told ``signature_version="s3v4"``. Path-style only; the payload is unsigned."""
+        access_key = params["AWSAccessKeyId"]
+        expires = params.get("Expires", "")
+        if not (expires.isascii() and expires.isdigit()):
+            raise IncompleteSignatureException(
+                "Expires must be a number of seconds since the epoch"
+            )
+        if int(expires) < self._clock():
+            raise InvalidSignatureException(f"Request has expired (Expires: {expires})")
+        secret = self._credentials.get(access_key)
+        if secret is None:
+            raise UnrecognizedClientException(_MSG_BAD_KEY)
+        amz = sorted(
+            (k.decode("latin-1"), v.decode("latin-1").strip())
+            for k, v in hmap.items()
+            if k.startswith(b"x-amz-")
+        )
+        sub = sorted(
+            (k, unquote_to_bytes(v).decode("utf-8", "replace"))
+            for k, v in raw_pairs
+            if k in _V2_SUBRESOURCES
+        )
+        resource = raw_path.decode("latin-1") or "/"
+        if sub:
+            resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in sub)
+        lines = [
+            method.upper(),
+            hmap.get(b"content-md5", b"").decode("latin-1").strip(),
+            hmap.get(b"content-type", b"").decode("latin-1").strip(),
+            expires,
+            *(f"{k}:{v}" for k, v in amz),
+            resource,
+        ]
+        digest = hmac.digest(secret.encode(), "\n".join(lines).encode("utf-8"), "sha1")
+        if not hmac.compare_digest(base64.b64encode(digest).decode(), params["Signature"]):
+            raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+        unsigned = SignedPayload(_UNSIGNED_PAYLOAD, b"", "", "", "")
+        return Identity(access_key, "us-east-1", "s3"), unsigned
 
     def _from_header(self, raw: bytes, hmap: Mapping[bytes, bytes]) -> tuple[str, str, str, str]:
         auth = raw.decode("latin-1").strip()

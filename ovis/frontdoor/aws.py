@@ -166,6 +166,8 @@ class AwsFrontDoor:
         started = time.perf_counter()
         binding: Binding | None = None
         operation = "-"
+        request_stream: RequestStream | None = None
+        streamed_body = False  # the body is the service's to read (it may stay unread)
         try:
             headers = scope["headers"]
             raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
@@ -173,6 +175,7 @@ class AwsFrontDoor:
             method: str = scope["method"]
             streamed = self._streamed(scope) if self._streaming else None
             if streamed is not None:
+                streamed_body = True
                 binding, operation, labels, hmap = streamed
                 ident, signed = self.verifier.verify_stream(method, raw_path, query_string, headers)
                 req = HttpRequest(
@@ -181,7 +184,8 @@ class AwsFrontDoor:
                 codec = binding.codec
                 params = codec.parse(operation, req, labels)  # type: ignore[call-arg]
                 assert binding.payloads is not None
-                params[binding.payloads[operation]] = RequestStream(receive, signed, hmap)
+                request_stream = RequestStream(receive, signed, hmap)
+                params[binding.payloads[operation]] = request_stream
             else:
                 body = await read_body(receive, MAX_BODY_BYTES)
                 ident = self.verifier.verify(method, raw_path, query_string, headers, body)
@@ -248,6 +252,9 @@ class AwsFrontDoor:
             resp = binding.codec.error(ServiceException("An internal error occurred."), rid)
             error = " ServiceException"
         resp.headers.setdefault("x-amzn-RequestId", rid)
+        if streamed_body and (request_stream is None or not request_stream.done):
+            # answered before the body ended (an error): its rest must not be read as a request
+            resp.headers["Connection"] = "close"
         await respond(send, resp.status, resp.headers, resp.body)
         self.access.record(binding.name, operation, resp.status, _ms(started), rid, error)
 
@@ -301,6 +308,8 @@ class AwsFrontDoor:
         if not signing and b"X-Amz-Credential=" in scope["query_string"]:
             qs = scope["query_string"].decode("latin-1")
             signing = _scope_service(unquote(qs.partition("X-Amz-Credential=")[2]))
+        if not signing and b"AWSAccessKeyId=" in scope["query_string"]:
+            signing = "s3"  # S3's legacy presigned URLs are the only SigV2 we take
         try:
             return self._binding(target, signing)
         except Exception:  # a model that cannot load must not hide the original error

@@ -55,6 +55,11 @@ class RequestStream:
         self.signed = signed
         self.headers = headers or {}
 
+    @property
+    def done(self) -> bool:
+        """Whether the whole body was read (if not, the connection must not be reused)."""
+        return self._done
+
     async def read(self) -> bytes:
         while not self._done:
             msg = await self._receive()

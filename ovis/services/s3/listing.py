@@ -3,7 +3,7 @@
 Contract: keys come in UTF-8 binary order; with a delimiter, keys sharing the part of the key
 after the prefix up to the first delimiter roll up into one CommonPrefix, which counts once
 against MaxKeys; a page ends after MaxKeys entries and says where the next one starts
-(``next_after``, the last key or common prefix listed). Continuation tokens are opaque base64
+(``resume``; ``last`` is the last key or common prefix listed). Continuation tokens are opaque base64
 of that position; a token that is not ours is InvalidArgument.
 """
 
@@ -28,7 +28,8 @@ class Page:
     objects: list[ObjectRecord]
     prefixes: list[str]
     truncated: bool
-    next_after: str  # the last entry listed ("" if none)
+    last: str  # the last entry listed, key or common prefix ("" if none): v1's NextMarker
+    resume: str  # where the next page starts (past every key of a listed common prefix)
 
 
 def encode_token(after: str) -> str:
@@ -53,12 +54,20 @@ def list_page(repo: S3Repository, cmd: ListObjects) -> Page:
     objects: list[ObjectRecord] = []
     prefixes: list[str] = []
     after = cmd.after
+    d = cmd.delimiter
+    if (
+        d
+        and len(after) > len(cmd.prefix)
+        and after.startswith(cmd.prefix)
+        and after.find(d, len(cmd.prefix)) == len(after) - len(d)
+    ):
+        after += _PAST  # a marker that is a common prefix: its keys were listed as it
     count = 0
     last = ""
     while True:
         batch = repo.objects(cmd.bucket, cmd.prefix, after, _BATCH)
         if not batch:
-            return Page(objects, prefixes, False, last)
+            return Page(objects, prefixes, False, last, after)
         for o in batch:
             rolled = None
             if cmd.delimiter:
@@ -66,7 +75,7 @@ def list_page(repo: S3Repository, cmd: ListObjects) -> Page:
                 if i >= 0:
                     rolled = o.key[: i + len(cmd.delimiter)]
             if count >= cmd.max_keys:
-                return Page(objects, prefixes, True, last)
+                return Page(objects, prefixes, True, last, after)
             count += 1
             if rolled is not None:
                 prefixes.append(rolled)
@@ -77,7 +86,7 @@ def list_page(repo: S3Repository, cmd: ListObjects) -> Page:
             last = after = o.key
         else:
             if len(batch) < _BATCH:
-                return Page(objects, prefixes, False, last)
+                return Page(objects, prefixes, False, last, after)
 
 
 async def list_objects(repo: S3Repository, cmd: ListObjects) -> Page:

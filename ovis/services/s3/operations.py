@@ -352,7 +352,7 @@ class S3Api:
             ContinuationToken=token,
             StartAfter=self._enc(cmd, p["StartAfter"]) if p.get("StartAfter") else None,
             IsTruncated=page.truncated,
-            NextContinuationToken=encode_token(page.next_after) if page.truncated else None,
+            NextContinuationToken=encode_token(page.resume) if page.truncated else None,
         )
         return out
 
@@ -363,9 +363,7 @@ class S3Api:
         out.update(
             Marker=self._enc(cmd, p.get("Marker") or ""),
             IsTruncated=page.truncated,
-            NextMarker=self._enc(cmd, page.next_after)
-            if page.truncated and cmd.delimiter
-            else None,
+            NextMarker=self._enc(cmd, page.last) if page.truncated and cmd.delimiter else None,
         )
         return out
 
