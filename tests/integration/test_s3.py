@@ -8,7 +8,9 @@ import hashlib
 import http.client
 import json
 import os
+import signal
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -21,7 +23,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import ServerProcess, make_client
+from tests.conftest import ServerProcess, make_client, start_server
 
 MB = 1024 * 1024
 
@@ -222,6 +224,10 @@ def test_missing_keys_and_buckets(s3, bucket: str) -> None:  # type: ignore[no-u
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket="no-such-bucket-here", Key="k", Body=b"x")
     assert _code(e) == "NoSuchBucket"
+    for list_call in (s3.list_objects_v2, s3.list_objects):
+        with pytest.raises(ClientError) as e:
+            list_call(Bucket="no-such-bucket-here")
+        assert _code(e) == "NoSuchBucket"
     s3.delete_object(Bucket=bucket, Key="never-existed")  # 204 all the same
 
 
@@ -529,3 +535,110 @@ def test_virtual_hosted_style(server: ServerProcess, s3, bucket: str) -> None:  
     vs3.meta.events.register("request-created.s3", to_loopback)
     assert vs3.get_object(Bucket=bucket, Key="v/key")["Body"].read() == b"vhost"
     assert [o["Key"] for o in vs3.list_objects_v2(Bucket=bucket)["Contents"]] == ["v/key"]
+
+
+# ---- aws-chunked bodies ------------------------------------------------------------------
+
+
+def _trailer_checksums(s3) -> None:  # type: ignore[no-untyped-def]
+    """Make boto3 send PutObject/UploadPart as it does over TLS: an aws-chunked body with an
+    unsigned payload and the checksum in a trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER)."""
+
+    def to_trailer(params, **kwargs):  # type: ignore[no-untyped-def]
+        algorithm = params["context"].get("checksum", {}).get("request_algorithm")
+        if algorithm:
+            algorithm["in"] = "trailer"
+
+    s3.meta.events.register("before-call.s3.PutObject", to_trailer)
+    s3.meta.events.register("before-call.s3.UploadPart", to_trailer)
+
+
+def test_aws_chunked_bodies_with_trailing_checksums(server: ServerProcess, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    s3 = server.client("s3")
+    _trailer_checksums(s3)
+    seen: list[str] = []
+    s3.meta.events.register(
+        "before-send.s3.PutObject",
+        lambda request, **kw: seen.append(request.headers["X-Amz-Content-SHA256"]),
+    )
+    body = os.urandom(3 * MB + 17)
+    out = s3.put_object(Bucket=bucket, Key="chunked", Body=body, ChecksumAlgorithm="SHA256")
+    assert [str(v, "ascii") if isinstance(v, bytes) else v for v in seen] == [
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+    ]
+    assert out["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(body).digest()).decode()
+    got = s3.get_object(Bucket=bucket, Key="chunked")
+    assert got["Body"].read() == body and "ContentEncoding" not in got
+
+    # a trailer that does not match the body is refused and nothing is stored
+    def corrupt(request, **kw):  # type: ignore[no-untyped-def]
+        data = request.body.read() if hasattr(request.body, "read") else request.body
+        head, sep, rest = data.partition(b"x-amz-checksum-crc32:")
+        request.body = head + sep + b"AAAAAA==" + rest[rest.index(b"\r\n") :]
+
+    s3.meta.events.register("before-send.s3.PutObject", corrupt)
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="bad-trailer", Body=b"some bytes")
+    assert e.value.response["Error"]["Code"] == "BadDigest"
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="bad-trailer")
+
+
+# ---- crash safety ------------------------------------------------------------------------
+
+
+def test_kill_9_during_uploads_loses_no_completed_object_and_shows_no_partial_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "data"
+    srv = start_server(data)
+    try:
+        s3 = srv.client("s3")
+        s3.create_bucket(Bucket="crash")
+        done = {}
+        for i in range(5):
+            body = os.urandom(256 * 1024 + i)
+            s3.put_object(Bucket="crash", Key=f"done/{i}", Body=body)
+            done[f"done/{i}"] = hashlib.md5(body).hexdigest()
+        up = s3.create_multipart_upload(Bucket="crash", Key="done/mp")["UploadId"]
+        part = s3.upload_part(Bucket="crash", Key="done/mp", UploadId=up, PartNumber=1, Body=b"p")
+        s3.complete_multipart_upload(
+            Bucket="crash", Key="done/mp", UploadId=up,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+        )  # fmt: skip
+        done["done/mp"] = hashlib.md5(b"p").hexdigest()
+        # three uploads in flight: their headers and half their bodies sent, then kill -9
+        conns = []
+        for i in range(3):
+            url = s3.generate_presigned_url(
+                "put_object", Params={"Bucket": "crash", "Key": f"partial/{i}"}
+            )
+            parts = urllib.parse.urlsplit(url)
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            conn.putrequest("PUT", f"{parts.path}?{parts.query}")
+            conn.putheader("Content-Length", str(4 * MB))
+            conn.endheaders()
+            conn.send(b"x" * (2 * MB))
+            conns.append(conn)
+        tmp = data / "objects" / "tmp"
+        deadline = time.monotonic() + 20
+        while sum(p.stat().st_size for p in tmp.iterdir()) < 3 * MB:
+            assert time.monotonic() < deadline, "the uploads never reached the disk"
+            time.sleep(0.02)
+    finally:
+        srv.stop(signal.SIGKILL)
+    for conn in conns:
+        conn.close()
+    srv = start_server(data)
+    try:
+        s3 = srv.client("s3")
+        listed = [o["Key"] for o in s3.list_objects_v2(Bucket="crash")["Contents"]]
+        assert sorted(listed) == sorted(done)
+        for key, md5 in done.items():
+            body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
+            assert hashlib.md5(body).hexdigest() == md5
+        for i in range(3):
+            with pytest.raises(ClientError) as e:
+                s3.head_object(Bucket="crash", Key=f"partial/{i}")
+            assert _code(e) == "404"
+        assert list(tmp.iterdir()) == []  # the partial bodies were removed on start
+    finally:
+        srv.stop()

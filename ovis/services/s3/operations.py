@@ -345,6 +345,7 @@ class S3Api:
         token = p.get("ContinuationToken")
         after = decode_token(token) if token else p.get("StartAfter") or ""
         cmd = self._list_command(p, after)
+        await self.buckets.get(cmd.bucket)
         page = await list_objects(self.objects.repo, cmd)
         out = self._listing(cmd, page.objects, page.prefixes, p.get("FetchOwner"), ctx)
         out.update(
@@ -358,6 +359,7 @@ class S3Api:
 
     async def list_objects_v1(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cmd = self._list_command(p, p.get("Marker") or "")
+        await self.buckets.get(cmd.bucket)
         page = await list_objects(self.objects.repo, cmd)
         out = self._listing(cmd, page.objects, page.prefixes, True, ctx)
         out.update(
