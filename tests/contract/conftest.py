@@ -32,6 +32,7 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.s3.repository import S3Repository
 from ovis.services.sqs.repository import QueueRepository
 from ovis.storage.sqlite import SqliteStorage
 
@@ -73,6 +74,8 @@ class Storage(Protocol):
     @property
     def streams(self) -> StreamRepository: ...
     def event_source_mappings(self) -> MappingRepository: ...
+    @property
+    def s3(self) -> S3Repository: ...
     def close(self) -> None: ...
 
 

@@ -3,8 +3,8 @@
 Contract: keys come in UTF-8 binary order; with a delimiter, keys sharing the part of the key
 after the prefix up to the first delimiter roll up into one CommonPrefix, which counts once
 against MaxKeys; a page ends after MaxKeys entries and says where the next one starts
-(``resume``; ``last`` is the last key or common prefix listed). Continuation tokens are opaque base64
-of that position; a token that is not ours is InvalidArgument.
+(``resume``; ``last`` is the last key or common prefix listed). Continuation tokens are
+opaque base64 of that position; a token that is not ours is InvalidArgument.
 """
 
 from __future__ import annotations
