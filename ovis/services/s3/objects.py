@@ -190,6 +190,10 @@ class ObjectService:
             raise NoSuchKey(Key=key)
         return obj
 
+    async def read_small(self, obj: ObjectRecord) -> bytes:
+        """A small object's whole content (callers keep this for objects of a few hundred KiB)."""
+        return await asyncio.to_thread(self.blobs.path(obj.blob).read_bytes)
+
     async def open(self, obj: ObjectRecord) -> Any:
         return await asyncio.to_thread(open, self.blobs.path(obj.blob), "rb")
 

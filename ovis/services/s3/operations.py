@@ -38,6 +38,7 @@ from ovis.services.s3.notifications import NotificationRules
 from ovis.services.s3.objects import ObjectService, attributes_of
 from ovis.services.s3.reading import FileBody, byte_range, check_conditions
 
+_SMALL_OBJECT = 256 * 1024  # answered from memory; larger objects stream from their file
 _CHECKSUM_MEMBERS = {alg: f"Checksum{alg}" for alg in ("CRC32", "CRC32C", "SHA1", "SHA256")}
 
 
@@ -274,6 +275,10 @@ class S3Api:
 
     async def get_object(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         obj, out, rng = await self._read(p)
+        if rng is None and obj.size <= _SMALL_OBJECT:
+            # one read off the loop instead of a stream of them
+            out["Body"] = await self.objects.read_small(obj)
+            return out
         f = await self.objects.open(obj)
         start = rng[0] if rng else 0
         out["Body"] = FileBody(f, start, out["ContentLength"], 206 if rng else None)
