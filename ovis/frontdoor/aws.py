@@ -126,7 +126,8 @@ class AwsFrontDoor:
         self._query: dict[str, Binding] = {}  # signing name -> its query-protocol binding
         self._foreign: dict[str, Binding] = {}  # signing name -> a service we lack (lazy)
         self._available: frozenset[str] | None = None
-        self._streaming = False  # does any service stream bodies (else: no extra work)
+        # credential scopes of the services that stream bodies (none: no extra work at all)
+        self._stream_scopes: list[bytes] = []
         for service in services:
             model = service_model(service.name)
             meta = model.metadata
@@ -142,9 +143,9 @@ class AwsFrontDoor:
                 _blob_payloads(service.name, True) if stream_inputs else None,
                 getattr(service, "host_labels", None),
             )
-            if stream_inputs:
-                self._streaming = True
             signing = meta.get("signingName") or meta["endpointPrefix"]
+            if stream_inputs:
+                self._stream_scopes.append(f"/{signing}/aws4_request".encode())
             self._by_signing[signing] = binding
             if "targetPrefix" in meta:
                 self._by_target[meta["targetPrefix"]] = binding
@@ -173,7 +174,7 @@ class AwsFrontDoor:
             raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
             query_string: bytes = scope["query_string"]
             method: str = scope["method"]
-            streamed = self._streamed(scope) if self._streaming else None
+            streamed = self._streamed(scope) if self._stream_scopes else None
             if streamed is not None:
                 streamed_body = True
                 binding, operation, labels, hmap = streamed
@@ -265,8 +266,8 @@ class AwsFrontDoor:
     ) -> tuple[Binding, str, Mapping[str, str] | None, dict[str, str]] | None:
         """(binding, operation, host labels, headers) of a request whose body its service
         reads itself; None for every other request (whose body is read here)."""
-        if scope["method"] not in ("PUT", "POST"):
-            return None
+        if scope["method"] not in ("PUT", "POST") or not self._signed_for_streaming(scope):
+            return None  # e.g. every Invoke: one header scan, no decoding
         binding = self._binding_of_headers(scope)
         if not binding.stream_inputs:
             return None
@@ -295,6 +296,19 @@ class AwsFrontDoor:
         if b is not None:
             return b
         return self._foreign_binding(signing)
+
+    def _signed_for_streaming(self, scope: Scope) -> bool:
+        """Whether the request is signed for a service that streams bodies (cheap: bytes)."""
+        for k, v in scope["headers"]:
+            if k == b"authorization":
+                return any(s in v for s in self._stream_scopes)
+        qs: bytes = scope["query_string"]
+        if b"AWSAccessKeyId=" in qs:  # S3's legacy presigned URLs
+            return True
+        if b"X-Amz-Credential=" in qs:
+            decoded = unquote(qs.decode("latin-1")).encode("latin-1")
+            return any(s in decoded for s in self._stream_scopes)
+        return False
 
     def _binding_of_headers(self, scope: Scope) -> Binding:
         """The target of a request that failed before SigV4 named it (errors only)."""

@@ -85,10 +85,17 @@ async def respond(send: Send, status: int, headers: dict[str, str], body: bytes)
 async def respond_stream(
     send: Send, status: int, headers: dict[str, str], body: AsyncIterable[bytes]
 ) -> None:
-    """Send a response whose body is produced piece by piece (headers must give its length)."""
+    """Send a response whose body is produced piece by piece (headers must give its length).
+    The body's iterator is closed however the send ends (a client gone mid-body included)."""
     raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
-    async for chunk in body:
-        if chunk:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
+    pieces = body.__aiter__()
+    try:
+        async for chunk in pieces:
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        aclose = getattr(pieces, "aclose", None)
+        if aclose is not None:
+            await aclose()
