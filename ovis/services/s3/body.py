@@ -131,7 +131,10 @@ async def receive_body(
         pending = bytearray()
         size = 0
         while True:
-            piece = await stream.read()
+            try:
+                piece = await stream.read()
+            except ConnectionError:  # the client went away mid-body
+                raise IncompleteBody() from None
             if not piece:
                 break
             data = decoder.feed(piece) if decoder is not None else [piece]

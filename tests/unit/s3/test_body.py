@@ -105,3 +105,18 @@ def test_aws_chunked_with_a_trailing_checksum(tmp_path: Path) -> None:
             "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
             x_amz_trailer="x-amz-checksum-crc32",
         )
+
+
+class Gone(Stream):
+    async def read(self) -> bytes:
+        if self.pieces:
+            return self.pieces.pop(0)
+        raise ConnectionError("client went away")
+
+
+def test_a_client_that_goes_away_leaves_nothing(tmp_path: Path) -> None:
+    store = ObjectStore(tmp_path)
+    stream = Gone([b"abc"], "UNSIGNED-PAYLOAD", {})
+    with pytest.raises(IncompleteBody):
+        asyncio.run(receive_body(stream, {}, {}, store, 1000))
+    assert list(store.tmp.iterdir()) == [] and store.blobs() == []
