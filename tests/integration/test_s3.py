@@ -213,6 +213,19 @@ def test_wrong_digests_are_refused_and_nothing_is_stored(s3, bucket: str) -> Non
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
+def test_key_and_metadata_limits(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")
+    assert _code(e) == "KeyTooLongError"
+    s3.put_object(Bucket=bucket, Key="k" * 1024, Body=b"x")
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"big": "v" * 2100})
+    assert _code(e) == "MetadataTooLarge"
+    with pytest.raises(ClientError) as e:
+        s3.create_multipart_upload(Bucket=bucket, Key="é" * 600)
+    assert _code(e) == "KeyTooLongError"
+
+
 def test_missing_keys_and_buckets(s3, bucket: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="nope")

@@ -186,3 +186,13 @@ class NoSuchUpload(S3Error):
         "The specified upload does not exist. The upload ID may be invalid, or the upload may "
         "have been aborted or completed."
     )
+
+
+class KeyTooLongError(S3Error):
+    code, status = "KeyTooLongError", 400
+    default = "Your key is too long"
+
+
+class MetadataTooLarge(S3Error):
+    code, status = "MetadataTooLarge", 400
+    default = "Your metadata headers exceed the maximum allowed metadata size"

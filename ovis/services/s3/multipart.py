@@ -30,7 +30,7 @@ from ovis.services.s3.errors import (
     MalformedXML,
     NoSuchUpload,
 )
-from ovis.services.s3.objects import DEFAULT_TYPE, ObjectService, now_ms
+from ovis.services.s3.objects import DEFAULT_TYPE, ObjectService, check_key, now_ms
 from ovis.services.s3.reading import byte_range
 from ovis.services.s3.repository import ObjectBlobs, S3Repository
 
@@ -57,6 +57,7 @@ class MultipartService:
     async def create(
         self, bucket: str, key: str, attrs: ObjectAttributes, algorithm: str | None
     ) -> Upload:
+        check_key(key)
         await self.buckets.get(bucket)
         if algorithm is not None and algorithm not in checksums.ALGORITHMS:
             raise InvalidArgumentS3(

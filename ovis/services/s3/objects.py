@@ -19,7 +19,7 @@ from ovis.services.s3.body import BodyStream, receive_body, requested_algorithm
 from ovis.services.s3.buckets import BucketService
 from ovis.services.s3.checksums import b64, hasher
 from ovis.services.s3.commands import Caller, CopyObject, ObjectAttributes
-from ovis.services.s3.errors import InvalidRequest, NoSuchKey
+from ovis.services.s3.errors import InvalidRequest, KeyTooLongError, MetadataTooLarge, NoSuchKey
 from ovis.services.s3.notifications import NotificationRules, Notifier
 from ovis.services.s3.reading import check_conditions
 from ovis.services.s3.repository import ObjectBlobs, S3Repository
@@ -86,6 +86,7 @@ class ObjectService:
         attrs: ObjectAttributes,
         caller: Caller,
     ) -> ObjectRecord:
+        check_key(key)
         bucket = await self.buckets.get(bucket_name)
         body = await receive_body(stream, headers, params, self.blobs, self.max_put_bytes)
         obj = ObjectRecord(
@@ -126,6 +127,7 @@ class ObjectService:
         return out
 
     async def copy(self, cmd: CopyObject, caller: Caller) -> ObjectRecord:
+        check_key(cmd.key)
         bucket = await self.buckets.get(cmd.bucket)
         src = await self.head(cmd.source_bucket, cmd.source_key)
         c = cmd.conditions
@@ -198,6 +200,15 @@ class ObjectService:
         return await asyncio.to_thread(open, self.blobs.path(obj.blob), "rb")
 
 
+MAX_KEY_BYTES = 1024
+MAX_METADATA_BYTES = 2048  # user metadata, names and values (S3's PUT request header limit)
+
+
+def check_key(key: str) -> None:
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise KeyTooLongError(Size=str(len(key.encode())), MaxSizeAllowed=str(MAX_KEY_BYTES))
+
+
 def attributes_of(params: Mapping[str, Any]) -> ObjectAttributes:
     """The object attributes a PUT-like request's members give."""
     headers = {}
@@ -218,7 +229,11 @@ def attributes_of(params: Mapping[str, Any]) -> ObjectAttributes:
                 if not value:
                     continue
             headers[member] = str(value)
-    return ObjectAttributes(params.get("ContentType"), dict(params.get("Metadata") or {}), headers)
+    metadata = dict(params.get("Metadata") or {})
+    size = sum(len(k.encode()) + len(str(v).encode()) for k, v in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(MAX_METADATA_BYTES))
+    return ObjectAttributes(params.get("ContentType"), metadata, headers)
 
 
 __all__ = ["ObjectService", "attributes_of", "requested_algorithm"]
