@@ -59,6 +59,8 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.s3.reader import ObjectReads
+from ovis.services.s3.service import S3Service
 from ovis.services.scheduler import Scheduler, scheduler_service
 from ovis.services.sns import TopicService
 from ovis.services.sns.endpoint import SnsPublicEndpoints
@@ -73,6 +75,7 @@ from ovis.services.sts.sessions import StsService
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
+from ovis.storage.objects import ObjectStore
 from ovis.storage.sqlite import SqliteStorage
 from ovis.supervisor import Component, Lifecycle, Supervisor
 
@@ -129,6 +132,7 @@ class Server:
         self.storage = SqliteStorage(data / "ovis.db")
         self.code = CodeStore(data / "code")
         self.images = ImageStore(data / "images")  # written by `ovis image import`
+        self.objects = ObjectStore(data / "objects")  # S3 object contents
         # ---- invocation
         self.registry = FunctionRegistry(self.storage.functions)
         self.runtimes = host_runtimes(service_model("lambda").shape_for("Runtime").enum)
@@ -174,7 +178,8 @@ class Server:
             settings.sts_duration_scale,
             strict=settings.strict_iam,
         )
-        self.layers = LayerService(settings, self.storage.layers, self.code)
+        s3_reads = ObjectReads(self.storage.s3, self.objects)  # Lambda code from S3
+        self.layers = LayerService(settings, self.storage.layers, self.code, s3_reads)
         self.functions = FunctionService(
             settings,
             self.registry,
@@ -184,6 +189,7 @@ class Server:
             images=self.images,
             tags=self.storage.tags,
             roles=self.iam.roles if settings.strict_iam else None,
+            objects=s3_reads,
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
@@ -255,6 +261,16 @@ class Server:
         )
         # async invocation's destinations: queues, topics (and functions, through itself)
         self.queue.attach(self.event_invoke, self.queues, topics=self.topics)
+        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
+        # S3-compatible buckets; notifications start functions and feed queues
+        self.s3 = S3Service(
+            self.storage.s3,
+            self.objects,
+            settings.region,
+            settings.account_id,
+            functions=self.triggers,
+            queues=self.queues,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -283,6 +299,7 @@ class Server:
             scheduler_service(self.scheduler),
             sts_service(self.sts),
             iam_service(self.iam),
+            self.s3,
         ]
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -318,6 +335,7 @@ class Server:
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
             self.scheduler,  # after SQS and the async queue: its fires go to them
+            Hook("s3", self._start_s3, self._close_s3),
         ]
         self.lifecycle = Lifecycle(self.components)
 
@@ -361,6 +379,13 @@ class Server:
     async def _close_streams(self) -> None:
         await self.supervisor.stop("kinesis-retention")
         await self.streams.close()
+
+    async def _start_s3(self) -> None:
+        await self.s3.start()
+        self.supervisor.loop("s3-notifications", self.s3.step)
+
+    async def _close_s3(self) -> None:
+        await self.supervisor.stop("s3-notifications")
 
     def _start_autoscaling(self) -> None:
         self.autoscaling.load()

@@ -16,8 +16,13 @@ raises an :class:`~ovis.errors.AuthError` subclass worded like AWS's front door:
   body's hash, or a signature mismatch -> ``InvalidSignatureException``.
 
 Both the ``Authorization`` header form and the presigned-URL query form are accepted. The
-canonical request is the one botocore builds for non-S3 services. Region and service are *not*
-checked against anything: they are returned in the identity for the caller to judge.
+canonical request is the one botocore builds: for every service but S3 the path is encoded a
+second time; for S3 (credential scope service ``s3``) it is signed as sent, a presigned URL's
+payload is ``UNSIGNED-PAYLOAD``, and the ``STREAMING-*`` payload tokens of aws-chunked bodies are
+accepted. ``verify_stream`` verifies a request whose body has not been read yet: it returns a
+``SignedPayload`` with which the body's reader checks the claimed hash, or each chunk's
+signature, once the bytes arrive. Region and service are *not* checked against anything: they
+are returned in the identity for the caller to judge.
 
 Credentials come from a ``CredentialLookup`` (access key -> ``SigningCredential``: the secret,
 and for temporary credentials their session token and expiry); a plain mapping of access key to
@@ -30,6 +35,7 @@ recomputed key. ``credentials`` is asked on every call, so a caller may update i
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
@@ -54,6 +60,55 @@ from ovis.errors import (
 ALGORITHM = "AWS4-HMAC-SHA256"
 _TERMINATOR = "aws4_request"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+# The x-amz-content-sha256 values of S3's aws-chunked bodies (checked chunk by chunk).
+STREAMING_PAYLOADS = frozenset(
+    {
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    }
+)
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# The query parameters S3's legacy (SigV2) signatures cover, as botocore's HmacV1Auth lists them.
+_V2_SUBRESOURCES = frozenset(
+    (
+        "accelerate",
+        "acl",
+        "cors",
+        "defaultObjectAcl",
+        "location",
+        "logging",
+        "partNumber",
+        "policy",
+        "requestPayment",
+        "torrent",
+        "versioning",
+        "versionId",
+        "versions",
+        "website",
+        "uploads",
+        "uploadId",
+        "response-content-type",
+        "response-content-language",
+        "response-expires",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "delete",
+        "lifecycle",
+        "tagging",
+        "restore",
+        "storageClass",
+        "notification",
+        "replication",
+        "analytics",
+        "metrics",
+        "inventory",
+        "select",
+        "select-type",
+        "object-lock",
+    )
+)
 _MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 _KEY_CACHE_MAX = 256  # (secret, day, region, service) tuples; a handful in practice
 _HEX = frozenset("0123456789abcdef")
@@ -109,6 +164,33 @@ class _StaticLookup:
         return SigningCredential(secret) if secret is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class SignedPayload:
+    """What a request's signature says about a body not read yet (``verify_stream``).
+
+    ``claimed`` is the x-amz-content-sha256 value as signed: a hex SHA-256 the body must have,
+    ``UNSIGNED-PAYLOAD``, or one of ``STREAMING_PAYLOADS``. For signed aws-chunked bodies the
+    reader chains ``chunk_signature`` from ``seed`` (the request's own signature)."""
+
+    claimed: str
+    key: bytes
+    stamp: str
+    scope: str  # day/region/service/aws4_request
+    seed: str
+
+    def chunk_signature(self, previous: str, chunk_sha256: str) -> str:
+        sts = (
+            f"AWS4-HMAC-SHA256-PAYLOAD\n{self.stamp}\n{self.scope}\n{previous}\n"
+            f"{_EMPTY_SHA256}\n{chunk_sha256}"
+        )
+        return hmac.new(self.key, sts.encode(), hashlib.sha256).hexdigest()
+
+    def trailer_signature(self, previous: str, trailer: bytes) -> str:
+        digest = hashlib.sha256(trailer).hexdigest()
+        sts = f"AWS4-HMAC-SHA256-TRAILER\n{self.stamp}\n{self.scope}\n{previous}\n{digest}"
+        return hmac.new(self.key, sts.encode(), hashlib.sha256).hexdigest()
+
+
 class SigV4Verifier:
     __slots__ = ("_clock", "_credentials", "_keys", "_max_skew", "_skew_text")
 
@@ -136,6 +218,30 @@ class SigV4Verifier:
         headers: Sequence[tuple[bytes, bytes]],
         body: bytes,
     ) -> Identity:
+        return self._verify(method, raw_path, query_string, headers, body)[0]
+
+    def verify_stream(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+    ) -> tuple[Identity, SignedPayload]:
+        """``verify`` for a request whose body is still to be read: the signature is checked
+        against the payload hash the client claims; the caller checks the body against the
+        returned ``SignedPayload`` as it reads it (and must refuse the request if it fails)."""
+        ident, payload = self._verify(method, raw_path, query_string, headers, None)
+        assert payload is not None
+        return ident, payload
+
+    def _verify(
+        self,
+        method: str,
+        raw_path: bytes,
+        query_string: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes | None,
+    ) -> tuple[Identity, SignedPayload | None]:
         hmap = dict(headers)
         if len(hmap) != len(headers):
             hmap = _merge_repeated(headers)
@@ -154,6 +260,8 @@ class SigV4Verifier:
             # The signature cannot sign itself; every other query parameter is covered.
             pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
             raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
+        elif "AWSAccessKeyId" in params and "Signature" in params:
+            return self._verify_s3_query_v2(method, raw_path, raw_pairs, params, hmap)
         else:
             raise MissingAuthenticationTokenException("Missing Authentication Token")
 
@@ -190,19 +298,29 @@ class SigV4Verifier:
             f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
             for n in names
         )
-        head = f"{method.upper()}\n{_canonical_path(raw_path)}\n"
-        tail = f"\n{canonical_headers}\n{signed_headers}\n{_payload_hash(hmap, body)}"
+        s3 = service == "s3"
+        path = _s3_canonical_path(raw_path) if s3 else _canonical_path(raw_path)
+        head = f"{method.upper()}\n{path}\n"
+        if s3:
+            payload_hash = _s3_payload_hash(hmap, body, presigned)
+        elif body is None:
+            raise InvalidSignatureException("A streamed body is only accepted by S3.")
+        else:
+            payload_hash = _payload_hash(hmap, body)
+        tail = f"\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
         key = self._signing_key(secret, day, region, service)
-        sts_head = f"{ALGORITHM}\n{stamp}\n{day}/{region}/{service}/{_TERMINATOR}\n"
+        scope_text = f"{day}/{region}/{service}/{_TERMINATOR}"
+        sts_head = f"{ALGORITHM}\n{stamp}\n{scope_text}\n"
         if signature.isascii():
+            signed = SignedPayload(payload_hash, key, stamp, scope_text, signature)
             query = _join(pairs)
             if _signs(key, sts_head, head + query + tail, signature):
-                return Identity(access_key, region, service)
+                return Identity(access_key, region, service), signed
             # botocore signs a query string that is already in the URL verbatim rather than
             # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
             raw_query = _join(raw_pairs)
             if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
-                return Identity(access_key, region, service)
+                return Identity(access_key, region, service), signed
         raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
 
     def _secret(
@@ -232,6 +350,53 @@ class SigV4Verifier:
                 )
                 raise err
         return found.secret
+
+    def _verify_s3_query_v2(
+        self,
+        method: str,
+        raw_path: bytes,
+        raw_pairs: list[tuple[str, str]],
+        params: Mapping[str, str],
+        hmap: Mapping[bytes, bytes],
+    ) -> tuple[Identity, SignedPayload]:
+        """An S3 presigned URL in the legacy query form (``AWSAccessKeyId``, ``Expires``,
+        ``Signature``: HMAC-SHA1), which boto3's ``generate_presigned_url`` still makes for S3
+        unless told ``signature_version="s3v4"``. Path-style only; the payload is unsigned."""
+        access_key = params["AWSAccessKeyId"]
+        expires = params.get("Expires", "")
+        if not (expires.isascii() and expires.isdigit()):
+            raise IncompleteSignatureException(
+                "Expires must be a number of seconds since the epoch"
+            )
+        if int(expires) < self._clock():
+            raise InvalidSignatureException(f"Request has expired (Expires: {expires})")
+        secret = self._secret(access_key, "s3", hmap, params)
+        amz = sorted(
+            (k.decode("latin-1"), v.decode("latin-1").strip())
+            for k, v in hmap.items()
+            if k.startswith(b"x-amz-")
+        )
+        sub = sorted(
+            (k, unquote_to_bytes(v).decode("utf-8", "replace"))
+            for k, v in raw_pairs
+            if k in _V2_SUBRESOURCES
+        )
+        resource = raw_path.decode("latin-1") or "/"
+        if sub:
+            resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in sub)
+        lines = [
+            method.upper(),
+            hmap.get(b"content-md5", b"").decode("latin-1").strip(),
+            hmap.get(b"content-type", b"").decode("latin-1").strip(),
+            expires,
+            *(f"{k}:{v}" for k, v in amz),
+            resource,
+        ]
+        digest = hmac.digest(secret.encode(), "\n".join(lines).encode("utf-8"), "sha1")
+        if not hmac.compare_digest(base64.b64encode(digest).decode(), params["Signature"]):
+            raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+        unsigned = SignedPayload(_UNSIGNED_PAYLOAD, b"", "", "", "")
+        return Identity(access_key, "us-east-1", "s3"), unsigned
 
     def _from_header(self, raw: bytes, hmap: Mapping[bytes, bytes]) -> tuple[str, str, str, str]:
         auth = raw.decode("latin-1").strip()
@@ -414,6 +579,43 @@ def _canonical_path(raw_path: bytes) -> str:
         # The usual case, and 20x faster than quote(): only the escapes' "%" needs escaping.
         return path.replace(b"%", b"%25").decode("ascii")
     return quote_from_bytes(path, safe="/")
+
+
+def _s3_canonical_path(raw_path: bytes) -> str:
+    """S3's signers encode the path once and keep dot and empty segments: the path as sent."""
+    if not raw_path:
+        return "/"
+    if not raw_path.translate(None, _PATH_PLAIN):
+        return raw_path.decode("ascii")
+    return quote_from_bytes(raw_path, safe="/~%")
+
+
+def _s3_payload_hash(hmap: Mapping[bytes, bytes], body: bytes | None, presigned: bool) -> str:
+    """The payload hash an S3 request was signed with. A streamed body (``body`` None) is
+    checked by its reader against it; a read body is checked here."""
+    claimed = hmap.get(b"x-amz-content-sha256")
+    if claimed is None:
+        if presigned:
+            return _UNSIGNED_PAYLOAD
+        if body is None:
+            raise InvalidSignatureException(
+                "Missing required header for this request: x-amz-content-sha256"
+            )
+        return hashlib.sha256(body).hexdigest()
+    text = claimed.decode("latin-1")
+    if text == _UNSIGNED_PAYLOAD or text in STREAMING_PAYLOADS:
+        return text
+    if len(text) != 64 or not _HEX.issuperset(text):
+        raise InvalidSignatureException(
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a "
+            "valid sha256 value."
+        )
+    if body is not None and text != hashlib.sha256(body).hexdigest():
+        raise InvalidSignatureException(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    return text
 
 
 def _payload_hash(hmap: Mapping[bytes, bytes], body: bytes) -> str:

@@ -15,6 +15,15 @@ A signing name of a service this server does not have (``sts``, ``s3``, ``iam``.
 target prefix answers JSON ``UnknownOperationException``. Errors raised before the target is
 known (SigV4, body size) are rendered for the service the request's headers name.
 
+Streaming bodies (S3): a service may list ``stream_inputs``, operations whose blob payload it
+reads itself. For those the body is not read here: SigV4 is verified on the claimed payload hash
+(``verify_stream``) and the payload member is a ``RequestStream`` carrying the
+``SignedPayload``, which the service checks as it reads. A service may also give
+``host_labels(host)``: URI labels a Host header binds (a virtual-hosted bucket). An output whose
+payload member is not bytes but an async iterable of bytes is sent as it is read (its
+``status`` attribute, if any, overrides the status: a 206). Other services are unaffected: no
+extra work on their path.
+
 Every error is rendered by the codec; anything unexpected is logged and answered as a
 ServiceException, never as a bare 500. On the warm Invoke path the per-request work is what
 the request needs: one header map, the codec's route match and parse, dict lookups.
@@ -25,7 +34,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -35,7 +44,16 @@ import botocore.session
 from ovis.auth.sigv4 import SigV4Verifier
 from ovis.errors import ApiError, OperationNotSupported, ServiceException
 from ovis.frontdoor.access_log import AccessLog
-from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
+from ovis.frontdoor.http import (
+    MAX_BODY_BYTES,
+    Receive,
+    RequestStream,
+    Scope,
+    Send,
+    read_body,
+    respond,
+    respond_stream,
+)
 from ovis.protocols import codec_for
 from ovis.protocols.base import Codec, HttpRequest
 from ovis.protocols.json import UnknownTargetCodec
@@ -54,6 +72,10 @@ class Binding:
     codec: Codec
     operations: Mapping[str, Handler]
     streams: Mapping[str, str]  # operation -> output member sent as a StreamingResult
+    stream_inputs: frozenset[str] = frozenset()  # operations whose payload is a RequestStream
+    payloads: Mapping[str, str] | None = None  # operation -> input blob payload member
+    outputs: Mapping[str, str] | None = None  # operation -> output blob payload member
+    host_labels: Callable[[str], Mapping[str, str] | None] | None = None
 
 
 _NO_OPERATIONS: Mapping[str, Handler] = {}
@@ -67,6 +89,19 @@ def _streams(service: str) -> dict[str, str]:
         for name, member in shape.members.items() if shape is not None else ():
             if member.serialization.get("eventstream"):
                 out[op_name] = name
+    return out
+
+
+def _blob_payloads(service: str, output: bool) -> dict[str, str]:
+    """operation -> its input (or output) payload member when that is a blob."""
+    model = service_model(service)
+    out: dict[str, str] = {}
+    for op_name in model.operation_names:
+        op = model.operation_model(op_name)
+        shape = op.output_shape if output else op.input_shape
+        name = shape.serialization.get("payload") if shape is not None else None
+        if shape is not None and name and shape.members[name].type_name == "blob":
+            out[op_name] = name
     return out
 
 
@@ -91,12 +126,26 @@ class AwsFrontDoor:
         self._query: dict[str, Binding] = {}  # signing name -> its query-protocol binding
         self._foreign: dict[str, Binding] = {}  # signing name -> a service we lack (lazy)
         self._available: frozenset[str] | None = None
+        # credential scopes of the services that stream bodies (none: no extra work at all)
+        self._stream_scopes: list[bytes] = []
         for service in services:
             model = service_model(service.name)
             meta = model.metadata
             codec = codec_for(service.name)
-            binding = Binding(service.name, codec, service.operations, _streams(service.name))
+            stream_inputs: frozenset[str] = getattr(service, "stream_inputs", frozenset())
+            binding = Binding(
+                service.name,
+                codec,
+                service.operations,
+                _streams(service.name),
+                stream_inputs,
+                _blob_payloads(service.name, False) if stream_inputs else None,
+                _blob_payloads(service.name, True) if stream_inputs else None,
+                getattr(service, "host_labels", None),
+            )
             signing = meta.get("signingName") or meta["endpointPrefix"]
+            if stream_inputs:
+                self._stream_scopes.append(f"/{signing}/aws4_request".encode())
             self._by_signing[signing] = binding
             if "targetPrefix" in meta:
                 self._by_target[meta["targetPrefix"]] = binding
@@ -118,22 +167,43 @@ class AwsFrontDoor:
         started = time.perf_counter()
         binding: Binding | None = None
         operation = "-"
+        request_stream: RequestStream | None = None
+        streamed_body = False  # the body is the service's to read (it may stay unread)
         try:
-            body = await read_body(receive, MAX_BODY_BYTES)
             headers = scope["headers"]
             raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
             query_string: bytes = scope["query_string"]
             method: str = scope["method"]
-            ident = self.verifier.verify(method, raw_path, query_string, headers, body)
-            hmap = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
-            target = hmap.get("x-amz-target")
-            binding = self._binding(target, ident.service)
-            req = HttpRequest(
-                method, raw_path.decode("latin-1"), query_string.decode("latin-1"), hmap, body
-            )
-            codec = binding.codec
-            operation = codec.operation(req)
-            params = codec.parse(operation, req)
+            streamed = self._streamed(scope) if self._stream_scopes else None
+            if streamed is not None:
+                streamed_body = True
+                binding, operation, labels, hmap = streamed
+                ident, signed = self.verifier.verify_stream(method, raw_path, query_string, headers)
+                req = HttpRequest(
+                    method, raw_path.decode("latin-1"), query_string.decode("latin-1"), hmap, b""
+                )
+                codec = binding.codec
+                params = codec.parse(operation, req, labels)  # type: ignore[call-arg]
+                assert binding.payloads is not None
+                request_stream = RequestStream(receive, signed, hmap)
+                params[binding.payloads[operation]] = request_stream
+            else:
+                body = await read_body(receive, MAX_BODY_BYTES)
+                ident = self.verifier.verify(method, raw_path, query_string, headers, body)
+                hmap = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+                target = hmap.get("x-amz-target")
+                binding = self._binding(target, ident.service)
+                req = HttpRequest(
+                    method, raw_path.decode("latin-1"), query_string.decode("latin-1"), hmap, body
+                )
+                codec = binding.codec
+                labels = binding.host_labels(hmap.get("host", "")) if binding.host_labels else None
+                if labels is not None:
+                    operation = codec.operation(req, labels)  # type: ignore[call-arg]
+                    params = codec.parse(operation, req, labels)  # type: ignore[call-arg]
+                else:
+                    operation = codec.operation(req)
+                    params = codec.parse(operation, req)
             handler = binding.operations.get(operation)
             if handler is None:
                 raise OperationNotSupported(binding.name, operation, codec.protocol)
@@ -156,6 +226,18 @@ class AwsFrontDoor:
                 await stream.send(send, stream.status, stream.headers)
                 self.access.record(binding.name, operation, stream.status, _ms(started), rid)
                 return
+            out_member = binding.outputs.get(operation) if binding.outputs else None
+            if out_member is not None and not isinstance(
+                source := result.get(out_member), bytes | str | None
+            ):
+                # A body read from disk as it is sent (S3's GetObject).
+                resp = codec.serialize(operation, {**result, out_member: None}, rid)
+                resp.headers.setdefault("x-amzn-RequestId", rid)
+                status = getattr(source, "status", None) or resp.status
+                body_source: AsyncIterable[bytes] = source
+                await respond_stream(send, status, resp.headers, body_source)
+                self.access.record(binding.name, operation, status, _ms(started), rid)
+                return
             resp = codec.serialize(operation, result, rid)
             error = ""
         except ApiError as e:
@@ -171,10 +253,35 @@ class AwsFrontDoor:
             resp = binding.codec.error(ServiceException("An internal error occurred."), rid)
             error = " ServiceException"
         resp.headers.setdefault("x-amzn-RequestId", rid)
+        if streamed_body and (request_stream is None or not request_stream.done):
+            # answered before the body ended (an error): its rest must not be read as a request
+            resp.headers["Connection"] = "close"
         await respond(send, resp.status, resp.headers, resp.body)
         self.access.record(binding.name, operation, resp.status, _ms(started), rid, error)
 
     # ---- finding the target --------------------------------------------------------------
+
+    def _streamed(
+        self, scope: Scope
+    ) -> tuple[Binding, str, Mapping[str, str] | None, dict[str, str]] | None:
+        """(binding, operation, host labels, headers) of a request whose body its service
+        reads itself; None for every other request (whose body is read here)."""
+        if scope["method"] not in ("PUT", "POST") or not self._signed_for_streaming(scope):
+            return None  # e.g. every Invoke: one header scan, no decoding
+        binding = self._binding_of_headers(scope)
+        if not binding.stream_inputs:
+            return None
+        hmap = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        req = HttpRequest(
+            scope["method"], raw_path.decode("latin-1"), scope["query_string"].decode(), hmap, b""
+        )
+        labels = binding.host_labels(hmap.get("host", "")) if binding.host_labels else None
+        # only rest-xml services stream (their codec takes the host's labels)
+        operation = binding.codec.operation(req, labels)  # type: ignore[call-arg]
+        if operation not in binding.stream_inputs:
+            return None
+        return binding, operation, labels, hmap
 
     def _binding(self, target: str | None, signing: str) -> Binding:
         if target is not None:
@@ -190,6 +297,19 @@ class AwsFrontDoor:
             return b
         return self._foreign_binding(signing)
 
+    def _signed_for_streaming(self, scope: Scope) -> bool:
+        """Whether the request is signed for a service that streams bodies (cheap: bytes)."""
+        for k, v in scope["headers"]:
+            if k == b"authorization":
+                return any(s in v for s in self._stream_scopes)
+        qs: bytes = scope["query_string"]
+        if b"AWSAccessKeyId=" in qs:  # S3's legacy presigned URLs
+            return True
+        if b"X-Amz-Credential=" in qs:
+            decoded = unquote(qs.decode("latin-1")).encode("latin-1")
+            return any(s in decoded for s in self._stream_scopes)
+        return False
+
     def _binding_of_headers(self, scope: Scope) -> Binding:
         """The target of a request that failed before SigV4 named it (errors only)."""
         target: str | None = None
@@ -202,6 +322,8 @@ class AwsFrontDoor:
         if not signing and b"X-Amz-Credential=" in scope["query_string"]:
             qs = scope["query_string"].decode("latin-1")
             signing = _scope_service(unquote(qs.partition("X-Amz-Credential=")[2]))
+        if not signing and b"AWSAccessKeyId=" in scope["query_string"]:
+            signing = "s3"  # S3's legacy presigned URLs are the only SigV2 we take
         try:
             return self._binding(target, signing)
         except Exception:  # a model that cannot load must not hide the original error

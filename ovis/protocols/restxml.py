@@ -116,7 +116,9 @@ class RestXmlCodec:
                 self._router.by_operation[op.name],
                 inp,
                 read,
-                Validator(op.input_shape, ValidationException),
+                Validator(
+                    op.input_shape, InvalidArgument if service == "s3" else ValidationException
+                ),
                 out,
                 root,
                 write,
@@ -146,7 +148,13 @@ class RestXmlCodec:
                 params[payload[0]] = decoded
             else:
                 params.update({k: v for k, v in decoded.items() if k in op.input.body})
-        op.validate(params)
+        try:
+            op.validate(params)
+        except InvalidArgument as e:
+            if ".locationConstraint" in e.message:  # S3 names this one its own way
+                e.code = "InvalidLocationConstraint"
+                e.message = "The specified location-constraint is not valid"
+            raise
         return params
 
     def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
@@ -163,6 +171,12 @@ class RestXmlCodec:
                 return HttpResponse(status, headers, "".join(parts).encode())
             raw = payload.encode() if isinstance(payload, str) else bytes(payload)
             return HttpResponse(status, headers, raw)
+        if operation == "GetBucketLocation" and self.service == "s3":
+            # S3's one output whose member is the root element's text (botocore reads it so)
+            where = escape(str(body.get("LocationConstraint") or ""))
+            doc = f"{decl}<LocationConstraint{self._xmlns}>{where}</LocationConstraint>"
+            headers["Content-Type"] = "application/xml"
+            return HttpResponse(status, headers, doc.encode())
         if op.write_members is None or not body:
             return HttpResponse(status, headers)
         parts = [f"{decl}<{op.root}{self._xmlns}>"]

@@ -32,6 +32,7 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.s3.repository import S3Repository
 from ovis.services.scheduler.repository import ScheduleRepository
 from ovis.services.sns.repository import TopicRepository
 from ovis.services.sqs.repository import QueueRepository
@@ -77,6 +78,8 @@ class Storage(Protocol):
     def event_source_mappings(self) -> MappingRepository: ...
     def schedules(self) -> ScheduleRepository: ...
     def topics(self) -> TopicRepository: ...
+    @property
+    def s3(self) -> S3Repository: ...
     def close(self) -> None: ...
 
 

@@ -205,7 +205,11 @@ class LambdaApi:
 def code_source(code: dict[str, Any]) -> CodeSource:
     """A FunctionCode structure, or UpdateFunctionCode's own members (the same names)."""
     return CodeSource(
-        code.get("ZipFile"), code.get("ImageUri"), code.get("S3Bucket"), code.get("S3Key")
+        code.get("ZipFile"),
+        code.get("ImageUri"),
+        code.get("S3Bucket"),
+        code.get("S3Key"),
+        code.get("S3ObjectVersion"),
     )
 
 

@@ -37,6 +37,7 @@ from ovis.services.lambda_.layers import LayerService
 from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, install_package
 from ovis.services.lambda_.paging import paginate
 from ovis.services.lambda_.repositories import TagRepository
+from ovis.services.lambda_.s3_code import ObjectReader, fetch_package
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageError, ImageStore
@@ -93,7 +94,9 @@ class FunctionService:
         *,
         tags: TagRepository,
         roles: RoleChecker | None = None,
+        objects: ObjectReader | None = None,
     ) -> None:
+        self.objects = objects  # deployment packages from S3 (None: not offered)
         self.settings = settings
         self.roles = roles  # None: any role ARN is accepted
         self.tag_store = tags  # tags by ARN (`tags` is the ListTags use case)
@@ -228,12 +231,16 @@ class FunctionService:
             raise InvalidParameterValueException(
                 "Please don't provide ImageUri when the intended function PackageType is Zip."
             )
-        if code.s3_bucket or code.s3_key:
-            raise InvalidParameterValueException(
-                "S3 code locations are not supported by this server: upload the deployment "
-                "package with ZipFile."
-            )
         data = code.zip_file
+        if code.s3_bucket or code.s3_key:
+            if data:
+                raise InvalidParameterValueException(
+                    "Please do not provide other FunctionCode parameters when providing a "
+                    "S3 location."
+                )
+            data = await fetch_package(
+                self.objects, code.s3_bucket, code.s3_key, code.s3_object_version
+            )
         if not data:
             raise InvalidParameterValueException(
                 "Please provide a source for function code: ZipFile is required."

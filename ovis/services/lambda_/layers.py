@@ -31,6 +31,7 @@ from ovis.services.lambda_.commands import PublishLayerVersion
 from ovis.services.lambda_.package import install_package
 from ovis.services.lambda_.paging import decode_marker, encode_marker
 from ovis.services.lambda_.repositories import LayerRepository
+from ovis.services.lambda_.s3_code import ObjectReader, fetch_package
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 
@@ -78,7 +79,14 @@ def _matches(v: LayerVersion, runtime: str | None, arch: str | None) -> bool:
 
 
 class LayerService:
-    def __init__(self, settings: Settings, store: LayerRepository, code: CodeStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: LayerRepository,
+        code: CodeStore,
+        objects: ObjectReader | None = None,
+    ) -> None:
+        self.objects = objects  # layer archives from S3 (None: not offered)
         self.settings = settings
         self.store = store
         self.code = code
@@ -134,12 +142,20 @@ class LayerService:
                 f"({self.settings.account_id}) and region ({self.settings.region})."
             )
         content = cmd.content
-        if content.s3_bucket or content.s3_key or content.s3_object_version:
-            raise InvalidParameterValueException(
-                "S3 content locations are not supported by this server: upload the layer "
-                "archive with Content.ZipFile."
-            )
         data = content.zip_file
+        if content.s3_bucket or content.s3_key or content.s3_object_version:
+            if self.objects is None:
+                raise InvalidParameterValueException(
+                    "S3 content locations are not supported by this server: upload the layer "
+                    "archive with Content.ZipFile."
+                )
+            data = await fetch_package(
+                self.objects,
+                content.s3_bucket,
+                content.s3_key,
+                content.s3_object_version,
+                "Content",
+            )
         if not data:
             raise InvalidParameterValueException(
                 "Please provide a source for the layer content: Content.ZipFile is required."

@@ -34,6 +34,21 @@ class ServiceTriggers:
         self.policies = policies
         self.queue = queue
 
+    def allows(
+        self, function_arn: str, *, principal: str, source_arn: str, source_account: str
+    ) -> bool:
+        """Whether ``invoke_async`` with these arguments would pass the resource policy check
+        (the function exists and allows ``principal``): S3 validates a notification's
+        destination with it before saving the configuration."""
+        try:
+            name, qualifier = self.functions.ref(function_arn)
+            self.functions.qualifiers.version(name, qualifier or LATEST)
+        except ApiError:
+            return False
+        return self.policies.allows_service(
+            name, qualifier or "", principal, source_arn, source_account
+        )
+
     async def invoke_async(
         self,
         function_arn: str,

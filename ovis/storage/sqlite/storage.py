@@ -25,6 +25,7 @@ from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
+from ovis.storage.sqlite.s3 import SqliteS3
 from ovis.storage.sqlite.schedules import SqliteSchedules
 from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
@@ -58,6 +59,7 @@ class SqliteStorage:
         self.topics = SqliteTopics(self._engine)
         self.iam = SqliteIam(self._engine)
         self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
+        self.s3 = SqliteS3(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

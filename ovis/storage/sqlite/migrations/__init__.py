@@ -13,6 +13,7 @@ from ovis.storage.sqlite.migrations import (
     m0006_topics,
     m0008_schedules,
     m0009_iam,
+    m0010_s3,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -37,4 +38,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0006_topics.VERSION, "SNS topics, subscriptions and outbox", m0006_topics.upgrade),
     Migration(m0008_schedules.VERSION, "EventBridge Scheduler", m0008_schedules.upgrade),
     Migration(m0009_iam.VERSION, "iam roles and policies, sts credentials", m0009_iam.upgrade),
+    Migration(m0010_s3.VERSION, "s3 buckets and objects", m0010_s3.upgrade),
 )
