@@ -37,6 +37,7 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
+from ovis.services.events import EventBusService, events_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
@@ -166,6 +167,15 @@ class Server:
         self.policies = PolicyService(self.functions, self.storage.policies)
         # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
         self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
+        # EventBridge-compatible event buses (SNS targets: topics=None until SNS is wired in)
+        self.events = EventBusService(
+            self.storage.event_buses,
+            self.storage.tags,
+            settings,
+            supervisor=self.supervisor,
+            functions=self.triggers,
+            queues=self.queues,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -188,6 +198,7 @@ class Server:
             sqs_service(self.queues),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
+            events_service(self.events),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -212,6 +223,7 @@ class Server:
             Hook("resource-policies", self.policies.load),
             Hook("sqs", self._start_queues, self._close_queues),
             self.queue,
+            self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),

@@ -47,6 +47,9 @@ class Settings:
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization
     # (AWS evaluates one CloudWatch datapoint a minute).
     autoscaling_interval_s: float = 60.0
+    # Multiplies EventBridge's time: scheduled rules' rate periods, target retry backoff and
+    # the event age limit (RetryPolicy); tests shrink it.
+    events_time_scale: float = 1.0
     # The server's own log: "debug" | "info" | "warning" | "error" (access lines are "info").
     log_level: str = "info"
 

@@ -105,6 +105,14 @@ def cli() -> None:
     help="Seconds between autoscaling evaluations of provisioned concurrency.",
 )
 @click.option(
+    "--events-time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Scale EventBridge's time: scheduled rules' rate periods and target retry backoff "
+    "(1.0: as AWS).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -130,6 +138,7 @@ def server(
     concurrency_limit: int,
     public_url: str,
     autoscaling_interval: float,
+    events_time_scale: float,
     log_level: str,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
@@ -178,6 +187,7 @@ def server(
                 concurrent_executions=concurrency_limit,
                 public_url=public_url,
                 autoscaling_interval_s=autoscaling_interval,
+                events_time_scale=events_time_scale,
                 log_level=log_level,
             )
         )

@@ -16,6 +16,7 @@ from ovis.storage.sqlite.async_events import SqliteAsyncEvents
 from ovis.storage.sqlite.autoscaling import SqliteAutoscaling
 from ovis.storage.sqlite.concurrency import SqliteConcurrency
 from ovis.storage.sqlite.engine import Engine
+from ovis.storage.sqlite.event_buses import SqliteEventBuses
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
 from ovis.storage.sqlite.functions import SqliteFunctions
 from ovis.storage.sqlite.layers import SqliteLayers
@@ -46,6 +47,7 @@ class SqliteStorage:
         self.queues = SqliteQueues(self._engine)
         self.urls = SqliteUrls(self._engine)
         self.policies = SqlitePolicies(self._engine)
+        self.event_buses = SqliteEventBuses(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

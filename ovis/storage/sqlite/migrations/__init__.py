@@ -4,7 +4,11 @@ migration is never edited once released; a schema change is a new module listed 
 
 from __future__ import annotations
 
-from ovis.storage.sqlite.migrations import m0001_initial, m0002_async_results_by_function
+from ovis.storage.sqlite.migrations import (
+    m0001_initial,
+    m0002_async_results_by_function,
+    m0007_event_buses,
+)
 from ovis.storage.sqlite.migrations.base import Migration
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -14,4 +18,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         "index async results by function",
         m0002_async_results_by_function.upgrade,
     ),
+    Migration(m0007_event_buses.VERSION, "event buses", m0007_event_buses.upgrade),
 )
