@@ -262,6 +262,7 @@ def test_schedule_rules_are_validated(ev) -> None:  # type: ignore[no-untyped-de
     cases = [
         ({"ScheduleExpression": "rate(1 minutes)"}, "Parameter ScheduleExpression is not valid."),
         ({"ScheduleExpression": "rate(0 hours)"}, "Parameter ScheduleExpression is not valid."),
+        ({"ScheduleExpression": "cron(0 12 * * * *)"}, "Parameter ScheduleExpression is not valid."),
         (
             {"ScheduleExpression": "rate(5 minutes)", "EventBusName": bus},
             "ScheduleExpression is supported only on the default event bus.",
@@ -272,6 +273,8 @@ def test_schedule_rules_are_validated(ev) -> None:  # type: ignore[no-untyped-de
         with pytest.raises(ClientError) as e:
             ev.put_rule(Name=uniq("bad"), **kw)
         assert e.value.response["Error"] == {"Code": "ValidationException", "Message": message}
+    cron = ev.put_rule(Name=uniq("noon"), ScheduleExpression="cron(0 12 ? * MON-FRI *)")
+    assert cron["RuleArn"]
 
 
 # ---- TestEventPattern: the examples of AWS's event pattern documentation -----------------------

@@ -19,7 +19,12 @@ from typing import Any
 
 from ovis.models.event_bus import DEFAULT_BUS, RuleRecord
 from ovis.models.event_pattern import EventPattern, compile_pattern
-from ovis.services.events import schedule_expression, targets
+from ovis.models.schedule_expression import (
+    ScheduleExpression,
+    ScheduleExpressionError,
+    parse_rule_schedule_expression,
+)
+from ovis.services.events import targets
 from ovis.services.events.buses import EventBuses
 from ovis.services.events.commands import PutRule, PutTargets, RemoveTargets
 from ovis.services.events.errors import (
@@ -39,6 +44,7 @@ class Rule:
     record: RuleRecord
     arn: str
     pattern: EventPattern | None
+    schedule: ScheduleExpression | None = None
 
     @property
     def name(self) -> str:
@@ -89,7 +95,8 @@ class Rules:
 
     def _rule(self, record: RuleRecord) -> Rule:
         pattern = compile_pattern(record.event_pattern) if record.event_pattern else None
-        return Rule(record, self.arn(record.bus, record.name), pattern)
+        schedule = parse_rule_schedule_expression(record.schedule) if record.schedule else None
+        return Rule(record, self.arn(record.bus, record.name), pattern, schedule)
 
     def load(self) -> None:
         self._rules = {(r.bus, r.name): self._rule(r) for r in self.store.event_rules()}
@@ -118,7 +125,7 @@ class Rules:
         ]
 
     def scheduled(self) -> list[Rule]:
-        return [r for r in self._rules.values() if r.record.schedule and r.enabled]
+        return [r for r in self._rules.values() if r.schedule is not None and r.enabled]
 
     # ---- rules -----------------------------------------------------------------------------
 
@@ -133,8 +140,10 @@ class Rules:
                 raise ValidationException(
                     "ScheduleExpression is supported only on the default event bus."
                 )
-            if not schedule_expression.is_valid(cmd.schedule):
-                raise ValidationException("Parameter ScheduleExpression is not valid.")
+            try:
+                parse_rule_schedule_expression(cmd.schedule)
+            except ScheduleExpressionError as e:
+                raise ValidationException(e.message) from None
         if cmd.event_pattern:
             compile_pattern(cmd.event_pattern)  # InvalidEventPatternException, as AWS words it
         async with self._lock:

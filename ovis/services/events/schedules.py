@@ -2,13 +2,16 @@
 "Scheduled Event" (source ``aws.events``, the rule's ARN as resource) to its own targets.
 
 Contract:
+- Slots come from the shared parser (``ovis.models.schedule_expression``: rate and AWS's
+  6-field cron, UTC). A rate schedule starts when its expression was set: its first slot is
+  that moment, then one per period.
 - Firing a slot stores its deliveries and the slot it fired for in one transaction
   (``fire_schedule``), so a slot fires once even across a kill -9; after a restart the loop
   continues from the last slot fired. Slots missed while the server was down (or the rule
   disabled) fire once, for the latest of them, not once each.
 - ``step()`` (the supervised ``events-schedules`` loop) fires what is due, then waits until
   the next slot or until a rule changes (``replan``); it never polls.
-- ``time_scale`` shrinks rate periods (tests).
+- ``time_scale`` shrinks rate periods (tests); cron slots are wall-clock times and unscaled.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
+from datetime import UTC, datetime
 
-from ovis.services.events import schedule_expression
 from ovis.services.events.delivery import Deliveries, plan
 from ovis.services.events.event import scheduled
 from ovis.services.events.repository import EventBusRepository
@@ -30,6 +34,10 @@ MAX_CATCH_UP = 100_000  # bounds the walk to the latest missed slot
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _dt(ms: float) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 class ScheduledRules:
@@ -57,29 +65,37 @@ class ScheduledRules:
     def replan(self) -> None:
         self._wake.set()
 
-    def _next(self, rule: Rule, after_ms: int) -> int:
-        r = rule.record
-        assert r.schedule is not None
-        return schedule_expression.next_fire(
-            r.schedule, after_ms, r.schedule_anchor_ms, self.time_scale
-        )
+    def _next(self, rule: Rule, after_ms: int) -> int | None:
+        """The rule's first slot strictly after ``after_ms`` (None: it never fires again)."""
+        expression = rule.schedule
+        assert expression is not None
+        anchor = rule.record.schedule_anchor_ms
+        scale = self.time_scale if expression.kind == "rate" else 1.0
+        # rate periods shrink by ``scale`` around the anchor: map into unscaled time and back
+        after = anchor + (after_ms - anchor) / scale
+        fire = expression.next_fire(_dt(after), anchor=_dt(anchor))
+        if fire is None:
+            return None
+        return anchor + math.ceil((fire.timestamp() * 1000 - anchor) * scale)
 
     async def step(self) -> None:
         self._wake.clear()
         now = _now_ms()
         soonest: int | None = None
         for rule in self.rules.scheduled():
-            last = max(self._fired.get(rule.arn, 0), rule.record.schedule_anchor_ms)
+            # never fired since the expression was set: the anchor itself is the first slot
+            last = max(self._fired.get(rule.arn, 0), rule.record.schedule_anchor_ms - 1)
             due = self._next(rule, last)
-            if due <= now:
+            if due is not None and due <= now:
                 for _ in range(MAX_CATCH_UP):
                     later = self._next(rule, due)
-                    if later > now:
+                    if later is None or later > now:
                         break
                     due = later
                 await self._fire(rule, due)
                 due = self._next(rule, due)
-            soonest = due if soonest is None else min(soonest, due)
+            if due is not None:
+                soonest = due if soonest is None else min(soonest, due)
         timeout = None if soonest is None else max(0.0, (soonest - _now_ms()) / 1000)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)

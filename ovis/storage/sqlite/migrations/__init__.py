@@ -7,6 +7,8 @@ from __future__ import annotations
 from ovis.storage.sqlite.migrations import (
     m0001_initial,
     m0002_async_results_by_function,
+    m0003_streams,
+    m0004_event_source_mappings,
     m0007_event_buses,
 )
 from ovis.storage.sqlite.migrations.base import Migration
@@ -17,6 +19,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         m0002_async_results_by_function.VERSION,
         "index async results by function",
         m0002_async_results_by_function.upgrade,
+    ),
+    Migration(m0003_streams.VERSION, "kinesis streams", m0003_streams.upgrade),
+    Migration(
+        m0004_event_source_mappings.VERSION,
+        "event source mappings",
+        m0004_event_source_mappings.upgrade,
     ),
     Migration(m0007_event_buses.VERSION, "event buses", m0007_event_buses.upgrade),
 )
