@@ -22,6 +22,7 @@ from ovis.invoke.repositories import (
     ReservedConcurrencyRepository,
 )
 from ovis.logs.repository import LogRepository
+from ovis.services.events.repository import EventBusRepository
 from ovis.services.kinesis.repository import StreamRepository
 from ovis.services.lambda_.esm.repository import MappingRepository
 from ovis.services.lambda_.repositories import (
@@ -73,6 +74,8 @@ class Storage(Protocol):
     @property
     def streams(self) -> StreamRepository: ...
     def event_source_mappings(self) -> MappingRepository: ...
+    @property
+    def event_buses(self) -> EventBusRepository: ...
     def close(self) -> None: ...
 
 

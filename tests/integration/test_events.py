@@ -262,7 +262,10 @@ def test_schedule_rules_are_validated(ev) -> None:  # type: ignore[no-untyped-de
     cases = [
         ({"ScheduleExpression": "rate(1 minutes)"}, "Parameter ScheduleExpression is not valid."),
         ({"ScheduleExpression": "rate(0 hours)"}, "Parameter ScheduleExpression is not valid."),
-        ({"ScheduleExpression": "cron(0 12 * * * *)"}, "Parameter ScheduleExpression is not valid."),
+        (
+            {"ScheduleExpression": "cron(0 12 * * * *)"},
+            "Parameter ScheduleExpression is not valid.",
+        ),
         (
             {"ScheduleExpression": "rate(5 minutes)", "EventBusName": bus},
             "ScheduleExpression is supported only on the default event bus.",
