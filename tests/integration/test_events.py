@@ -254,6 +254,11 @@ def test_scheduled_rule_fires_scheduled_events(ev, sqs) -> None:  # type: ignore
     drain(sqs, url, 10, timeout=0.7)  # what fired before the disable
     assert drain(sqs, url, 1, timeout=1.5) == []
     assert ev.describe_rule(Name=rule)["State"] == "DISABLED"
+    enabled_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1))
+    ev.enable_rule(Name=rule)
+    (again,) = drain(sqs, url, 1)
+    assert json.loads(again["Body"])["time"] >= enabled_at  # no slot of the disabled time
+    ev.disable_rule(Name=rule)
 
 
 def test_schedule_rules_are_validated(ev) -> None:  # type: ignore[no-untyped-def]

@@ -6,14 +6,16 @@ State: rules live in memory with their compiled patterns (``ovis.models.event_pa
 one matcher) and are written through to the store before a call returns; writes are serialized
 by one lock, so a PutTargets never loses another's targets. ``matching(bus, event)`` is a pure
 in-memory scan of the bus's enabled pattern rules. ``on_change`` is called after every change
-(the scheduled-rule loop re-plans). Contract: event-loop thread only.
+(the scheduled-rule loop re-plans); ``on_enable`` is awaited when a disabled scheduled rule is
+enabled again, before it can fire (the slots it was disabled for are skipped, not fired late).
+Contract: event-loop thread only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +39,10 @@ from ovis.services.events.repository import EventBusRepository, EventTagReposito
 
 ENABLED = "ENABLED"
 DISABLED = "DISABLED"
+
+
+async def _nothing(rule: Rule) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Rules:
         self.buses = buses
         self.can_deliver = can_deliver  # whether a target kind has a service behind it
         self.on_change: Callable[[], None] = lambda: None
+        self.on_enable: Callable[[Rule], Awaitable[None]] = _nothing
         self._rules: dict[tuple[str, str], Rule] = {}
         self._lock = asyncio.Lock()
 
@@ -164,6 +171,8 @@ class Rules:
                 old.record.created_ms if old is not None else now,
                 anchor,
             )
+            if old is not None and not old.enabled and record.state != DISABLED:
+                await self.on_enable(self._rule(record))
             rule = await self._save(record)
             if cmd.tags:
                 await asyncio.to_thread(self.tags.put_tags, rule.arn, dict(cmd.tags))
@@ -180,6 +189,8 @@ class Rules:
         async with self._lock:
             rule = self.get(name, bus)
             if rule.record.state != state:
+                if not rule.enabled:
+                    await self.on_enable(rule)
                 await self._save(replace(rule.record, state=state))
 
     async def delete_rule(self, name: str, bus: str | None, force: bool = False) -> None:

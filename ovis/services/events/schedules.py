@@ -7,8 +7,9 @@ Contract:
   that moment, then one per period.
 - Firing a slot stores its deliveries and the slot it fired for in one transaction
   (``fire_schedule``), so a slot fires once even across a kill -9; after a restart the loop
-  continues from the last slot fired. Slots missed while the server was down (or the rule
-  disabled) fire once, for the latest of them, not once each.
+  continues from the last slot fired. Slots missed while the server was down fire once, for
+  the latest of them, not once each; slots of a disabled rule never fire (``skip_missed``
+  records "fired up to now" when it is enabled again).
 - ``step()`` (the supervised ``events-schedules`` loop) fires what is due, then waits until
   the next slot or until a rule changes (``replan``); it never polls.
 - ``time_scale`` shrinks rate periods (tests); cron slots are wall-clock times and unscaled.
@@ -65,6 +66,13 @@ class ScheduledRules:
     def replan(self) -> None:
         self._wake.set()
 
+    async def skip_missed(self, rule: Rule) -> None:
+        """A rule being enabled again: its next slot is the first after now."""
+        if rule.schedule is not None:
+            now = _now_ms()
+            await asyncio.to_thread(self.store.fire_schedule, rule.arn, now, [])
+            self._fired[rule.arn] = now
+
     def _next(self, rule: Rule, after_ms: int) -> int | None:
         """The rule's first slot strictly after ``after_ms`` (None: it never fires again)."""
         expression = rule.schedule
@@ -84,7 +92,10 @@ class ScheduledRules:
         soonest: int | None = None
         for rule in self.rules.scheduled():
             # never fired since the expression was set: the anchor itself is the first slot
-            last = max(self._fired.get(rule.arn, 0), rule.record.schedule_anchor_ms - 1)
+            fired = self._fired.get(rule.arn)
+            last = rule.record.schedule_anchor_ms - 1
+            if fired is not None:
+                last = max(fired, last)
             due = self._next(rule, last)
             if due is not None and due <= now:
                 for _ in range(MAX_CATCH_UP):

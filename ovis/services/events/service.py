@@ -91,6 +91,7 @@ class EventBusService:
             settings.events_time_scale,
         )
         self.rules.on_change = self.schedules.replan
+        self.rules.on_enable = self.schedules.skip_missed
 
     # ---- lifecycle -------------------------------------------------------------------------
 

@@ -108,3 +108,21 @@ def test_missed_slots_fire_once_and_a_restart_never_fires_a_slot_twice(
     assert slots(store) == ["1970-01-01T00:02:00Z", "1970-01-01T00:03:00Z"]
     assert store.schedule_fires() == {ARN: 180_000}
     assert deliveries.woken == 2
+
+
+def test_a_rule_enabled_again_skips_the_slots_it_was_disabled_for(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = scheduled_rule("rate(1 minute)")
+    loop = ScheduledRules(FakeRules(rule), store, FakeDeliveries(), "1", "r")  # type: ignore[arg-type]
+    loop.load()
+
+    async def go() -> None:
+        await step_at(monkeypatch, loop, 1_000)  # the anchor's slot
+        monkeypatch.setattr(schedules, "_now_ms", lambda: 250_000)
+        await loop.skip_missed(rule)  # enabled again at 250 s: 60..240 s are skipped
+        await step_at(monkeypatch, loop, 250_000)
+        await step_at(monkeypatch, loop, 301_000)
+
+    asyncio.run(go())
+    assert slots(store) == ["1970-01-01T00:00:00Z", "1970-01-01T00:05:00Z"]
