@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -467,12 +468,16 @@ def test_acknowledged_events_and_schedule_slots_survive_kill9(tmp_path) -> None:
     scale = "0.02"  # rate(1 minute) = 1.2 s: every slot has its own ISO second
     s = start_server(data, "--events-time-scale", scale)
     ev, sqs = s.client("events"), s.client("sqs")
-    url, arn = queue(sqs, "sink")
     ticks_url, ticks_arn = queue(sqs, "ticks")
     ev.put_rule(Name="tick", ScheduleExpression="rate(1 minute)")
     ev.put_targets(Rule="tick", Targets=[{"Id": "q", "Arn": ticks_arn}])
+    # five targets: the outbox holds five deliveries per event, so some are still pending
+    # when the server dies
+    sinks = [queue(sqs, f"sink{i}") for i in range(5)]
     ev.put_rule(Name="all", EventPattern='{"source": ["crash"]}')
-    ev.put_targets(Rule="all", Targets=[{"Id": "q", "Arn": arn}])
+    ev.put_targets(
+        Rule="all", Targets=[{"Id": f"q{i}", "Arn": a} for i, (_, a) in enumerate(sinks)]
+    )
     first_ticks = drain(sqs, ticks_url, 1)
     ids: set[str] = set()
     for _ in range(30):
@@ -482,17 +487,25 @@ def test_acknowledged_events_and_schedule_slots_survive_kill9(tmp_path) -> None:
         ids.update(e["EventId"] for e in r["Entries"])
     os.killpg(s.proc.pid, signal.SIGKILL)  # right after the last acknowledgement
     s.proc.wait()
+    with sqlite3.connect(data / "ovis.db") as db:  # what the crash left undelivered
+        (pending,) = db.execute("SELECT COUNT(*) FROM event_deliveries").fetchone()
     s = start_server(data, "--events-time-scale", scale)
     try:
         sqs = s.client("sqs")
-        delivered: set[str] = set()
-        deadline = time.monotonic() + 60
-        while not ids <= delivered and time.monotonic() < deadline:
-            delivered.update(json.loads(m["Body"])["id"] for m in drain(sqs, url, 10, timeout=1))
-        assert delivered == ids  # at least once each (a redelivery repeats an id), none lost
+        for url, _ in sinks:
+            delivered: set[str] = set()
+            deadline = time.monotonic() + 60
+            while not ids <= delivered and time.monotonic() < deadline:
+                got = sqs.receive_message(  # kept in flight, so each comes once
+                    QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600, WaitTimeSeconds=1
+                ).get("Messages", [])
+                delivered.update(json.loads(m["Body"])["id"] for m in got)
+            # at least once each (a redelivery repeats an id), none lost
+            assert delivered == ids, f"{pending} deliveries were pending at the kill"
         later_ticks = drain(sqs, ticks_url, 3, timeout=30)
     finally:
         s.stop()
+    print(f"deliveries pending at the kill -9: {pending}")
     by_slot: dict[str, set[str]] = {}
     for m in first_ticks + later_ticks:
         e = json.loads(m["Body"])
