@@ -94,6 +94,8 @@ class Rules:
         self.on_change: Callable[[], None] = lambda: None
         self.on_enable: Callable[[Rule], Awaitable[None]] = _nothing
         self._rules: dict[tuple[str, str], Rule] = {}
+        # bus -> its enabled pattern rules, in name order: what PutEvents scans
+        self._patterns: dict[str, list[Rule]] = {}
         self._lock = asyncio.Lock()
 
     def arn(self, bus: str, name: str) -> str:
@@ -107,6 +109,18 @@ class Rules:
 
     def load(self) -> None:
         self._rules = {(r.bus, r.name): self._rule(r) for r in self.store.event_rules()}
+        self._index()
+
+    def _index(self) -> None:
+        patterns: dict[str, list[Rule]] = {}
+        for (bus, _), rule in sorted(self._rules.items()):
+            if rule.enabled and rule.pattern is not None:
+                patterns.setdefault(bus, []).append(rule)
+        self._patterns = patterns
+
+    def _changed(self) -> None:
+        self._index()
+        self.on_change()
 
     # ---- lookups ---------------------------------------------------------------------------
 
@@ -125,11 +139,7 @@ class Rules:
 
     def matching(self, bus: str, event: dict[str, Any]) -> list[Rule]:
         """The enabled pattern rules of ``bus`` that ``event`` matches (in name order)."""
-        return [
-            r
-            for (b, _), r in self._rules.items()
-            if b == bus and r.enabled and r.pattern is not None and r.pattern.matches(event)
-        ]
+        return [r for r in self._patterns.get(bus, ()) if r.pattern and r.pattern.matches(event)]
 
     def scheduled(self) -> list[Rule]:
         return [r for r in self._rules.values() if r.schedule is not None and r.enabled]
@@ -182,7 +192,7 @@ class Rules:
         rule = self._rule(record)
         await asyncio.to_thread(self.store.put_event_rule, record)
         self._rules[(record.bus, record.name)] = rule
-        self.on_change()
+        self._changed()
         return rule
 
     async def set_state(self, name: str, bus: str | None, state: str) -> None:
@@ -205,14 +215,14 @@ class Rules:
             await asyncio.to_thread(self.store.delete_event_rule, b.name, name, rule.arn)
             await asyncio.to_thread(self.tags.delete_tags, rule.arn)
             self._rules.pop((b.name, name), None)
-            self.on_change()
+            self._changed()
 
     def forget_bus(self, bus: str) -> list[Rule]:
         """Drop a deleted bus's rules from memory (the store dropped them with the bus)."""
         gone = [r for (b, _), r in self._rules.items() if b == bus]
         for r in gone:
             self._rules.pop((bus, r.name), None)
-        self.on_change()
+        self._changed()
         return gone
 
     def list_rules(
