@@ -54,6 +54,12 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.scheduler import Scheduler, scheduler_service
+from ovis.services.sns import TopicService
+from ovis.services.sns.endpoint import SnsPublicEndpoints
+from ovis.services.sns.http_client import HttpClient
+from ovis.services.sns.service import sns_service
+from ovis.services.sns.signing import ServerSigner
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
@@ -165,7 +171,6 @@ class Server:
         self.event_invoke = EventInvokeService(self.functions, self.storage.event_invoke)
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
-        self.queue.attach(self.event_invoke, self.queues)
         # Kinesis-compatible streams (iterators are signed with the server's secret)
         self.streams = StreamService(
             self.storage.streams,
@@ -189,7 +194,21 @@ class Server:
             streams=self.streams,
         )
         self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
-        # EventBridge-compatible event buses (SNS targets: topics=None until SNS is wired in)
+        # SNS-compatible topics: fan-out to functions, queues and http(s) endpoints
+        self.topics = TopicService(
+            self.storage.topics,
+            self.storage.tags,
+            region=settings.region,
+            account=settings.account_id,
+            base_url=settings.base_url,
+            signer=ServerSigner(data, settings.base_url),
+            triggers=self.triggers,
+            queues=self.queues,
+            http=HttpClient(),
+            retry_scale=settings.sns_retry_scale,
+            supervisor=self.supervisor,
+        )
+        # EventBridge-compatible event buses: targets are functions, queues, topics, buses
         self.events = EventBusService(
             self.storage.event_buses,
             self.storage.tags,
@@ -197,7 +216,23 @@ class Server:
             supervisor=self.supervisor,
             functions=self.triggers,
             queues=self.queues,
+            topics=self.topics,
         )
+        # EventBridge Scheduler (the sns and events packages plug in as topics= / buses=)
+        self.scheduler = Scheduler(
+            self.storage.schedules,
+            self.storage.tags,
+            settings.region,
+            settings.account_id,
+            self.supervisor,
+            functions=self.triggers,
+            queues=self.queues,
+            topics=self.topics,
+            buses=self.events,
+            retry_scale=settings.async_retry_scale,
+        )
+        # async invocation's destinations: queues, topics (and functions, through itself)
+        self.queue.attach(self.event_invoke, self.queues, topics=self.topics)
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -219,10 +254,12 @@ class Server:
                 )
             ),
             sqs_service(self.queues),
+            sns_service(self.topics),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
             events_service(self.events),
+            scheduler_service(self.scheduler),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -230,6 +267,7 @@ class Server:
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
+                SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]
@@ -248,11 +286,13 @@ class Server:
             Hook("sqs", self._start_queues, self._close_queues),
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
+            self.topics,  # after sqs and the async queue: it delivers to both
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
+            self.scheduler,  # after SQS and the async queue: its fires go to them
         ]
         self.lifecycle = Lifecycle(self.components)
 

@@ -188,6 +188,52 @@ def test_bus_to_bus_target(ev, sqs) -> None:  # type: ignore[no-untyped-def]
     assert ev.describe_rule(Name=inner, EventBusName=bus)["Arn"].endswith(f"rule/{bus}/{inner}")
 
 
+def test_sns_topic_target_fans_out_to_a_subscribed_queue(srv, ev, sqs) -> None:  # type: ignore[no-untyped-def]
+    sns = srv.client("sns")
+    topic = sns.create_topic(Name=uniq("topic"))["TopicArn"]
+    url, qarn = queue(sqs)
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=qarn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    source = uniq("sns")
+    rule = uniq("rule")
+    ev.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    assert ev.put_targets(Rule=rule, Targets=[{"Id": "t", "Arn": topic}])["FailedEntryCount"] == 0
+    event_id = put(ev, source, {"via": "sns"})
+    (m,) = drain(sqs, url, 1)
+    event = json.loads(m["Body"])  # the raw SNS message is the event
+    assert (event["id"], event["detail"]) == (event_id, {"via": "sns"})
+
+
+def test_a_scheduler_schedule_puts_its_event_on_a_bus(srv, ev, sqs) -> None:  # type: ignore[no-untyped-def]
+    """EventBridge Scheduler's event bus target: the schedule's event goes through the bus's
+    rules like any PutEvents."""
+    source = uniq("sched")
+    url, qarn = queue(sqs)
+    rule = uniq("rule")
+    ev.put_rule(Name=rule, EventPattern=json.dumps({"source": [source]}))
+    ev.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": qarn}])
+    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 2))
+    srv.client("scheduler").create_schedule(
+        Name=uniq("to-bus"),
+        ScheduleExpression=f"at({at})",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": "arn:aws:events:us-east-1:000000000000:event-bus/default",
+            "RoleArn": "arn:aws:iam::000000000000:role/scheduler",
+            "Input": json.dumps({"from": "scheduler"}),
+            "EventBridgeParameters": {"DetailType": "tick", "Source": source},
+        },
+    )
+    (m,) = drain(sqs, url, 1)
+    event = json.loads(m["Body"])
+    assert (event["source"], event["detail-type"]) == (source, "tick")
+    assert event["detail"] == {"from": "scheduler"}
+
+
 # ---- Lambda targets ------------------------------------------------------------------------
 
 REPORTER = """
@@ -388,9 +434,9 @@ def test_buses_rules_targets_lifecycle_and_errors(ev, sqs) -> None:  # type: ign
     unknown = ev.put_targets(
         Rule="r0",
         EventBusName=bus,
-        Targets=[{"Id": "t", "Arn": "arn:aws:sns:us-east-1:000000000000:topic"}],
+        Targets=[{"Id": "t", "Arn": "arn:aws:ecs:us-east-1:000000000000:cluster/c"}],
     )
-    assert unknown["FailedEntryCount"] == 1  # SNS is not wired into this server yet
+    assert unknown["FailedEntryCount"] == 1  # not a kind of target this server delivers to
     assert unknown["FailedEntries"][0]["TargetId"] == "t"
     assert [t["Id"] for t in ev.list_targets_by_rule(Rule="r0", EventBusName=bus)["Targets"]] == [
         "a"

@@ -4,8 +4,8 @@ services that take deliveries (declared here as protocols; the composition root 
 Kinds: a Lambda function (``FunctionTriggers.invoke_async``: a durable async invoke checked
 against the function's resource policy for ``events.amazonaws.com`` and the rule's ARN), an SQS
 queue (``QueueSender.send_message``; FIFO queues need SqsParameters.MessageGroupId), an SNS topic
-(``TopicPublisher.publish_message``, when an SNS service is wired in; otherwise refused at
-PutTargets as an unknown resource) and an event bus of this server (the event is put on it).
+(``TopicPublisher.publish_message``; without an SNS service, refused at PutTargets as an
+unknown resource) and an event bus of this server (the event is put on it).
 """
 
 from __future__ import annotations
