@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.auth.credentials import CredentialBook
 from ovis.auth.sigv4 import SigV4Verifier
 from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
@@ -38,6 +39,7 @@ from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
+from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
@@ -63,6 +65,8 @@ from ovis.services.sns.signing import ServerSigner
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
+from ovis.services.sts.service import sts_service
+from ovis.services.sts.sessions import StsService
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
@@ -155,6 +159,18 @@ class Server:
             supervisor=self.supervisor,
         )
         # ---- use cases
+        # IAM roles and policies; STS's temporary credentials, which every service accepts
+        self.iam = Iam.build(self.storage.iam, settings.account_id)
+        self.credentials = CredentialBook(
+            settings.credentials, settings.account_id, self.storage.iam
+        )
+        self.sts = StsService(
+            self.credentials,
+            self.iam.catalog,
+            settings.account_id,
+            settings.sts_duration_scale,
+            strict=settings.strict_iam,
+        )
         self.layers = LayerService(settings, self.storage.layers, self.code)
         self.functions = FunctionService(
             settings,
@@ -164,6 +180,7 @@ class Server:
             self.layers,
             images=self.images,
             tags=self.storage.tags,
+            roles=self.iam.roles if settings.strict_iam else None,
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
@@ -260,8 +277,10 @@ class Server:
             kinesis_service(self.streams),
             events_service(self.events),
             scheduler_service(self.scheduler),
+            sts_service(self.sts),
+            iam_service(self.iam),
         ]
-        verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
         self.router = Router(
             [
@@ -275,6 +294,8 @@ class Server:
         self.app = App(self.router)
         self.components: list[Component] = [
             Hook("store", close=self.storage.close),
+            Hook("credentials", self.credentials.load),
+            Hook("iam", self.iam.catalog.load),
             self.supervisor,
             self.access,
             self.sink,  # closes after the instances, so their last lines are written
@@ -297,11 +318,11 @@ class Server:
         self.lifecycle = Lifecycle(self.components)
 
     def _function_urls(self) -> FunctionUrls:
-        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials."""
+        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials (and
+        STS's temporary ones, as every service does)."""
         foreign = self.settings.foreign_credentials
         creds = {k: secret for k, (secret, _account) in foreign.items()}
-        creds.update(self.settings.credentials)
-        verifier = SigV4Verifier(creds, self.settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials.with_extra(creds), self.settings.max_clock_skew_s)
         accounts = {
             k: account
             for k, (_secret, account) in foreign.items()

@@ -120,6 +120,20 @@ def cli() -> None:
     "(1.0: as AWS).",
 )
 @click.option(
+    "--strict-iam",
+    is_flag=True,
+    help="Lambda refuses a function Role that is not an IAM role of this server which "
+    "lambda.amazonaws.com may assume, and AssumeRole needs a trust policy naming the caller "
+    "(default: any role ARN is accepted, any role may be assumed).",
+)
+@click.option(
+    "--sts-duration-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Scale how long STS temporary credentials last (1.0: DurationSeconds, as AWS).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -147,6 +161,8 @@ def server(
     public_url: str,
     autoscaling_interval: float,
     events_time_scale: float,
+    strict_iam: bool,
+    sts_duration_scale: float,
     log_level: str,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
@@ -197,6 +213,8 @@ def server(
                 public_url=public_url,
                 autoscaling_interval_s=autoscaling_interval,
                 events_time_scale=events_time_scale,
+                strict_iam=strict_iam,
+                sts_duration_scale=sts_duration_scale,
                 log_level=log_level,
             )
         )

@@ -20,6 +20,7 @@ from ovis.storage.sqlite.event_buses import SqliteEventBuses
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
 from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
+from ovis.storage.sqlite.iam import SqliteIam
 from ovis.storage.sqlite.layers import SqliteLayers
 from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
@@ -55,6 +56,7 @@ class SqliteStorage:
         self.event_source_mappings = SqliteEventSourceMappings(self._engine)
         self.schedules = SqliteSchedules(self._engine)
         self.topics = SqliteTopics(self._engine)
+        self.iam = SqliteIam(self._engine)
         self.event_buses = SqliteEventBuses(self._engine)
 
     def close(self) -> None:

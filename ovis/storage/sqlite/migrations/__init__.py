@@ -12,6 +12,7 @@ from ovis.storage.sqlite.migrations import (
     m0006_topics,
     m0007_event_buses,
     m0008_schedules,
+    m0009_iam,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -31,4 +32,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0006_topics.VERSION, "SNS topics, subscriptions and outbox", m0006_topics.upgrade),
     Migration(m0007_event_buses.VERSION, "event buses", m0007_event_buses.upgrade),
     Migration(m0008_schedules.VERSION, "EventBridge Scheduler", m0008_schedules.upgrade),
+    Migration(m0009_iam.VERSION, "iam roles and policies, sts credentials", m0009_iam.upgrade),
 )
