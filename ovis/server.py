@@ -40,6 +40,7 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
+from ovis.services.events import EventBusService, events_service
 from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
@@ -247,6 +248,16 @@ class Server:
         self.mapping_runner = MappingRunner(
             self.mappings, self.supervisor, factories={SourceKind.KINESIS: self.stream_pollers}
         )
+        # EventBridge-compatible event buses: targets are functions, queues, topics, buses
+        self.events = EventBusService(
+            self.storage.event_buses,
+            self.storage.tags,
+            settings,
+            supervisor=self.supervisor,
+            functions=self.triggers,
+            queues=self.queues,
+            topics=self.topics,
+        )
         # EventBridge Scheduler (the sns and events packages plug in as topics= / buses=)
         self.scheduler = Scheduler(
             self.storage.schedules,
@@ -257,11 +268,11 @@ class Server:
             functions=self.triggers,
             queues=self.queues,
             topics=self.topics,
+            buses=self.events,
             retry_scale=settings.async_retry_scale,
         )
-        # async invocation's destinations: queues, topics (and functions, through itself)
-        self.queue.attach(self.event_invoke, self.queues, topics=self.topics)
-        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
+        # async invocation's destinations: queues, topics, buses (and functions, through itself)
+        self.queue.attach(self.event_invoke, self.queues, topics=self.topics, buses=self.events)
         # S3-compatible buckets; notifications start functions and feed queues
         self.s3 = S3Service(
             self.storage.s3,
@@ -270,6 +281,7 @@ class Server:
             settings.account_id,
             functions=self.triggers,
             queues=self.queues,
+            topics=self.topics,
         )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
@@ -296,6 +308,7 @@ class Server:
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
+            events_service(self.events),
             scheduler_service(self.scheduler),
             sts_service(self.sts),
             iam_service(self.iam),
@@ -329,6 +342,7 @@ class Server:
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
             self.topics,  # after sqs and the async queue: it delivers to both
+            self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way

@@ -50,6 +50,9 @@ class Settings:
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization
     # (AWS evaluates one CloudWatch datapoint a minute).
     autoscaling_interval_s: float = 60.0
+    # Multiplies EventBridge's time: scheduled rules' rate periods, target retry backoff and
+    # the event age limit (RetryPolicy); tests shrink it.
+    events_time_scale: float = 1.0
     # Lambda's CreateFunction/UpdateFunctionConfiguration refuse a Role that is not an IAM role
     # of this server whose trust policy lets lambda.amazonaws.com assume it, and STS AssumeRole
     # requires the role's trust policy to name the caller (AWS's behaviour); off by default:

@@ -112,6 +112,14 @@ def cli() -> None:
     help="Seconds between autoscaling evaluations of provisioned concurrency.",
 )
 @click.option(
+    "--events-time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Scale EventBridge's time: scheduled rules' rate periods and target retry backoff "
+    "(1.0: as AWS).",
+)
+@click.option(
     "--strict-iam",
     is_flag=True,
     help="Lambda refuses a function Role that is not an IAM role of this server which "
@@ -152,6 +160,7 @@ def server(
     concurrency_limit: int,
     public_url: str,
     autoscaling_interval: float,
+    events_time_scale: float,
     strict_iam: bool,
     sts_duration_scale: float,
     log_level: str,
@@ -203,6 +212,7 @@ def server(
                 concurrent_executions=concurrency_limit,
                 public_url=public_url,
                 autoscaling_interval_s=autoscaling_interval,
+                events_time_scale=events_time_scale,
                 strict_iam=strict_iam,
                 sts_duration_scale=sts_duration_scale,
                 log_level=log_level,

@@ -22,6 +22,7 @@ from ovis.invoke.repositories import (
     ReservedConcurrencyRepository,
 )
 from ovis.logs.repository import LogRepository
+from ovis.services.events.repository import EventBusRepository
 from ovis.services.kinesis.repository import StreamRepository
 from ovis.services.lambda_.esm.repository import MappingRepository
 from ovis.services.lambda_.repositories import (
@@ -80,6 +81,7 @@ class Storage(Protocol):
     def topics(self) -> TopicRepository: ...
     @property
     def s3(self) -> S3Repository: ...
+    def event_buses(self) -> EventBusRepository: ...
     def close(self) -> None: ...
 
 

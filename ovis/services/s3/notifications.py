@@ -71,11 +71,13 @@ class QueueSink(Protocol):
 
 
 class TopicSink(Protocol):
-    """SNS in process (None until SNS is wired)."""
+    """SNS in process (``TopicService``)."""
 
     def exists(self, topic_arn: str) -> bool: ...
 
-    async def publish(self, topic_arn: str, message: str, subject: str | None = None) -> str: ...
+    async def publish_message(
+        self, topic_arn: str, message: str, *, subject: str | None = None
+    ) -> str: ...
 
 
 def _valid_events() -> frozenset[str]:
@@ -322,4 +324,4 @@ class Notifier:
         else:
             if rules.topics is None:
                 raise RuntimeError("no SNS service")
-            await rules.topics.publish(destination, body, "Amazon S3 Notification")
+            await rules.topics.publish_message(destination, body, subject="Amazon S3 Notification")

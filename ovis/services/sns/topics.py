@@ -249,6 +249,11 @@ class TopicService:
             await self.catalog.delete_topic(topic.arn)
             self.tags.delete_tags(topic.arn)
 
+    def exists(self, topic_arn: str) -> bool:
+        """Whether a topic has this ARN (no I/O): what other services check before they
+        accept a topic as a destination."""
+        return topic_arn in self.catalog.topics
+
     def list_topics(self, token: str | None) -> tuple[list[str], str | None]:
         return paging.page(sorted(self.catalog.topics), str, token)
 

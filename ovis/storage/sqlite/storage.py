@@ -16,6 +16,7 @@ from ovis.storage.sqlite.async_events import SqliteAsyncEvents
 from ovis.storage.sqlite.autoscaling import SqliteAutoscaling
 from ovis.storage.sqlite.concurrency import SqliteConcurrency
 from ovis.storage.sqlite.engine import Engine
+from ovis.storage.sqlite.event_buses import SqliteEventBuses
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
 from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
@@ -60,6 +61,7 @@ class SqliteStorage:
         self.iam = SqliteIam(self._engine)
         self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
         self.s3 = SqliteS3(self._engine)
+        self.event_buses = SqliteEventBuses(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
