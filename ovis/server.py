@@ -37,19 +37,25 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
+from ovis.services.kinesis import StreamService
+from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.esm.mappings import MappingService
+from ovis.services.lambda_.esm.runner import MappingRunner
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import LayerService
 from ovis.services.lambda_.operations import LambdaUseCases
 from ovis.services.lambda_.permissions import PolicyService
 from ovis.services.lambda_.service import lambda_service
+from ovis.services.lambda_.triggers import ServiceTriggers
 from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
+from ovis.services.sqs.source import SqsQueueSource
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
@@ -159,10 +165,29 @@ class Server:
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
         self.queue.attach(self.event_invoke, self.queues)
+        # Kinesis-compatible streams (iterators are signed with the server's secret)
+        self.streams = StreamService(
+            self.storage.streams,
+            self.storage.tags,
+            settings.region,
+            settings.account_id,
+            _secret(data),
+        )
         self.autoscaling = AutoscalingService(settings, self.storage.autoscaling, self.provisioned)
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
         self.policies = PolicyService(self.functions, self.storage.policies)
+        # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
+        self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
+        # event source mappings: the API's use cases and the runner that keeps their pollers
+        self.mappings = MappingService(
+            self.functions,
+            self.storage.event_source_mappings,
+            self.storage.tags,
+            SqsQueueSource(self.queues),
+            streams=self.streams,
+        )
+        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -180,11 +205,13 @@ class Server:
                     self.event_invoke,
                     self.urls,
                     self.policies,
+                    self.mappings,
                 )
             ),
             sqs_service(self.queues),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
+            kinesis_service(self.streams),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -208,8 +235,10 @@ class Server:
             Hook("function-urls", self.urls.load),
             Hook("resource-policies", self.policies.load),
             Hook("sqs", self._start_queues, self._close_queues),
+            Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
             Hook("function-transitions", self.functions.resume_transitions),
+            self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
         ]
@@ -235,6 +264,14 @@ class Server:
     async def _close_queues(self) -> None:
         await self.supervisor.stop("sqs-retention")
         await self.queues.close()
+
+    async def _start_streams(self) -> None:
+        await self.streams.start()
+        self.supervisor.loop("kinesis-retention", self.streams.trim_step)
+
+    async def _close_streams(self) -> None:
+        await self.supervisor.stop("kinesis-retention")
+        await self.streams.close()
 
     def _start_autoscaling(self) -> None:
         self.autoscaling.load()

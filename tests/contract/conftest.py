@@ -22,6 +22,8 @@ from ovis.invoke.repositories import (
     ReservedConcurrencyRepository,
 )
 from ovis.logs.repository import LogRepository
+from ovis.services.kinesis.repository import StreamRepository
+from ovis.services.lambda_.esm.repository import MappingRepository
 from ovis.services.lambda_.repositories import (
     AutoscalingRepository,
     EventInvokeRepository,
@@ -68,6 +70,9 @@ class Storage(Protocol):
     def urls(self) -> UrlRepository: ...
     @property
     def policies(self) -> PolicyRepository: ...
+    @property
+    def streams(self) -> StreamRepository: ...
+    def event_source_mappings(self) -> MappingRepository: ...
     def close(self) -> None: ...
 
 

@@ -10,6 +10,8 @@ from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.services.context import Handler
 from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.esm.mappings import MappingService
+from ovis.services.lambda_.esm_ops import TAG_OPERATIONS, MappingsApi
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.event_invoke_ops import AsyncApi
 from ovis.services.lambda_.function_ops import LambdaApi
@@ -41,17 +43,28 @@ class LambdaUseCases:
     event_invoke: EventInvokeService
     urls: UrlService
     policies: PolicyService
+    mappings: MappingService | None = None  # event source mappings (None: not served)
 
 
 def lambda_operations(u: LambdaUseCases) -> dict[str, Handler]:
-    return merge(
+    functions = dict(
         LambdaApi(
             u.functions, u.invoker, u.queue, u.code_url, u.concurrency, publish=u.versions.publish
-        ).handlers,
+        ).handlers
+    )
+    mappings: dict[str, Handler] = {}
+    if u.mappings is not None:
+        # tag operations serve mapping ARNs too: the mappings table answers those and hands
+        # every other ARN to the function table's handlers
+        tags = {op: functions.pop(op) for op in TAG_OPERATIONS}
+        mappings = MappingsApi(u.mappings, tags).handlers
+    return merge(
+        functions,
         VersionsApi(u.versions).handlers,
         LayersApi(u.layers, u.code_url).handlers,
         ProvisionedApi(u.provisioned, u.functions).handlers,
         AsyncApi(u.event_invoke).handlers,
         UrlsApi(u.urls, u.policies).handlers,
         StreamingApi(u.functions, u.invoker).handlers,
+        mappings,
     )

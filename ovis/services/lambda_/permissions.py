@@ -14,6 +14,7 @@ Contract: event-loop thread only; ``load()`` once at start.
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import json
 import re
 import uuid
@@ -34,6 +35,7 @@ from ovis.services.lambda_.repositories import PolicyRepository
 
 MAX_POLICY_BYTES = 20 * 1024
 INVOKE_URL_ACTION = "lambda:InvokeFunctionUrl"
+INVOKE_ACTION = "lambda:InvokeFunction"
 _ACCOUNT = re.compile(r"\d{12}")
 _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com(\.cn)?|[a-z0-9.-]+\.amazon\.com")
 
@@ -185,6 +187,22 @@ class PolicyService:
             for s in statements
         )
 
+    def allows_service(
+        self, name: str, qualifier: str, service: str, source_arn: str, source_account: str
+    ) -> bool:
+        """Whether the resource policy of (name, qualifier; "" for the unqualified function)
+        lets AWS service principal ``service`` (``sns.amazonaws.com``...) invoke it on behalf
+        of ``source_arn`` in ``source_account``: the check SNS, EventBridge and S3 make."""
+        statements = self._policies.get((name, qualifier), ([], ""))[0]
+        context = {"aws:sourcearn": source_arn, "aws:sourceaccount": source_account}
+        return any(
+            s.get("Effect") == "Allow"
+            and _action_matches(s.get("Action"), INVOKE_ACTION)
+            and _service_matches(s.get("Principal"), service)
+            and _conditions_hold(s.get("Condition") or {}, context)
+            for s in statements
+        )
+
     # ---- lifecycle -----------------------------------------------------------------------
 
     def _on_function_change(self, name: str) -> None:
@@ -248,6 +266,20 @@ def _principal_matches(principal: Any, caller_account: str | None) -> bool:
     return caller_account in values or f"arn:aws:iam::{caller_account}:root" in values
 
 
+def _service_matches(principal: Any, service: str) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    values = principal.get("Service")
+    return service in (values if isinstance(values, list) else [values])
+
+
+def _arn_like(actual: str, pattern: str) -> bool:
+    """IAM's ArnLike: ``*`` and ``?`` match within the whole ARN, case-sensitively."""
+    return fnmatch.fnmatchcase(actual, pattern.replace("[", "[[]"))
+
+
 def _conditions_hold(condition: dict[str, Any], context: dict[str, str]) -> bool:
     """Every condition must hold; a key the request does not carry (SourceArn and the like
     for a function URL call) fails, as in IAM."""
@@ -261,6 +293,8 @@ def _conditions_hold(condition: dict[str, Any], context: dict[str, str]) -> bool
                 return False
             if operator in ("StringEquals", "ArnEquals"):
                 ok = actual in wanted
+            elif operator == "ArnLike":
+                ok = any(isinstance(w, str) and _arn_like(actual, w) for w in wanted)
             elif operator in ("StringEqualsIgnoreCase", "Bool"):
                 ok = actual.lower() in [str(w).lower() for w in wanted]
             else:

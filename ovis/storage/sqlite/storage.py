@@ -17,12 +17,14 @@ from ovis.storage.sqlite.autoscaling import SqliteAutoscaling
 from ovis.storage.sqlite.concurrency import SqliteConcurrency
 from ovis.storage.sqlite.engine import Engine
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
+from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
 from ovis.storage.sqlite.layers import SqliteLayers
 from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
+from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
 from ovis.storage.sqlite.urls import SqliteUrls
 
@@ -46,6 +48,8 @@ class SqliteStorage:
         self.queues = SqliteQueues(self._engine)
         self.urls = SqliteUrls(self._engine)
         self.policies = SqlitePolicies(self._engine)
+        self.streams = SqliteStreams(self._engine)
+        self.event_source_mappings = SqliteEventSourceMappings(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

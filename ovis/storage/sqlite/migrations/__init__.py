@@ -4,7 +4,12 @@ migration is never edited once released; a schema change is a new module listed 
 
 from __future__ import annotations
 
-from ovis.storage.sqlite.migrations import m0001_initial, m0002_async_results_by_function
+from ovis.storage.sqlite.migrations import (
+    m0001_initial,
+    m0002_async_results_by_function,
+    m0003_streams,
+    m0004_event_source_mappings,
+)
 from ovis.storage.sqlite.migrations.base import Migration
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -13,5 +18,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         m0002_async_results_by_function.VERSION,
         "index async results by function",
         m0002_async_results_by_function.upgrade,
+    ),
+    Migration(m0003_streams.VERSION, "kinesis streams", m0003_streams.upgrade),
+    Migration(
+        m0004_event_source_mappings.VERSION,
+        "event source mappings",
+        m0004_event_source_mappings.upgrade,
     ),
 )
