@@ -30,6 +30,7 @@ from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
+from ovis.models.event_source_mapping import SourceKind
 from ovis.protocols.model import service_model
 from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
@@ -42,6 +43,7 @@ from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.esm.mappings import MappingService
 from ovis.services.lambda_.esm.runner import MappingRunner
+from ovis.services.lambda_.esm.sqs_poller import SqsPollerFactory
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import LayerService
@@ -187,7 +189,11 @@ class Server:
             SqsQueueSource(self.queues),
             streams=self.streams,
         )
-        self.mapping_runner = MappingRunner(self.mappings, self.supervisor, factories={})
+        self.mapping_runner = MappingRunner(
+            self.mappings,
+            self.supervisor,
+            factories={SourceKind.SQS: SqsPollerFactory(SqsQueueSource(self.queues), self.invoker)},
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
