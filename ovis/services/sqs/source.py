@@ -4,7 +4,8 @@
 Contract: ``queue_info`` answers from memory (no I/O); the rest are coroutines over
 ``QueueService`` with the same durability (a receive's in-flight state is stored before it
 returns; a delete commits before it returns). Each call is one store transaction whatever the
-number of messages (a receive that waits may look more than once). ``receive`` raises
+number of messages (a receive that waits may look more than once), and concurrent receives
+and deletes of one queue share transactions (``GroupCommit``). ``receive`` raises
 ``QueueDoesNotExist`` for a queue that is gone; ``delete`` and ``change_visibility`` ignore a
 queue that is gone and stale receipts (a message received again since, or already deleted), as
 the SQS API does for a batch's failed entries.
@@ -14,17 +15,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Hashable
+from typing import cast
 
 from ovis.models.event_source import QueueInfo, ReceivedMessage
 from ovis.models.queue import QueueMessage
 from ovis.services.sqs import messages as msgs
 from ovis.services.sqs.errors import QueueDoesNotExist
+from ovis.services.sqs.group_commit import GroupCommit
 from ovis.services.sqs.queues import Queue, QueueService, sequence_number
 
 
 class SqsQueueSource:
     def __init__(self, queues: QueueService) -> None:
         self.queues = queues
+        # Concurrent batch loops share store transactions (one fsync per round, not per loop).
+        self._looks: GroupCommit[int, list[QueueMessage]] = GroupCommit(self._look)
+        self._deletes: GroupCommit[list[str], None] = GroupCommit(self._delete)
 
     def queue_info(self, arn: str) -> QueueInfo | None:
         try:
@@ -37,10 +44,25 @@ class SqsQueueSource:
         self, arn: str, max_messages: int, wait_s: float, visibility_timeout_s: int | None = None
     ) -> list[ReceivedMessage]:
         q = self.queues.queue_by_arn(arn)
-        got = await self.queues.take(
-            q, max(1, max_messages), max(0.0, wait_s), visibility_timeout_s
-        )
+        n = max(1, max_messages)
+        got: list[QueueMessage] = []
+        if not q.fifo:  # FIFO looks stay apart: a group's messages must go to one receiver
+            got = await self._looks.submit((q.name, visibility_timeout_s), n)
+        if not got and (q.fifo or wait_s > 0):
+            got = await self.queues.take(q, n, max(0.0, wait_s), visibility_timeout_s)
         return [self._message(q, m) for m in got]
+
+    async def _look(self, key: Hashable, wants: list[int]) -> list[list[QueueMessage]]:
+        """One look (no wait) for every receiver waiting on ``key``; the messages shared out
+        in order of arrival."""
+        name, visibility = cast(tuple[str, int | None], key)
+        got = await self.queues.take(self.queues.queue_by_name(name), sum(wants), 0, visibility)
+        out: list[list[QueueMessage]] = []
+        start = 0
+        for n in wants:
+            out.append(got[start : start + n])
+            start += n
+        return out
 
     def _message(self, q: Queue, m: QueueMessage) -> ReceivedMessage:
         attributes = {
@@ -75,7 +97,12 @@ class SqsQueueSource:
         if not receipt_handles:
             return
         with contextlib.suppress(QueueDoesNotExist):  # a deleted queue took its messages along
-            await self.queues.delete_batch(self.queues.queue_by_arn(arn), list(receipt_handles))
+            await self._deletes.submit(self.queues.queue_by_arn(arn).name, list(receipt_handles))
+
+    async def _delete(self, key: Hashable, batches: list[list[str]]) -> list[None]:
+        handles = [h for batch in batches for h in batch]
+        await self.queues.delete_batch(self.queues.queue_by_name(cast(str, key)), handles)
+        return [None] * len(batches)
 
     async def change_visibility(self, arn: str, receipt_handles: list[str], timeout_s: int) -> None:
         if not receipt_handles:
