@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 from collections.abc import Callable
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 
 LONG_POLL_S = 20.0  # SQS's longest receive wait
 FIFO_MAX_BATCH = 10
+LOOPS_PER_CPU = 25  # the factory's default cap on a mapping's concurrent batches per CPU
 OK = "OK"
 FAILED = "PROBLEM: Function call failed"
 THROTTLED = "PROBLEM: Function call throttled"
@@ -343,8 +345,8 @@ class SqsPoller:
 
 class SqsPollerFactory:
     """``PollerFactory`` for SQS mappings: invokes through ``FunctionTarget`` and caps the
-    loops at the mapping's MaximumConcurrency, the function's reserved concurrency and the
-    account's unreserved concurrency (and ``max_loops`` when given)."""
+    loops at the mapping's MaximumConcurrency, the function's reserved concurrency, the
+    account's unreserved concurrency and ``max_loops`` (default ``LOOPS_PER_CPU`` per CPU)."""
 
     def __init__(
         self,
@@ -356,7 +358,8 @@ class SqsPollerFactory:
     ) -> None:
         self.source = source
         self.invoker = invoker
-        self.max_loops = max_loops
+        # One host: past a few dozen concurrent batches per CPU more loops only add processes.
+        self.max_loops = max_loops or LOOPS_PER_CPU * (os.cpu_count() or 1)
         self.backoff_s = backoff_s
 
     def __call__(self, mapping: EventSourceMapping) -> SqsPoller:

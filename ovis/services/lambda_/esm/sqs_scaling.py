@@ -4,16 +4,19 @@
 AWS starts five pollers, adds up to 300 a minute while messages keep coming (batches come
 back full, the backlog stays), never beyond ScalingConfig.MaximumConcurrency nor the
 function's concurrency, and backs off when the function is throttled or the queue is idle.
-On one machine every batch loop may run a sandbox process, so we scale in the same shape at a
-pace one host absorbs: ``step`` loops per ``interval_s`` (default 5 a second = 300 a minute),
-and only as many as the backlog can keep busy.
+On one machine a batch loop is a coroutine (and, while it invokes, one sandbox instance), so
+we scale in the same shape at a pace one host absorbs: every ``interval_s`` (1 s) at least
+``step`` (5) more loops and at most twice as many (AWS's 300 a minute is 5 a second; doubling
+reaches a useful size within seconds, where concurrent loops also share store commits), and
+only as many as the backlog can keep busy.
 
 Contract (pure state, no I/O, event-loop thread only):
 - ``target`` is how many loops should run; it is always within ``1 .. ceiling()``.
 - ``ceiling()`` is re-read on every decision: MaximumConcurrency, the function's reserved
   concurrency (a function with reserved concurrency N never gets more than N loops, so never
   more than N concurrent batches from this mapping) and the account limit.
-- ``grow`` (a loop saw a full batch) raises ``target`` at most once per ``interval_s``, never
+- ``grow`` (a loop saw a full batch) raises ``target`` (by ``step`` up to doubling, within
+  what the backlog keeps busy) at most once per ``interval_s``, never
   within ``cooldown_s`` of a throttle; ``throttled`` halves it; ``idle`` (a loop's long poll
   came back empty) lowers it by one down to ``min(start, ceiling())`` and says whether that
   loop should end.
@@ -74,8 +77,8 @@ class LoopScaler:
             return self.target
         self._last_grow = self.clock()
         wanted = math.ceil(backlog / max(1, batch_size))  # loops the backlog keeps busy
-        if wanted > self.target:
-            self._target = min(self.target + self.step, wanted, self.ceiling())
+        if wanted > self.target:  # at least ``step`` more, at most double
+            self._target = min(self.target + max(self.step, self.target), wanted, self.ceiling())
         return self.target
 
     def throttled(self) -> int:

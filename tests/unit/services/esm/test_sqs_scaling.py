@@ -64,3 +64,13 @@ def test_idle_loops_end_down_to_the_floor() -> None:
             running -= 1
             ended += 1
     assert (running, ended, s.target) == (5, 5, 5)
+
+
+def test_growth_at_least_step_at_most_doubling() -> None:
+    clock = Clock()
+    s = LoopScaler(lambda: 1000, step=5, interval_s=1.0, clock=clock)
+    seen = []
+    for _ in range(5):
+        clock.t += 1
+        seen.append(s.grow(backlog=1_000_000, batch_size=10))
+    assert seen == [10, 20, 40, 80, 160]
