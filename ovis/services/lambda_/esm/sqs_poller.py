@@ -130,6 +130,10 @@ class SqsPoller:
                 for _ in range(self.scaler.target):
                     self._spawn()
                 tg.create_task(self._control())
+        except Exception:
+            self._tasks = None
+            await self.close()  # what the failed loops held goes back before run starts again
+            raise
         except BaseException:
             self._tasks = None
             raise

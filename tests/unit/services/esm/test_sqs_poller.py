@@ -387,3 +387,28 @@ def test_an_idle_mapping_does_no_work(tmp_path: Path) -> None:
             await until(lambda: target.bodies() == ["wake"])
 
     run(tmp_path, body)
+
+
+def test_an_unexpected_invoke_error_fails_the_batch_like_a_function_error(
+    tmp_path: Path,
+) -> None:
+    async def body(env: Env) -> None:
+        arn = await env.queue("q", VisibilityTimeout=1)
+        await env.send(arn, "m")
+        calls = 0
+
+        def handler(event: dict[str, Any]) -> InvokeResult:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("the sandbox broke")
+            return ok()
+
+        target = FakeTarget(handler)
+        poller = env.poller(arn, target, scaler=one_loop())
+        async with Running(poller):
+            await until(lambda: drained(env, arn))
+        assert calls == 2 and poller.stats.failed == 1 and poller.stats.processed == 1
+        assert target.events[-1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
+
+    run(tmp_path, body)
