@@ -127,3 +127,34 @@ def test_receive_applies_the_redrive_policy(tmp_path: Path) -> None:
         assert moved.attributes["DeadLetterQueueSourceArn"] == arn
 
     run(tmp_path, body)
+
+
+def test_a_thousand_in_one_receive_and_one_delete(tmp_path: Path) -> None:
+    """Past the store's statement chunk (400 rows): still one receive and one delete."""
+
+    async def body(env: Env) -> None:
+        arn = await env.queue("q")
+        await env.send(arn, *[f"m{i}" for i in range(1000)])
+        got = await env.source.receive(arn, 1000, 0)
+        assert len({m.message_id for m in got}) == 1000
+        assert {m.attributes["ApproximateReceiveCount"] for m in got} == {"1"}
+        assert await env.counts(arn) == (0, 1000, 0)
+        handles = [m.receipt_handle for m in got]
+        await env.source.delete(arn, handles + handles[:10])  # repeats delete nothing more
+        assert await env.counts(arn) == (0, 0, 0)
+
+    run(tmp_path, body)
+
+
+def test_concurrent_receives_share_a_look_and_never_share_a_message(tmp_path: Path) -> None:
+    async def body(env: Env) -> None:
+        arn = await env.queue("q")
+        await env.send(arn, *[f"m{i}" for i in range(95)])
+        got = await asyncio.gather(*(env.source.receive(arn, 10, 0) for _ in range(12)))
+        ids = [m.message_id for batch in got for m in batch]
+        assert len(ids) == len(set(ids)) == 95
+        assert all(len(batch) <= 10 for batch in got)
+        await asyncio.gather(*(env.source.delete(arn, [m.receipt_handle for m in b]) for b in got))
+        assert await env.counts(arn) == (0, 0, 0)
+
+    run(tmp_path, body)
