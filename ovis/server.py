@@ -55,6 +55,12 @@ from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
 from ovis.services.logs.service import logs_service
+from ovis.services.scheduler import Scheduler, scheduler_service
+from ovis.services.sns import TopicService
+from ovis.services.sns.endpoint import SnsPublicEndpoints
+from ovis.services.sns.http_client import HttpClient
+from ovis.services.sns.service import sns_service
+from ovis.services.sns.signing import ServerSigner
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
@@ -166,7 +172,6 @@ class Server:
         self.event_invoke = EventInvokeService(self.functions, self.storage.event_invoke)
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
-        self.queue.attach(self.event_invoke, self.queues)
         # Kinesis-compatible streams (iterators are signed with the server's secret)
         self.streams = StreamService(
             self.storage.streams,
@@ -194,6 +199,34 @@ class Server:
             self.supervisor,
             factories={SourceKind.SQS: SqsPollerFactory(SqsQueueSource(self.queues), self.invoker)},
         )
+        # SNS-compatible topics: fan-out to functions, queues and http(s) endpoints
+        self.topics = TopicService(
+            self.storage.topics,
+            self.storage.tags,
+            region=settings.region,
+            account=settings.account_id,
+            base_url=settings.base_url,
+            signer=ServerSigner(data, settings.base_url),
+            triggers=self.triggers,
+            queues=self.queues,
+            http=HttpClient(),
+            retry_scale=settings.sns_retry_scale,
+            supervisor=self.supervisor,
+        )
+        # EventBridge Scheduler (the sns and events packages plug in as topics= / buses=)
+        self.scheduler = Scheduler(
+            self.storage.schedules,
+            self.storage.tags,
+            settings.region,
+            settings.account_id,
+            self.supervisor,
+            functions=self.triggers,
+            queues=self.queues,
+            topics=self.topics,
+            retry_scale=settings.async_retry_scale,
+        )
+        # async invocation's destinations: queues, topics (and functions, through itself)
+        self.queue.attach(self.event_invoke, self.queues, topics=self.topics)
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -215,9 +248,11 @@ class Server:
                 )
             ),
             sqs_service(self.queues),
+            sns_service(self.topics),
             logs_service(self.storage.logs),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
+            scheduler_service(self.scheduler),
         ]
         verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
@@ -225,6 +260,7 @@ class Server:
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
+                SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]
@@ -243,10 +279,12 @@ class Server:
             Hook("sqs", self._start_queues, self._close_queues),
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
+            self.topics,  # after sqs and the async queue: it delivers to both
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
+            self.scheduler,  # after SQS and the async queue: its fires go to them
         ]
         self.lifecycle = Lifecycle(self.components)
 

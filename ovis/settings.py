@@ -42,6 +42,9 @@ class Settings:
     # Multiplies async retry delays (AWS: ~1 and ~2 minutes) and ledger redelivery backoff;
     # tests shrink it.
     async_retry_scale: float = 1.0
+    # Multiplies SNS delivery retry delays (AWS's delivery policies: 1-20 s for Lambda and SQS,
+    # 20 s for http/https by default); tests shrink it.
+    sns_retry_scale: float = 1.0
     # Public base URL of the server (used in Code.Location etc.); derived from host/port if empty.
     public_url: str = ""
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization

@@ -85,6 +85,13 @@ def cli() -> None:
     help="Scale async retry delays (1.0: about 1 and 2 minutes, as AWS).",
 )
 @click.option(
+    "--sns-retry-scale",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="Scale SNS delivery retry delays (1.0: AWS's delivery policies).",
+)
+@click.option(
     "--no-isolation",
     is_flag=True,
     help="Run instances as plain processes (no namespaces, cgroups or uid drop).",
@@ -126,6 +133,7 @@ def server(
     freeze_after: float,
     memory_budget: int,
     async_retry_scale: float,
+    sns_retry_scale: float,
     no_isolation: bool,
     concurrency_limit: int,
     public_url: str,
@@ -175,6 +183,7 @@ def server(
                 memory_budget_mb=memory_budget,
                 isolation=not no_isolation,
                 async_retry_scale=async_retry_scale,
+                sns_retry_scale=sns_retry_scale,
                 concurrent_executions=concurrency_limit,
                 public_url=public_url,
                 autoscaling_interval_s=autoscaling_interval,

@@ -34,7 +34,13 @@ from ovis.errors import (
     ResourceNotFoundException,
     TooManyRequestsException,
 )
-from ovis.invoke.destinations import DeliveryError, Destinations, QueueSender
+from ovis.invoke.destinations import (
+    BusSender,
+    DeliveryError,
+    Destinations,
+    QueueSender,
+    TopicSender,
+)
 from ovis.invoke.invoker import Invoker, InvokeResult
 from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.repositories import AsyncEventRepository
@@ -108,9 +114,18 @@ class AsyncQueue:
         self._enqueue = GroupCommit(store.enqueue_async_many)
         self._finishes = GroupCommit(store.finish_async_many)
 
-    def attach(self, configs: EventConfigs, queues: QueueSender | None) -> None:
+    def attach(
+        self,
+        configs: EventConfigs,
+        queues: QueueSender | None,
+        topics: TopicSender | None = None,
+        buses: BusSender | None = None,
+    ) -> None:
+        """The async settings of functions and the destination services (None: absent)."""
         self.configs = configs
         self.destinations.queues = queues
+        self.destinations.topics = topics
+        self.destinations.buses = buses
 
     name = "async-queue"
 

@@ -21,10 +21,10 @@ Contract:
 - ``cron(minutes hours day-of-month month day-of-week year)``: AWS's six fields, with
   ``, - * /`` everywhere, ``? L W`` in day-of-month (``L``, ``L-n``, ``nW``, ``LW``), ``? L #`` in
   day-of-week (``1``-``7`` = SUN-SAT or names, ``nL`` the month's last such weekday, ``n#k`` its
-  k-th), JAN-DEC names, years 1970-2199. Exactly one of day-of-month and day-of-week is ``?``.
-  Ranges may wrap (``FRI-MON``, ``22-2``). Cron times are evaluated on the timezone's wall
-  clock, as AWS documents for DST: a wall time skipped by the spring jump does not fire; a wall
-  time repeated by the fall jump fires once (its first occurrence).
+  k-th, alone in its field), JAN-DEC names, years 1970-2199. Exactly one of day-of-month and
+  day-of-week is ``?``. Ranges may wrap (``FRI-MON``, ``22-2``). Cron times are evaluated on the
+  timezone's wall clock, as AWS documents for DST: a wall time skipped by the spring jump does
+  not fire; a wall time repeated by the fall jump fires once (its first occurrence).
 - Errors: :class:`ScheduleExpressionError` (a ``ValueError``) with ``.message`` in AWS's words
   for the dialect (Scheduler: ``Invalid Schedule Expression <text>.``; rules: ``Parameter
   ScheduleExpression is not valid.``) and ``.reason`` saying exactly what is wrong (for logs and
@@ -385,7 +385,10 @@ def _day_of_week(text: str) -> _DaySpec:
     plain: list[str] = []
     last_of: set[int] = set()
     nth: set[tuple[int, int]] = set()
-    for item in text.split(","):
+    items = text.split(",")
+    if len(items) > 1 and any("#" in item for item in items):
+        raise _Invalid(f"{what}: '#' must be the field's only expression")
+    for item in items:
         upper = item.upper()
         if upper == "L":
             plain.append("7")  # L alone is the last day of the week: Saturday

@@ -32,6 +32,8 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.scheduler.repository import ScheduleRepository
+from ovis.services.sns.repository import TopicRepository
 from ovis.services.sqs.repository import QueueRepository
 from ovis.storage.sqlite import SqliteStorage
 
@@ -73,6 +75,8 @@ class Storage(Protocol):
     @property
     def streams(self) -> StreamRepository: ...
     def event_source_mappings(self) -> MappingRepository: ...
+    def schedules(self) -> ScheduleRepository: ...
+    def topics(self) -> TopicRepository: ...
     def close(self) -> None: ...
 
 

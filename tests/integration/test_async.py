@@ -182,11 +182,11 @@ def test_event_invoke_config_api(srv) -> None:  # type: ignore[no-untyped-def]
             FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": "not-an-arn"}}
         )
     assert info.value.response["Error"]["Code"] == "ValidationException"
-    with pytest.raises(lam.exceptions.InvalidParameterValueException):  # SNS: not served here
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):  # not a destination kind
         lam.put_function_event_invoke_config(
             FunctionName=name,
             DestinationConfig={
-                "OnSuccess": {"Destination": "arn:aws:sns:us-east-1:000000000000:topic"}
+                "OnSuccess": {"Destination": "arn:aws:kinesis:us-east-1:000000000000:stream/s"}
             },
         )
     lam.delete_function_event_invoke_config(FunctionName=name)
@@ -435,3 +435,30 @@ def test_missing_queue_goes_to_ledger_then_redrives(srv) -> None:  # type: ignor
         e for e in admin(srv.url, "GET", "/async/ledger")["Entries"] if e["event_id"] == rid
     ]
     assert wait_for(lambda: results(srv, name))[0]["destination"] == queue_arn
+
+
+def test_topic_destination_publishes_the_record(srv) -> None:  # type: ignore[no-untyped-def]
+    """OnSuccess to an SNS topic: the invocation record is the published message, so a queue
+    subscribed to the topic gets it inside SNS's notification envelope."""
+    lam, sqs, sns = srv.client("lambda"), srv.client("sqs"), srv.client("sns")
+    topic = sns.create_topic(Name=uniq("results"))["TopicArn"]
+    inbox = sqs.create_queue(QueueName=uniq("inbox"))["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    name = uniq("to-topic")
+    create_python_function(lam, name, RECORDER)
+    lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": topic}}
+    )
+    rid = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 7}')[
+        "ResponseMetadata"
+    ]["RequestId"]
+    (msg,) = drain(sqs, inbox, 1)
+    envelope = json.loads(msg["Body"])
+    assert envelope["Type"] == "Notification" and envelope["TopicArn"] == topic
+    record = json.loads(envelope["Message"])
+    assert record["requestContext"]["requestId"] == rid
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"n": 7}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 import urllib.request
 import uuid
@@ -422,6 +423,27 @@ def test_one_mapping_per_function_and_queue(lam, fn, queue) -> None:  # type: ig
     )
 
 
+def test_concurrent_creates_of_one_pair_make_one_mapping(server, fn, queue) -> None:  # type: ignore[no-untyped-def]
+    clients = [server.client("lambda") for _ in range(6)]
+    outcomes: list[str] = []
+
+    def create(client) -> None:  # type: ignore[no-untyped-def]
+        try:
+            client.create_event_source_mapping(FunctionName=fn, EventSourceArn=queue)
+            outcomes.append("created")
+        except ClientError as e:
+            outcomes.append(e.response["Error"]["Code"])
+
+    threads = [threading.Thread(target=create, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ResourceConflictException"] * 5 + ["created"]
+    listed = clients[0].list_event_source_mappings(EventSourceArn=queue)["EventSourceMappings"]
+    assert len(listed) == 1
+
+
 # ---- streams (once the Kinesis-compatible service is on the server) -----------------------------
 
 
@@ -451,6 +473,7 @@ def test_stream_mapping_defaults(server, lam, fn) -> None:  # type: ignore[no-un
         "MaximumRetryAttempts": -1, "TumblingWindowInSeconds": 0,
         "DestinationConfig": {"OnFailure": {}}, "LastProcessingResult": "No records processed",
     }  # fmt: skip
+    assert created["StateTransitionReason"] == "User action"
     wait_state(lam, created["UUID"], "Enabled")
     assert error(
         lam.create_event_source_mapping, FunctionName=fn, EventSourceArn=desc["StreamARN"]

@@ -41,6 +41,10 @@ class ValidationException(KinesisError):
     code = "ValidationException"
 
 
+class DryRunOperationException(KinesisError):
+    code = "DryRunOperationException"
+
+
 class InternalFailureException(KinesisError):
     code, status, fault = "InternalFailureException", 500, "Service"
 

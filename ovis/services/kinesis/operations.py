@@ -16,32 +16,47 @@ from ovis.protocols.timestamps import to_datetime
 from ovis.services.context import Handler, RequestContext
 from ovis.services.kinesis import commands as cmd
 from ovis.services.kinesis import limits
+from ovis.services.kinesis.catalog import Stream
 from ovis.services.kinesis.errors import (
+    DryRunOperationException,
     ExpiredNextTokenException,
     InvalidArgumentException,
     ResourceNotFoundException,
     ValidationException,
 )
-from ovis.services.kinesis.streams import Stream, StreamService
+from ovis.services.kinesis.resharding import list_shards
+from ovis.services.kinesis.streams import StreamService
 
 
 def _ms(value: Any) -> int:
     """A request timestamp (epoch seconds, as boto3 sends them, or ISO 8601) in epoch ms."""
-    return int(to_datetime(value).timestamp() * 1000)
+    try:
+        return int(to_datetime(value).timestamp() * 1000)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise InvalidArgumentException(f"Timestamp {value!r} is not a valid timestamp.") from None
 
 
 def _token(doc: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode()
 
 
-def _untoken(token: str) -> dict[str, Any]:
+def _untoken(token: str, members: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """A NextToken of ours, each member of the type ``members`` says (else InvalidArgument)."""
     try:
         doc = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, binascii.Error):
-        raise InvalidArgumentException(f"Invalid NextToken: {token}") from None
-    if not isinstance(doc, dict):
+        doc = None
+    if not isinstance(doc, dict) or any(
+        not isinstance(doc.get(k), types) or isinstance(doc.get(k), bool)
+        for k, types in members.items()
+    ):
         raise InvalidArgumentException(f"Invalid NextToken: {token}")
     return doc
+
+
+def _dry_run(p: dict[str, Any]) -> None:
+    if p.get("DryRun"):
+        raise DryRunOperationException("Request would have succeeded, but the DryRun flag is set.")
 
 
 def _shard_out(x: ShardRecord) -> dict[str, Any]:
@@ -61,7 +76,10 @@ def _shard_out(x: ShardRecord) -> dict[str, Any]:
 
 class KinesisApi:
     def __init__(self, streams: StreamService) -> None:
-        self.streams = streams
+        self.catalog = streams.catalog
+        self.admin = streams.admin
+        self.resharding = streams.resharding
+        self.records = streams.records
         self.handlers: dict[str, Handler] = {
             "CreateStream": self.create_stream,
             "DeleteStream": self.delete_stream,
@@ -89,28 +107,29 @@ class KinesisApi:
             "DisableEnhancedMonitoring": self.disable_monitoring,
             "StartStreamEncryption": self.start_encryption,
             "StopStreamEncryption": self.stop_encryption,
+            "UpdateStreamMode": self.update_stream_mode,
         }
 
     def _name(self, p: dict[str, Any]) -> str:
-        return self.streams.name_of(p.get("StreamName"), p.get("StreamARN"))
+        return self.catalog.name_of(p.get("StreamName"), p.get("StreamARN"))
 
     def _resource(self, p: dict[str, Any]) -> str:
         arn = p["ResourceARN"]
         if ":stream/" not in arn or "/consumer/" in arn:
             raise ResourceNotFoundException(f"Resource {arn} not found.")
-        return self.streams.name_of(None, arn)
+        return self.catalog.name_of(None, arn)
 
     # ---- streams --------------------------------------------------------------------------
 
     async def create_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         mode = (p.get("StreamModeDetails") or {}).get("StreamMode")
-        await self.streams.create_stream(
+        await self.admin.create_stream(
             cmd.CreateStream(p["StreamName"], p.get("ShardCount"), mode, p.get("Tags"))
         )
         return {}
 
     async def delete_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.delete_stream(self._name(p))  # EnforceConsumerDeletion: no consumers
+        await self.admin.delete_stream(self._name(p))  # EnforceConsumerDeletion: no consumers
         return {}
 
     def _summary(self, s: Stream) -> dict[str, Any]:
@@ -130,15 +149,15 @@ class KinesisApi:
         }
 
     async def describe_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        name = self._name(p)
-        shards, more = self.streams.list_shards(
-            cmd.ShardListing(
-                name,
-                p.get("Limit") or limits.DEFAULT_DESCRIBE_SHARDS,
-                p.get("ExclusiveStartShardId"),
-            )
+        s = self.catalog.stream(self._name(p))
+        # "If you specify a value greater than 100, at most 100 results are returned."
+        limit = min(
+            p.get("Limit") or limits.DEFAULT_DESCRIBE_SHARDS, limits.DEFAULT_DESCRIBE_SHARDS
         )
-        desc = self._summary(self.streams.stream(name))
+        shards, more = list_shards(
+            s, cmd.ShardListing(s.name, limit, p.get("ExclusiveStartShardId"))
+        )
+        desc = self._summary(s)
         desc["Shards"] = [_shard_out(x) for x in shards]
         desc["HasMoreShards"] = more
         return {"StreamDescription": desc}
@@ -146,18 +165,19 @@ class KinesisApi:
     async def describe_stream_summary(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        s = self.streams.stream(self._name(p))
+        s = self.catalog.stream(self._name(p))
         desc = self._summary(s)
         desc["OpenShardCount"] = len(s.open_shards())
         desc["ConsumerCount"] = 0
         return {"StreamDescriptionSummary": desc}
 
     async def list_streams(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        limit = p.get("Limit") or limits.DEFAULT_LIST_STREAMS
+        # "If you specify a value greater than 100, at most 100 results are returned."
+        limit = min(p.get("Limit") or limits.DEFAULT_LIST_STREAMS, limits.DEFAULT_LIST_STREAMS)
         start = p.get("ExclusiveStartStreamName")
         if p.get("NextToken") is not None:
-            start = _untoken(p["NextToken"]).get("after")
-        streams = [s for s in self.streams.streams() if start is None or s.name > start]
+            start = _untoken(p["NextToken"], {"after": (str,)})["after"]
+        streams = [s for s in self.catalog.streams() if start is None or s.name > start]
         page, more = streams[:limit], len(streams) > limit
         out: dict[str, Any] = {
             "StreamNames": [s.name for s in page],
@@ -184,28 +204,27 @@ class KinesisApi:
                 raise InvalidArgumentException(
                     "NextToken and StreamName cannot be provided together."
                 )
-            doc = _untoken(p["NextToken"])
-            try:
-                listing = cmd.ShardListing(
-                    str(doc["stream"]),
-                    limit,
-                    str(doc["after"]),
-                    doc.get("type"),
-                    doc.get("shard"),
-                    doc.get("ts"),
-                )
-            except KeyError:
-                raise InvalidArgumentException(f"Invalid NextToken: {p['NextToken']}") from None
-            s = self.streams.stream(listing.stream)
+            optional_str = (str, type(None))
+            doc = _untoken(
+                p["NextToken"],
+                {
+                    "stream": (str,),
+                    "created": (int,),
+                    "after": (str,),
+                    "type": optional_str,
+                    "shard": optional_str,
+                    "ts": (int, type(None)),
+                },
+            )
+            listing = cmd.ShardListing(
+                doc["stream"], limit, doc["after"], doc["type"], doc["shard"], doc["ts"]
+            )
+            s = self.catalog.stream(listing.stream)
             if s.record.created_ms != doc.get("created"):
                 raise ExpiredNextTokenException(
                     f"The NextToken {p['NextToken']} is for a stream that no longer exists."
                 )
         else:
-            if p.get("ExclusiveStartShardId") is not None and p.get("ShardFilter") is not None:
-                raise InvalidArgumentException(
-                    "ExclusiveStartShardId and ShardFilter cannot be provided together."
-                )
             f = p.get("ShardFilter") or {}
             ts = _ms(f["Timestamp"]) if f.get("Timestamp") is not None else None
             listing = cmd.ShardListing(
@@ -216,10 +235,10 @@ class KinesisApi:
                 f.get("ShardId"),
                 ts,
             )
-        shards, more = self.streams.list_shards(listing)
+        shards, more = list_shards(self.catalog.stream(listing.stream), listing)
         out: dict[str, Any] = {"Shards": [_shard_out(x) for x in shards]}
         if more:
-            s = self.streams.stream(listing.stream)
+            s = self.catalog.stream(listing.stream)
             out["NextToken"] = _token(
                 {
                     "stream": listing.stream,
@@ -244,34 +263,36 @@ class KinesisApi:
         return cmd.RecordInput(r["Data"], r["PartitionKey"], r.get("ExplicitHashKey"))
 
     async def put_record(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        (res,) = await self.streams.put_records(
-            cmd.PutRecords(self._name(p), (self._record(p, ""),))
-        )
+        s = self.catalog.stream(self._name(p))
+        record = self._record(p, "")
+        _dry_run(p)
+        (res,) = await self.records.put_records(cmd.PutRecords(s.name, (record,)))
         return {
             "ShardId": res.shard_id,
             "SequenceNumber": res.sequence_number,
-            "EncryptionType": self._encryption(p),
+            "EncryptionType": s.record.encryption,
         }
 
-    def _encryption(self, p: dict[str, Any]) -> str:
-        return self.streams.stream(self._name(p)).record.encryption
-
     async def put_records(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        s = self.catalog.stream(self._name(p))
         records = tuple(
             self._record(r, f"records.{i}.member.") for i, r in enumerate(p["Records"], 1)
         )
-        results = await self.streams.put_records(cmd.PutRecords(self._name(p), records))
+        _dry_run(p)
+        results = await self.records.put_records(cmd.PutRecords(s.name, records))
         return {
             "FailedRecordCount": 0,
             "Records": [
                 {"ShardId": r.shard_id, "SequenceNumber": r.sequence_number} for r in results
             ],
-            "EncryptionType": self._encryption(p),
+            "EncryptionType": s.record.encryption,
         }
 
     async def get_shard_iterator(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         ts = _ms(p["Timestamp"]) if p.get("Timestamp") is not None else None
-        it = await self.streams.get_shard_iterator(
+        self.catalog.stream(self._name(p))
+        _dry_run(p)
+        it = await self.records.get_shard_iterator(
             cmd.GetShardIterator(
                 self._name(p),
                 p["ShardId"],
@@ -283,7 +304,8 @@ class KinesisApi:
         return {"ShardIterator": it}
 
     async def get_records(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        page = await self.streams.get_records(
+        _dry_run(p)
+        page = await self.records.get_records(
             p["ShardIterator"], p.get("Limit") or limits.MAX_GET_RECORDS
         )
         out: dict[str, Any] = {
@@ -319,19 +341,19 @@ class KinesisApi:
     # ---- retention, monitoring, encryption ------------------------------------------------
 
     async def increase_retention(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.set_retention(self._name(p), p["RetentionPeriodHours"], increase=True)
+        await self.admin.set_retention(self._name(p), p["RetentionPeriodHours"], increase=True)
         return {}
 
     async def decrease_retention(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.set_retention(self._name(p), p["RetentionPeriodHours"], increase=False)
+        await self.admin.set_retention(self._name(p), p["RetentionPeriodHours"], increase=False)
         return {}
 
     async def _monitoring(self, p: dict[str, Any], enable: bool) -> dict[str, Any]:
         name = self._name(p)
-        before, after = await self.streams.set_metrics(name, p["ShardLevelMetrics"], enable)
+        before, after = await self.admin.set_metrics(name, p["ShardLevelMetrics"], enable)
         return {
             "StreamName": name,
-            "StreamARN": self.streams.arn(name),
+            "StreamARN": self.catalog.arn(name),
             "CurrentShardLevelMetrics": before,
             "DesiredShardLevelMetrics": after,
         }
@@ -343,18 +365,23 @@ class KinesisApi:
         return await self._monitoring(p, False)
 
     async def start_encryption(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.set_encryption(self._name(p), p["EncryptionType"], p["KeyId"])
+        await self.admin.set_encryption(self._name(p), p["EncryptionType"], p["KeyId"])
         return {}
 
     async def stop_encryption(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.set_encryption(self._name(p), "NONE", None)
+        await self.admin.set_encryption(self._name(p), "NONE", None)
+        return {}
+
+    async def update_stream_mode(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        name = self.catalog.name_of(None, p["StreamARN"])
+        await self.admin.set_mode(name, p["StreamModeDetails"]["StreamMode"])
         return {}
 
     async def describe_limits(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        streams = self.streams.streams()
+        streams = self.catalog.streams()
         return {
             "ShardLimit": limits.SHARD_LIMIT,
-            "OpenShardCount": self.streams.open_shard_count(),
+            "OpenShardCount": self.catalog.open_shard_count(),
             "OnDemandStreamCount": sum(s.record.mode == "ON_DEMAND" for s in streams),
             "OnDemandStreamCountLimit": limits.ON_DEMAND_STREAM_LIMIT,
         }
@@ -362,17 +389,17 @@ class KinesisApi:
     # ---- tags -----------------------------------------------------------------------------
 
     async def add_tags_to_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.add_tags(self._name(p), p["Tags"])
+        await self.admin.add_tags(self._name(p), p["Tags"])
         return {}
 
     async def remove_tags_from_stream(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        await self.streams.remove_tags(self._name(p), p["TagKeys"])
+        await self.admin.remove_tags(self._name(p), p["TagKeys"])
         return {}
 
     async def list_tags_for_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        tags = await self.streams.list_tags(self._name(p))
+        tags = await self.admin.list_tags(self._name(p))
         start = p.get("ExclusiveStartTagKey")
         keys = [k for k in sorted(tags) if start is None or k > start]
         limit = p.get("Limit") or limits.MAX_TAGS
@@ -382,39 +409,39 @@ class KinesisApi:
         }
 
     async def tag_resource(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.add_tags(self._resource(p), p["Tags"])
+        await self.admin.add_tags(self._resource(p), p["Tags"])
         return {}
 
     async def untag_resource(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.remove_tags(self._resource(p), p["TagKeys"])
+        await self.admin.remove_tags(self._resource(p), p["TagKeys"])
         return {}
 
     async def list_tags_for_resource(
         self, ctx: RequestContext, p: dict[str, Any]
     ) -> dict[str, Any]:
-        tags = await self.streams.list_tags(self._resource(p))
+        tags = await self.admin.list_tags(self._resource(p))
         return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
 
     # ---- resharding -----------------------------------------------------------------------
 
     async def update_shard_count(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         name = self._name(p)
-        before = await self.streams.update_shard_count(name, p["TargetShardCount"])
+        before = await self.resharding.update_shard_count(name, p["TargetShardCount"])
         return {
             "StreamName": name,
-            "StreamARN": self.streams.arn(name),
+            "StreamARN": self.catalog.arn(name),
             "CurrentShardCount": before,
             "TargetShardCount": p["TargetShardCount"],
         }
 
     async def split_shard(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.split_shard(
+        await self.resharding.split_shard(
             cmd.SplitShard(self._name(p), p["ShardToSplit"], p["NewStartingHashKey"])
         )
         return {}
 
     async def merge_shards(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.streams.merge_shards(
+        await self.resharding.merge_shards(
             cmd.MergeShards(self._name(p), p["ShardToMerge"], p["AdjacentShardToMerge"])
         )
         return {}

@@ -27,6 +27,8 @@ DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
 SUPPORTED_DESTINATION = re.compile(
     r"^arn:aws[a-zA-Z-]*:(sqs:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,80}(\.fifo)?"
+    r"|sns:[a-z0-9-]+:\d{12}:[a-zA-Z0-9_-]{1,256}(\.fifo)?"
+    r"|events:[a-z0-9-]+:\d{12}:event-bus/[a-zA-Z0-9._/-]{1,256}"
     r"|lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]+(:[a-zA-Z0-9$_-]+)?)$"
 )
 ANY_ARN = re.compile(
@@ -108,7 +110,7 @@ class EventInvokeService:
         if not SUPPORTED_DESTINATION.match(arn):
             raise InvalidParameterValueException(
                 f"The destination ARN {arn} is not supported by this server: destinations may "
-                "be SQS queues or Lambda functions."
+                "be SQS queues, SNS topics, EventBridge event buses or Lambda functions."
             )
         return str(arn)
 

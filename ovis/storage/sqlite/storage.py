@@ -24,8 +24,10 @@ from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
+from ovis.storage.sqlite.schedules import SqliteSchedules
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
+from ovis.storage.sqlite.topics import SqliteTopics
 from ovis.storage.sqlite.urls import SqliteUrls
 
 
@@ -50,6 +52,8 @@ class SqliteStorage:
         self.policies = SqlitePolicies(self._engine)
         self.streams = SqliteStreams(self._engine)
         self.event_source_mappings = SqliteEventSourceMappings(self._engine)
+        self.schedules = SqliteSchedules(self._engine)
+        self.topics = SqliteTopics(self._engine)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -131,19 +131,27 @@ class SqliteStreams:
     def kinesis_read(
         self, stream: str, shard: int, after_n: int, limit: int, max_bytes: int
     ) -> list[DataRecord]:
-        rows = self._engine.read(
-            "SELECT n, partition_key, data, arrival_ms, explicit_hash FROM kinesis_records "
-            "WHERE stream = ? AND shard = ? AND n > ? ORDER BY n LIMIT ?",
+        # Sizes first (length() reads no blob content), so a read never loads more than
+        # max_bytes (plus one record) of data however large ``limit`` is.
+        sizes = self._engine.read(
+            "SELECT n, length(data) FROM kinesis_records WHERE stream = ? AND shard = ? AND n > ? "
+            "ORDER BY n LIMIT ?",
             (stream, shard, after_n, limit),
         )
-        out: list[DataRecord] = []
-        size = 0
-        for r in rows:
-            size += len(r[2])
-            if out and size > max_bytes:
+        if not sizes:
+            return []
+        last, total = sizes[0][0], 0
+        for n, size in sizes:
+            total += size
+            if total > max_bytes and n != sizes[0][0]:
                 break
-            out.append(DataRecord(stream, shard, r[0], r[1], bytes(r[2]), r[3], r[4]))
-        return out
+            last = n
+        rows = self._engine.read(
+            "SELECT n, partition_key, data, arrival_ms, explicit_hash FROM kinesis_records "
+            "WHERE stream = ? AND shard = ? AND n > ? AND n <= ? ORDER BY n",
+            (stream, shard, after_n, last),
+        )
+        return [DataRecord(stream, shard, r[0], r[1], bytes(r[2]), r[3], r[4]) for r in rows]
 
     def kinesis_first_at(self, stream: str, shard: int, arrival_ms: int) -> int | None:
         rows = self._engine.read(

@@ -12,8 +12,9 @@ import pytest
 
 from ovis.models.stream import StreamWrite
 from ovis.services.kinesis import commands as cmd
+from ovis.services.kinesis.catalog import now_ms
 from ovis.services.kinesis.errors import InternalFailureException
-from ovis.services.kinesis.streams import StreamService, now_ms
+from ovis.services.kinesis.streams import StreamService
 from ovis.storage.sqlite import SqliteStorage
 
 ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
@@ -25,7 +26,7 @@ def _service(storage: SqliteStorage, store: Any = None) -> StreamService:
 
 def _put(svc: StreamService, *keys: str, stream: str = "s") -> Any:
     recs = tuple(cmd.RecordInput(k.encode(), k) for k in keys)
-    return svc.put_records(cmd.PutRecords(stream, recs))
+    return svc.records.put_records(cmd.PutRecords(stream, recs))
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_records_read_in_order_after_a_position(storage: SqliteStorage) -> None:
     async def main() -> None:
         svc = _service(storage)
         await svc.start()
-        await svc.create_stream(cmd.CreateStream("s", 1))
+        await svc.admin.create_stream(cmd.CreateStream("s", 1))
         assert svc.stream_exists(ARN) and not svc.stream_exists(ARN + "x")
         (shard,) = await svc.shards(ARN)
         assert shard.parent_shard_id is None and not shard.closed
@@ -82,7 +83,7 @@ def test_wait_returns_on_a_put_and_times_out_for_a_missing_stream(storage: Sqlit
     async def main() -> None:
         svc = _service(storage)
         await svc.start()
-        await svc.create_stream(cmd.CreateStream("s", 1))
+        await svc.admin.create_stream(cmd.CreateStream("s", 1))
         waiter = asyncio.create_task(svc.wait(ARN, 30))
         await asyncio.sleep(0)  # let it start waiting
         await _put(svc, "a")
@@ -99,11 +100,11 @@ def test_split_closes_the_parent_and_new_records_go_to_children(storage: SqliteS
     async def main() -> None:
         svc = _service(storage)
         await svc.start()
-        await svc.create_stream(cmd.CreateStream("s", 1))
+        await svc.admin.create_stream(cmd.CreateStream("s", 1))
         before = await _put(svc, *[f"k{i}" for i in range(20)])
         waiter = asyncio.create_task(svc.wait(ARN, 30))
         await asyncio.sleep(0)
-        await svc.split_shard(cmd.SplitShard("s", "shardId-000000000000", str(2**127)))
+        await svc.resharding.split_shard(cmd.SplitShard("s", "shardId-000000000000", str(2**127)))
         await asyncio.wait_for(waiter, 5)  # a reshard wakes waiters too
         parent, low, high = await svc.shards(ARN)
         assert parent.closed and parent.ending_sequence == before[-1].sequence_number
@@ -123,11 +124,13 @@ def test_state_and_numbering_survive_a_restart_and_trimming(
     async def main() -> None:
         svc = _service(storage)
         await svc.start()
-        await svc.create_stream(cmd.CreateStream("s", 2))
+        await svc.admin.create_stream(cmd.CreateStream("s", 2))
         first = await _put(svc, "a", "b", "c", "d")
-        await svc.merge_shards(cmd.MergeShards("s", "shardId-000000000000", "shardId-000000000001"))
+        await svc.resharding.merge_shards(
+            cmd.MergeShards("s", "shardId-000000000000", "shardId-000000000001")
+        )
         # everything is older than 25 h from now: records and closed shards go
-        gone = await svc.trim(now_ms() + 25 * 3_600_000)
+        gone = await svc.retention.trim(now_ms() + 25 * 3_600_000)
         assert gone == 4
         assert [s.shard_id for s in await svc.shards(ARN)] == ["shardId-000000000002"]
         again = _service(SqliteStorage(tmp_path / "ovis.db"))
@@ -141,7 +144,7 @@ def test_state_and_numbering_survive_a_restart_and_trimming(
         assert late[0].shard_id == child.shard_id
         assert int(late[0].sequence_number) > max(int(r.sequence_number) for r in first)
         # a trimmed open shard keeps counting: its numbers are never reused
-        await again.trim(now_ms() + 25 * 3_600_000)
+        await again.retention.trim(now_ms() + 25 * 3_600_000)
         third = _service(SqliteStorage(tmp_path / "ovis.db"))
         await third.start()
         newer = await _put(third, "f")
@@ -175,7 +178,7 @@ def test_concurrent_puts_share_commits_and_a_failed_write_acknowledges_nothing(
         store = CountingStore(storage.streams)
         svc = _service(storage, store)
         await svc.start()
-        await svc.create_stream(cmd.CreateStream("s", 1))
+        await svc.admin.create_stream(cmd.CreateStream("s", 1))
         store.writes = 0
         await asyncio.gather(*(_put(svc, f"k{i}") for i in range(200)))
         assert store.writes < 200  # group commit: batches, not one fsync per put
@@ -186,11 +189,33 @@ def test_concurrent_puts_share_commits_and_a_failed_write_acknowledges_nothing(
         with pytest.raises(InternalFailureException):
             await _put(svc, "lost")
         store.fail = False
-        # the memory was reloaded from the store: the failed record's number is not "latest"
-        assert await svc.position_latest(ARN, shard.shard_id) == latest
-        ok = await _put(svc, "kept")
-        assert int(ok[0].sequence_number) > int(latest)
+        ok = await _put(svc, "kept")  # the failed record's number is burned, never reused
+        assert int(ok[0].sequence_number) > int(latest) + 1
         got = await svc.read(ARN, shard.shard_id, latest, 10, 1 << 20)
         assert [r.data for r in got] == [b"kept"]
+
+    asyncio.run(main())
+
+
+def test_a_failed_reshard_leaves_the_stream_as_stored(storage: SqliteStorage) -> None:
+    async def main() -> None:
+        store = CountingStore(storage.streams)
+        svc = _service(storage, store)
+        await svc.start()
+        await svc.admin.create_stream(cmd.CreateStream("s", 1))
+        store.fail = True
+        with pytest.raises(InternalFailureException):
+            await svc.resharding.split_shard(cmd.SplitShard("s", "shardId-000000000000", "1000"))
+        store.fail = False
+        (shard,) = await svc.shards(ARN)
+        assert shard.shard_id == "shardId-000000000000" and not shard.closed
+        assert (await _put(svc, "a"))[0].shard_id == shard.shard_id
+        await svc.resharding.split_shard(cmd.SplitShard("s", "shardId-000000000000", "1000"))
+        # the failed split's child indexes (1, 2) may name records of a later batch: not reused
+        assert [v.shard_id for v in await svc.shards(ARN)] == [
+            "shardId-000000000000",
+            "shardId-000000000003",
+            "shardId-000000000004",
+        ]
 
     asyncio.run(main())

@@ -263,6 +263,8 @@ def test_rules_refuse_at() -> None:
         "cron(0 0 ? * 8 *)",
         "cron(0 0 ? * 0 *)",
         "cron(0 0 ? * 2#6 *)",
+        "cron(0 0 ? * 2#1,3#2 *)",
+        "cron(0 0 ? * MON,3#2 *)",
         "cron(0 0 * * ? 1969)",
         "cron(0 0 * * ? 2200)",
         "cron(0/0 0 * * ? *)",

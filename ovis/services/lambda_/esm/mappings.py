@@ -272,7 +272,7 @@ class MappingService:
             else:
                 state = MappingState.UPDATING
             new = dataclasses.replace(
-                new, state=state, last_modified=_now(), state_transition_reason="USER_INITIATED"
+                new, state=state, last_modified=_now(), state_transition_reason=user_reason(kind)
             )
             await asyncio.to_thread(self.store.esm_put, new)
             self.mappings[new.uuid] = new
@@ -312,6 +312,11 @@ class MappingService:
         return await asyncio.to_thread(self.tag_store.get_tags, self._tag_target(arn))
 
 
+def user_reason(kind: SourceKind) -> str:
+    """StateTransitionReason of a user's change: AWS words it per source kind."""
+    return "USER_INITIATED" if kind == SourceKind.SQS else "User action"
+
+
 def conflict(existing: EventSourceMapping, function_name: str) -> ResourceConflictException:
     """AWS's words for a second mapping of one function and source (SQS words it its own way)."""
     if existing.source == SourceKind.SQS:
@@ -345,6 +350,7 @@ def _defaults(cmd: CreateMapping, kind: SourceKind, function_arn: str) -> EventS
         return base
     return dataclasses.replace(
         base,
+        state_transition_reason=user_reason(kind),
         starting_position=cmd.starting_position,
         starting_position_timestamp=cmd.starting_position_timestamp,
         parallelization_factor=1,

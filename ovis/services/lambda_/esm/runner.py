@@ -154,12 +154,14 @@ class MappingRunner:
         self.supervisor.loop(loop_name(m.uuid), poller.run)
 
     async def _stop(self, uuid: str) -> None:
+        # Forgotten only once closed: a stop cancelled half-way (shutdown during a reconcile)
+        # is done again by close(); poller.close() is idempotent.
+        poller = self._pollers.get(uuid)
+        if poller is not None:
+            await self.supervisor.stop(loop_name(uuid))
+            try:
+                await poller.close()
+            except Exception:
+                log.exception("closing the poller of event source mapping %s failed", uuid)
+            self._pollers.pop(uuid, None)
         self._running.pop(uuid, None)
-        poller = self._pollers.pop(uuid, None)
-        if poller is None:
-            return
-        await self.supervisor.stop(loop_name(uuid))
-        try:
-            await poller.close()
-        except Exception:
-            log.exception("closing the poller of event source mapping %s failed", uuid)

@@ -9,6 +9,8 @@ from ovis.storage.sqlite.migrations import (
     m0002_async_results_by_function,
     m0003_streams,
     m0004_event_source_mappings,
+    m0006_topics,
+    m0008_schedules,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -25,4 +27,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "event source mappings",
         m0004_event_source_mappings.upgrade,
     ),
+    Migration(m0006_topics.VERSION, "SNS topics, subscriptions and outbox", m0006_topics.upgrade),
+    Migration(m0008_schedules.VERSION, "EventBridge Scheduler", m0008_schedules.upgrade),
 )

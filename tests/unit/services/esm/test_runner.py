@@ -231,3 +231,22 @@ def test_close_stops_pollers_and_keeps_states(tmp_path: Path) -> None:
 def test_close_before_start_is_a_no_op(tmp_path: Path) -> None:
     w = World(tmp_path)
     asyncio.run(w.runner.close())
+
+
+def test_a_poller_that_fails_to_close_is_still_stopped(tmp_path: Path) -> None:
+    async def body(w: World) -> None:
+        m = await w.create()
+        await w.settled(m.uuid, MappingState.ENABLED)
+
+        async def broken_close() -> None:
+            raise RuntimeError("checkpoint write failed")
+
+        w.pollers[0].close = broken_close  # type: ignore[method-assign]
+        await w.update(m.uuid, Enabled=False)
+        await w.settled(m.uuid, MappingState.DISABLED)
+        assert w.loops() == set()
+        await w.update(m.uuid, Enabled=True)
+        await w.settled(m.uuid, MappingState.ENABLED)
+        assert len(w.pollers) == 2
+
+    run(tmp_path, body)

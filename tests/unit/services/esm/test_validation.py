@@ -90,6 +90,7 @@ def test_stream_mapping_defaults_and_shape(svc: MappingService) -> None:
         "TumblingWindowInSeconds": 0, "DestinationConfig": {"OnFailure": {}},
         "LastProcessingResult": "No records processed",
     }  # fmt: skip
+    assert out["StateTransitionReason"] == "User action"  # SQS says USER_INITIATED
 
 
 def test_at_timestamp_keeps_its_timestamp(svc: MappingService) -> None:
