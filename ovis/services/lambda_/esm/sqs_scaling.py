@@ -5,10 +5,10 @@ AWS starts five pollers, adds up to 300 a minute while messages keep coming (bat
 back full, the backlog stays), never beyond ScalingConfig.MaximumConcurrency nor the
 function's concurrency, and backs off when the function is throttled or the queue is idle.
 On one machine a batch loop is a coroutine (and, while it invokes, one sandbox instance), so
-we scale in the same shape at a pace one host absorbs: every ``interval_s`` (1 s) at least
+we scale in the same shape at a pace one host absorbs: every ``interval_s`` (0.5 s) at least
 ``step`` (5) more loops and at most twice as many (AWS's 300 a minute is 5 a second; doubling
-reaches a useful size within seconds, where concurrent loops also share store commits), and
-only as many as the backlog can keep busy.
+reaches a useful size within two seconds, where concurrent loops also share store commits),
+and only as many as the backlog can keep busy.
 
 Contract (pure state, no I/O, event-loop thread only):
 - ``target`` is how many loops should run; it is always within ``1 .. ceiling()``.
@@ -38,7 +38,7 @@ class LoopScaler:
         *,
         start: int = START_LOOPS,
         step: int = 5,
-        interval_s: float = 1.0,
+        interval_s: float = 0.5,
         cooldown_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
