@@ -103,6 +103,24 @@ class UnrecognizedClientException(AuthError):
     code = "UnrecognizedClientException"
 
 
+class InvalidClientTokenId(AuthError):
+    """STS's and IAM's wording of UnrecognizedClientException (query-protocol services)."""
+
+    code = "InvalidClientTokenId"
+
+
+class ExpiredTokenException(AuthError):
+    """Temporary credentials used after their expiry."""
+
+    code = "ExpiredTokenException"
+
+
+class QueryExpiredToken(AuthError):
+    """STS's and IAM's wording of ExpiredTokenException."""
+
+    code, status = "ExpiredToken", 400
+
+
 class MissingAuthenticationTokenException(AuthError):
     code = "MissingAuthenticationTokenException"
 

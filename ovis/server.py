@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.auth.credentials import CredentialBook
 from ovis.auth.sigv4 import SigV4Verifier
 from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
@@ -30,7 +31,8 @@ from ovis.invoke.invoker import Invoker
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
-from ovis.models.event_source_mapping import SourceKind
+from ovis.models.arn import parse_function_ref
+from ovis.models.event_source_mapping import MappingState, SourceKind
 from ovis.protocols.model import service_model
 from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
@@ -38,12 +40,15 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
+from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.esm.mappings import MappingService
 from ovis.services.lambda_.esm.runner import MappingRunner
 from ovis.services.lambda_.esm.sqs_poller import SqsPollerFactory
+from ovis.services.lambda_.esm.stream_poller import StreamPollerFactory
+from ovis.services.lambda_.esm.target import FunctionTarget
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.layers import LayerService
@@ -64,6 +69,8 @@ from ovis.services.sns.signing import ServerSigner
 from ovis.services.sqs import QueueService
 from ovis.services.sqs.service import sqs_service
 from ovis.services.sqs.source import SqsQueueSource
+from ovis.services.sts.service import sts_service
+from ovis.services.sts.sessions import StsService
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
@@ -156,6 +163,18 @@ class Server:
             supervisor=self.supervisor,
         )
         # ---- use cases
+        # IAM roles and policies; STS's temporary credentials, which every service accepts
+        self.iam = Iam.build(self.storage.iam, settings.account_id)
+        self.credentials = CredentialBook(
+            settings.credentials, settings.account_id, self.storage.iam
+        )
+        self.sts = StsService(
+            self.credentials,
+            self.iam.catalog,
+            settings.account_id,
+            settings.sts_duration_scale,
+            strict=settings.strict_iam,
+        )
         self.layers = LayerService(settings, self.storage.layers, self.code)
         self.functions = FunctionService(
             settings,
@@ -165,6 +184,7 @@ class Server:
             self.layers,
             images=self.images,
             tags=self.storage.tags,
+            roles=self.iam.roles if settings.strict_iam else None,
         )
         signer = CodeUrlSigner(settings.base_url, _secret(data))
         self.versions = VersionService(self.functions)
@@ -194,11 +214,6 @@ class Server:
             SqsQueueSource(self.queues),
             streams=self.streams,
         )
-        self.mapping_runner = MappingRunner(
-            self.mappings,
-            self.supervisor,
-            factories={SourceKind.SQS: SqsPollerFactory(SqsQueueSource(self.queues), self.invoker)},
-        )
         # SNS-compatible topics: fan-out to functions, queues and http(s) endpoints
         self.topics = TopicService(
             self.storage.topics,
@@ -212,6 +227,25 @@ class Server:
             http=HttpClient(),
             retry_scale=settings.sns_retry_scale,
             supervisor=self.supervisor,
+        )
+        # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS/SNS
+        self.stream_pollers = StreamPollerFactory(
+            self.streams,
+            lambda arn: FunctionTarget(self.invoker, arn),
+            self.storage.checkpoints,
+            self.queues,
+            settings.region,
+            identity_for=self._function_role,
+            deleted=self._mapping_deleted,
+            topics=self.topics,
+        )
+        self.mapping_runner = MappingRunner(
+            self.mappings,
+            self.supervisor,
+            factories={
+                SourceKind.KINESIS: self.stream_pollers,
+                SourceKind.SQS: SqsPollerFactory(SqsQueueSource(self.queues), self.invoker),
+            },
         )
         # EventBridge Scheduler (the sns and events packages plug in as topics= / buses=)
         self.scheduler = Scheduler(
@@ -253,8 +287,10 @@ class Server:
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
             scheduler_service(self.scheduler),
+            sts_service(self.sts),
+            iam_service(self.iam),
         ]
-        verifier = SigV4Verifier(settings.credentials, settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
         self.router = Router(
             [
@@ -268,6 +304,8 @@ class Server:
         self.app = App(self.router)
         self.components: list[Component] = [
             Hook("store", close=self.storage.close),
+            Hook("credentials", self.credentials.load),
+            Hook("iam", self.iam.catalog.load),
             self.supervisor,
             self.access,
             self.sink,  # closes after the instances, so their last lines are written
@@ -282,18 +320,31 @@ class Server:
             self.topics,  # after sqs and the async queue: it delivers to both
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
+            Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
             self.scheduler,  # after SQS and the async queue: its fires go to them
         ]
         self.lifecycle = Lifecycle(self.components)
 
+    def _function_role(self, function_arn: str) -> str:
+        """A mapping's invokeIdentityArn: the execution role of the version it invokes."""
+        ref = parse_function_ref(function_arn)
+        return self.invoker.resolve(ref.name, ref.qualifier).role
+
+    def _mapping_deleted(self, uuid: str) -> bool:
+        m = self.mappings.current(uuid)
+        return m is None or m.state == MappingState.DELETING
+
+    async def _prune_checkpoints(self) -> None:
+        await self.stream_pollers.prune(lambda: [m.uuid for m in self.mappings.all()])
+
     def _function_urls(self) -> FunctionUrls:
-        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials."""
+        """Serving function URLs; AWS_IAM ones also accept other accounts' credentials (and
+        STS's temporary ones, as every service does)."""
         foreign = self.settings.foreign_credentials
         creds = {k: secret for k, (secret, _account) in foreign.items()}
-        creds.update(self.settings.credentials)
-        verifier = SigV4Verifier(creds, self.settings.max_clock_skew_s)
+        verifier = SigV4Verifier(self.credentials.with_extra(creds), self.settings.max_clock_skew_s)
         accounts = {
             k: account
             for k, (_secret, account) in foreign.items()

@@ -50,6 +50,14 @@ class Settings:
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization
     # (AWS evaluates one CloudWatch datapoint a minute).
     autoscaling_interval_s: float = 60.0
+    # Lambda's CreateFunction/UpdateFunctionConfiguration refuse a Role that is not an IAM role
+    # of this server whose trust policy lets lambda.amazonaws.com assume it, and STS AssumeRole
+    # requires the role's trust policy to name the caller (AWS's behaviour); off by default:
+    # any role ARN is accepted and any existing role may be assumed.
+    strict_iam: bool = False
+    # Multiplies how long STS's temporary credentials really last (DurationSeconds is still
+    # checked as given); tests shrink it to see credentials expire.
+    sts_duration_scale: float = 1.0
     # The server's own log: "debug" | "info" | "warning" | "error" (access lines are "info").
     log_level: str = "info"
 

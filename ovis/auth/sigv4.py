@@ -7,19 +7,25 @@ raises an :class:`~ovis.errors.AuthError` subclass worded like AWS's front door:
 * no ``Authorization`` header and no presigned query -> ``MissingAuthenticationTokenException``;
 * malformed header or query parameters, missing or unparsable date ->
   ``IncompleteSignatureException``;
-* unknown access key -> ``UnrecognizedClientException``;
+* unknown access key, or a temporary key whose ``X-Amz-Security-Token`` is missing or not its
+  session token -> ``UnrecognizedClientException`` (``InvalidClientTokenId`` for STS and IAM,
+  as those query services word it);
+* a temporary key past its expiry -> ``ExpiredTokenException`` (``ExpiredToken`` for STS/IAM);
 * date outside ``max_skew_s`` of the clock (or a presigned URL past ``X-Amz-Expires``), ``host``
   not signed, bad credential scope terminator or date, a ``x-amz-content-sha256`` that is not the
   body's hash, or a signature mismatch -> ``InvalidSignatureException``.
 
 Both the ``Authorization`` header form and the presigned-URL query form are accepted. The
 canonical request is the one botocore builds for non-S3 services. Region and service are *not*
-checked against anything: they are returned in the identity for the caller to judge. Session
-tokens (``X-Amz-Security-Token``) are covered by the signature like any header but not validated.
+checked against anything: they are returned in the identity for the caller to judge.
+
+Credentials come from a ``CredentialLookup`` (access key -> ``SigningCredential``: the secret,
+and for temporary credentials their session token and expiry); a plain mapping of access key to
+secret is accepted too (static keys only). Static keys ignore any session token sent with them.
 
 Thread-safety: an instance may be shared by threads and tasks. Its only mutable state is the
 derived-key cache, a dict whose single get/set operations are atomic; a race costs at most one
-recomputed key. ``credentials`` is read on every call, so a caller may update it in place.
+recomputed key. ``credentials`` is asked on every call, so a caller may update it in place.
 """
 
 from __future__ import annotations
@@ -31,12 +37,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from ovis.errors import (
+    AuthError,
+    ExpiredTokenException,
     IncompleteSignatureException,
+    InvalidClientTokenId,
     InvalidSignatureException,
     MissingAuthenticationTokenException,
+    QueryExpiredToken,
     UnrecognizedClientException,
 )
 
@@ -53,6 +64,9 @@ _MSG_BAD_SIGNATURE = (
     "AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
 _MSG_BAD_KEY = "The security token included in the request is invalid."
+_MSG_EXPIRED = "The security token included in the request is expired"
+# Query-protocol services that word credential errors their own way.
+_QUERY_SIGNING_NAMES = frozenset({"sts", "iam"})
 _PRESIGN_PARAMS = (
     "X-Amz-Algorithm",
     "X-Amz-Credential",
@@ -69,16 +83,44 @@ class Identity:
     service: str
 
 
+@dataclass(frozen=True, slots=True)
+class SigningCredential:
+    """What verifying a request signed with one access key needs."""
+
+    secret: str
+    session_token: str | None = None  # temporary credentials: X-Amz-Security-Token must match
+    expires_s: float | None = None  # temporary credentials: refused from then on
+
+
+class CredentialLookup(Protocol):
+    def lookup(self, access_key: str) -> SigningCredential | None: ...
+
+
+class _StaticLookup:
+    """A mapping access key -> secret as a lookup (read on every call, never copied)."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: Mapping[str, str]) -> None:
+        self._secrets = secrets
+
+    def lookup(self, access_key: str) -> SigningCredential | None:
+        secret = self._secrets.get(access_key)
+        return SigningCredential(secret) if secret is not None else None
+
+
 class SigV4Verifier:
     __slots__ = ("_clock", "_credentials", "_keys", "_max_skew", "_skew_text")
 
     def __init__(
         self,
-        credentials: Mapping[str, str],
+        credentials: Mapping[str, str] | CredentialLookup,
         max_skew_s: int = 300,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._credentials = credentials
+        self._credentials: CredentialLookup = (
+            _StaticLookup(credentials) if isinstance(credentials, Mapping) else credentials
+        )
         self._max_skew = max_skew_s
         self._clock = clock
         self._keys: dict[tuple[str, str, str, str], bytes] = {}
@@ -140,9 +182,7 @@ class SigV4Verifier:
             raise InvalidSignatureException(
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
             )
-        secret = self._credentials.get(access_key)
-        if secret is None:
-            raise UnrecognizedClientException(_MSG_BAD_KEY)
+        secret = self._secret(access_key, service, hmap, params)
 
         # Header values travel as latin-1 but botocore signs them as UTF-8 text, so decode as
         # latin-1 here and let the final encode produce the bytes botocore hashed.
@@ -164,6 +204,34 @@ class SigV4Verifier:
             if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
                 return Identity(access_key, region, service)
         raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+
+    def _secret(
+        self,
+        access_key: str,
+        service: str,
+        hmap: Mapping[bytes, bytes],
+        params: Mapping[str, str],
+    ) -> str:
+        """The secret of ``access_key``; a temporary key must come with its session token (a
+        header, or a presigned URL's parameter) and be used before it expires."""
+        found = self._credentials.lookup(access_key)
+        if found is None:
+            raise _unrecognized(service)
+        if found.session_token is not None:
+            raw = hmap.get(b"x-amz-security-token")
+            token = raw.decode("latin-1") if raw is not None else params.get("X-Amz-Security-Token")
+            if token is None or not hmac.compare_digest(
+                token.encode("utf-8", "replace"), found.session_token.encode("utf-8")
+            ):
+                raise _unrecognized(service)
+            if found.expires_s is not None and self._clock() >= found.expires_s:
+                err: AuthError = (
+                    QueryExpiredToken(_MSG_EXPIRED)
+                    if service in _QUERY_SIGNING_NAMES
+                    else ExpiredTokenException(_MSG_EXPIRED)
+                )
+                raise err
+        return found.secret
 
     def _from_header(self, raw: bytes, hmap: Mapping[bytes, bytes]) -> tuple[str, str, str, str]:
         auth = raw.decode("latin-1").strip()
@@ -268,6 +336,12 @@ class SigV4Verifier:
                 self._keys.clear()  # days roll over; dropping everything is simpler than LRU
             self._keys[cache_key] = key
         return key
+
+
+def _unrecognized(service: str) -> AuthError:
+    if service in _QUERY_SIGNING_NAMES:
+        return InvalidClientTokenId(_MSG_BAD_KEY)
+    return UnrecognizedClientException(_MSG_BAD_KEY)
 
 
 def _merge_repeated(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, bytes]:

@@ -112,6 +112,20 @@ def cli() -> None:
     help="Seconds between autoscaling evaluations of provisioned concurrency.",
 )
 @click.option(
+    "--strict-iam",
+    is_flag=True,
+    help="Lambda refuses a function Role that is not an IAM role of this server which "
+    "lambda.amazonaws.com may assume, and AssumeRole needs a trust policy naming the caller "
+    "(default: any role ARN is accepted, any role may be assumed).",
+)
+@click.option(
+    "--sts-duration-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Scale how long STS temporary credentials last (1.0: DurationSeconds, as AWS).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -138,6 +152,8 @@ def server(
     concurrency_limit: int,
     public_url: str,
     autoscaling_interval: float,
+    strict_iam: bool,
+    sts_duration_scale: float,
     log_level: str,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
@@ -187,6 +203,8 @@ def server(
                 concurrent_executions=concurrency_limit,
                 public_url=public_url,
                 autoscaling_interval_s=autoscaling_interval,
+                strict_iam=strict_iam,
+                sts_duration_scale=sts_duration_scale,
                 log_level=log_level,
             )
         )

@@ -96,14 +96,19 @@ def test_unknown_operation_of_a_known_json_service(server: ServerProcess) -> Non
     assert status == 400 and json.loads(body)["__type"] == "UnknownOperationException"
 
 
-def test_sts_is_answered_in_xml(server: ServerProcess) -> None:
-    sts = server.client("sts")
-    with pytest.raises(ClientError) as ei:
-        sts.get_caller_identity()  # type: ignore[attr-defined]
-    err = ei.value.response["Error"]
-    assert err["Code"] == "InvalidAction"
-    assert "sts" in err["Message"]
-    assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+def test_query_services_are_answered_in_xml(server: ServerProcess) -> None:
+    # a query-protocol service this server lacks, and an STS operation it does not implement
+    calls = [
+        ("cloudformation", lambda c: c.describe_stacks()),
+        ("sts", lambda c: c.get_access_key_info(AccessKeyId="ASIAEXAMPLEEXAMPLE12")),
+    ]
+    for service, call in calls:
+        with pytest.raises(ClientError) as ei:
+            call(server.client(service))
+        err = ei.value.response["Error"]
+        assert err["Code"] == "InvalidAction"
+        assert service in err["Message"]
+        assert ei.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
 def test_s3_is_answered_in_rest_xml(server: ServerProcess) -> None:

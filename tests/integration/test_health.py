@@ -50,8 +50,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(path: Path) -> None:
-    """Write zeros until the filesystem is full."""
-    with open(path, "wb") as f:
+    """Write zeros until the filesystem is full (unbuffered: a buffered file would fail again
+    on close, flushing the part of the last chunk that did not fit)."""
+    with open(path, "wb", buffering=0) as f:
         chunk = b"\0" * 65536
         try:
             while True:

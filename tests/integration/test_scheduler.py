@@ -446,7 +446,6 @@ def test_validation_errors(srv: ServerProcess) -> None:
     assert create(Target={"Arn": arn, "RoleArn": "not-a-role"})["Code"] == "ValidationException"
     # Targets this server has no service for are refused up front.
     for unknown in [
-        f"arn:aws:sns:us-east-1:{ACCOUNT}:topic",
         "arn:aws:scheduler:::aws-sdk:sqs:sendMessage",
         f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:x",
     ]:

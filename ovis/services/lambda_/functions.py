@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ovis.errors import (
     InvalidParameterValueException,
@@ -68,6 +68,15 @@ RESERVED_ENV = frozenset(
 )
 
 
+ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+
+
+class RoleChecker(Protocol):
+    """Whether Lambda may assume a function's execution role (the server's --strict-iam)."""
+
+    async def lambda_can_assume(self, role_arn: str) -> bool: ...
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
@@ -83,8 +92,10 @@ class FunctionService:
         images: ImageStore | None = None,
         *,
         tags: TagRepository,
+        roles: RoleChecker | None = None,
     ) -> None:
         self.settings = settings
+        self.roles = roles  # None: any role ARN is accepted
         self.tag_store = tags  # tags by ARN (`tags` is the ListTags use case)
         self.registry = registry
         self.qualifiers = Qualifiers(registry, settings.region, settings.account_id)
@@ -182,6 +193,10 @@ class FunctionService:
                 f"measured: {json.dumps(variables, separators=(',', ':'))[:64]}..."
             )
         return {str(k): str(v) for k, v in variables.items()}
+
+    async def _check_role(self, role: str) -> None:
+        if self.roles is not None and not await self.roles.lambda_can_assume(role):
+            raise InvalidParameterValueException(ROLE_NOT_ASSUMABLE)
 
     def _layer_changes(
         self, arns: Sequence[str], attached: tuple[str, ...], code_unzipped: int
@@ -296,6 +311,7 @@ class FunctionService:
         else:
             self._check_runtime(cmd.runtime, cmd.handler)
         env = self._check_environment(cmd.environment)
+        await self._check_role(cmd.role)
         if self.registry.get(name, LATEST) is not None:
             raise ResourceConflictException(f"Function already exist: {name}")
         image_fields: dict[str, Any] = {}
@@ -460,6 +476,8 @@ class FunctionService:
             self._check_runtime(runtime, handler)
         if cmd.environment is not None:
             changes["environment"] = self._check_environment(cmd.environment)
+        if cmd.role is not None:
+            await self._check_role(cmd.role)
         simple = {
             "role": cmd.role,
             "description": cmd.description,

@@ -19,12 +19,14 @@ from ovis.storage.sqlite.engine import Engine
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
 from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
+from ovis.storage.sqlite.iam import SqliteIam
 from ovis.storage.sqlite.layers import SqliteLayers
 from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.schedules import SqliteSchedules
+from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
 from ovis.storage.sqlite.topics import SqliteTopics
@@ -54,6 +56,8 @@ class SqliteStorage:
         self.event_source_mappings = SqliteEventSourceMappings(self._engine)
         self.schedules = SqliteSchedules(self._engine)
         self.topics = SqliteTopics(self._engine)
+        self.iam = SqliteIam(self._engine)
+        self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -9,8 +9,10 @@ from ovis.storage.sqlite.migrations import (
     m0002_async_results_by_function,
     m0003_streams,
     m0004_event_source_mappings,
+    m0005_stream_checkpoints,
     m0006_topics,
     m0008_schedules,
+    m0009_iam,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -27,6 +29,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "event source mappings",
         m0004_event_source_mappings.upgrade,
     ),
+    Migration(
+        m0005_stream_checkpoints.VERSION,
+        "stream event source mappings' checkpoints",
+        m0005_stream_checkpoints.upgrade,
+    ),
     Migration(m0006_topics.VERSION, "SNS topics, subscriptions and outbox", m0006_topics.upgrade),
     Migration(m0008_schedules.VERSION, "EventBridge Scheduler", m0008_schedules.upgrade),
+    Migration(m0009_iam.VERSION, "iam roles and policies, sts credentials", m0009_iam.upgrade),
 )

@@ -1,0 +1,1 @@
+"""An IAM-compatible service: roles, inline and managed policies, attachments, tags."""

@@ -1,0 +1,1 @@
+"""An STS-compatible service: GetCallerIdentity, AssumeRole, GetSessionToken."""
