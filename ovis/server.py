@@ -47,6 +47,7 @@ from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.esm.mappings import MappingService
 from ovis.services.lambda_.esm.runner import MappingRunner
+from ovis.services.lambda_.esm.sqs_poller import SqsPollerFactory
 from ovis.services.lambda_.esm.stream_poller import StreamPollerFactory
 from ovis.services.lambda_.esm.target import FunctionTarget
 from ovis.services.lambda_.event_invoke import EventInvokeService
@@ -246,7 +247,12 @@ class Server:
             topics=self.topics,
         )
         self.mapping_runner = MappingRunner(
-            self.mappings, self.supervisor, factories={SourceKind.KINESIS: self.stream_pollers}
+            self.mappings,
+            self.supervisor,
+            factories={
+                SourceKind.KINESIS: self.stream_pollers,
+                SourceKind.SQS: SqsPollerFactory(SqsQueueSource(self.queues), self.invoker),
+            },
         )
         # EventBridge-compatible event buses: targets are functions, queues, topics, buses
         self.events = EventBusService(

@@ -710,8 +710,18 @@ class QueueService:
         user_names = list(attribute_names)
         q = self._current(q)
         wait = q.number("ReceiveMessageWaitTimeSeconds") if wait_seconds is None else wait_seconds
+        got = await self.take(q, n, wait, visibility_timeout)
+        return [self._render(q, m, system_names, user_names) for m in got]
+
+    async def take(
+        self, q: Queue, limit: int, wait_s: float, visibility_timeout: int | None = None
+    ) -> list[QueueMessage]:
+        """In-process receive (event source mappings): up to ``limit`` messages (any number,
+        unvalidated: callers pass sane values), stored in flight in one transaction per look,
+        as a ReceiveMessage would take them (redrive applied). Waits up to ``wait_s`` for the
+        first one; returns empty at once when the server stops."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait
+        deadline = loop.time() + wait_s
         while True:
             event = self._event(q.name)  # before looking: a send during the look sets it
             q = self._current(q)
@@ -728,7 +738,7 @@ class QueueService:
                 self.store.sqs_receive,
                 q.name,
                 now,
-                n,
+                limit,
                 vis * 1000,
                 secrets.token_hex(8),
                 q.fifo,
@@ -741,15 +751,23 @@ class QueueService:
             if got.messages:
                 if q.fifo or got.moved:
                     self._notify(q.name)  # others may take what this receive skipped
-                return [self._render(q, m, system_names, user_names) for m in got.messages]
+                return got.messages
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
                 return []
             timeout = remaining
             if got.next_visible_ms is not None:
                 timeout = min(timeout, max(0.0, (got.next_visible_ms - _now_ms()) / 1000) + 0.002)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and a cancelled poller would then never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await event.wait()
+
+    async def visible_count(self, q: Queue) -> int:
+        """ApproximateNumberOfMessages (one store read)."""
+        q = self._current(q)
+        return (await asyncio.to_thread(self.store.sqs_counts, q.name, _now_ms()))[0]
 
     def _render(
         self, q: Queue, m: QueueMessage, system_names: set[str], user_names: list[str]

@@ -7,12 +7,17 @@ A queue's tags live in the tags repository under its ARN and are deleted by the 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 from ovis.models.queue import QueueMessage, QueueReceive, QueueRecord
 from ovis.storage.sqlite.engine import Engine
+
+_CHUNK = 400  # rows per statement (well under SQLite's limit on bound variables)
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 class SqliteQueues:
@@ -150,6 +155,8 @@ class SqliteQueues:
         (receive count kept, ``dead_letter_system`` merged into its system attributes)."""
         delivered: list[QueueMessage] = []
         taken: set[int] = set()
+        marks: list[int] = []  # rows this pass delivers
+        until = now_ms + visible_ms
         moved = 0
         with self._engine.transaction() as db:
             dlq = db.execute("SELECT 1 FROM sqs_queues WHERE name = ?", (dead_letter,))
@@ -163,38 +170,54 @@ class SqliteQueues:
                     rows = db.execute(self._SQS_READY, (queue, now_ms, want))
                 moved_now = 0
                 for r in rows.fetchall():
-                    m = self._sqs_message(r)
-                    if m.row in taken or len(delivered) >= limit:
+                    row, receive_count = r[0], r[10]
+                    if row in taken or len(delivered) >= limit:
                         continue
-                    if dead_letter and max_receives and m.receive_count >= max_receives:
+                    if dead_letter and max_receives and receive_count >= max_receives:
                         system = {
-                            **json.loads(m.system or "{}"),
+                            **json.loads(r[5] or "{}"),
                             **json.loads(dead_letter_system or "{}"),
                         }
                         db.execute(
                             "UPDATE sqs_messages SET queue = ?, visible_ms = ?, receipt = '', "
                             "system = ? WHERE id = ?",
-                            (dead_letter, now_ms, json.dumps(system), m.row),
+                            (dead_letter, now_ms, json.dumps(system), row),
                         )
                         moved_now += 1
                         continue
-                    first = m.first_receive_ms or now_ms
-                    until = now_ms + visible_ms
-                    db.execute(
-                        "UPDATE sqs_messages SET receive_count = receive_count + 1, "
-                        "first_receive_ms = ?, receipt = ?, visible_ms = ? WHERE id = ?",
-                        (first, nonce, until, m.row),
-                    )
-                    taken.add(m.row)
+                    first = r[11] or now_ms
+                    taken.add(row)
+                    marks.append(row)
                     delivered.append(
-                        dataclasses.replace(
-                            m,
-                            receive_count=m.receive_count + 1,
+                        QueueMessage(
+                            queue=r[1],
+                            message_id=r[2],
+                            body=r[3],
+                            attributes=r[4],
+                            system=r[5],
+                            sent_ms=r[6],
+                            visible_ms=until,
+                            group_id=r[8],
+                            dedup_id=r[9],
+                            row=row,
+                            receive_count=receive_count + 1,
                             first_receive_ms=first,
                             receipt=nonce,
-                            visible_ms=until,
+                            sequence=r[13],
                         )
                     )
+                # One statement marks this pass's messages in flight (before a next pass looks:
+                # a FIFO group in flight must block its later messages). One statement, not one
+                # per row: each statement step hands the GIL back and forth with the event loop.
+                for chunk in _chunks(marks):
+                    db.execute(
+                        "UPDATE sqs_messages SET receive_count = receive_count + 1, "
+                        "first_receive_ms = CASE WHEN first_receive_ms = 0 THEN ? "
+                        "ELSE first_receive_ms END, receipt = ?, visible_ms = ? "
+                        f"WHERE id IN ({','.join('?' * len(chunk))})",
+                        (now_ms, nonce, until, *chunk),
+                    )
+                marks.clear()
                 moved += moved_now
                 if not moved_now:
                     break
@@ -205,16 +228,32 @@ class SqliteQueues:
         return QueueReceive(delivered, moved, None if nxt is None else int(nxt))
 
     def sqs_delete_messages(self, queue: str, handles: list[tuple[int, str]]) -> list[bool]:
-        """Delete each (row, receipt nonce) that is still the message's latest receipt."""
-        out: list[bool] = []
+        """Delete each (row, receipt nonce) that is still the message's latest receipt.
+
+        A few statements whatever the number of handles (each statement step hands the GIL
+        back and forth with the event loop, so one per handle would stall under load)."""
+        wanted = set(handles)
+        live: set[tuple[int, str]] = set()
         with self._engine.transaction() as db:
-            for row, nonce in handles:
-                cur = db.execute(
-                    "DELETE FROM sqs_messages WHERE id = ? AND queue = ? AND receipt = ? "
-                    "AND receipt != ''",
-                    (row, queue, nonce),
-                )
-                out.append(cur.rowcount > 0)
+            for chunk in _chunks(sorted({row for row, _ in wanted})):
+                marks = ",".join("?" * len(chunk))
+                (found,) = db.execute(
+                    "SELECT json_group_array(json_array(id, receipt)) FROM sqs_messages "
+                    f"WHERE id IN ({marks}) AND queue = ? AND receipt != ''",
+                    (*chunk, queue),
+                ).fetchone()
+                matched = [(int(r), str(n)) for r, n in json.loads(found)]
+                gone = [h for h in matched if h in wanted]
+                if gone:
+                    live.update(gone)
+                    db.execute(
+                        f"DELETE FROM sqs_messages WHERE id IN ({','.join('?' * len(gone))})",
+                        [row for row, _ in gone],
+                    )
+        out: list[bool] = []
+        for h in handles:  # a handle named twice deletes once
+            out.append(h in live)
+            live.discard(h)
         return out
 
     def sqs_change_visibility(
