@@ -462,3 +462,41 @@ def test_topic_destination_publishes_the_record(srv) -> None:  # type: ignore[no
     assert record["requestContext"]["requestId"] == rid
     assert record["requestContext"]["condition"] == "Success"
     assert record["requestPayload"] == {"n": 7}
+
+
+def test_bus_destination_puts_a_lambda_event(srv) -> None:  # type: ignore[no-untyped-def]
+    """OnFailure to an EventBridge bus: the record arrives as the detail of an event from
+    source "lambda" with AWS's failure detail-type, which a rule on the bus forwards to a
+    queue."""
+    lam, sqs, events = srv.client("lambda"), srv.client("sqs"), srv.client("events")
+    bus = uniq("results-bus")
+    bus_arn = events.create_event_bus(Name=bus)["EventBusArn"]
+    inbox = sqs.create_queue(QueueName=uniq("bus-inbox"))["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="failures",
+        EventBusName=bus,
+        EventPattern=json.dumps(
+            {"source": ["lambda"], "detail-type": ["Lambda Function Invocation Result - Failure"]}
+        ),
+    )
+    events.put_targets(Rule="failures", EventBusName=bus, Targets=[{"Id": "q", "Arn": inbox_arn}])
+    name = uniq("to-bus")
+    create_python_function(lam, name, FAILING)
+    lam.put_function_event_invoke_config(
+        FunctionName=name,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": bus_arn}},
+    )
+    rid = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 3}')[
+        "ResponseMetadata"
+    ]["RequestId"]
+    (msg,) = drain(sqs, inbox, 1)
+    event = json.loads(msg["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
+    assert event["detail"]["requestContext"]["requestId"] == rid
+    assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    assert event["resources"] == [event["detail"]["requestContext"]["functionArn"]]

@@ -196,6 +196,47 @@ def test_notifications_to_sqs_with_test_event(s3, sqs) -> None:  # type: ignore[
     assert names == ["ObjectCreated:Put", "ObjectRemoved:Delete"]
 
 
+def test_notifications_to_an_sns_topic(server: ServerProcess, s3, sqs) -> None:  # type: ignore[no-untyped-def]
+    """TopicConfigurations: the S3 event is published to the topic (subject "Amazon S3
+    Notification"); a raw SQS subscriber gets the event itself."""
+    sns = server.client("sns")
+    topic = sns.create_topic(Name=f"s3-topic-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    url = sqs.create_queue(QueueName=f"s3-via-sns-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    bucket = _new_bucket(s3)
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "TopicConfigurations": [
+                {
+                    "TopicArn": topic,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "suffix", "Value": ".csv"}]}},
+                }
+            ]
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="skip.txt", Body=b"no")
+    s3.put_object(Bucket=bucket, Key="data.csv", Body=b"a,b")
+    records: list[dict[str, Any]] = []
+
+    def receive() -> bool:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            body = json.loads(m["Body"])
+            records.extend(body.get("Records", []))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return bool(records)
+
+    wait_for(receive)
+    assert [r["s3"]["object"]["key"] for r in records] == ["data.csv"]
+    assert records[0]["eventName"] == "ObjectCreated:Put"
+
+
 def test_notification_configuration_is_validated(s3) -> None:  # type: ignore[no-untyped-def]
     bucket = _new_bucket(s3)
     with pytest.raises(ClientError) as e:
