@@ -25,17 +25,58 @@ class DeliveryError(Exception):
     """The target could not take the message (missing queue or function, bad ARN...)."""
 
 
+# The services that take deliveries, as every service that delivers sees them (async
+# destinations here; SNS, EventBridge, Scheduler and S3 take the same protocols): the
+# composition root passes QueueService, TopicService, EventBusService and ServiceTriggers.
+
+
 class QueueSender(Protocol):
+    """``ovis.services.sqs.QueueService.send_message``: durable on return."""
+
     async def send_message(
-        self, queue_arn: str, body: str, message_attributes: dict[str, Any] | None = None
+        self,
+        queue_arn: str,
+        body: str,
+        message_attributes: dict[str, Any] | None = None,
+        *,
+        delay_seconds: int | None = None,
+        message_group_id: str | None = None,
+        deduplication_id: str | None = None,
     ) -> str: ...
 
 
 class TopicSender(Protocol):
-    async def publish_message(self, topic_arn: str, message: str) -> str: ...
+    """``ovis.services.sns.TopicService.publish_message``: durable on return."""
+
+    async def publish_message(
+        self,
+        topic_arn: str,
+        message: str,
+        *,
+        subject: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        dedup_id: str | None = None,
+    ) -> str: ...
+
+
+class FunctionTriggers(Protocol):
+    """``ovis.services.lambda_.triggers.ServiceTriggers``: a policy-checked async invoke."""
+
+    async def invoke_async(
+        self,
+        function_arn: str,
+        payload: bytes,
+        *,
+        principal: str | None,
+        source_arn: str,
+        source_account: str,
+    ) -> str: ...
 
 
 class BusSender(Protocol):
+    """``ovis.services.events.EventBusService.put_event``: durable on return."""
+
     async def put_event(
         self,
         bus_name_or_arn: str,

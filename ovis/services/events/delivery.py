@@ -34,14 +34,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ovis.errors import ApiError
-from ovis.invoke.destinations import DeliveryError
+from ovis.invoke.destinations import DeliveryError, FunctionTriggers, QueueSender, TopicSender
 from ovis.models.event_bus import EventDelivery
 from ovis.services.events import targets as kinds
 from ovis.services.events.event import iso_seconds
 from ovis.services.events.input_transform import target_input
 from ovis.services.events.repository import EventBusRepository
 from ovis.services.events.rules import Rule
-from ovis.services.events.targets import FunctionTriggers, QueueSender, TopicPublisher
 from ovis.storage.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -126,7 +125,7 @@ class Deliveries:
         forward: Forward,
         functions: FunctionTriggers | None = None,
         queues: QueueSender | None = None,
-        topics: TopicPublisher | None = None,
+        topics: TopicSender | None = None,
         time_scale: float = 1.0,
     ) -> None:
         self.store = store

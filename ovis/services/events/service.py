@@ -23,7 +23,7 @@ import logging
 import time
 from typing import Any
 
-from ovis.invoke.destinations import DeliveryError
+from ovis.invoke.destinations import DeliveryError, FunctionTriggers, QueueSender, TopicSender
 from ovis.models.event_bus import EventDelivery
 from ovis.models.event_pattern import compile_pattern
 from ovis.services.events import event as events
@@ -36,7 +36,6 @@ from ovis.services.events.repository import EventBusRepository, EventTagReposito
 from ovis.services.events.rules import Rules
 from ovis.services.events.schedules import LOOP as SCHEDULE_LOOP
 from ovis.services.events.schedules import ScheduledRules
-from ovis.services.events.targets import FunctionTriggers, QueueSender, TopicPublisher
 from ovis.services.table import ServiceTable
 from ovis.settings import Settings
 from ovis.supervisor import Supervisor
@@ -64,7 +63,7 @@ class EventBusService:
         supervisor: Supervisor,
         functions: FunctionTriggers | None = None,
         queues: QueueSender | None = None,
-        topics: TopicPublisher | None = None,
+        topics: TopicSender | None = None,
     ) -> None:
         self.store = store
         self.tags = tags

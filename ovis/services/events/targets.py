@@ -4,7 +4,7 @@ services that take deliveries (declared here as protocols; the composition root 
 Kinds: a Lambda function (``FunctionTriggers.invoke_async``: a durable async invoke checked
 against the function's resource policy for ``events.amazonaws.com`` and the rule's ARN), an SQS
 queue (``QueueSender.send_message``; FIFO queues need SqsParameters.MessageGroupId), an SNS topic
-(``TopicPublisher.publish_message``; without an SNS service, refused at PutTargets as an
+(``TopicSender.publish_message``; without an SNS service, refused at PutTargets as an
 unknown resource) and an event bus of this server (the event is put on it).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Protocol
+from typing import Any
 
 from ovis.services.events.errors import ValidationException
 from ovis.services.events.input_transform import check_path, check_transformer
@@ -28,50 +28,6 @@ _FUNCTION = re.compile(r"function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?")
 _QUEUE = re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?")
 _TOPIC = re.compile(r"[A-Za-z0-9_-]{1,256}(\.fifo)?")
 _BUS = re.compile(r"event-bus/([A-Za-z0-9._-]{1,256})")
-
-
-class FunctionTriggers(Protocol):
-    """How this service starts a function (ovis.services.lambda_.triggers.ServiceTriggers)."""
-
-    async def invoke_async(
-        self,
-        function_arn: str,
-        payload: bytes,
-        *,
-        principal: str | None,
-        source_arn: str,
-        source_account: str,
-    ) -> str: ...
-
-
-class QueueSender(Protocol):
-    """In-process SQS (ovis.services.sqs.QueueService.send_message)."""
-
-    async def send_message(
-        self,
-        queue_arn: str,
-        body: str,
-        message_attributes: dict[str, Any] | None = None,
-        *,
-        delay_seconds: int | None = None,
-        message_group_id: str | None = None,
-        deduplication_id: str | None = None,
-    ) -> str: ...
-
-
-class TopicPublisher(Protocol):
-    """In-process SNS (TopicService.publish_message of the sns package, once merged)."""
-
-    async def publish_message(
-        self,
-        topic_arn: str,
-        message: str,
-        *,
-        subject: str | None = None,
-        attributes: dict[str, Any] | None = None,
-        group_id: str | None = None,
-        dedup_id: str | None = None,
-    ) -> str: ...
 
 
 def kind(arn: str) -> str | None:

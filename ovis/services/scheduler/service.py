@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import asyncio
 
+from ovis.invoke.destinations import BusSender, FunctionTriggers, QueueSender, TopicSender
 from ovis.services.scheduler.firing import Firing
 from ovis.services.scheduler.groups import GroupService
 from ovis.services.scheduler.operations import SchedulerApi
 from ovis.services.scheduler.repository import GroupTagRepository, ScheduleRepository
 from ovis.services.scheduler.schedules import ScheduleService
-from ovis.services.scheduler.targets import (
-    EventBusPublisher,
-    FunctionInvoker,
-    QueueSender,
-    Targets,
-    TopicPublisher,
-)
+from ovis.services.scheduler.targets import Targets
 from ovis.services.table import ServiceTable
 from ovis.supervisor import Supervisor
 
@@ -37,10 +32,10 @@ class Scheduler:
         account: str,
         supervisor: Supervisor,
         *,
-        functions: FunctionInvoker | None,
+        functions: FunctionTriggers | None,
         queues: QueueSender | None,
-        topics: TopicPublisher | None = None,
-        buses: EventBusPublisher | None = None,
+        topics: TopicSender | None = None,
+        buses: BusSender | None = None,
         retry_scale: float = 1.0,
     ) -> None:
         self.targets = Targets(account, functions, queues, topics, buses)

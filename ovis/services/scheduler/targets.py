@@ -1,10 +1,10 @@
 """Schedule targets: which ARNs a schedule may invoke, and delivering one fire to its target.
 
-Templated targets: a Lambda function (an asynchronous invoke through ``FunctionInvoker`` with
+Templated targets: a Lambda function (an asynchronous invoke through ``FunctionTriggers`` with
 ``principal=None``: Scheduler invokes with its execution role, not a resource policy), an SQS
 queue (``SqsParameters.MessageGroupId`` for FIFO queues; the fire's execution id is the FIFO
 deduplication id, so a redelivery after a crash is deduplicated by the queue), an SNS topic and
-an EventBridge event bus (through ``TopicPublisher`` / ``EventBusPublisher``, None until those
+an EventBridge event bus (through ``TopicSender`` / ``BusSender``, None until those
 services exist in this server: such a target is then refused at CreateSchedule/UpdateSchedule).
 ``Input`` is sent as it is (``{}`` without one).
 
@@ -18,10 +18,16 @@ target's DeadLetterConfig queue with AWS's message attributes, or raises ``Targe
 from __future__ import annotations
 
 import re
-from typing import Any, Protocol
+from typing import Any
 
 from ovis.errors import ApiError
-from ovis.invoke.destinations import DeliveryError
+from ovis.invoke.destinations import (
+    BusSender,
+    DeliveryError,
+    FunctionTriggers,
+    QueueSender,
+    TopicSender,
+)
 from ovis.models.schedule import DEFAULT_MAX_EVENT_AGE_S, DEFAULT_MAX_RETRIES, Fire
 from ovis.services.scheduler.errors import ValidationException
 
@@ -40,63 +46,6 @@ _OTHER_PARAMETERS = (
     "EventBridgePutEventsV2Parameters",
     "EventBridgePutRawEventsParameters",
 )
-
-
-class FunctionInvoker(Protocol):
-    """ServiceTriggers.invoke_async (passed in by the composition root)."""
-
-    async def invoke_async(
-        self,
-        function_arn: str,
-        payload: bytes,
-        *,
-        principal: str | None,
-        source_arn: str,
-        source_account: str,
-    ) -> str: ...
-
-
-class QueueSender(Protocol):
-    """QueueService.send_message."""
-
-    async def send_message(
-        self,
-        queue_arn: str,
-        body: str,
-        message_attributes: dict[str, Any] | None = None,
-        *,
-        delay_seconds: int | None = None,
-        message_group_id: str | None = None,
-        deduplication_id: str | None = None,
-    ) -> str: ...
-
-
-class TopicPublisher(Protocol):
-    """TopicService.publish_message (the sns package)."""
-
-    async def publish_message(
-        self,
-        topic_arn: str,
-        message: str,
-        *,
-        subject: str | None = None,
-        attributes: dict[str, Any] | None = None,
-        group_id: str | None = None,
-        dedup_id: str | None = None,
-    ) -> str: ...
-
-
-class EventBusPublisher(Protocol):
-    """EventBusService.put_event (the events package)."""
-
-    async def put_event(
-        self,
-        bus_name_or_arn: str,
-        source: str,
-        detail_type: str,
-        detail: str,
-        resources: list[str] | None = None,
-    ) -> str: ...
 
 
 class TargetFailed(Exception):
@@ -130,10 +79,10 @@ class Targets:
     def __init__(
         self,
         account: str,
-        functions: FunctionInvoker | None,
+        functions: FunctionTriggers | None,
         queues: QueueSender | None,
-        topics: TopicPublisher | None = None,
-        buses: EventBusPublisher | None = None,
+        topics: TopicSender | None = None,
+        buses: BusSender | None = None,
     ) -> None:
         self.account = account
         self.functions = functions

@@ -35,7 +35,7 @@ import uuid
 from typing import Any, Protocol
 
 from ovis.errors import ApiError
-from ovis.invoke.destinations import DeliveryError
+from ovis.invoke.destinations import DeliveryError, FunctionTriggers, QueueSender
 from ovis.models.topic import Delivery, DeliveryOutcome, SubscriptionRecord
 from ovis.services.sns import envelope
 from ovis.services.sns.catalog import Catalog
@@ -48,34 +48,6 @@ log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 64
 HTTP_TIMEOUT_S = 15.0
 USER_AGENT = "Amazon Simple Notification Service Agent"
-
-
-class FunctionTriggers(Protocol):
-    """ovis.services.lambda_.triggers.ServiceTriggers, as SNS uses it."""
-
-    async def invoke_async(
-        self,
-        function_arn: str,
-        payload: bytes,
-        *,
-        principal: str | None,
-        source_arn: str,
-        source_account: str,
-    ) -> str: ...
-
-
-class QueueSender(Protocol):
-    """ovis.services.sqs.QueueService's in-process send, as SNS uses it."""
-
-    async def send_message(
-        self,
-        queue_arn: str,
-        body: str,
-        message_attributes: dict[str, Any] | None = None,
-        *,
-        message_group_id: str | None = None,
-        deduplication_id: str | None = None,
-    ) -> str: ...
 
 
 class HttpPoster(Protocol):

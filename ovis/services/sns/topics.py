@@ -26,13 +26,13 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ovis.invoke.destinations import DeliveryError
+from ovis.invoke.destinations import DeliveryError, FunctionTriggers, QueueSender
 from ovis.models.topic import TopicRecord
 from ovis.services.sns import paging
 from ovis.services.sns import policy as delivery_policy
 from ovis.services.sns.catalog import Catalog
 from ovis.services.sns.commands import CreateTopic, PublishMessage
-from ovis.services.sns.delivery import Deliverer, FunctionTriggers, HttpPoster, QueueSender
+from ovis.services.sns.delivery import Deliverer, HttpPoster
 from ovis.services.sns.envelope import Signer
 from ovis.services.sns.errors import (
     InvalidParameter,
