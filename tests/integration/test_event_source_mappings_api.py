@@ -444,16 +444,13 @@ def test_concurrent_creates_of_one_pair_make_one_mapping(server, fn, queue) -> N
     assert len(listed) == 1
 
 
-# ---- streams (once the Kinesis-compatible service is on the server) -----------------------------
+# ---- streams ------------------------------------------------------------------------------------
 
 
 def test_stream_mapping_defaults(server, lam, fn) -> None:  # type: ignore[no-untyped-def]
     kinesis = server.client("kinesis")
     name = uniq("esmstream")
-    try:
-        kinesis.create_stream(StreamName=name, ShardCount=1)
-    except ClientError as e:
-        pytest.skip(f"no Kinesis-compatible service on this server yet: {e}")
+    kinesis.create_stream(StreamName=name, ShardCount=1)
     deadline = time.monotonic() + 10
     while True:
         desc = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
