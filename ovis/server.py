@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import hashlib
+import hmac
 import inspect
 import logging
 import os
@@ -92,6 +94,12 @@ def _secret(data_dir: Path) -> bytes:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     return path.read_bytes()
+
+
+def _derived_key(secret: bytes, purpose: str) -> bytes:
+    """A key for one purpose from the server secret, so no two features share a key (a token
+    minted for one can never pass another's check)."""
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
 
 
 class Hook:
@@ -205,7 +213,7 @@ class Server:
             self.storage.tags,
             settings.region,
             settings.account_id,
-            _secret(data),
+            _derived_key(_secret(data), "kinesis-shard-iterators"),
         )
         self.autoscaling = AutoscalingService(settings, self.storage.autoscaling, self.provisioned)
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
