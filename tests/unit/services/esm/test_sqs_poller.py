@@ -12,6 +12,7 @@ from typing import Any
 
 from ovis.errors import ResourceNotFoundException, TooManyRequestsException
 from ovis.invoke.invoker import InvokeResult
+from ovis.services.lambda_.esm.sqs_poller import SqsPoller
 from ovis.services.lambda_.esm.sqs_records import MAX_PAYLOAD_BYTES
 from ovis.services.lambda_.esm.sqs_scaling import LoopScaler
 from tests.unit.services.esm.sqs_env import Env, FakeTarget, Running, error, ok, run, until
@@ -25,6 +26,15 @@ async def drained(env: Env, arn: str) -> bool:
     return await env.counts(arn) == (0, 0, 0)
 
 
+def drained_and_counted(env: Env, arn: str, poller: SqsPoller, processed: int) -> Any:
+    """The queue empties when a delete commits; the poller counts the batch just after."""
+
+    async def check() -> bool:
+        return poller.stats.processed == processed and await drained(env, arn)
+
+    return check
+
+
 def failures(*ids: str) -> InvokeResult:
     return ok(json.dumps({"batchItemFailures": [{"itemIdentifier": i} for i in ids]}).encode())
 
@@ -36,7 +46,7 @@ def test_batches_of_batch_size_in_lambdas_shape_and_success_deletes(tmp_path: Pa
         target = FakeTarget()
         poller = env.poller(arn, target)
         async with Running(poller):
-            await until(lambda: drained(env, arn))
+            await until(drained_and_counted(env, arn, poller, 45))
         assert sorted(target.bodies()) == sorted(f"m{i}" for i in range(45))
         assert all(1 <= len(e["Records"]) <= 10 for e in target.events)
         rec = target.events[0]["Records"][0]
@@ -407,7 +417,7 @@ def test_an_unexpected_invoke_error_fails_the_batch_like_a_function_error(
         target = FakeTarget(handler)
         poller = env.poller(arn, target, scaler=one_loop())
         async with Running(poller):
-            await until(lambda: drained(env, arn))
+            await until(drained_and_counted(env, arn, poller, 1))
         assert calls == 2 and poller.stats.failed == 1 and poller.stats.processed == 1
         assert target.events[-1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "2"
 
