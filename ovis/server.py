@@ -40,6 +40,7 @@ from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
+from ovis.services.calls import InProcessCalls
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
@@ -328,6 +329,8 @@ class Server:
             iam_service(self.iam),
             self.s3,
         ]
+        # how one service drives another's operations (CloudFormation's resource handlers)
+        self.calls = InProcessCalls(self.aws_services)
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
         self.router = Router(

@@ -46,6 +46,11 @@ class Codec(Protocol):
 
     def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]: ...
 
+    def check(self, operation: str, params: dict[str, Any]) -> None:
+        """Validates already-parsed ``params`` of ``operation`` as ``parse`` does (same error,
+        same wording): for callers in process (ovis/services/calls.py)."""
+        ...
+
     def serialize(
         self, operation: str, output: dict[str, Any], request_id: str
     ) -> HttpResponse: ...

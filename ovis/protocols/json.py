@@ -97,6 +97,11 @@ class JsonCodec:
             op.validate(params)
         return params
 
+    def check(self, operation: str, params: dict[str, Any]) -> None:
+        op = self._ops[operation]
+        if op.validate is not None:
+            op.validate(params)
+
     def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
         encode = self._ops[operation].encode
         body = encode(output) if encode is not None else {}
@@ -132,6 +137,9 @@ class UnknownTargetCodec:
         raise UnknownTargetException(f"Unknown operation {req.headers.get('x-amz-target', '')}")
 
     def parse(self, operation: str, req: HttpRequest) -> dict[str, Any]:
+        raise UnknownTargetException(f"Unknown operation {operation}")
+
+    def check(self, operation: str, params: dict[str, Any]) -> None:
         raise UnknownTargetException(f"Unknown operation {operation}")
 
     def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:

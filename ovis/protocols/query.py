@@ -341,6 +341,11 @@ class QueryCodec:
             op.validate(params)
         return params
 
+    def check(self, operation: str, params: dict[str, Any]) -> None:
+        op = self._ops[operation]
+        if op.validate is not None:
+            op.validate(params)
+
     def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
         op = self._ops[operation]
         parts = [f'<?xml version="1.0" encoding="UTF-8"?><{operation}Response{self._xmlns}>']

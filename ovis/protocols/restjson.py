@@ -126,6 +126,9 @@ class RestJsonCodec:
         op.validate(params)
         return params
 
+    def check(self, operation: str, params: dict[str, Any]) -> None:
+        self._ops[operation].validate(params)
+
     def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
         op = self._ops[operation]
         status, headers, payload, body = op.output.split(output)

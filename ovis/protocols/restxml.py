@@ -157,6 +157,9 @@ class RestXmlCodec:
             raise
         return params
 
+    def check(self, operation: str, params: dict[str, Any]) -> None:
+        self._ops[operation].validate(params)
+
     def serialize(self, operation: str, output: dict[str, Any], request_id: str) -> HttpResponse:
         op = self._ops[operation]
         status, headers, payload, body = op.output.split(output)

@@ -1,0 +1,70 @@
+"""Calling a service's operations in process: how one service drives another (CloudFormation's
+resource handlers create functions, queues, roles...) without the HTTP API.
+
+Contract: ``await calls(service, operation, params, caller)`` checks ``params`` against the
+operation's botocore input shape exactly as the front door does after parsing (same error,
+same wording: the service's ``ValidationException``, the query protocol's ``ValidationError``,
+S3's ``InvalidArgument``; SQS checks its own), then runs the service's handler with a
+``RequestContext`` for ``caller`` and returns the handler's output dict unchanged. Service
+errors propagate as the ``ApiError`` the service raised. ``params`` are parsed shapes, as a
+codec hands them over: bytes for blobs, numbers for timestamps, dicts for maps, lists for
+lists. An operation the service does not serve raises ``OperationNotSupported``.
+
+Why in process and not over HTTP: one path from request to typed command per service (its
+operation table), so a template's resource behaves exactly as the same call from boto3 would,
+with no loopback connection, no signing and no serialization on the way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ovis.errors import OperationNotSupported
+from ovis.protocols.registry import codec_for
+from ovis.services.context import AwsService, RequestContext
+
+
+@dataclass(frozen=True)
+class Caller:
+    """On whose behalf a call is made: the account and region it lands in, and the principal
+    the service sees (CloudFormation passes the stack's caller)."""
+
+    account_id: str
+    region: str
+    principal_arn: str = ""
+    access_key: str = ""
+
+
+class ServiceCalls(Protocol):
+    async def __call__(
+        self, service: str, operation: str, params: dict[str, Any], caller: Caller
+    ) -> dict[str, Any]: ...
+
+
+class InProcessCalls:
+    """``ServiceCalls`` over the service packages' operation tables. Immutable once built."""
+
+    def __init__(self, services: Iterable[AwsService]) -> None:
+        self._services = {s.name: s for s in services}
+
+    async def __call__(
+        self, service: str, operation: str, params: dict[str, Any], caller: Caller
+    ) -> dict[str, Any]:
+        svc = self._services[service]  # a wiring bug if absent: KeyError
+        handler = svc.operations.get(operation)
+        if handler is None:
+            raise OperationNotSupported(service, operation, codec_for(service).protocol)
+        codec_for(service).check(operation, params)
+        ctx = RequestContext(
+            str(uuid.uuid4()),
+            service,
+            operation,
+            caller.region,
+            caller.account_id,
+            caller.access_key,
+            caller.principal_arn,
+        )
+        return await handler(ctx, params)

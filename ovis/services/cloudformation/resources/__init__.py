@@ -1,0 +1,1 @@
+"""Resource handlers, one module per resource family; ``registry.providers`` lists them all."""
