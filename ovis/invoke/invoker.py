@@ -12,7 +12,9 @@ import math
 import time
 from dataclasses import dataclass
 
+from ovis.errors import TooManyRequestsException
 from ovis.invoke.concurrency import ConcurrencyLimiter
+from ovis.invoke.metrics import PlatformMetrics
 from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.repositories import ReservedConcurrencyRepository
@@ -53,8 +55,10 @@ class Invoker:
         *,
         concurrency: ReservedConcurrencyRepository,
         runtimes: RuntimeRegistry | None = None,
+        metrics: PlatformMetrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics  # AWS/Lambda metrics (None: not emitted)
         self.images = images  # root filesystems and configs of PackageType=Image functions
         self.registry = registry
         self.qualifiers = Qualifiers(registry, settings.region, settings.account_id)
@@ -141,11 +145,31 @@ class Invoker:
     ) -> InvokeResult:
         """Run ``inv`` on version ``cfg``; ``target`` (function, qualifier as invoked) selects
         provisioned instances when that qualifier has them."""
-        self.limiter.acquire(cfg.name)
+        metrics = self.metrics
+        if metrics is None:
+            self.limiter.acquire(cfg.name)
+        else:
+            try:
+                self.limiter.acquire(cfg.name)
+            except TooManyRequestsException:
+                metrics.throttle(cfg.name, f"{cfg.name}:{target[1]}" if target else cfg.name)
+                raise
+            concurrent = self.limiter.in_flight.get(cfg.name, 0)
+            unreserved = self.limiter.unreserved_in_flight
         try:
             outcome, stream = await self._run(cfg, inv, target)
         finally:
             self.limiter.release(cfg.name)
+        if metrics is not None:
+            metrics.invocation(
+                cfg.name,
+                f"{cfg.name}:{target[1]}" if target else cfg.name,
+                cfg.version if target else "",
+                outcome.duration_ms,
+                not outcome.ok,
+                concurrent,
+                unreserved,
+            )
         lines = self._log_lines(cfg, inv.request_id, outcome)
         self.sink.emit(cfg.log_group(), stream, lines)
         payload = outcome.payload
