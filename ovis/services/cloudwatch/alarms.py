@@ -46,6 +46,7 @@ from ovis.services.cloudwatch.errors import (
 from ovis.services.cloudwatch.evaluation import COMPARISONS, decide
 from ovis.services.cloudwatch.metrics import MetricService, decode_token, encode_token, origin
 from ovis.services.cloudwatch.params import period as check_period
+from ovis.services.cloudwatch.repository import AlarmRepository
 from ovis.services.cloudwatch.statistics import STATISTICS, is_percentile
 from ovis.supervisor import Supervisor
 
@@ -70,7 +71,7 @@ class AlarmService:
 
     def __init__(
         self,
-        store: Any,  # AlarmRepository
+        store: AlarmRepository,
         metrics: MetricService,
         region: str,
         account: str,

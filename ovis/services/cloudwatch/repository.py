@@ -62,3 +62,7 @@ class AlarmRepository(Protocol):
     ) -> list[AlarmHistoryItem]:
         """History items in [start, end], newest first."""
         ...
+
+
+class CloudWatchRepository(MetricRepository, AlarmRepository, Protocol):
+    """Both, as one backend object provides them (``SqliteStorage.metrics``)."""
