@@ -217,6 +217,7 @@ class Server:
         self.event_invoke = EventInvokeService(self.functions, self.storage.event_invoke)
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
+        self.queues.metrics = self.platform_metrics  # AWS/SQS metrics
         # Kinesis-compatible streams (iterators are signed with the server's secret)
         self.streams = StreamService(
             self.storage.streams,
@@ -422,6 +423,8 @@ class Server:
     async def _start_queues(self) -> None:
         await self.queues.start()
         self.supervisor.loop("sqs-retention", self.queues.expire_step)
+        if self.platform_metrics is not None:
+            self.supervisor.loop("sqs-metrics", self.queues.metrics_step)
 
     async def _close_queues(self) -> None:
         await self.supervisor.stop("sqs-retention")

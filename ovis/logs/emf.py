@@ -15,24 +15,12 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+
+from ovis.models.metric import MetricPut
 
 MAX_VALUES = 100
 MAX_DIMENSIONS = 30
-
-
-class MetricPut(Protocol):
-    """``ovis.invoke.metrics.PlatformMetrics.put``: in memory, no I/O."""
-
-    def put(
-        self,
-        namespace: str,
-        name: str,
-        dims: tuple[tuple[str, str], ...],
-        value: float,
-        unit: str = "Count",
-        ts_ms: int | None = None,
-    ) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ import asyncio
 import logging
 import time
 
-from ovis.logs.emf import MetricPut, emit_emf
+from ovis.logs.emf import emit_emf
 from ovis.logs.repository import LogRepository
 from ovis.models.log_event import LogEvent
+from ovis.models.metric import MetricPut
 from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,24 @@ from which percentiles are computed. Frozen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 Dimensions = tuple[tuple[str, str], ...]
+
+
+class MetricPut(Protocol):
+    """Where the platform's parts report metric values (``ovis.invoke.metrics.PlatformMetrics
+    .put``): in memory, no I/O, event-loop thread; ``dims`` sorted by name."""
+
+    def put(
+        self,
+        namespace: str,
+        name: str,
+        dims: Dimensions,
+        value: float,
+        unit: str = "Count",
+        ts_ms: int | None = None,
+    ) -> None: ...
 
 
 def dimensions(pairs: Any) -> Dimensions:

@@ -545,3 +545,49 @@ def test_metrics_survive_a_restart(tmp_path: Path) -> None:
         assert [a["AlarmName"] for a in cw.describe_alarms()["MetricAlarms"]] == ["keep"]
     finally:
         s.stop()
+
+
+def total(cw: Any, ns: str, name: str, dims: list[dict[str, str]], stat: str = "Sum") -> float:
+    start, end = window()
+    points = cw.get_metric_statistics(
+        Namespace=ns,
+        MetricName=name,
+        Dimensions=dims,
+        StartTime=start,
+        EndTime=end,
+        Period=3600,
+        Statistics=[stat],
+    )["Datapoints"]
+    return float(sum(p[stat] for p in points))
+
+
+def test_sqs_and_async_invocation_metrics(srv: ServerProcess, cw: Any) -> None:
+    sqs, lam = srv.client("sqs"), srv.client("lambda")
+    qname = uniq("cwq")
+    url = sqs.create_queue(QueueName=qname)["QueueUrl"]
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    got = []
+    while len(got) < 3:
+        got += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)[
+            "Messages"
+        ]
+    for m in got[:2]:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    q = [{"Name": "QueueName", "Value": qname}]
+    want = {
+        "NumberOfMessagesSent": 3.0,
+        "NumberOfMessagesReceived": 3.0,
+        "NumberOfMessagesDeleted": 2.0,
+    }
+    seen = wait_for(lambda: (g := {m: total(cw, "AWS/SQS", m, q) for m in want}) == want and g)
+    assert seen == want, {m: total(cw, "AWS/SQS", m, q) for m in want}
+    assert total(cw, "AWS/SQS", "SentMessageSize", q, "Maximum") == 2.0
+    # an async invoke: received, then run (its age recorded)
+    name = uniq("cwasync")
+    create_python_function(lam, name, APP)
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    fn = [{"Name": "FunctionName", "Value": name}]
+    assert wait_for(lambda: total(cw, "AWS/Lambda", "Invocations", fn) == 1.0)
+    assert total(cw, "AWS/Lambda", "AsyncEventsReceived", fn) == 1.0
+    assert wait_for(lambda: total(cw, "AWS/Lambda", "AsyncEventAge", fn, "SampleCount") == 1.0)
