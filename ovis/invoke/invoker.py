@@ -157,19 +157,26 @@ class Invoker:
             concurrent = self.limiter.in_flight.get(cfg.name, 0)
             unreserved = self.limiter.unreserved_in_flight
         try:
-            outcome, stream = await self._run(cfg, inv, target)
+            outcome, stream, provisioned = await self._run(cfg, inv, target)
         finally:
             self.limiter.release(cfg.name)
         if metrics is not None:
+            resource = f"{cfg.name}:{target[1]}" if target else cfg.name
             metrics.invocation(
                 cfg.name,
-                f"{cfg.name}:{target[1]}" if target else cfg.name,
+                resource,
                 cfg.version if target else "",
                 outcome.duration_ms,
                 not outcome.ok,
                 concurrent,
                 unreserved,
             )
+            if target is not None:  # ProvisionedConcurrency* of a qualifier that has some
+                allocated, busy = self.manager.provisioned_counts(target)
+                if allocated:
+                    metrics.provisioned(
+                        cfg.name, resource, provisioned, busy + provisioned, allocated
+                    )
         lines = self._log_lines(cfg, inv.request_id, outcome)
         self.sink.emit(cfg.log_group(), stream, lines)
         payload = outcome.payload
@@ -188,11 +195,12 @@ class Invoker:
 
     async def _run(
         self, cfg: FunctionConfig, inv: Invocation, target: tuple[str, str] | None
-    ) -> tuple[Outcome, str]:
+    ) -> tuple[Outcome, str, bool]:
+        """(outcome, log stream, whether a provisioned instance ran it)."""
         inst = self.manager.acquire_provisioned(target) if target is not None else None
         if inst is not None and inst.spec.key[1] == cfg.version:
             try:
-                return await inst.invoke(inv), inst.log_stream
+                return await inst.invoke(inv), inst.log_stream, True
             finally:
                 self.manager.release(inst)
         if inst is not None:  # weighted routing chose the other version
@@ -203,9 +211,9 @@ class Invoker:
         except InitError as e:
             payload = e.payload.replace("{rid}", inv.request_id).encode()
             outcome = Outcome("init_error", payload, e.init_ms, e.memory_mb, e.logs, e.init_ms)
-            return outcome, "init-failed"
+            return outcome, "init-failed", False
         try:
-            return await inst.invoke(inv), inst.log_stream
+            return await inst.invoke(inv), inst.log_stream, False
         finally:
             self.manager.release(inst)
 

@@ -150,6 +150,24 @@ class PlatformMetrics:
             agg = self._invokes[key] = _Invokes()
         agg.throttles += 1
 
+    def provisioned(
+        self, function: str, resource: str, used: bool, busy: int, allocated: int
+    ) -> None:
+        """One invocation of a qualifier with provisioned concurrency: served by a provisioned
+        instance (``used``) or spilled over to on-demand; ``busy`` of ``allocated`` in use."""
+        name = (
+            "ProvisionedConcurrencyInvocations"
+            if used
+            else "ProvisionedConcurrencySpilloverInvocations"
+        )
+        for dims in (
+            (("FunctionName", function),),
+            (("FunctionName", function), ("Resource", resource)),
+        ):
+            self.put(LAMBDA, name, dims, 1.0)
+            self.put(LAMBDA, "ProvisionedConcurrentExecutions", dims, float(busy))
+            self.put(LAMBDA, "ProvisionedConcurrencyUtilization", dims, busy / allocated, "None")
+
     def put(
         self,
         namespace: str,

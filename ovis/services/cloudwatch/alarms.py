@@ -136,8 +136,7 @@ class AlarmService:
             json.dumps({"version": "1.0", "type": verb.capitalize(), "updatedAlarm": config}),
         )
         await asyncio.to_thread(self.store.put_alarm, alarm, history)
-        if min(int(config.get("Period") or 60), 60) < self._interval_s:
-            self._interval_s = float(min(int(config.get("Period") or 60), 60))
+        self._interval_s = min(self._interval_s, float(int(config.get("Period") or 60)))
 
     async def describe(self, cmd: DescribeAlarms) -> dict[str, Any]:
         if cmd.names and cmd.prefix is not None:
@@ -259,7 +258,11 @@ class AlarmService:
     # ---- evaluation
 
     async def evaluate_all(self) -> None:
-        for alarm in await asyncio.to_thread(self.store.alarms):
+        alarms = await asyncio.to_thread(self.store.alarms)
+        # AWS evaluates each minute, or each period when shorter (10, 20, 30 s alarms)
+        periods = [int(a.config.get("Period") or 60) for a in alarms]
+        self._interval_s = float(min([60, *periods]))
+        for alarm in alarms:
             try:
                 await self.evaluate(alarm)
             except Exception:  # one bad alarm must not stop the others being evaluated

@@ -36,6 +36,7 @@ from ovis.services.cloudwatch.repository import MetricRepository
 from ovis.services.cloudwatch.statistics import Aggregate, buckets
 
 MAX_STATISTIC_DATAPOINTS = 1440
+MAX_QUERIES = 500  # MetricDataQueries per GetMetricData (AWS)
 LIST_PAGE = 500
 THREE_HOURS_MS = 3 * 3600 * 1000
 TWO_WEEKS_MS = 14 * 24 * 3600 * 1000
@@ -113,6 +114,10 @@ class MetricService:
     ) -> dict[str, tuple[expressions.Value, list[int]]]:
         """Every query's result (series, array or scalar) and its period grid."""
         ids = [q.id for q in queries]
+        if len(ids) > MAX_QUERIES:
+            raise InvalidParameterValue(
+                f"The collection MetricDataQueries must not have a size greater than {MAX_QUERIES}."
+            )
         if len(set(ids)) != len(ids):
             raise InvalidParameterValue(
                 "The values for parameter Id in MetricDataQueries are not unique."

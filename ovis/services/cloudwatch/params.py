@@ -24,6 +24,7 @@ TWO_HOURS_MS = 2 * 3600 * 1000
 MAX_MAGNITUDE = 2.0**360
 MIN_MAGNITUDE = 8.515920e-109
 MAX_VALUES = 150
+MAX_METRIC_DATA = 1000  # entries per PutMetricData (AWS)
 
 
 def epoch_ms(value: Any, member: str) -> int:
@@ -48,6 +49,10 @@ def metric_data(
         raise InvalidParameterValue(
             f"The value {namespace} for parameter Namespace is invalid: it may not begin with "
             "'AWS/'."
+        )
+    if len(entries) > MAX_METRIC_DATA:
+        raise InvalidParameterValue(
+            f"The collection MetricData must not have a size greater than {MAX_METRIC_DATA}."
         )
     now = int(time.time() * 1000) if now_ms is None else now_ms
     out = []

@@ -75,3 +75,15 @@ def test_a_failed_flush_is_retried_by_the_next() -> None:
     asyncio.run(m.flush())
     total = sum(d.total for batch in w.batches for d in batch if d.key.dimensions)
     assert total == 2.0
+
+
+def test_provisioned_invocations_and_spillover() -> None:
+    m = PlatformMetrics(Writer())
+    m.provisioned("f", "f:live", True, 1, 2)
+    m.provisioned("f", "f:live", False, 2, 2)
+    got = by_key(m.drain())
+    res = (("FunctionName", "f"), ("Resource", "f:live"))
+    assert got[("ProvisionedConcurrencyInvocations", res)].total == 1
+    assert got[("ProvisionedConcurrencySpilloverInvocations", res)].total == 1
+    util = got[("ProvisionedConcurrencyUtilization", (("FunctionName", "f"),))]
+    assert (util.minimum, util.maximum) == (0.5, 1.0)
