@@ -16,6 +16,7 @@ shows the median over rounds, and checks that the metrics really were recorded.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import tempfile
 import time
@@ -33,7 +34,8 @@ from common import (
     wait_http_ok,
     write_results,
 )
-from harness import Target, install_uvloop, invoke_path
+from harness import Target, install_uvloop, invoke_path, run_latency
+from server_cpu import cpu_s
 from warm import FUNCTION_NAME, WarmSizes, measure, prepare_function
 
 
@@ -102,11 +104,62 @@ def one(metrics: bool, sizes: WarmSizes) -> dict:
     server, url = start(metrics)
     with server:
         prepare_function(url)
-        result = measure(Target(url, invoke_path(FUNCTION_NAME)), sizes)
+        target = Target(url, invoke_path(FUNCTION_NAME))
+        result = measure(target, sizes)
+        # the server process's own CPU per warm invoke: steadier than latency on a busy host
+        before = cpu_s(server.proc.pid)
+        asyncio.run(run_latency(target, sizes.requests, 0))
+        result["server_cpu_us"] = (cpu_s(server.proc.pid) - before) / sizes.requests * 1e6
         result["recorded_invocations"] = recorded_invocations(url)
         if not server.alive():
             raise RuntimeError(f"server died:\n{server.log_tail()}")
     return result
+
+
+HEADERS = ["setting", "warm p50 ms", "warm p99 ms", "req/s", "load p99 ms"]
+
+
+def hook_cost_ns(n: int = 200_000) -> dict[str, float]:
+    """In process: what the invoke path's metrics hooks cost per invoke (no server)."""
+    import sys
+
+    sys.path.insert(0, str(ovis_source()))
+    from ovis.invoke.metrics import PlatformMetrics
+    from ovis.logs.emf import emit_emf
+
+    class Nowhere:
+        def put_data(self, data: object) -> None: ...
+
+    def empty(a: object, b: object, c: object, d: object, e: object, f: object, g: object) -> None:
+        pass
+
+    t0 = time.perf_counter()
+    for _ in range(n):
+        empty("fn", "fn", "", 1.25, False, 1, 1)
+    empty_call = (time.perf_counter() - t0) / n * 1e9  # the scale: a call doing nothing
+    m = PlatformMetrics(Nowhere())
+    t0 = time.perf_counter()
+    for _ in range(n):
+        m.invocation("fn", "fn", "", 1.25, False, 1, 1)
+    invocation = (time.perf_counter() - t0) / n * 1e9
+    t0 = time.perf_counter()
+    m.drain()
+    drain = (time.perf_counter() - t0) * 1e9
+    lines = [
+        "START RequestId: 8f5e Version: $LATEST",
+        "END RequestId: 8f5e",
+        "REPORT RequestId: 8f5e\tDuration: 1.25 ms\tBilled Duration: 2 ms",
+    ]
+    t0 = time.perf_counter()
+    for _ in range(n):
+        emit_emf(lines, m)
+    emf = (time.perf_counter() - t0) / n * 1e9
+    return {
+        "empty_call_ns": empty_call,
+        "invocation_ns": invocation,
+        "emf_scan_ns": emf,
+        "drain_200k_invokes_ns": drain,
+    }
 
 
 def main() -> None:
@@ -131,6 +184,7 @@ def main() -> None:
             "rps": statistics.median(r["throughput"]["rps"] for r in rs),
             "load_p99": statistics.median(r["throughput"]["p99_ms"] for r in rs),
             "recorded": statistics.median(r["recorded_invocations"] for r in rs),
+            "cpu_us": statistics.median(r["server_cpu_us"] for r in rs),
         }
         med[name] = m
         rows.append(
@@ -140,20 +194,30 @@ def main() -> None:
                 fmt(m["p99"], 3),
                 fmt(m["rps"], 0),
                 fmt(m["load_p99"], 2),
+                fmt(m["cpu_us"], 0),
                 fmt(m["recorded"], 0),
             ]
         )
     on, off = med["metrics on"], med["metrics off"]
     print(f"\nwarm invokes, median of {args.rounds} rounds (client loop: {loop_name})")
     print_table(
-        ["setting", "warm p50 ms", "warm p99 ms", "req/s", "load p99 ms", "Invocations recorded"],
+        [*HEADERS, "server CPU us/invoke", "Invocations recorded"],
         rows,
     )
     print(
         f"\nmetrics on / off: p50 {on['p50'] / off['p50']:.3f}x, "
-        f"req/s {on['rps'] / off['rps']:.3f}x"
+        f"req/s {on['rps'] / off['rps']:.3f}x, server CPU {on['cpu_us'] / off['cpu_us']:.3f}x"
     )
-    path = write_results("metrics_overhead", {"sizes": asdict(sizes), "runs": runs, "median": med})
+    hooks = hook_cost_ns()
+    print(
+        f"in process: invocation() {hooks['invocation_ns']:.0f} ns, EMF scan of an invoke's "
+        f"3 lines {hooks['emf_scan_ns']:.0f} ns (an empty 7-argument call: "
+        f"{hooks['empty_call_ns']:.0f} ns); draining 200,000 invokes' aggregates "
+        f"{hooks['drain_200k_invokes_ns'] / 1e6:.0f} ms"
+    )
+    path = write_results(
+        "metrics_overhead", {"sizes": asdict(sizes), "runs": runs, "median": med, "hooks": hooks}
+    )
     print(f"JSON: {path}")
 
 

@@ -34,30 +34,9 @@ class MetricWriter(Protocol):
     def put_data(self, data: Sequence[Datum]) -> None: ...
 
 
-class _Cell:
-    """count, sum, min, max and the values seen, of one metric in one minute."""
-
-    __slots__ = ("count", "maximum", "minimum", "total", "values")
-
-    def __init__(self) -> None:
-        self.count = 0.0
-        self.total = 0.0
-        self.minimum = float("inf")
-        self.maximum = float("-inf")
-        self.values: list[float] = []
-
-    def add(self, v: float) -> None:
-        self.count += 1
-        self.total += v
-        if v < self.minimum:
-            self.minimum = v
-        if v > self.maximum:
-            self.maximum = v
-        self.values.append(v)
-
-
 class _Invokes:
-    """One (function, resource, version)'s invocations in one minute."""
+    """One (function, resource, version)'s invocations in one minute: counters, the durations
+    (a list append per invoke; statistics are computed when drained) and peak concurrency."""
 
     __slots__ = ("concurrency", "durations", "errors", "invocations", "throttles", "unreserved")
 
@@ -65,38 +44,55 @@ class _Invokes:
         self.invocations = 0
         self.errors = 0
         self.throttles = 0
-        self.durations = _Cell()
-        self.concurrency = _Cell()
-        self.unreserved = _Cell()  # the account's unreserved pool in use
+        self.durations: list[float] = []
+        self.concurrency = 0  # the function's peak in-flight invocations
+        self.unreserved = 0  # the account's unreserved pool's peak use
 
 
-# key of a generic cell: (namespace, name, dimensions, unit, minute ms)
+class _Stats:
+    """A statistic set and its value distribution, merged from several sources at drain."""
+
+    __slots__ = ("count", "hist", "maximum", "minimum", "total")
+
+    def __init__(self) -> None:
+        self.count = 0.0
+        self.total = 0.0
+        self.minimum = float("inf")
+        self.maximum = float("-inf")
+        self.hist: dict[float, float] = {}
+
+    def merge(
+        self, count: float, total: float, lo: float, hi: float, hist: dict[float, float]
+    ) -> None:
+        self.count += count
+        self.total += total
+        self.minimum = min(self.minimum, lo)
+        self.maximum = max(self.maximum, hi)
+        mine = self.hist
+        for v, c in hist.items():
+            mine[v] = mine.get(v, 0.0) + c
+
+    def datum(self, key: MetricKey, minute: int, unit: str) -> Datum:
+        return Datum(
+            key, minute, unit, self.count, self.total, self.minimum, self.maximum, self.hist
+        )
+
+
+# key of generic values: (namespace, name, dimensions, unit, minute ms)
 _CellKey = tuple[str, str, Dimensions, str, int]
 # key of invocations: (function, resource, executed version or "", minute ms)
 _InvokeKey = tuple[str, str, str, int]
 
 
-def _histogram(values: list[float]) -> dict[float, float]:
-    """Values rounded to 4 significant digits, counted: percentiles stay within 0.05%, and the
-    stored distribution stays small however many invokes a minute had."""
+def _histogram(values: list[float], digits: int | None = None) -> dict[float, float]:
+    """Values counted, rounded so the stored distribution stays small however many a minute
+    had: to ``digits`` decimals (durations: 0.01 ms), else to 4 significant digits
+    (percentiles stay within 0.05%)."""
     out: dict[float, float] = {}
     for v in values:
-        r = float(f"{v:.4g}")
+        r = round(v, digits) if digits is not None else float(f"{v:.4g}")
         out[r] = out.get(r, 0.0) + 1.0
     return out
-
-
-def _datum(key: MetricKey, minute: int, unit: str, cell: _Cell) -> Datum:
-    return Datum(
-        key,
-        minute,
-        unit,
-        cell.count,
-        cell.total,
-        cell.minimum,
-        cell.maximum,
-        _histogram(cell.values),
-    )
 
 
 class PlatformMetrics:
@@ -112,7 +108,7 @@ class PlatformMetrics:
         self._writer = writer
         self._interval = interval_s
         self._max_pending = max_pending
-        self._cells: dict[_CellKey, _Cell] = {}
+        self._cells: dict[_CellKey, list[float]] = {}
         self._invokes: dict[_InvokeKey, _Invokes] = {}
         self._unsent: list[Datum] = []
         self.dropped = 0
@@ -138,9 +134,11 @@ class PlatformMetrics:
         agg.invocations += 1
         if error:
             agg.errors += 1
-        agg.durations.add(duration_ms)
-        agg.concurrency.add(float(concurrent))
-        agg.unreserved.add(float(unreserved))
+        agg.durations.append(duration_ms)
+        if concurrent > agg.concurrency:
+            agg.concurrency = concurrent
+        if unreserved > agg.unreserved:
+            agg.unreserved = unreserved
 
     def throttle(self, function: str, resource: str, version: str = "") -> None:
         minute = int(time.time()) // 60 * 60_000
@@ -182,8 +180,8 @@ class PlatformMetrics:
         key = (namespace, name, dims, unit, now // 60_000 * 60_000)
         cell = self._cells.get(key)
         if cell is None:
-            cell = self._cells[key] = _Cell()
-        cell.add(value)
+            cell = self._cells[key] = []
+        cell.append(value)
 
     def lambda_metric(self, function: str, name: str, value: float, unit: str = "Count") -> None:
         """An AWS/Lambda metric of a function, under no dimension and FunctionName."""
@@ -196,49 +194,71 @@ class PlatformMetrics:
         """Everything aggregated since the last drain, as datapoints (AWS/Lambda expanded)."""
         cells, self._cells = self._cells, {}
         invokes, self._invokes = self._invokes, {}
-        merged: dict[_CellKey, _Cell] = {}
-        # counts as AWS samples them: Invocations 1 per invoke, Errors 0 or 1 per invoke (its
-        # Average is the error rate), Throttles 1 per throttled request: key -> (ones, samples)
-        counts: dict[_CellKey, list[float]] = {}
-        key: _CellKey
+        stats: dict[_CellKey, _Stats] = {}
+
+        def add(
+            key: _CellKey, n: float, total: float, lo: float, hi: float, hist: dict[float, float]
+        ) -> None:
+            st = stats.get(key)
+            if st is None:
+                st = stats[key] = _Stats()
+            st.merge(n, total, lo, hi, hist)
+
         for (fn, resource, version, minute), agg in invokes.items():
-            if agg.unreserved.count:
-                key = (LAMBDA, "UnreservedConcurrentExecutions", (), "Count", minute)
-                _merge(merged, key, agg.unreserved)
             dim_sets: list[Dimensions] = [(), (("FunctionName", fn),)]
             dim_sets.append((("FunctionName", fn), ("Resource", resource)))
             if version:
                 dim_sets.append(
                     (("ExecutedVersion", version), ("FunctionName", fn), ("Resource", resource))
                 )
-            for dims in dim_sets:
-                samples = (
-                    ("Invocations", agg.invocations, agg.invocations),
-                    ("Errors", agg.errors, agg.invocations),
-                    ("Throttles", agg.throttles, agg.throttles),
+            durations = agg.durations
+            dur = (
+                (
+                    float(len(durations)),
+                    sum(durations),
+                    min(durations),
+                    max(durations),
+                    _histogram(durations, 2),
                 )
-                for name, ones, n in samples:  # (name, ones, samples)
-                    if n:
-                        c = counts.setdefault((LAMBDA, name, dims, "Count", minute), [0.0, 0.0])
-                        c[0] += ones
-                        c[1] += n
-                if agg.durations.count:
-                    _merge(
-                        merged, (LAMBDA, "Duration", dims, "Milliseconds", minute), agg.durations
-                    )
-                if agg.concurrency.count and len(dims) < 3:
+                if durations
+                else None
+            )
+            # counts as AWS samples them: Invocations 1 per invoke, Errors 0 or 1 per invoke (its
+            # Average is the error rate), Throttles 1 per throttled request
+            inv, err, thr = agg.invocations, agg.errors, agg.throttles
+            samples = []
+            if inv:
+                samples.append(("Invocations", float(inv), float(inv), 1.0, 1.0, {1.0: float(inv)}))
+                hist = {v: c for v, c in ((0.0, float(inv - err)), (1.0, float(err))) if c}
+                lo, hi = (0.0 if err < inv else 1.0), (1.0 if err else 0.0)
+                samples.append(("Errors", float(inv), float(err), lo, hi, hist))
+            if thr:
+                samples.append(("Throttles", float(thr), float(thr), 1.0, 1.0, {1.0: float(thr)}))
+            peak = float(agg.concurrency)
+            for dims in dim_sets:
+                for name, n, total, lo, hi, hist in samples:
+                    add((LAMBDA, name, dims, "Count", minute), n, total, lo, hi, hist)
+                if dur is not None:
+                    add((LAMBDA, "Duration", dims, "Milliseconds", minute), *dur)
+                if inv and len(dims) < 3:  # ConcurrentExecutions: by function and resource
                     key = (LAMBDA, "ConcurrentExecutions", dims, "Count", minute)
-                    _merge(merged, key, agg.concurrency)
-        out: list[Datum] = []
-        for (ns, name, dims, unit, minute), (ones_f, n_f) in counts.items():
-            zeros = n_f - ones_f
-            dist: dict[float, float] = {v: c for v, c in ((0.0, zeros), (1.0, ones_f)) if c}
-            lo = 0.0 if zeros else 1.0
-            hi = 1.0 if ones_f else 0.0
-            out.append(Datum(MetricKey(ns, name, dims), minute, unit, n_f, ones_f, lo, hi, dist))
-        for (ns, name, dims, unit, minute), cell in (*merged.items(), *cells.items()):
-            out.append(_datum(MetricKey(ns, name, dims), minute, unit, cell))
-        return out
+                    add(key, 1.0, peak, peak, peak, {peak: 1.0})
+            if inv:
+                u = float(agg.unreserved)
+                add(
+                    (LAMBDA, "UnreservedConcurrentExecutions", (), "Count", minute),
+                    1.0,
+                    u,
+                    u,
+                    u,
+                    {u: 1.0},
+                )
+        for key, values in cells.items():
+            add(key, float(len(values)), sum(values), min(values), max(values), _histogram(values))
+        return [
+            st.datum(MetricKey(ns, name, dims), minute, unit)
+            for (ns, name, dims, unit, minute), st in stats.items()
+        ]
 
     async def flush(self) -> None:
         batch = self._unsent + self.drain()
@@ -268,14 +288,3 @@ class PlatformMetrics:
             await self.flush()
         except Exception:
             log.exception("could not persist the last metrics at shutdown")
-
-
-def _merge(into: dict[_CellKey, _Cell], key: _CellKey, cell: _Cell) -> None:
-    have = into.get(key)
-    if have is None:
-        have = into[key] = _Cell()
-    have.count += cell.count
-    have.total += cell.total
-    have.minimum = min(have.minimum, cell.minimum)
-    have.maximum = max(have.maximum, cell.maximum)
-    have.values.extend(cell.values)
