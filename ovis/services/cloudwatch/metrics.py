@@ -57,6 +57,21 @@ def decode_token(token: str) -> Any:
         raise InvalidNextToken("The service cannot return the next page: invalid token.") from None
 
 
+def period_serves(start_ms: int, period_s: int, now_ms: int) -> bool:
+    """AWS's retention rule for GetMetricStatistics: a StartTime more than 3 hours ago needs a
+    Period that is a multiple of 60 s (of 300 s beyond 15 days, of 3600 s beyond 63 days), or
+    no datapoints are returned for the range."""
+    age = now_ms - start_ms
+    day = 24 * THREE_HOURS_MS // 3
+    if age > 63 * day:
+        return period_s % 3600 == 0
+    if age > 15 * day:
+        return period_s % 300 == 0
+    if age > THREE_HOURS_MS:
+        return period_s % 60 == 0
+    return True
+
+
 def origin(start_ms: int, period_s: int) -> int:
     p = period_s * 1000
     return start_ms // p * p
@@ -95,6 +110,8 @@ class MetricService:
                 "1,440. You may reduce the datapoints requested by increasing Period, or "
                 "decreasing the time range."
             )
+        if not period_serves(cmd.start_ms, cmd.period_s, int(time.time() * 1000)):
+            return {"Label": cmd.key.name, "Datapoints": []}
         groups = await self.series(cmd.key, cmd.start_ms, cmd.end_ms, cmd.period_s, cmd.unit)
         points = []
         for ts, agg in sorted(groups.items()):
