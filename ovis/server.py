@@ -30,6 +30,7 @@ from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.router import Router
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
+from ovis.invoke.metrics import PlatformMetrics
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.invoke.registry import FunctionRegistry
 from ovis.logs.sink import LogSink
@@ -40,8 +41,10 @@ from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
-from ovis.services.calls import InProcessCalls
 from ovis.services.autoscaling.service import autoscaling_service
+from ovis.services.calls import InProcessCalls
+from ovis.services.cloudwatch import AlarmService, MetricService
+from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
 from ovis.services.iam.service import Iam, iam_service
@@ -158,6 +161,11 @@ class Server:
             supervisor=self.supervisor,
         )
         self.sink = LogSink(self.storage.logs, supervisor=self.supervisor)
+        # AWS/Lambda metrics and EMF log lines, aggregated in memory, flushed in batches
+        self.platform_metrics = (
+            PlatformMetrics(self.storage.metrics, self.supervisor) if settings.metrics else None
+        )
+        self.sink.metrics = self.platform_metrics
         self.invoker = Invoker(
             settings,
             self.registry,
@@ -167,6 +175,7 @@ class Server:
             self.runtimes,
             images=self.images,
             concurrency=self.storage.concurrency,
+            metrics=self.platform_metrics,
         )
         self.queue = AsyncQueue(
             self.storage.async_events,
@@ -208,6 +217,7 @@ class Server:
         self.event_invoke = EventInvokeService(self.functions, self.storage.event_invoke)
         # SQS-compatible queues
         self.queues = QueueService(self.storage.queues, settings, self.storage.tags)
+        self.queues.metrics = self.platform_metrics  # AWS/SQS metrics
         # Kinesis-compatible streams (iterators are signed with the server's secret)
         self.streams = StreamService(
             self.storage.streams,
@@ -242,6 +252,17 @@ class Server:
             queues=self.queues,
             http=HttpClient(),
             retry_scale=settings.sns_retry_scale,
+            supervisor=self.supervisor,
+        )
+        # CloudWatch metrics and alarms; alarm actions publish to SNS topics
+        self.cloudwatch = MetricService(self.storage.metrics)
+        self.alarms = AlarmService(
+            self.storage.metrics,
+            self.cloudwatch,
+            settings.region,
+            settings.account_id,
+            topics=self.topics,
+            time_scale=settings.cloudwatch_time_scale,
             supervisor=self.supervisor,
         )
         # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS/SNS
@@ -328,6 +349,7 @@ class Server:
             sts_service(self.sts),
             iam_service(self.iam),
             self.s3,
+            cloudwatch_service(self.cloudwatch, self.alarms),
         ]
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)
@@ -349,6 +371,8 @@ class Server:
             Hook("iam", self.iam.catalog.load),
             self.supervisor,
             self.access,
+            # the metrics flush closes after the log sink (EMF lines) and the instances
+            *([self.platform_metrics] if self.platform_metrics is not None else []),
             self.sink,  # closes after the instances, so their last lines are written
             Hook("registry", self.registry.load),
             Hook("instances", self.manager.start, self.manager.close),
@@ -359,6 +383,7 @@ class Server:
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
             self.topics,  # after sqs and the async queue: it delivers to both
+            self.alarms,  # after the topics its actions publish to
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
@@ -398,6 +423,8 @@ class Server:
     async def _start_queues(self) -> None:
         await self.queues.start()
         self.supervisor.loop("sqs-retention", self.queues.expire_step)
+        if self.platform_metrics is not None:
+            self.supervisor.loop("sqs-metrics", self.queues.metrics_step)
 
     async def _close_queues(self) -> None:
         await self.supervisor.stop("sqs-retention")

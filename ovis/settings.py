@@ -61,6 +61,12 @@ class Settings:
     # Multiplies how long STS's temporary credentials really last (DurationSeconds is still
     # checked as given); tests shrink it to see credentials expire.
     sts_duration_scale: float = 1.0
+    # CloudWatch metrics: the platform emits AWS/Lambda (and AWS/SQS) metrics and EMF log lines
+    # become custom metrics; off leaves the invoke path without any metrics work (benchmarks).
+    metrics: bool = True
+    # Multiplies CloudWatch's clock: how often alarms are evaluated (AWS: once a minute, or each
+    # period for shorter ones); tests shrink it. Datapoints keep their real timestamps.
+    cloudwatch_time_scale: float = 1.0
     # The server's own log: "debug" | "info" | "warning" | "error" (access lines are "info").
     log_level: str = "info"
 

@@ -134,6 +134,18 @@ def cli() -> None:
     help="Scale how long STS temporary credentials last (1.0: DurationSeconds, as AWS).",
 )
 @click.option(
+    "--no-metrics",
+    is_flag=True,
+    help="Emit no CloudWatch metrics from the platform (AWS/Lambda, AWS/SQS, EMF log lines).",
+)
+@click.option(
+    "--cloudwatch-time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.0001),
+    help="Scale how often CloudWatch alarms are evaluated (1.0: each minute, as AWS).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -163,6 +175,8 @@ def server(
     events_time_scale: float,
     strict_iam: bool,
     sts_duration_scale: float,
+    no_metrics: bool,
+    cloudwatch_time_scale: float,
     log_level: str,
 ) -> None:
     """Run the server in the foreground (SIGTERM or Ctrl-C stops it cleanly)."""
@@ -215,6 +229,8 @@ def server(
                 events_time_scale=events_time_scale,
                 strict_iam=strict_iam,
                 sts_duration_scale=sts_duration_scale,
+                metrics=not no_metrics,
+                cloudwatch_time_scale=cloudwatch_time_scale,
                 log_level=log_level,
             )
         )

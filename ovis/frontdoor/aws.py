@@ -7,7 +7,9 @@ params)``, serialize. The target is found from what the client sent, in this ord
 1. ``X-Amz-Target``: its prefix is a JSON-protocol model's ``targetPrefix``;
 2. the SigV4 credential scope's service: a model's signing name. A JSON service that is
    ``awsQueryCompatible`` (SQS) also speaks the query protocol: without ``X-Amz-Target`` its
-   requests are ``Action=...`` forms.
+   requests are ``Action=...`` forms. A Smithy RPC v2 CBOR service (CloudWatch) answers CBOR
+   when the request has a ``smithy-protocol`` header, JSON when it has ``X-Amz-Target``, and
+   query forms otherwise.
 
 A signing name of a service this server does not have (``sts``, ``s3``, ``iam``...) answers
 "not supported" in that service's own protocol (query -> XML ``<ErrorResponse>``, rest-xml ->
@@ -124,6 +126,7 @@ class AwsFrontDoor:
         self._by_signing: dict[str, Binding] = {}
         self._by_target: dict[str, Binding] = {}
         self._query: dict[str, Binding] = {}  # signing name -> its query-protocol binding
+        self._rpcv2: dict[str, Binding] = {}  # signing name -> its Smithy RPC v2 CBOR binding
         self._foreign: dict[str, Binding] = {}  # signing name -> a service we lack (lazy)
         self._available: frozenset[str] | None = None
         # credential scopes of the services that stream bodies (none: no extra work at all)
@@ -149,7 +152,13 @@ class AwsFrontDoor:
             self._by_signing[signing] = binding
             if "targetPrefix" in meta:
                 self._by_target[meta["targetPrefix"]] = binding
-            if codec.protocol == "json" and "awsQueryCompatible" in meta:
+            if codec.protocol == "smithy-rpc-v2-cbor":  # CloudWatch: also json (by target)
+                self._rpcv2[signing] = binding
+                if "json" in meta.get("protocols", ()):
+                    self._by_target[meta["targetPrefix"]] = Binding(
+                        service.name, codec_for(service.name, "json"), service.operations, {}
+                    )
+            if codec.protocol in ("json", "smithy-rpc-v2-cbor") and "awsQueryCompatible" in meta:
                 self._query[signing] = Binding(
                     service.name, codec_for(service.name, "query"), service.operations, {}
                 )
@@ -192,7 +201,7 @@ class AwsFrontDoor:
                 ident = self.verifier.verify(method, raw_path, query_string, headers, body)
                 hmap = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
                 target = hmap.get("x-amz-target")
-                binding = self._binding(target, ident.service)
+                binding = self._binding(target, ident.service, "smithy-protocol" in hmap)
                 req = HttpRequest(
                     method, raw_path.decode("latin-1"), query_string.decode("latin-1"), hmap, body
                 )
@@ -283,7 +292,9 @@ class AwsFrontDoor:
             return None
         return binding, operation, labels, hmap
 
-    def _binding(self, target: str | None, signing: str) -> Binding:
+    def _binding(self, target: str | None, signing: str, rpcv2: bool = False) -> Binding:
+        if rpcv2 and target is None and (b := self._rpcv2.get(signing)) is not None:
+            return b
         if target is not None:
             b = self._by_target.get(target.partition(".")[0])
             if b is not None:
@@ -314,9 +325,12 @@ class AwsFrontDoor:
         """The target of a request that failed before SigV4 named it (errors only)."""
         target: str | None = None
         signing = ""
+        rpcv2 = False
         for k, v in scope["headers"]:
             if k == b"x-amz-target":
                 target = v.decode("latin-1")
+            elif k == b"smithy-protocol":
+                rpcv2 = True
             elif k == b"authorization":
                 signing = _scope_service(v.decode("latin-1").partition("Credential=")[2])
         if not signing and b"X-Amz-Credential=" in scope["query_string"]:
@@ -325,7 +339,7 @@ class AwsFrontDoor:
         if not signing and b"AWSAccessKeyId=" in scope["query_string"]:
             signing = "s3"  # S3's legacy presigned URLs are the only SigV2 we take
         try:
-            return self._binding(target, signing)
+            return self._binding(target, signing, rpcv2)
         except Exception:  # a model that cannot load must not hide the original error
             log.exception("no binding for signing name %r", signing)
             return self._default

@@ -141,6 +141,8 @@ class AsyncQueue:
     ) -> None:
         event = AsyncEvent(request_id, function, qualifier, payload, _now_ms(), hops=hops)
         await self._enqueue.submit(event)
+        if (metrics := self.invoker.metrics) is not None:
+            metrics.lambda_metric(function, "AsyncEventsReceived", 1.0)
         self._wake.set()
 
     async def _submit_from_destination(
@@ -223,6 +225,9 @@ class AsyncQueue:
             function_arn(s.region, s.account_id, event.function, q),
             trace_id=trace,
         )
+        if (metrics := self.invoker.metrics) is not None:
+            age = float(_now_ms() - event.received_ms)
+            metrics.lambda_metric(event.function, "AsyncEventAge", age, "Milliseconds")
         try:
             res = await self.invoker.invoke(cfg, inv, target=(event.function, q) if q else None)
         except TooManyRequestsException:
@@ -308,6 +313,8 @@ class AsyncQueue:
     ) -> None:
         count = event.attempts if attempts is None else attempts
         record = self._record(event, condition, res, count if invoked else 0)
+        if (metrics := self.invoker.metrics) is not None:  # dropped, whether sent on or not
+            metrics.lambda_metric(event.function, "AsyncEventsDropped", 1.0)
         if settings.on_failure:
             await self._finish(event, "failure", condition, record, settings.on_failure)
             return
@@ -362,6 +369,9 @@ class AsyncQueue:
         try:
             await self.destinations.deliver(destination, payload, attributes, event.hops)
         except DeliveryError as e:
+            if (metrics := self.invoker.metrics) is not None:
+                name = "DeadLetterErrors" if kind == "dlq" else "DestinationDeliveryFailures"
+                metrics.lambda_metric(event.function, name, 1.0)
             log.warning(
                 "async event %s: %s %s not reachable (%s); kept in the ledger",
                 event.event_id,

@@ -12,7 +12,9 @@ import math
 import time
 from dataclasses import dataclass
 
+from ovis.errors import TooManyRequestsException
 from ovis.invoke.concurrency import ConcurrencyLimiter
+from ovis.invoke.metrics import PlatformMetrics
 from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.repositories import ReservedConcurrencyRepository
@@ -53,8 +55,10 @@ class Invoker:
         *,
         concurrency: ReservedConcurrencyRepository,
         runtimes: RuntimeRegistry | None = None,
+        metrics: PlatformMetrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics  # AWS/Lambda metrics (None: not emitted)
         self.images = images  # root filesystems and configs of PackageType=Image functions
         self.registry = registry
         self.qualifiers = Qualifiers(registry, settings.region, settings.account_id)
@@ -141,11 +145,38 @@ class Invoker:
     ) -> InvokeResult:
         """Run ``inv`` on version ``cfg``; ``target`` (function, qualifier as invoked) selects
         provisioned instances when that qualifier has them."""
-        self.limiter.acquire(cfg.name)
+        metrics = self.metrics
+        if metrics is None:
+            self.limiter.acquire(cfg.name)
+        else:
+            try:
+                self.limiter.acquire(cfg.name)
+            except TooManyRequestsException:
+                metrics.throttle(cfg.name, f"{cfg.name}:{target[1]}" if target else cfg.name)
+                raise
+            concurrent = self.limiter.in_flight.get(cfg.name, 0)
+            unreserved = self.limiter.unreserved_in_flight
         try:
-            outcome, stream = await self._run(cfg, inv, target)
+            outcome, stream, provisioned = await self._run(cfg, inv, target)
         finally:
             self.limiter.release(cfg.name)
+        if metrics is not None:
+            resource = f"{cfg.name}:{target[1]}" if target else cfg.name
+            metrics.invocation(
+                cfg.name,
+                resource,
+                cfg.version if target else "",
+                outcome.duration_ms,
+                not outcome.ok,
+                concurrent,
+                unreserved,
+            )
+            if target is not None:  # ProvisionedConcurrency* of a qualifier that has some
+                allocated, busy = self.manager.provisioned_counts(target)
+                if allocated:
+                    metrics.provisioned(
+                        cfg.name, resource, provisioned, busy + provisioned, allocated
+                    )
         lines = self._log_lines(cfg, inv.request_id, outcome)
         self.sink.emit(cfg.log_group(), stream, lines)
         payload = outcome.payload
@@ -164,11 +195,12 @@ class Invoker:
 
     async def _run(
         self, cfg: FunctionConfig, inv: Invocation, target: tuple[str, str] | None
-    ) -> tuple[Outcome, str]:
+    ) -> tuple[Outcome, str, bool]:
+        """(outcome, log stream, whether a provisioned instance ran it)."""
         inst = self.manager.acquire_provisioned(target) if target is not None else None
         if inst is not None and inst.spec.key[1] == cfg.version:
             try:
-                return await inst.invoke(inv), inst.log_stream
+                return await inst.invoke(inv), inst.log_stream, True
             finally:
                 self.manager.release(inst)
         if inst is not None:  # weighted routing chose the other version
@@ -179,9 +211,9 @@ class Invoker:
         except InitError as e:
             payload = e.payload.replace("{rid}", inv.request_id).encode()
             outcome = Outcome("init_error", payload, e.init_ms, e.memory_mb, e.logs, e.init_ms)
-            return outcome, "init-failed"
+            return outcome, "init-failed", False
         try:
-            return await inst.invoke(inv), inst.log_stream
+            return await inst.invoke(inv), inst.log_stream, False
         finally:
             self.manager.release(inst)
 

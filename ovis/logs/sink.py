@@ -7,7 +7,8 @@ Pending lines are bounded by ``max_pending``: past it the oldest are dropped and
 ``dropped`` (a log line names how many), so a store that stays down cannot exhaust memory.
 ``start()`` runs the flush loop under the supervisor (component ``log-sink``); ``close()``
 stops it and makes a last flush attempt. Followers (``ovis logs --follow``) see lines within
-one flush interval.
+one flush interval. With ``metrics`` set, lines in CloudWatch's Embedded Metric Format
+(``ovis.logs.emf``) also become metrics, in memory (a substring test per line otherwise).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import asyncio
 import logging
 import time
 
+from ovis.logs.emf import emit_emf
 from ovis.logs.repository import LogRepository
 from ovis.models.log_event import LogEvent
+from ovis.models.metric import MetricPut
 from ovis.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ class LogSink:
         self._max_pending = max_pending
         self.dropped = 0
         self.supervisor = supervisor or Supervisor()
+        # Embedded Metric Format lines become metrics here (None: they stay log lines only)
+        self.metrics: MetricPut | None = None
 
     async def start(self) -> None:
         self.supervisor.loop(LOOP, self._step)
@@ -48,6 +53,8 @@ class LogSink:
     def emit(self, group: str, stream: str, lines: list[str], ts_ms: int | None = None) -> None:
         now = ts_ms if ts_ms is not None else int(time.time() * 1000)
         self._pending.extend(LogEvent(group, stream, now, line, 0, now) for line in lines)
+        if self.metrics is not None:
+            emit_emf(lines, self.metrics)
 
     async def flush(self) -> None:
         batch, self._pending = self._pending, []

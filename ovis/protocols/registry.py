@@ -1,7 +1,8 @@
 """``codec_for(service)``: the codec of a botocore service in its protocol, built once.
 
 The protocol is the model's ``metadata.protocols`` entry this package speaks first (else
-``metadata.protocol``), or the one asked for (SQS answers both ``json`` and ``query``).
+``metadata.protocol``), or the one asked for (SQS answers both ``json`` and ``query``;
+CloudWatch ``smithy-rpc-v2-cbor``, ``json`` and ``query``).
 SQS's codecs speak its dialect: its own unknown-action wording, the classic query names, the
 queue URL as a query endpoint, and no model validation (the service checks its parameters)."""
 
@@ -15,9 +16,10 @@ from ovis.protocols.model import service_model
 from ovis.protocols.query import QueryCodec
 from ovis.protocols.restjson import RestJsonCodec
 from ovis.protocols.restxml import RestXmlCodec
+from ovis.protocols.rpcv2cbor import RpcV2CborCodec
 from ovis.protocols.sqs_names import SQS_QUERY_NAMES, SQS_XML_NAMESPACE, sqs_unknown_action
 
-PROTOCOLS = ("rest-json", "json", "query", "rest-xml")
+PROTOCOLS = ("rest-json", "json", "query", "rest-xml", "smithy-rpc-v2-cbor")
 
 
 @cache
@@ -49,4 +51,6 @@ def codec_for(service: str, protocol: str | None = None) -> Codec:
         return QueryCodec(service)
     if protocol == "rest-xml":
         return RestXmlCodec(service)
+    if protocol == "smithy-rpc-v2-cbor":
+        return RpcV2CborCodec(service)
     raise ValueError(f"{service}: unsupported protocol {protocol}")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ovis.models.metric import MetricPut
 from ovis.models.queue import QueueMessage, QueueRecord
 from ovis.services.sqs import attributes as qattrs
 from ovis.services.sqs import messages as msgs
@@ -55,6 +56,12 @@ from ovis.settings import Settings
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_S = 60.0
+SQS_NAMESPACE = "AWS/SQS"
+_GAUGES = (  # in the order of the store's sqs_counts
+    "ApproximateNumberOfMessagesVisible",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
 MAX_TAGS = 50
 
 
@@ -157,6 +164,9 @@ class QueueService:
         self._purged: dict[str, float] = {}
         self._lock = asyncio.Lock()  # serializes queue create/change/delete
         self._closing = False
+        # AWS/SQS metrics (None: not emitted); the composition root sets it
+        self.metrics: MetricPut | None = None
+        self.metrics_interval_s = 60.0
 
     # --- lifecycle ---
 
@@ -176,6 +186,21 @@ class QueueService:
     async def close(self) -> None:
         """End every long poll; idempotent. The expiry loop is the supervisor's to stop."""
         self.interrupt_waits()
+
+    async def metrics_step(self) -> None:
+        """One iteration of the AWS/SQS gauge loop: wait, then sample every queue's counts
+        (ApproximateNumberOfMessagesVisible, ...NotVisible, ...Delayed), as AWS does each
+        minute."""
+        await asyncio.sleep(self.metrics_interval_s)
+        metrics = self.metrics
+        if metrics is None:
+            return
+        now = _now_ms()
+        for q in list(self._queues.values()):
+            counts = await asyncio.to_thread(self.store.sqs_counts, q.name, now)
+            dims = (("QueueName", q.name),)
+            for name, value in zip(_GAUGES, counts, strict=True):
+                metrics.put(SQS_NAMESPACE, name, dims, float(value))
 
     async def expire_step(self) -> None:
         """One iteration of the retention loop (``Supervisor.loop``): wait, then expire."""
@@ -601,6 +626,11 @@ class QueueService:
             )
             if stored is None:
                 raise QueueDoesNotExist()
+            if (metrics := self.metrics) is not None:
+                dims = (("QueueName", q.name),)
+                for p in ok:
+                    metrics.put(SQS_NAMESPACE, "NumberOfMessagesSent", dims, 1.0)
+                    metrics.put(SQS_NAMESPACE, "SentMessageSize", dims, float(p.size), "Bytes")
             for p, (message_id, seq) in zip(ok, stored, strict=True):
                 p.result.message_id = message_id
                 if seq:
@@ -749,11 +779,18 @@ class QueueService:
             if got.moved and dlq:
                 self._notify(dlq)
             if got.messages:
+                if (metrics := self.metrics) is not None:
+                    n = float(len(got.messages))
+                    dims = (("QueueName", q.name),)
+                    metrics.put(SQS_NAMESPACE, "NumberOfMessagesReceived", dims, n)
                 if q.fifo or got.moved:
                     self._notify(q.name)  # others may take what this receive skipped
                 return got.messages
             remaining = deadline - loop.time()
             if remaining <= 0 or self._closing:
+                if (metrics := self.metrics) is not None:
+                    dims = (("QueueName", q.name),)
+                    metrics.put(SQS_NAMESPACE, "NumberOfEmptyReceives", dims, 1.0)
                 return []
             timeout = remaining
             if got.next_visible_ms is not None:
@@ -824,6 +861,9 @@ class QueueService:
         valid = [p for p in parsed if not isinstance(p, SqsError)]
         if valid:
             await asyncio.to_thread(self.store.sqs_delete_messages, q.name, valid)
+            if (metrics := self.metrics) is not None:
+                n = float(len(valid))
+                metrics.put(SQS_NAMESPACE, "NumberOfMessagesDeleted", (("QueueName", q.name),), n)
             self._notify(q.name)  # a FIFO group may be free again
         return [p if isinstance(p, SqsError) else None for p in parsed]
 

@@ -23,6 +23,7 @@ from ovis.storage.sqlite.functions import SqliteFunctions
 from ovis.storage.sqlite.iam import SqliteIam
 from ovis.storage.sqlite.layers import SqliteLayers
 from ovis.storage.sqlite.logs import SqliteLogs
+from ovis.storage.sqlite.metrics import SqliteMetrics
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
@@ -62,6 +63,7 @@ class SqliteStorage:
         self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
         self.s3 = SqliteS3(self._engine)
         self.event_buses = SqliteEventBuses(self._engine)
+        self.metrics = SqliteMetrics(self._engine)  # CloudWatch metrics and alarms
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -26,6 +26,10 @@ class BatchTarget(Protocol):
 
     async def invoke(self, payload: bytes) -> InvokeResult: ...
 
+    def iterator_age(self, age_ms: float) -> None:
+        """Record the age of a batch's last record as it is handed over (IteratorAge)."""
+        ...
+
 
 @dataclass(frozen=True)
 class StreamOptions:

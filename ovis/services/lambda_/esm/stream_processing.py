@@ -128,6 +128,8 @@ class BatchProcessor:
         attempt = 0
         while True:
             body = payload(part.entries, members() if members is not None else None)
+            if part.entries:
+                ctx.target.iterator_age(time.time() * 1000 - part.entries[-1].arrival_ms)
             try:
                 result = await ctx.target.invoke(body)
             except asyncio.CancelledError:

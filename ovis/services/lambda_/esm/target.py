@@ -27,6 +27,11 @@ class FunctionTarget:
         self.name = ref.name
         self.qualifier = ref.qualifier
 
+    def iterator_age(self, age_ms: float) -> None:
+        """AWS/Lambda IteratorAge (stream mappings): in memory, when metrics are on."""
+        if (metrics := self.invoker.metrics) is not None:
+            metrics.lambda_metric(self.name, "IteratorAge", age_ms, "Milliseconds")
+
     async def invoke(self, payload: bytes) -> InvokeResult:
         cfg = self.invoker.resolve(self.name, self.qualifier)
         rid = str(uuid.uuid4())

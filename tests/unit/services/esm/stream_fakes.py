@@ -152,6 +152,9 @@ class FakeTarget:
         self.max_active = 0
         self.delay = 0.0
 
+    def iterator_age(self, age_ms: float) -> None:
+        self.last_iterator_age = age_ms
+
     async def invoke(self, payload: bytes) -> InvokeResult:
         self.calls += 1
         event = json.loads(payload)
