@@ -205,6 +205,9 @@ class Evaluator:
     """One evaluation's state: the context, mappings, how a condition's value is found and
     how resources are looked up (None where resources may not be referenced: Conditions)."""
 
+    # Function name -> unbound method; set below the class, extended by subclasses (Rules).
+    handlers: Mapping[str, Callable[[Any, Any], Any]]
+
     def __init__(
         self,
         ctx: Context,
@@ -231,7 +234,7 @@ class Evaluator:
                 if resolved is not NO_VALUE:
                     out[key] = resolved
             return out
-        handler = _HANDLERS.get(fn)
+        handler = self.handlers.get(fn)
         if handler is None:
             raise unsupported_function(fn)
         return handler(self, value[fn])
@@ -507,3 +510,4 @@ _HANDLERS: Final[dict[str, Callable[[Evaluator, Any], Any]]] = {
     "Fn::Split": Evaluator.split,
     "Fn::Sub": Evaluator.sub,
 }
+Evaluator.handlers = _HANDLERS

@@ -40,6 +40,13 @@ _FN_TAGS = (
     "Not",
     "Length",
     "ToJsonString",
+    # Rule-specific functions (the Rules section).
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "RefAll",
+    "ValueOf",
+    "ValueOfAll",
 )
 
 
