@@ -262,6 +262,14 @@ def test_topological_order_keeps_template_order_for_ties() -> None:
             "Template format error: Rule R: Assertions must be a non-empty list",
         ),
         (
+            "Resources: {A: {Type: T}}\nMappings: {M: {K: {V: !Ref AWS::Region}}}\n",
+            "Template format error: Every Mappings attribute must be a String or a List.",
+        ),
+        (
+            "Resources: {A: {Type: T}}\nMappings: {M: {K: {V: [a, {b: c}]}}}\n",
+            "Template format error: Every Mappings attribute must be a String or a List.",
+        ),
+        (
             "Resources: {A: {Type: T, Properties: {P: '{{resolve:ssm:/db/host}}'}}}\n",
             "Template format error: resource A uses a dynamic reference ({{resolve:ssm:/db/host}})"
             " that cannot be resolved: SSM Parameter Store is not served by this server",

@@ -52,7 +52,9 @@ _FN_TAGS = (
 
 # SafeLoader without YAML 1.1's implicit types, plus CloudFormation's short tags. Typed Any:
 # PyYAML's stubs are optional, and this module must check the same with or without them.
-_Loader: Any = type("_Loader", (yaml.SafeLoader,), {})
+# libyaml's parser when PyYAML was built with it (several times faster on large templates);
+# the constructors and resolvers are Python either way, so the result is the same.
+_Loader: Any = type("_Loader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
 
 
 # Drop every implicit resolver SafeLoader registers, then add back only what CFN types.

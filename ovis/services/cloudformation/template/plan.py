@@ -243,6 +243,11 @@ def _check_mappings(doc: Mapping[str, Any]) -> None:
                 raise format_error(
                     f"Mappings attribute {name}.{key} must be a JSON/YAML object of names to values"
                 )
+            for value in values.values():
+                # Mappings are data: no functions, only strings (numbers) and lists of them.
+                items = value if isinstance(value, list) else [value]
+                if not all(isinstance(item, str | int | float) for item in items):
+                    raise format_error("Every Mappings attribute must be a String or a List.")
 
 
 def _resources_section(doc: Mapping[str, Any]) -> dict[str, Any]:
