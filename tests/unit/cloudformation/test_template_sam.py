@@ -363,3 +363,148 @@ def test_other_transforms_refused() -> None:
                 "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]",
             )
         )
+
+
+QUEUE_APP = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: >
+  Queue processing: a producer function behind a URL puts orders on a queue, a consumer
+  function drains it in batches, failures go to a dead-letter queue.
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+    AllowedValues: [dev, prod]
+  BatchSize:
+    Type: Number
+    Default: 10
+    MinValue: 1
+    MaxValue: 10000
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Globals:
+  Function:
+    Runtime: python3.12
+    MemorySize: 128
+    Timeout: 15
+    Environment:
+      Variables:
+        QUEUE_URL: !Ref OrdersQueue
+        STAGE: !Ref Stage
+Resources:
+  OrdersDeadLetterQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      MessageRetentionPeriod: 1209600
+  OrdersQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 90
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt OrdersDeadLetterQueue.Arn
+        maxReceiveCount: 3
+  ProducerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: producer.handler
+      InlineCode: |
+        import os, boto3
+        def handler(event, context):
+            boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody="x")
+      FunctionUrlConfig:
+        AuthType: NONE
+      Policies:
+        - SQSSendMessagePolicy:
+            QueueName: !GetAtt OrdersQueue.QueueName
+  ConsumerFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: consumer.handler
+      CodeUri: s3://artifacts/consumer.zip
+      AutoPublishAlias: !Ref Stage
+      ReservedConcurrentExecutions: !If [IsProd, 10, !Ref AWS::NoValue]
+      Events:
+        Orders:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt OrdersQueue.Arn
+            BatchSize: !Ref BatchSize
+            FunctionResponseTypes: [ReportBatchItemFailures]
+Outputs:
+  ProducerUrl:
+    Value: !GetAtt ProducerFunctionUrl.FunctionUrl
+  ConsumerArn:
+    Value: !GetAtt ConsumerFunction.Arn
+    Export:
+      Name: !Sub "${AWS::StackName}-consumer"
+  QueueUrl:
+    Value: !Ref OrdersQueue
+"""
+
+
+class _Made:
+    """A stand-in for the engine's made resources: records the order they are asked for."""
+
+    def __init__(self) -> None:
+        self.done: set[str] = set()
+
+    def ref(self, logical_id: str) -> str:
+        assert logical_id in self.done, f"{logical_id} referred to before it was made"
+        return f"{logical_id}-id"
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        assert logical_id in self.done, f"{logical_id} referred to before it was made"
+        return f"{logical_id}.{attribute}"
+
+
+def test_queue_processing_app_through_the_whole_pipeline() -> None:
+    from ovis.services.cloudformation.template import declared_parameters, resolve
+
+    doc = parse_template(QUEUE_APP)
+    given: dict[str, str | None] = {"Stage": "prod", "BatchSize": "25"}
+    values = resolve_parameters(doc, given, {})
+    out = expand(
+        doc, stack_name="orders", region="eu-west-1", account_id="123456789012", parameters=values
+    )
+    ctx = Context(
+        "orders",
+        "arn:aws:cloudformation:eu-west-1:123456789012:stack/orders/1",
+        "eu-west-1",
+        "123456789012",
+        values,
+        {p.name: p.type for p in declared_parameters(doc)},
+    )
+    p = plan(out, ctx)
+    made = _Made()
+    props: dict[str, Any] = {}
+    while len(made.done) < len(p.resources):
+        batch = p.ready(made.done)
+        assert batch, "the plan must always have a next resource"
+        for logical_id in batch:
+            props[logical_id] = resolve(p.resources[logical_id].properties, ctx, p, made)
+        made.done.update(batch)
+    consumer = props["ConsumerFunction"]
+    assert consumer["ReservedConcurrentExecutions"] == 10
+    assert consumer["Environment"] == {
+        "Variables": {"QUEUE_URL": "OrdersQueue-id", "STAGE": "prod"}
+    }
+    assert consumer["Role"] == "ConsumerFunctionRole.Arn"
+    assert props["ProducerFunction"]["Code"]["ZipFile"].startswith("import os, boto3")
+    mapping = props["ConsumerFunctionOrders"]
+    assert mapping == {
+        "BatchSize": "25",
+        "EventSourceArn": "OrdersQueue.Arn",
+        "FunctionName": "ConsumerFunctionAliasprod-id",
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    }
+    assert (
+        props["OrdersQueue"]["RedrivePolicy"]["deadLetterTargetArn"] == "OrdersDeadLetterQueue.Arn"
+    )
+    outputs = {name: resolve(o.value, ctx, p, made) for name, o in p.outputs.items()}
+    assert outputs == {
+        "ProducerUrl": "ProducerFunctionUrl.FunctionUrl",
+        "ConsumerArn": "ConsumerFunction.Arn",
+        "QueueUrl": "OrdersQueue-id",
+    }
+    assert resolve(p.outputs["ConsumerArn"].export_name, ctx, p, made) == "orders-consumer"
