@@ -262,6 +262,11 @@ def test_topological_order_keeps_template_order_for_ties() -> None:
             "Template format error: Rule R: Assertions must be a non-empty list",
         ),
         (
+            "Parameters: {A: {Type: String, Default: x}}\nResources: {A: {Type: T}}\n",
+            "Template error: all resources and parameters must have unique names. Common"
+            " name(s):[A]",
+        ),
+        (
             "Resources: {A: {Type: T}}\nMappings: {M: {K: {V: !Ref AWS::Region}}}\n",
             "Template format error: Every Mappings attribute must be a String or a List.",
         ),
