@@ -1,0 +1,165 @@
+"""The deployment tools users type, as subprocesses against a live server: the SAM CLI (`sam`,
+installed by `make sam-cli` into its own venv, found through OVIS_SAM_CLI or at
+.venv-sam/bin/sam) and the AWS CLI v1 (`aws`, in the project venv).
+
+Each tool runs exactly as a user would run it, pointed at the server by AWS_ENDPOINT_URL (which
+both route every service through), with the test server's credentials, isolated from the
+machine's AWS configuration (HOME is a temporary directory; the AWS config and credentials files
+point at files that do not exist). The SAM CLI runs without telemetry and without its weekly
+update check (its metadata file in HOME says it checked just now); nothing needs Docker.
+
+A missing tool fails the test that needs it (CI installs it with `make test`): never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REGION, ROOT
+
+EXAMPLES = ROOT / "examples"
+SAM = Path(os.environ.get("OVIS_SAM_CLI") or ROOT / ".venv-sam" / "bin" / "sam")
+AWS = Path(sys.executable).with_name("aws")
+# One tool call: a deploy of a few resources takes seconds; `sam build` runs pip and npm.
+TOOL_TIMEOUT_S = 300
+
+
+@dataclass
+class Result:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __str__(self) -> str:
+        return (
+            f"$ {' '.join(self.args)}\nexit {self.returncode}\n--- stdout\n{self.stdout}"
+            f"\n--- stderr\n{self.stderr}"
+        )
+
+
+class Tool:
+    """One command-line tool with the environment of a user pointed at the server."""
+
+    def __init__(self, exe: Path, url: str, home: Path) -> None:
+        if not exe.exists():
+            pytest.fail(
+                f"{exe} is missing: `make sam-cli` installs the SAM CLI, `make install-dev` awscli"
+            )
+        self.exe = exe
+        home.mkdir(parents=True, exist_ok=True)
+        sam_dir = home / ".aws-sam"
+        sam_dir.mkdir(exist_ok=True)
+        (sam_dir / "metadata.json").write_text(
+            json.dumps({"telemetryEnabled": False, "lastVersionCheck": time.time()})
+        )
+        # The rest of the caller's environment (PATH for python3.x/npm, pip's settings) is kept,
+        # but none of its AWS settings.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAM_CLI_"))}
+        env.update(
+            HOME=str(home),
+            AWS_ENDPOINT_URL=url,
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_DEFAULT_REGION=REGION,
+            AWS_CONFIG_FILE=str(home / "no-config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(home / "no-credentials"),
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_PAGER="",
+            SAM_CLI_TELEMETRY="0",
+            PYTHONWARNINGS="ignore",
+        )
+        self.env = env
+
+    def run(self, *args: str, cwd: Path, timeout: float = TOOL_TIMEOUT_S) -> Result:
+        p = subprocess.run(
+            [str(self.exe), *args],
+            cwd=cwd,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        return Result((self.exe.name, *args), p.returncode, p.stdout, p.stderr)
+
+    def ok(self, *args: str, cwd: Path, timeout: float = TOOL_TIMEOUT_S) -> Result:
+        r = self.run(*args, cwd=cwd, timeout=timeout)
+        assert r.returncode == 0, str(r)
+        return r
+
+    def fails(self, *args: str, cwd: Path, timeout: float = TOOL_TIMEOUT_S) -> Result:
+        r = self.run(*args, cwd=cwd, timeout=timeout)
+        assert r.returncode != 0, str(r)
+        return r
+
+
+def unique(prefix: str) -> str:
+    """A stack/bucket name no other test on the shared server uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def copy_app(name: str, dest: Path) -> Path:
+    """A private copy of examples/<name> (tests edit their copy, never the sample)."""
+    target = dest / name
+    shutil.copytree(
+        EXAMPLES / name,
+        target,
+        ignore=shutil.ignore_patterns(".aws-sam", "__pycache__", "node_modules", "out.yaml"),
+    )
+    return target
+
+
+def stack_outputs(cfn: Any, stack: str) -> dict[str, str]:
+    desc = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in desc.get("Outputs", [])}
+
+
+def physical_id(cfn: Any, stack: str, logical_id: str) -> str:
+    got = cfn.describe_stack_resource(StackName=stack, LogicalResourceId=logical_id)
+    return str(got["StackResourceDetail"]["PhysicalResourceId"])
+
+
+def invoke_json(lam: Any, function: str, payload: object | None = None) -> Any:
+    resp = lam.invoke(FunctionName=function, Payload=json.dumps(payload or {}).encode())
+    body = resp["Payload"].read()
+    assert "FunctionError" not in resp, body
+    return json.loads(body)
+
+
+def stack_exists(cfn: Any, stack: str) -> bool:
+    """Whether DescribeStacks knows the stack (by name, deleted stacks are not found)."""
+    try:
+        cfn.describe_stacks(StackName=stack)
+    except cfn.exceptions.ClientError as e:
+        assert f"Stack with id {stack} does not exist" in str(e), e
+        return False
+    return True
+
+
+def poll(what: str, check: Callable[[], Any], timeout: float = 30, every: float = 0.2) -> Any:
+    """check()'s first truthy answer; fails naming `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(every)
