@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from ovis.services.calls import ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceProvider
+from ovis.services.cloudformation.resources.iam_policies import (
+    ManagedPolicyProvider,
+    PolicyProvider,
+)
+from ovis.services.cloudformation.resources.iam_roles import RoleProvider
 from ovis.services.cloudformation.resources.logs_groups import LogGroupProvider
 from ovis.services.cloudformation.resources.sns_topics import (
     SubscriptionProvider,
@@ -16,6 +21,9 @@ from ovis.services.cloudformation.resources.sqs_queues import QueuePolicyProvide
 
 def providers(calls: ServiceCalls) -> list[ResourceProvider]:
     return [
+        RoleProvider(calls),
+        PolicyProvider(calls),
+        ManagedPolicyProvider(calls),
         QueueProvider(calls),
         QueuePolicyProvider(calls),
         TopicProvider(calls),
