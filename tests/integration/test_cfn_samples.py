@@ -60,8 +60,9 @@ def test_hello_world_sample_is_refused_naming_api_gateway(
     stack = unique("sam-hello-api")
 
     refused = sam.fails(*sam_deploy(stack), cwd=app)
-    assert "API Gateway" in refused.output, refused
-    assert re.search(r"\bApi\b", refused.output), refused
+    # CreateChangeSet's ValidationError, naming the resource, the event and the missing service.
+    assert "HelloWorldFunction" in refused.output, refused
+    assert re.search(r"HelloWorld\S* of type Api needs API Gateway", refused.output), refused
 
     # Nothing was made: no stack resources (a CREATE change set that failed may leave the stack
     # REVIEW_IN_PROGRESS, as on AWS), and no function.
