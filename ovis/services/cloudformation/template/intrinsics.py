@@ -322,14 +322,17 @@ class Evaluator:
     def if_(self, args: Any) -> Any:
         if not isinstance(args, list) or len(args) != 3 or not isinstance(args[0], str):
             raise template_error(
-                "Fn::If requires a list argument with three elements: a condition name, the"
-                " value if true and the value if false"
+                "Fn::If requires a list argument with the first element being a condition"
             )
-        return self.eval(args[1] if self.condition(args[0]) else args[2])
+        branch = args[1] if self.condition(args[0]) else args[2]
+        if self.lookup is None and _is_condition_ref(branch):
+            # Inside Conditions, a branch may name another condition.
+            return self.condition_value(branch, "Fn::If")
+        return self.eval(branch)
 
     def condition_value(self, value: Any, fn: str) -> bool:
         """One operand of a condition function: ``{"Condition": name}`` or a function."""
-        if isinstance(value, dict) and len(value) == 1 and "Condition" in value:
+        if _is_condition_ref(value):
             name = value["Condition"]
             if not isinstance(name, str):
                 raise template_error(f"{fn} requires condition names as strings")
@@ -450,6 +453,10 @@ class Evaluator:
         if len(out) < count:
             raise _cidr_error()
         return out
+
+
+def _is_condition_ref(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and "Condition" in value
 
 
 def _comparable(value: Any) -> Any:

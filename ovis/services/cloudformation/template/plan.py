@@ -267,15 +267,13 @@ def _check_resource(logical_id: str, body: Any, condition_names: set[str]) -> No
     if not _ALNUM.match(logical_id) or len(logical_id) > 255:
         raise format_error(f"Resource name {logical_id} is non alphanumeric.")
     if not isinstance(body, dict):
-        raise format_error(f"[/Resources/{logical_id}] resource definition is malformed")
+        raise format_error("Every Resources member must be an object.")
     type_name = body.get("Type")
     if not isinstance(type_name, str) or not type_name:
-        raise format_error(
-            f"[/Resources/{logical_id}] Every Resources object must contain a Type member."
-        )
+        raise format_error("Every Resources object must contain a Type member.")
     unknown = sorted(set(body) - RESOURCE_ATTRIBUTES)
     if unknown:
-        raise format_error(f"Invalid template resource property '{unknown[0]}'")
+        raise TemplateError(f"Invalid template resource property '{unknown[0]}'")
     properties = body.get("Properties")
     if properties is not None and not isinstance(properties, dict):
         raise format_error(f"[/Resources/{logical_id}/Properties] must be a JSON/YAML object")
@@ -303,7 +301,7 @@ def _check_output(name: str, body: Any, condition_names: set[str]) -> None:
     if not _ALNUM.match(name) or len(name) > 255:
         raise format_error(f"Output name {name} is non alphanumeric.")
     if not isinstance(body, dict) or "Value" not in body:
-        raise format_error(f"Every Outputs member must contain a Value object ({name})")
+        raise format_error("Every Outputs member must contain a Value object")
     unknown = sorted(set(body) - OUTPUT_KEYS)
     if unknown:
         raise format_error(f"Invalid outputs property : [{', '.join(unknown)}]")
@@ -364,7 +362,8 @@ def _check_functions(value: Any, condition_names: set[str], resources: set[str])
         if fn == "Fn::If":
             if not isinstance(args, list) or len(args) != 3 or not isinstance(args[0], str):
                 raise TemplateError(
-                    "Template error: Fn::If requires a list argument with three elements"
+                    "Template error: Fn::If requires a list argument with the first element"
+                    " being a condition"
                 )
             if args[0] not in condition_names:
                 raise TemplateError(
