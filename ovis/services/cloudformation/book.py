@@ -13,8 +13,8 @@ import secrets
 import string
 import time
 import uuid
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ovis.models.stack import ChangeSet, Stack, StackEvent, StackResource
 from ovis.services.cloudformation.repository import StackRepository
