@@ -11,6 +11,7 @@ from ovis.services.cloudformation.resources.iam_policies import (
     PolicyProvider,
 )
 from ovis.services.cloudformation.resources.iam_roles import RoleProvider
+from ovis.services.cloudformation.resources.kinesis_streams import StreamProvider
 from ovis.services.cloudformation.resources.logs_groups import LogGroupProvider
 from ovis.services.cloudformation.resources.scheduler_schedules import (
     ScheduleGroupProvider,
@@ -39,4 +40,5 @@ def providers(calls: ServiceCalls) -> list[ResourceProvider]:
         EventBusProvider(calls),
         ScheduleProvider(calls),
         ScheduleGroupProvider(calls),
+        StreamProvider(calls),
     ]
