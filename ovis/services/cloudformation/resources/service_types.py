@@ -13,6 +13,10 @@ from ovis.services.cloudformation.resources.iam_policies import (
 from ovis.services.cloudformation.resources.iam_roles import RoleProvider
 from ovis.services.cloudformation.resources.kinesis_streams import StreamProvider
 from ovis.services.cloudformation.resources.logs_groups import LogGroupProvider
+from ovis.services.cloudformation.resources.s3_buckets import (
+    BucketPolicyProvider,
+    BucketProvider,
+)
 from ovis.services.cloudformation.resources.scheduler_schedules import (
     ScheduleGroupProvider,
     ScheduleProvider,
@@ -41,4 +45,6 @@ def providers(calls: ServiceCalls) -> list[ResourceProvider]:
         ScheduleProvider(calls),
         ScheduleGroupProvider(calls),
         StreamProvider(calls),
+        BucketProvider(calls),
+        BucketPolicyProvider(calls),
     ]
