@@ -17,6 +17,7 @@ from ovis.auth.sigv4 import SignedPayload
 from ovis.models.s3 import ObjectRecord, Part, Upload
 from ovis.services.context import Handler, RequestContext
 from ovis.services.s3.body import BodyStream
+from ovis.services.s3.bucket_config import BucketConfigApi
 from ovis.services.s3.buckets import BucketService, owner_id
 from ovis.services.s3.commands import (
     Caller,
@@ -130,6 +131,7 @@ class S3Api:
             "AbortMultipartUpload": self.abort_multipart_upload,
             "ListParts": self.list_parts,
             "ListMultipartUploads": self.list_multipart_uploads,
+            **BucketConfigApi(buckets).handlers,
         }
 
     # ---- buckets
