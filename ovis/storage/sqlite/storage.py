@@ -29,6 +29,7 @@ from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.s3 import SqliteS3
 from ovis.storage.sqlite.schedules import SqliteSchedules
+from ovis.storage.sqlite.stacks import SqliteStacks
 from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
@@ -64,6 +65,7 @@ class SqliteStorage:
         self.checkpoints = SqliteStreamCheckpoints(self._engine)  # stream mappings
         self.s3 = SqliteS3(self._engine)
         self.event_buses = SqliteEventBuses(self._engine)
+        self.stacks = SqliteStacks(self._engine)  # CloudFormation
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

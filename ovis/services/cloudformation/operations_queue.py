@@ -1,0 +1,127 @@
+"""Where stack operations run: a ``cfn-operations`` supervisor loop takes queued operations
+and runs each as its own task (stacks proceed side by side; one stack runs one at a time).
+
+Contract:
+- ``submit(stack_id)`` queues ``engine.drive`` for the stack; ``running`` holds the stacks
+  with an operation queued or running. A drive that raises (a storage error) is retried with
+  ``resumed=True`` after a pause, so a stack never rests ``*_IN_PROGRESS`` while served.
+- ``after(stack_id, job)`` runs ``job`` once the stack's operation rests (now, if none runs);
+  ``delete_after`` queues a DeleteStack that arrived during an operation (kept in memory
+  only: after a crash the interrupted operation is rolled back and the delete must be
+  asked again).
+- ``submit_job(job)`` runs a one-off coroutine (change set computations).
+- ``close()`` cancels what runs and waits for it: what was persisted is what the next start
+  resumes from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from ovis.services.cloudformation.engine import Engine
+from ovis.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+RETRY_S = 0.5
+
+
+class Operations:
+    name = "cfn-operations"
+
+    def __init__(self, engine: Engine, supervisor: Supervisor) -> None:
+        self.engine = engine
+        self.supervisor = supervisor
+        self.running: set[str] = set()
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._after: dict[str, list[Job]] = {}
+        self._deletes: dict[str, str | None] = {}
+        self._started = False
+
+    def submit(self, stack_id: str, resumed: bool = False) -> None:
+        self.running.add(stack_id)
+        self._queue.put_nowait(lambda: self._drive(stack_id, resumed))
+
+    def submit_job(self, job: Job) -> None:
+        self._queue.put_nowait(job)
+
+    def after(self, stack_id: str, job: Job) -> None:
+        if stack_id in self.running:
+            self._after.setdefault(stack_id, []).append(job)
+        else:
+            self.submit_job(job)
+
+    def delete_after(self, stack_id: str, token: str | None) -> None:
+        self._deletes[stack_id] = token
+
+    async def _drive(self, stack_id: str, resumed: bool) -> None:
+        try:
+            while True:
+                try:
+                    await self.engine.drive(stack_id, resumed)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    self.supervisor.failed(self.name, e)
+                    await asyncio.sleep(RETRY_S)
+                    resumed = True
+                    continue
+                if stack_id in self._deletes:
+                    token = self._deletes.pop(stack_id)
+                    stack = self.engine.book.stacks[stack_id]
+                    if stack.status != "DELETE_COMPLETE":
+                        from dataclasses import replace
+
+                        await self.engine.set_status(
+                            replace(stack, client_request_token=token),
+                            "DELETE_IN_PROGRESS",
+                            "User Initiated",
+                        )
+                        resumed = False
+                        continue
+                break
+        finally:
+            self.running.discard(stack_id)
+            for job in self._after.pop(stack_id, []):
+                self.submit_job(job)
+
+    async def _step(self) -> None:
+        job = await self._queue.get()
+        task = asyncio.get_running_loop().create_task(self._run(job), name="ovis:cfn-operation")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Job) -> None:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            self.supervisor.failed(self.name, e)
+
+    async def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self.supervisor.loop(self.name, self._step)
+
+    async def close(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        await self.supervisor.stop(self.name)
+        tasks = list(self._tasks)
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+
+    async def idle(self) -> None:
+        """Wait until nothing is queued or running (tests)."""
+        while self._tasks or not self._queue.empty():
+            await asyncio.sleep(0.01)
