@@ -14,6 +14,7 @@ import string
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ovis.models.stack import ChangeSet, Stack, StackEvent, StackResource
 from ovis.services.cloudformation.repository import StackRepository
@@ -33,6 +34,10 @@ class StackBook:
         self.stacks: dict[str, Stack] = {}  # by stack id, in creation order
         self.resources: dict[str, dict[str, StackResource]] = {}  # stack id -> logical id ->
         self.change_sets: dict[str, ChangeSet] = {}  # by change set id
+        # saves one at a time, events stamped in commit order: newest first by time and by
+        # sequence are the same order
+        self._lock = asyncio.Lock()
+        self._last_stamp = 0.0
 
     def load(self) -> None:
         self.stacks = {s.stack_id: s for s in self.repo.cfn_stacks()}
@@ -71,14 +76,19 @@ class StackBook:
         stack_id: str = "",
     ) -> None:
         sid = stack.stack_id if stack is not None else stack_id
-        await asyncio.to_thread(
-            self.repo.cfn_save,
-            stack=stack,
-            resources=resources,
-            events=events,
-            removed=removed,
-            stack_id=sid,
-        )
+        async with self._lock:
+            stamped = []
+            for e in events:
+                self._last_stamp = max(time.time(), self._last_stamp + 0.001)
+                stamped.append(replace(e, timestamp=round(self._last_stamp, 3)))
+            await asyncio.to_thread(
+                self.repo.cfn_save,
+                stack=stack,
+                resources=resources,
+                events=stamped,
+                removed=removed,
+                stack_id=sid,
+            )
         if stack is not None:
             self.stacks[stack.stack_id] = stack
         mine = self.resources.setdefault(sid, {})

@@ -188,7 +188,9 @@ class Engine:
                 stack = self.book.stacks[stack_id]
                 if stack.delete_requested and stack.status != "DELETE_COMPLETE":
                     await self.set_status(
-                        replace(stack, delete_requested=False), "DELETE_IN_PROGRESS", "User Initiated"
+                        replace(stack, delete_requested=False),
+                        "DELETE_IN_PROGRESS",
+                        "User Initiated",
                     )
                     continue
                 return
@@ -404,7 +406,7 @@ class Engine:
             rec = replace(rec, physical_id=result.physical_id, attributes=result.attributes)
             await self._record(stack_id, rec, "CREATE_COMPLETE")
             return
-        meta = {
+        meta: dict[str, Any] = {
             "depends_on": tuple(sorted(decl.depends_on)),
             "deletion_policy": decl.deletion_policy or "Delete",
             "update_replace_policy": decl.update_replace_policy or "Delete",
@@ -493,13 +495,13 @@ class Engine:
             out.append(Output(name, value, o.description, export))
         # an export another stack imports may not change or go away
         new = {o.export_name: o.value for o in out if o.export_name}
-        for o in stack.outputs if stack.previous is None else stack.previous.outputs:
-            if o.export_name and new.get(o.export_name) != o.value:
-                users = [n for n in self.exports.importers(o.export_name) if n != stack.name]
+        for was in stack.outputs if stack.previous is None else stack.previous.outputs:
+            if was.export_name and new.get(was.export_name) != was.value:
+                users = [n for n in self.exports.importers(was.export_name) if n != stack.name]
                 if users:
-                    verb = "update" if o.export_name in new else "delete"
+                    verb = "update" if was.export_name in new else "delete"
                     raise ValidationError(
-                        f"Cannot {verb} export {o.export_name} as it is in use by {users[0]}"
+                        f"Cannot {verb} export {was.export_name} as it is in use by {users[0]}"
                     )
         return out
 
@@ -603,7 +605,9 @@ class Engine:
             await self._record(stack_id, restored, "UPDATE_COMPLETE")
             return
         # Modify: update back to the properties it had
-        back = replace(rec, properties=old.properties, physical_id=rec.physical_id or old.physical_id)
+        back = replace(
+            rec, properties=old.properties, physical_id=rec.physical_id or old.physical_id
+        )
         back = await self._record(stack_id, back, "UPDATE_IN_PROGRESS")
         provider = self.providers.get(rec.type)
         if provider is None:
@@ -710,9 +714,7 @@ class Engine:
         provider = self.providers.get(rec.type)
         rec = await self._record(sid, rec, "DELETE_IN_PROGRESS", persist=persist)
         if provider is not None:
-            await self._call(
-                sid, rec, "DELETE_FAILED", _deleting(provider), persist=persist
-            )
+            await self._call(sid, rec, "DELETE_FAILED", _deleting(provider), persist=persist)
         await self._record(sid, rec, "DELETE_COMPLETE", persist=persist)
 
 

@@ -19,8 +19,8 @@ from ovis.services.cloudformation.commands import (
     StackChange,
     TemplateSource,
 )
-from ovis.services.cloudformation.stacks import StackService, required_capabilities, transforms
-from ovis.services.cloudformation.template import declared_parameters, parse_template
+from ovis.services.cloudformation.stacks import StackService, required_capabilities
+from ovis.services.cloudformation.template import declared_parameters, parse_template, transforms
 from ovis.services.context import Handler, RequestContext
 
 PAGE = 100
@@ -528,9 +528,7 @@ class CloudFormationApi:
         await self.stacks.delete_change_set(params["ChangeSetName"], params.get("StackName"))
         return {}
 
-    async def list_change_sets(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
+    async def list_change_sets(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         items = self.stacks.change_sets_of(params["StackName"])
         page, token = _page(items, params.get("NextToken"))
         return _with_token({"Summaries": [change_set_summary(c) for c in page]}, token)

@@ -14,6 +14,7 @@ Contract:
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -38,11 +39,14 @@ from ovis.services.cloudformation.resources.base import ResourceProvider
 from ovis.services.cloudformation.template import (
     Context,
     ParameterDecl,
+    Plan,
     declared_parameters,
     expand,
     parse_template,
     plan,
+    resolve,
     resolve_parameters,
+    transforms,
 )
 
 BODY_LIMIT = 51_200
@@ -87,14 +91,6 @@ class Prepared:
     description: str | None
 
 
-def transforms(doc: Mapping[str, Any]) -> list[str]:
-    t = doc.get("Transform")
-    if t is None:
-        return []
-    items = t if isinstance(t, list) else [t]
-    return [i if isinstance(i, str) else str(i.get("Name", "")) for i in items]
-
-
 def required_capabilities(doc: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(capabilities the resources need, the resource types needing them)."""
     caps: set[str] = set()
@@ -132,6 +128,33 @@ def parse_template_url(url: str) -> tuple[str, str]:
     return bucket, key
 
 
+class _NoResources:
+    def ref(self, logical_id: str) -> str:
+        raise ValidationError(f"{logical_id} is not made yet")
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        raise ValidationError(f"{logical_id} is not made yet")
+
+
+def _imports(*values: Any) -> list[Any]:
+    """The arguments of every Fn::ImportValue in ``values``."""
+    out: list[Any] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if "Fn::ImportValue" in v and len(v) == 1:
+                out.append(v["Fn::ImportValue"])
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    for v in values:
+        walk(v)
+    return out
+
+
 class StackService:
     def __init__(
         self,
@@ -165,9 +188,11 @@ class StackService:
                 self.ops.submit(s.stack_id, resumed=True)
         for cs in self.book.change_sets.values():
             if cs.status in ("CREATE_PENDING", "CREATE_IN_PROGRESS"):
-                self.ops.submit_job(lambda cs=cs: self._compute_change_set(cs.change_set_id))
+                self.ops.submit_job(functools.partial(self._compute_change_set, cs.change_set_id))
             elif cs.execution_status == "EXECUTE_IN_PROGRESS":
-                self.ops.submit_job(lambda cs=cs: self._settle_change_set(cs.change_set_id))
+                self.ops.after(
+                    cs.stack_id, functools.partial(self._settle_change_set, cs.change_set_id)
+                )
 
     # ---- addressing
 
@@ -198,7 +223,9 @@ class StackService:
             )
         if src.use_previous:
             if stack is None:
-                raise ValidationError("UsePreviousTemplate can only be used with an existing stack.")
+                raise ValidationError(
+                    "UsePreviousTemplate can only be used with an existing stack."
+                )
             return stack.template_body
         if src.body is not None:
             if len(src.body.encode()) > BODY_LIMIT:
@@ -210,7 +237,9 @@ class StackService:
         assert src.url is not None
         bucket, key = parse_template_url(src.url)
         if self.objects is None:
-            raise ValidationError("TemplateURL must reference a valid S3 object to which you have access.")
+            raise ValidationError(
+                "TemplateURL must reference a valid S3 object to which you have access."
+            )
         try:
             data = await self.objects.read_object(bucket, key, None, URL_LIMIT)
         except ApiError as e:
@@ -296,7 +325,8 @@ class StackService:
             notification_arns=tuple(change.notification_arns or ()),
             import_value=self.exports.value,
         )
-        plan(processed, ctx)
+        p = plan(processed, ctx)
+        self._check_imports(processed, ctx, p)
         desc = doc.get("Description")
         return Prepared(
             body,
@@ -306,6 +336,17 @@ class StackService:
             declared,
             desc if isinstance(desc, str) else None,
         )
+
+    def _check_imports(self, doc: Mapping[str, Any], ctx: Context, p: Plan) -> None:
+        """Every import whose name does not depend on a resource must exist now (AWS refuses
+        the request, not the operation)."""
+        for name_expr in _imports(doc.get("Resources"), doc.get("Outputs")):
+            try:
+                name = resolve(name_expr, ctx, p, _NoResources())
+            except ApiError:
+                continue  # names a resource's attribute: known only while running
+            if isinstance(name, str):
+                self.exports.value(name)
 
     # ---- stacks
 
@@ -435,7 +476,9 @@ class StackService:
         )
         self.ops.submit(stack.stack_id)
 
-    async def delete_stack(self, name_or_id: str, token: str | None, retain: tuple[str, ...] = ()) -> None:
+    async def delete_stack(
+        self, name_or_id: str, token: str | None, retain: tuple[str, ...] = ()
+    ) -> None:
         stack = self.book.find(name_or_id)
         if stack is None or stack.status == "DELETE_COMPLETE":
             return  # AWS answers success for a stack that is not there
@@ -474,7 +517,9 @@ class StackService:
 
     async def set_termination_protection(self, name_or_id: str, enabled: bool) -> str:
         stack = self.live_stack(name_or_id)
-        await self.book.save(stack=replace(self.book.stacks[stack.stack_id], termination_protection=enabled))
+        await self.book.save(
+            stack=replace(self.book.stacks[stack.stack_id], termination_protection=enabled)
+        )
         return stack.stack_id
 
     def list_stacks(self, statuses: set[str]) -> list[Stack]:
@@ -503,8 +548,10 @@ class StackService:
 
     async def create_change_set(self, cmd: CreateChangeSet) -> tuple[str, str]:
         ch = cmd.change
-        stack = self.book.by_name(ch.stack_name) if not ch.stack_name.startswith("arn:") else (
-            self.book.find(ch.stack_name)
+        stack = (
+            self.book.by_name(ch.stack_name)
+            if not ch.stack_name.startswith("arn:")
+            else (self.book.find(ch.stack_name))
         )
         kind = cmd.change_set_type
         if kind == "IMPORT":
@@ -603,9 +650,7 @@ class StackService:
             p = plan(cs.template, ctx)
             found = changes(self.book.resources_of(stack.stack_id), p, ctx, self._providers())
         except ApiError as e:
-            await self.book.put_change_set(
-                replace(cs, status="FAILED", status_reason=e.message)
-            )
+            await self.book.put_change_set(replace(cs, status="FAILED", status_reason=e.message))
             return
         same = (
             cs.change_set_type == "UPDATE"
@@ -615,9 +660,7 @@ class StackService:
             and (not cs.stack_tags_given or cs.tags == stack.tags)
         )
         if same:
-            await self.book.put_change_set(
-                replace(cs, status="FAILED", status_reason=NO_CHANGES)
-            )
+            await self.book.put_change_set(replace(cs, status="FAILED", status_reason=NO_CHANGES))
             return
         await self.book.put_change_set(
             replace(
@@ -629,7 +672,11 @@ class StackService:
         )
 
     async def execute_change_set(
-        self, name_or_id: str, stack_name: str | None, token: str | None, disable_rollback: bool | None
+        self,
+        name_or_id: str,
+        stack_name: str | None,
+        token: str | None,
+        disable_rollback: bool | None,
     ) -> None:
         cs = self.change_set(name_or_id, stack_name)
         if cs.execution_status != "AVAILABLE":
@@ -653,7 +700,9 @@ class StackService:
             cs.template,
             cs.parameters,
             [],
-            cs.template.get("Description") if isinstance(cs.template.get("Description"), str) else None,
+            cs.template.get("Description")
+            if isinstance(cs.template.get("Description"), str)
+            else None,
         )
         if cs.change_set_type == "CREATE":
             if stack.status != "REVIEW_IN_PROGRESS":

@@ -67,7 +67,7 @@ class SqliteStacks:
     def cfn_purge_stack(self, stack_id: str) -> None:
         with self._engine.transaction() as db:
             for table in ("cfn_stacks", "cfn_resources", "cfn_events", "cfn_change_sets"):
-                db.execute(f"DELETE FROM {table} WHERE stack_id = ?", (stack_id,))  # noqa: S608
+                db.execute(f"DELETE FROM {table} WHERE stack_id = ?", (stack_id,))
 
     def cfn_change_sets(self) -> list[ChangeSet]:
         rows = self._engine.read("SELECT data FROM cfn_change_sets ORDER BY rowid")

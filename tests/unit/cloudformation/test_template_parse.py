@@ -77,13 +77,16 @@ def test_block_sub_with_variables() -> None:
 def test_scalars_typed_as_cloudformation_does() -> None:
     doc = parse_template(
         "AWSTemplateFormatVersion: 2010-09-09\n"
-        + _yaml("A: yes\nB: on\nC: true\nD: 10\nE: 1.5\nF: 010\nG: 1:20\nH: ~\nI: False\nJ: 0x1F")
+        + _yaml(
+            "A: yes\nB: OFF\nC: true\nD: 10\nE: 1.5\nF: 010\nG: 1:20\nH: ~\nI: False\nJ: 0x1F\n"
+            "K: 'yes'\nL: y\nM: 012345678901\nN: No"
+        )
     )
     assert doc["AWSTemplateFormatVersion"] == "2010-09-09"
     props = doc["Resources"]["R"]["Properties"]
     assert props == {
-        "A": "yes",
-        "B": "on",
+        "A": True,
+        "B": False,
         "C": True,
         "D": 10,
         "E": 1.5,
@@ -92,6 +95,10 @@ def test_scalars_typed_as_cloudformation_does() -> None:
         "H": None,
         "I": False,
         "J": "0x1F",
+        "K": "yes",
+        "L": "y",
+        "M": "012345678901",
+        "N": False,
     }
 
 

@@ -23,8 +23,6 @@ Contract:
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any, ClassVar
 
 from ovis.errors import ResourceNotFoundException
@@ -41,6 +39,7 @@ from ovis.services.cloudformation.resources.lambda_props import (
     as_str_list,
     check_known,
     ignore_missing,
+    poll,
     required,
     shape,
     stack_tags,
@@ -102,7 +101,6 @@ CONFIG_PROPERTIES = (
     "VpcConfig",
 )
 _PROPERTY_OF = {"KMSKeyArn": "KmsKeyArn"}  # API member -> template property, where they differ
-WAIT_S = 300.0  # how long a function may stay Pending / InProgress before the resource fails
 
 
 def _code(props: dict[str, Any]) -> dict[str, Any]:
@@ -252,23 +250,18 @@ def _config(props: dict[str, Any], *, defaults: bool) -> dict[str, Any]:
 
 
 async def wait_settled(calls: ServiceCalls, name: str, caller: Caller) -> dict[str, Any]:
-    """Poll until the function leaves Pending and its LastUpdateStatus leaves InProgress, as
+    """Wait until the function leaves Pending and its LastUpdateStatus leaves InProgress, as
     CloudFormation waits (its stabilization); a Failed state fails the resource."""
-    deadline = time.monotonic() + WAIT_S
-    delay = 0.01
-    while True:
+
+    async def probe() -> dict[str, Any] | None:
         cfg = await calls("lambda", "GetFunctionConfiguration", {"FunctionName": name}, caller)
-        state = cfg.get("State")
-        status = cfg.get("LastUpdateStatus")
+        state, status = cfg.get("State"), cfg.get("LastUpdateStatus")
         if state == "Failed" or status == "Failed":
             reason = cfg.get("StateReason") or cfg.get("LastUpdateStatusReason") or "unknown"
             raise ResourceFailed(f"Function {name} failed to stabilize: {reason}")
-        if state != "Pending" and status != "InProgress":
-            return cfg
-        if time.monotonic() > deadline:
-            raise ResourceFailed(f"Function {name} did not stabilize within {int(WAIT_S)}s")
-        await asyncio.sleep(delay)  # the service's own activation task moves it on
-        delay = min(delay * 2, 0.25)
+        return cfg if state != "Pending" and status != "InProgress" else None
+
+    return await poll(probe, f"Function {name}")
 
 
 def _attributes(cfg: dict[str, Any]) -> dict[str, Any]:

@@ -4,17 +4,24 @@ Contract: ``Props`` answers each property coerced to the type the resource schem
 (CloudFormation accepts ``"30"`` and ``30`` for an integer, ``"true"`` and ``true`` for a
 boolean); a property the type does not document fails with ``ResourceFailed("Encountered
 unsupported property X")`` before any call is made, and a value of the wrong shape fails naming
-the property, so no resource is half-made from a bad template. Pure functions, no I/O.
+the property, so no resource is half-made from a bad template. ``poll`` is the stabilization
+wait every provider of the family uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-from ovis.errors import ResourceNotFoundException
+from ovis.errors import ApiError
 from ovis.services.calls import Caller, ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceFailed, ResourceRequest
+
+T = TypeVar("T")
+# the error codes meaning "there is nothing to delete"
+GONE = frozenset({"ResourceNotFoundException", "ProvisionedConcurrencyConfigNotFoundException"})
 
 
 def check_known(props: Mapping[str, Any], known: Iterable[str]) -> None:
@@ -130,5 +137,31 @@ async def ignore_missing(
     """A Lambda call where "already gone" is success (deletes are idempotent)."""
     try:
         return await calls("lambda", op, params, caller)
-    except ResourceNotFoundException:
-        return None
+    except ApiError as e:
+        if e.code in GONE:
+            return None
+        raise
+
+
+WAIT_S = 300.0  # how long a resource may take to stabilize before it fails
+
+
+async def poll(probe: Callable[[], Awaitable[T | None]], what: str, timeout: float = WAIT_S) -> T:
+    """Await ``probe`` until it answers something other than None (CloudFormation's
+    stabilization wait); the service's own background work moves the resource on, so the
+    interval starts short and backs off."""
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        out = await probe()
+        if out is not None:
+            return out
+        if time.monotonic() > deadline:
+            raise ResourceFailed(f"{what} did not stabilize within {int(timeout)}s")
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def arn_tail(arn: str, n: int) -> list[str]:
+    """The last ``n`` colon-separated fields of an ARN (a version ARN's name and version)."""
+    return arn.split(":")[-n:]

@@ -2,10 +2,12 @@
 
 YAML short tags become CloudFormation's long form (``!Ref X`` -> ``{"Ref": "X"}``,
 ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``), so nothing downstream knows which syntax
-a template used. Scalars resolve as CloudFormation's YAML does rather than as YAML 1.1:
-``2010-09-09`` stays a string (CloudFormation accepts the version unquoted), ``yes``/``no``/
-``on``/``off`` stay strings, ``1:20`` is not base 60 and ``010`` is not octal; only
-``true``/``false``, null and plain decimal numbers are typed. Mapping keys are always strings.
+a template used. Scalars resolve as CloudFormation's YAML does:
+YAML 1.1's booleans are booleans (an unquoted ``yes``/``No``/``ON``/``off`` is ``True``/``False``
+on AWS too: a tag value ``YES`` arrives as "true"), but ``2010-09-09`` stays a string
+(CloudFormation accepts the version unquoted and has no timestamps), ``1:20`` is not base 60
+and ``010`` (an account id's leading zero) is not octal: only null, booleans and plain decimal
+numbers are typed. Mapping keys are always strings.
 
 Errors are ``TemplateError`` with AWS's wording ("Template format error: YAML not well-formed.
 (line L, column C)"). Pure: the same body always parses to an equal document.
@@ -40,20 +42,29 @@ _FN_TAGS = (
     "Not",
     "Length",
     "ToJsonString",
+    # Rule-specific functions (the Rules section).
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "RefAll",
+    "ValueOf",
+    "ValueOfAll",
 )
 
 
 # SafeLoader without YAML 1.1's implicit types, plus CloudFormation's short tags. Typed Any:
 # PyYAML's stubs are optional, and this module must check the same with or without them.
-_Loader: Any = type("_Loader", (yaml.SafeLoader,), {})
+# libyaml's parser when PyYAML was built with it (several times faster on large templates);
+# the constructors and resolvers are Python either way, so the result is the same.
+_Loader: Any = type("_Loader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
 
 
 # Drop every implicit resolver SafeLoader registers, then add back only what CFN types.
 _Loader.yaml_implicit_resolvers = {}
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+    re.compile(r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"),
+    list("yYnNtTfFoO"),
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
@@ -69,7 +80,7 @@ _Loader.add_implicit_resolver(
 
 
 def _construct_bool(loader: Any, node: Any) -> bool:
-    return str(loader.construct_scalar(node)).lower() == "true"
+    return str(loader.construct_scalar(node)).lower() in ("true", "yes", "on")
 
 
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)

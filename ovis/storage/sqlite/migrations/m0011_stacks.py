@@ -12,7 +12,9 @@ VERSION = 11
 
 
 def upgrade(db: sqlite3.Connection) -> None:
-    db.execute("CREATE TABLE IF NOT EXISTS cfn_stacks (stack_id TEXT PRIMARY KEY, data TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS cfn_stacks (stack_id TEXT PRIMARY KEY, data TEXT NOT NULL)"
+    )
     db.execute(
         "CREATE TABLE IF NOT EXISTS cfn_resources ("
         " stack_id TEXT NOT NULL,"
