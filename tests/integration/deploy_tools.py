@@ -9,6 +9,12 @@ point at files that do not exist). The SAM CLI runs without telemetry and withou
 update check (its metadata file in HOME says it checked just now); nothing needs Docker.
 
 A missing tool fails the test that needs it (CI installs it with `make test`): never a skip.
+
+The tools run against a server of their test module's (`deploy_server()`), started with
+`--cfn-settle`: the SAM CLI and the AWS CLI look at a change set or stack right after
+creating/executing/deleting it and, when it is not done yet, sleep 5-30 s (fixed in their code)
+before looking again; with the option CloudFormation answers those calls when the work is done,
+so the first look sees the end state.
 """
 
 from __future__ import annotations
@@ -20,20 +26,36 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import REGION, ROOT
+from tests.conftest import REGION, ROOT, ServerProcess, start_server
 
 EXAMPLES = ROOT / "examples"
 SAM = Path(os.environ.get("OVIS_SAM_CLI") or ROOT / ".venv-sam" / "bin" / "sam")
 AWS = Path(sys.executable).with_name("aws")
 # One tool call: a deploy of a few resources takes seconds; `sam build` runs pip and npm.
 TOOL_TIMEOUT_S = 300
+# A test driving a tool through a user's session: each call is a process of its own that loads
+# boto3 and the tool (1-2 s of CPU each), far more on a loaded machine than pytest's default.
+SESSION_TIMEOUT_S = 600
+
+
+# Longer than any stack the tests deploy takes: the answer comes when the work is done.
+CFN_SETTLE_S = "20"
+
+
+def deploy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A module's server for the tools (the body of each module's `deploy_server` fixture)."""
+    srv = start_server(
+        tmp_path_factory.mktemp("ovis-deploy") / "data", "--cfn-settle", CFN_SETTLE_S
+    )
+    yield srv
+    srv.stop()
 
 
 @dataclass
@@ -83,6 +105,10 @@ class Tool:
             AWS_EC2_METADATA_DISABLED="true",
             AWS_PAGER="",
             SAM_CLI_TELEMETRY="0",
+            # SAM's documented poll interval for change sets and stack events (default 5 s).
+            SAM_CLI_POLL_DELAY="0.2",
+            # A wide terminal: SAM wraps its tables to the terminal's width.
+            COLUMNS="250",
             PYTHONWARNINGS="ignore",
         )
         self.env = env

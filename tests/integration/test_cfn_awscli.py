@@ -10,14 +10,17 @@ The template is examples/cfn-function (plain CloudFormation: an IAM role and a P
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ServerProcess
+from tests.integration import deploy_tools
 from tests.integration.deploy_tools import (
     AWS,
+    SESSION_TIMEOUT_S,
     Tool,
     copy_app,
     invoke_json,
@@ -25,17 +28,30 @@ from tests.integration.deploy_tools import (
     unique,
 )
 
+pytestmark = pytest.mark.timeout(SESSION_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def deploy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    yield from deploy_tools.deploy_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lam(deploy_server: ServerProcess) -> Any:
+    """The Lambda client of the server the tools deploy to (this module's, not the shared one)."""
+    return deploy_server.client("lambda")
+
 
 @pytest.fixture
-def aws(server: ServerProcess, tmp_path: Path) -> Tool:
-    return Tool(AWS, server.url, tmp_path / "home")
+def aws(deploy_server: ServerProcess, tmp_path: Path) -> Tool:
+    return Tool(AWS, deploy_server.url, tmp_path / "home")
 
 
 def test_package_deploy_update_describe_and_delete(
-    server: ServerProcess, aws: Tool, lam: Any, tmp_path: Path
+    deploy_server: ServerProcess, aws: Tool, lam: Any, tmp_path: Path
 ) -> None:
-    cfn: Any = server.client("cloudformation")
-    s3: Any = server.client("s3")
+    cfn: Any = deploy_server.client("cloudformation")
+    s3: Any = deploy_server.client("s3")
     app = copy_app("cfn-function", tmp_path)
     bucket = unique("cfn-artifacts")
     stack = unique("cfn-greeter")

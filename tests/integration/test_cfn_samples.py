@@ -13,14 +13,17 @@ answering (examples/, see each README for its origin):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ServerProcess
+from tests.integration import deploy_tools
 from tests.integration.deploy_tools import (
     SAM,
+    SESSION_TIMEOUT_S,
     Tool,
     copy_app,
     physical_id,
@@ -29,15 +32,28 @@ from tests.integration.deploy_tools import (
     unique,
 )
 
-
-@pytest.fixture
-def sam(server: ServerProcess, tmp_path: Path) -> Tool:
-    return Tool(SAM, server.url, tmp_path / "home")
+pytestmark = pytest.mark.timeout(SESSION_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")
-def cfn(server: ServerProcess) -> Any:
-    return server.client("cloudformation")
+def deploy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    yield from deploy_tools.deploy_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lam(deploy_server: ServerProcess) -> Any:
+    """The Lambda client of the server the tools deploy to (this module's, not the shared one)."""
+    return deploy_server.client("lambda")
+
+
+@pytest.fixture
+def sam(deploy_server: ServerProcess, tmp_path: Path) -> Tool:
+    return Tool(SAM, deploy_server.url, tmp_path / "home")
+
+
+@pytest.fixture(scope="module")
+def cfn(deploy_server: ServerProcess) -> Any:
+    return deploy_server.client("cloudformation")
 
 
 def sam_deploy(stack: str) -> tuple[str, ...]:
@@ -75,14 +91,14 @@ def test_hello_world_sample_is_refused_naming_api_gateway(
 
 
 def test_queue_processing_sample_processes_messages(
-    server: ServerProcess, sam: Tool, cfn: Any, lam: Any, tmp_path: Path
+    deploy_server: ServerProcess, sam: Tool, cfn: Any, lam: Any, tmp_path: Path
 ) -> None:
     app = copy_app("sqs-queue-processing", tmp_path)
     stack = unique("sam-queue")
     sam.ok(*sam_deploy(stack), cwd=app)
 
     function = physical_id(cfn, stack, "MySQSQueueFunction")
-    sqs: Any = server.client("sqs")
+    sqs: Any = deploy_server.client("sqs")
     queue_url = sqs.get_queue_url(QueueName="my-queue")["QueueUrl"]
     assert physical_id(cfn, stack, "MySqsQueue") == queue_url
     mappings = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
@@ -91,7 +107,7 @@ def test_queue_processing_sample_processes_messages(
     body = unique("order")
     sqs.send_message(QueueUrl=queue_url, MessageBody=body)
     # The function logs each body (console.log): the message reached it.
-    logs: Any = server.client("logs")
+    logs: Any = deploy_server.client("logs")
 
     def logged() -> bool:
         try:

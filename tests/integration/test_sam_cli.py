@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.integration import urls
+from tests.integration import deploy_tools, urls
 from tests.integration.deploy_tools import (
     SAM,
+    SESSION_TIMEOUT_S,
     Tool,
     copy_app,
     invoke_json,
@@ -34,19 +36,42 @@ MANAGED_STACK = "aws-sam-cli-managed-default"
 HELLO = {"statusCode": 200, "body": json.dumps({"message": "hello world"})}
 
 
+pytestmark = pytest.mark.timeout(SESSION_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def deploy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    yield from deploy_tools.deploy_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def lam(deploy_server: ServerProcess) -> Any:
+    """The Lambda client of the server the tools deploy to (this module's, not the shared one)."""
+    return deploy_server.client("lambda")
+
+
 @pytest.fixture
-def sam(server: ServerProcess, tmp_path: Path) -> Tool:
-    return Tool(SAM, server.url, tmp_path / "home")
+def sam(deploy_server: ServerProcess, tmp_path: Path) -> Tool:
+    return Tool(SAM, deploy_server.url, tmp_path / "home")
 
 
 @pytest.fixture(scope="module")
-def cfn(server: ServerProcess) -> Any:
-    return server.client("cloudformation")
+def cfn(deploy_server: ServerProcess) -> Any:
+    return deploy_server.client("cloudformation")
 
 
 @pytest.fixture(scope="module")
-def s3(server: ServerProcess) -> Any:
-    return server.client("s3")
+def s3(deploy_server: ServerProcess) -> Any:
+    return deploy_server.client("s3")
+
+
+def artifacts(cfn: Any, stack: str, bucket: str) -> list[str]:
+    """The S3 keys of the code SAM uploaded, from the template it deployed (GetTemplate's
+    Original stage: the packaged template, CodeUri: s3://bucket/<md5>)."""
+    original = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
+    keys = re.findall(rf"s3://{re.escape(bucket)}/([0-9a-f]{{32}})", str(original))
+    assert keys, original
+    return keys
 
 
 def deploy_args(stack: str, *extra: str) -> tuple[str, ...]:
@@ -62,7 +87,7 @@ def deploy_args(stack: str, *extra: str) -> tuple[str, ...]:
 
 
 def test_deploy_invoke_update_and_delete_with_resolve_s3(
-    server: ServerProcess, sam: Tool, cfn: Any, s3: Any, lam: Any, tmp_path: Path
+    deploy_server: ServerProcess, sam: Tool, cfn: Any, s3: Any, lam: Any, tmp_path: Path
 ) -> None:
     app = copy_app("sam-hello-world-url", tmp_path)
     stack = unique("sam-hello")
@@ -79,16 +104,14 @@ def test_deploy_invoke_update_and_delete_with_resolve_s3(
     assert {"Key": "ManagedStackSource", "Value": "AwsSamCli"} in managed["Tags"]
     bucket = stack_outputs(cfn, MANAGED_STACK)["SourceBucket"]
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
-    original = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
-    artifacts = re.findall(rf"s3://{re.escape(bucket)}/([0-9a-f]{{32}})", str(original))
-    assert artifacts, original
-    for key in artifacts:
+    first_code = artifacts(cfn, stack, bucket)
+    for key in first_code:
         s3.head_object(Bucket=bucket, Key=key)
 
     outputs = stack_outputs(cfn, stack)
     function = outputs["HelloWorldFunction"]
     assert invoke_json(lam, function) == HELLO
-    got = urls.Url(server, outputs["HelloWorldFunctionUrl"]).call("GET", "/")
+    got = urls.Url(deploy_server, outputs["HelloWorldFunctionUrl"]).call("GET", "/")
     assert (got.status, json.loads(got.body)) == (200, {"message": "hello world"})
 
     remote = sam.ok("remote", "invoke", "HelloWorldFunction", "--stack-name", stack, cwd=app)
@@ -118,12 +141,19 @@ def test_deploy_invoke_update_and_delete_with_resolve_s3(
     assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
     assert json.loads(invoke_json(lam, function)["body"]) == {"message": "hello again"}
 
+    # The new code went to a new key (named by its MD5), the first one is still there.
+    latest = artifacts(cfn, stack, bucket)
+    assert latest != first_code
+    for key in latest + first_code:
+        s3.head_object(Bucket=bucket, Key=key)
+
     sam.ok("delete", "--stack-name", stack, "--no-prompts", cwd=app)
     assert not stack_exists(cfn, stack)
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_function(FunctionName=function)
-    # sam delete removed the stack's artifacts from the managed bucket (the bucket stays).
-    for key in artifacts:
+    # sam delete removed the artifacts of the stack's template from the managed bucket (the
+    # bucket stays, and so do older artifacts: SAM deletes what the last template names).
+    for key in latest:
         with pytest.raises(s3.exceptions.ClientError, match="404"):
             s3.head_object(Bucket=bucket, Key=key)
     s3.head_bucket(Bucket=bucket)
