@@ -311,6 +311,7 @@ class Server:
             s3_reads,
             settings.region,
             settings.account_id,
+            settle_s=settings.cfn_settle_s,
         )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [

@@ -240,7 +240,14 @@ class CloudFormationApi:
             params.get("ClientRequestToken"),
             tuple(params.get("RetainResources") or ()),
         )
+        await self._settle(self.stacks.book.find(params["StackName"]))
         return {}
+
+    async def _settle(self, stack: Stack | None) -> None:
+        """Answer once the stack's operation rests, within the server's settle time."""
+        if stack is not None:
+            sid = stack.stack_id
+            await self.stacks.ops.settle(lambda: sid not in self.stacks.ops.running)
 
     async def describe_stacks(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params.get("StackName")
@@ -485,6 +492,12 @@ class CloudFormationApi:
                 params.get("OnStackFailure"),
             )
         )
+
+        def computed() -> bool:
+            cs = self.stacks.book.change_sets.get(cs_id)
+            return cs is None or cs.status not in ("CREATE_PENDING", "CREATE_IN_PROGRESS")
+
+        await self.stacks.ops.settle(computed)
         return {"Id": cs_id, "StackId": stack_id}
 
     async def describe_change_set(
@@ -514,12 +527,14 @@ class CloudFormationApi:
     async def execute_change_set(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
+        cs = self.stacks.change_set(params["ChangeSetName"], params.get("StackName"))
         await self.stacks.execute_change_set(
             params["ChangeSetName"],
             params.get("StackName"),
             params.get("ClientRequestToken"),
             params.get("DisableRollback"),
         )
+        await self._settle(self.stacks.book.stacks.get(cs.stack_id))
         return {}
 
     async def delete_change_set(

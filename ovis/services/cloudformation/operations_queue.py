@@ -12,6 +12,10 @@ Contract:
 - ``submit_job(job)`` runs a one-off coroutine (change set computations).
 - ``close()`` cancels what runs and waits for it: what was persisted is what the next start
   resumes from.
+- ``settle(done)`` returns once ``done()`` holds or ``settle_s`` has passed (at once when 0):
+  the handlers of CreateChangeSet, ExecuteChangeSet and DeleteStack await it so that a tool's
+  first poll sees the end state (see Settings.cfn_settle_s). Nothing depends on it: an answer
+  given before the work ends is still right, the work goes on.
 """
 
 from __future__ import annotations
@@ -28,14 +32,16 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 RETRY_S = 0.5
+SETTLE_POLL_S = 0.01
 
 
 class Operations:
     name = "cfn-operations"
 
-    def __init__(self, engine: Engine, supervisor: Supervisor) -> None:
+    def __init__(self, engine: Engine, supervisor: Supervisor, settle_s: float = 0.0) -> None:
         self.engine = engine
         self.supervisor = supervisor
+        self.settle_s = settle_s
         self.running: set[str] = set()
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -55,6 +61,12 @@ class Operations:
             self._after.setdefault(stack_id, []).append(job)
         else:
             self.submit_job(job)
+
+    async def settle(self, done: Callable[[], bool]) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.settle_s
+        while not done() and loop.time() < end:
+            await asyncio.sleep(SETTLE_POLL_S)
 
     def delete_after(self, stack_id: str, token: str | None) -> None:
         self._deletes[stack_id] = token

@@ -33,10 +33,11 @@ class CloudFormation:
         objects: TemplateObjects | None,
         region: str,
         account_id: str,
+        settle_s: float = 0.0,
     ) -> None:
         self.book = StackBook(repo)
         self.engine = Engine(self.book, providers, Exports(self.book))
-        self.operations = Operations(self.engine, supervisor)
+        self.operations = Operations(self.engine, supervisor, settle_s)
         self.stacks = StackService(
             self.book, self.engine, self.operations, providers, objects, region, account_id
         )
