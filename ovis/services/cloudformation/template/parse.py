@@ -164,6 +164,33 @@ def _unknown_tag(loader: Any, suffix: str, node: Any) -> Any:
 _Loader.add_multi_constructor("!", _unknown_tag)
 
 
+def _construct_object(loader: Any, node: Any, deep: bool = False) -> Any:
+    # A node constructed a second time is the target of an alias (*name). CloudFormation has
+    # no aliases (the AWS CLI flattens them before upload), and refusing them here also
+    # refuses recursive documents and alias bombs.
+    if node in loader.constructed_objects or node in loader.recursive_objects:
+        raise _located("YAML aliases are not supported.", node)
+    return yaml.constructor.BaseConstructor.construct_object(loader, node, deep)
+
+
+_Loader.construct_object = _construct_object
+
+# Deeper than any real template: keeps recursive evaluation far from Python's stack limit.
+MAX_DEPTH = 100
+
+
+def _check_depth(doc: Any) -> None:
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise format_error(f"Template is nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+
+
 def parse_template(body: str) -> dict[str, Any]:
     """The document ``body`` describes; JSON when it parses as JSON, else YAML.
 
@@ -176,6 +203,8 @@ def parse_template(body: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         try:
             doc = json.loads(body)
+        except RecursionError:
+            raise format_error(f"Template is nested more than {MAX_DEPTH} levels deep.") from None
         except json.JSONDecodeError as exc:
             # Plain YAML flow mappings start with "{" too: only when YAML fails is it JSON's.
             try:
@@ -188,6 +217,7 @@ def parse_template(body: str) -> dict[str, Any]:
         doc = _load_yaml(body)
     if not isinstance(doc, dict):
         raise format_error("unsupported structure.")
+    _check_depth(doc)
     return doc
 
 
@@ -196,6 +226,8 @@ def _load_yaml(body: str) -> Any:
         return yaml.load(body, Loader=_Loader)  # a SafeLoader subclass
     except TemplateError:
         raise
+    except RecursionError:
+        raise format_error(f"Template is nested more than {MAX_DEPTH} levels deep.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
