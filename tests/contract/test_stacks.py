@@ -67,7 +67,17 @@ def test_save_is_one_write_seen_by_another_storage(storage: Storage, backend: Ba
 
 def test_change_sets_and_purge(storage: Storage) -> None:
     cs = ChangeSet(
-        "arn:cs/1", "c", SID, "s", "CREATE", "CREATE_PENDING", "UNAVAILABLE", 1.0, "{}", {}, {},
+        "arn:cs/1",
+        "c",
+        SID,
+        "s",
+        "CREATE",
+        "CREATE_PENDING",
+        "UNAVAILABLE",
+        1.0,
+        "{}",
+        {},
+        {},
         changes=({"Type": "Resource"},),
     )
     storage.stacks.cfn_save(stack=_stack(), events=[_event(1)])

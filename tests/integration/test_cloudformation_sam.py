@@ -49,7 +49,9 @@ def test_sam_deploy_flow(server: ServerProcess) -> None:
     name = _name("sam")
     with pytest.raises(ClientError) as e:
         cfn.create_stack(StackName=name, TemplateBody=SAM, Capabilities=["CAPABILITY_IAM"])
-    assert e.value.response["Error"]["Message"] == "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
+    assert (
+        e.value.response["Error"]["Message"] == "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
+    )
     with pytest.raises(ClientError) as e:
         cfn.create_change_set(
             StackName=name, ChangeSetName="c", ChangeSetType="CREATE", TemplateBody=SAM
