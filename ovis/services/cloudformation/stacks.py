@@ -620,7 +620,10 @@ class StackService:
             stack_tags_given=ch.tags is not None,
         )
         await self.book.put_change_set(cs)
-        self.ops.submit_job(lambda: self._compute_change_set(cs_id))
+        # computed before answering: it is pure and quick, and a client's first poll then
+        # finds it complete (the AWS CLI and SAM wait 5 s between polls); a crash in between
+        # leaves it CREATE_PENDING, computed again on start
+        await self._compute_change_set(cs_id)
         return cs_id, stack_id
 
     async def _compute_change_set(self, cs_id: str) -> None:
