@@ -22,6 +22,7 @@ from ovis.invoke.repositories import (
     ReservedConcurrencyRepository,
 )
 from ovis.logs.repository import LogRepository
+from ovis.services.cloudformation.repository import StackRepository
 from ovis.services.events.repository import EventBusRepository
 from ovis.services.kinesis.repository import StreamRepository
 from ovis.services.lambda_.esm.repository import MappingRepository
@@ -82,6 +83,8 @@ class Storage(Protocol):
     @property
     def s3(self) -> S3Repository: ...
     def event_buses(self) -> EventBusRepository: ...
+    @property
+    def stacks(self) -> StackRepository: ...
     def close(self) -> None: ...
 
 

@@ -590,3 +590,70 @@ def test_paging_events(cfn: Any) -> None:
     assert stamps == sorted(stamps, reverse=True)
     cfn.delete_stack(StackName=name)
     wait(cfn, name, "stack_delete_complete")
+
+
+def test_on_failure_delete_and_delete_during_create(cfn: Any, sqs: Any) -> None:
+    name = _name("ofd")
+    bad = {
+        "Resources": {
+            "Good": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-good"}},
+            "Bad": {
+                "Type": "AWS::SQS::Queue",
+                "DependsOn": "Good",
+                "Properties": {"DelaySeconds": 100000},
+            },
+        }
+    }
+    sid = cfn.create_stack(StackName=name, TemplateBody=json.dumps(bad), OnFailure="DELETE")[
+        "StackId"
+    ]
+    wait(cfn, name, "stack_delete_complete")
+    assert cfn.describe_stacks(StackName=sid)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert queue_names(sqs, name) == []
+    # a DeleteStack while the create runs: the delete follows it
+    name = _name("dd")
+    tpl = {"Resources": {f"Q{i}": {"Type": "AWS::SQS::Queue"} for i in range(10)}}
+    sid = cfn.create_stack(StackName=name, TemplateBody=json.dumps(tpl))["StackId"]
+    cfn.delete_stack(StackName=name)
+    wait(cfn, name, "stack_delete_complete")
+    assert cfn.describe_stacks(StackName=sid)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert queue_names(sqs, name) == []
+
+
+def test_use_previous_values_and_replace_retain(cfn: Any, sns: Any) -> None:
+    name = _name("prev")
+    tpl = {
+        "Parameters": {"A": {"Type": "String"}, "B": {"Type": "String", "Default": "b"}},
+        "Resources": {
+            "T": {
+                "Type": "AWS::SNS::Topic",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-${A}"}},
+            }
+        },
+        "Outputs": {"Arn": {"Value": {"Ref": "T"}}},
+    }
+    cfn.create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(tpl),
+        Parameters=[{"ParameterKey": "A", "ParameterValue": "one"}],
+    )
+    first = wait(cfn, name)["Outputs"][0]["OutputValue"]
+    cfn.update_stack(
+        StackName=name,
+        UsePreviousTemplate=True,
+        Parameters=[
+            {"ParameterKey": "A", "ParameterValue": "two"},
+            {"ParameterKey": "B", "UsePreviousValue": True},
+        ],
+    )
+    s = wait(cfn, name, "stack_update_complete")
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]}
+    assert params == {"A": "two", "B": "b"}
+    second = s["Outputs"][0]["OutputValue"]
+    assert second.endswith(f"{name}-two")
+    topics = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
+    assert {first, second} <= topics  # the replaced topic is retained
+    cfn.delete_stack(StackName=name)
+    wait(cfn, name, "stack_delete_complete")
+    sns.delete_topic(TopicArn=first)

@@ -320,11 +320,13 @@ class Engine:
         status = "UPDATE_FAILED" if updating and rec is not None else "CREATE_FAILED"
         if rec is None:
             rec = self._new_record(stack, decl, {}, "CREATE_FAILED", "Add" if updating else "")
+            rec = replace(rec, status_reason=reason)
+            keep = [rec]
         else:
-            rec = replace(rec, status=status, status_reason=reason)
+            keep = []  # what exists is unchanged: the event alone says the update failed
         await self.book.save(
             stack_id=stack_id,
-            resources=[replace(rec, status_reason=reason)],
+            resources=keep,
             events=[self.book.resource_event(stack, rec, status, reason)],
         )
 
@@ -421,7 +423,7 @@ class Engine:
                 f"Update of resource type is not permitted. The new template modifies resource "
                 f"type of resource {decl.logical_id}."
             )
-            await self._record(stack_id, rec, "UPDATE_FAILED", reason)
+            await self._record(stack_id, rec, "UPDATE_FAILED", reason, persist=False)
             raise _Failed
         changed = {k for k in {*props, *rec.properties} if props.get(k) != rec.properties.get(k)}
         old = rec.state()
@@ -436,7 +438,7 @@ class Engine:
                     "CloudFormation cannot update a stack when a custom-named resource requires "
                     f"replacing. Rename {props[named[0]]} and update the stack again."
                 )
-                await self._record(stack_id, rec, "UPDATE_FAILED", reason)
+                await self._record(stack_id, rec, "UPDATE_FAILED", reason, persist=False)
                 raise _Failed
             rec = replace(
                 rec,

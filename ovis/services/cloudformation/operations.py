@@ -210,6 +210,7 @@ class CloudFormationApi:
             "ListExports": self.list_exports,
             "ListImports": self.list_imports,
             "UpdateTerminationProtection": self.update_termination_protection,
+            "ContinueUpdateRollback": self.continue_update_rollback,
             "CreateChangeSet": self.create_change_set,
             "DescribeChangeSet": self.describe_change_set,
             "ExecuteChangeSet": self.execute_change_set,
@@ -358,6 +359,14 @@ class CloudFormationApi:
             params["StackName"], bool(params["EnableTerminationProtection"])
         )
         return {"StackId": sid}
+
+    async def continue_update_rollback(
+        self, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        await self.stacks.continue_update_rollback(
+            params["StackName"], tuple(params.get("ResourcesToSkip") or ())
+        )
+        return {}
 
     # ---- templates
 

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from ovis.services.cloudformation.engine import Engine
 from ovis.supervisor import Supervisor
@@ -33,6 +34,17 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[None]]
 RETRY_S = 0.5
 SETTLE_POLL_S = 0.01
+ATTEMPTS = 5  # drives of one operation that raise before the stack is marked failed
+# where an operation that keeps failing rests (so no stack stays *_IN_PROGRESS)
+GIVE_UP = {
+    "CREATE_IN_PROGRESS": "ROLLBACK_FAILED",
+    "ROLLBACK_IN_PROGRESS": "ROLLBACK_FAILED",
+    "UPDATE_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_ROLLBACK_IN_PROGRESS": "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": "UPDATE_ROLLBACK_COMPLETE",
+    "DELETE_IN_PROGRESS": "DELETE_FAILED",
+}
 
 
 class Operations:
@@ -72,6 +84,7 @@ class Operations:
         self._deletes[stack_id] = token
 
     async def _drive(self, stack_id: str, resumed: bool) -> None:
+        failures = 0
         try:
             while True:
                 try:
@@ -80,15 +93,17 @@ class Operations:
                     raise
                 except Exception as e:
                     self.supervisor.failed(self.name, e)
+                    failures += 1
                     await asyncio.sleep(RETRY_S)
+                    if failures >= ATTEMPTS:
+                        await self._give_up(stack_id, e)
+                        break
                     resumed = True
                     continue
                 if stack_id in self._deletes:
                     token = self._deletes.pop(stack_id)
                     stack = self.engine.book.stacks[stack_id]
                     if stack.status != "DELETE_COMPLETE":
-                        from dataclasses import replace
-
                         await self.engine.set_status(
                             replace(stack, client_request_token=token),
                             "DELETE_IN_PROGRESS",
@@ -101,6 +116,13 @@ class Operations:
             self.running.discard(stack_id)
             for job in self._after.pop(stack_id, []):
                 self.submit_job(job)
+
+    async def _give_up(self, stack_id: str, error: Exception) -> None:
+        stack = self.engine.book.stacks[stack_id]
+        final = GIVE_UP.get(stack.status)
+        if final is not None:
+            reason = f"Internal failure: {type(error).__name__}: {error}"
+            await self.engine.set_status(stack, final, reason)
 
     async def _step(self) -> None:
         job = await self._queue.get()

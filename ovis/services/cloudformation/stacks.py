@@ -515,6 +515,24 @@ class StackService:
         await self.engine.set_status(stack, "DELETE_IN_PROGRESS", "User Initiated")
         self.ops.submit(stack.stack_id)
 
+    async def continue_update_rollback(self, name_or_id: str, skip: tuple[str, ...]) -> None:
+        """Retry the rollback of an update that failed to roll back (UPDATE_ROLLBACK_FAILED);
+        ``skip`` names resources to leave as they are."""
+        stack = self.live_stack(name_or_id)
+        if stack.status != "UPDATE_ROLLBACK_FAILED" or stack.stack_id in self.ops.running:
+            raise ValidationError(
+                f"Stack {stack.stack_id} is in {stack.status} state and can not continue its "
+                "update rollback."
+            )
+        if skip:
+            res = self.book.resources_of(stack.stack_id)
+            await self.book.save(
+                stack_id=stack.stack_id,
+                resources=[replace(r, action="", old=None) for k, r in res.items() if k in skip],
+            )
+        await self.engine.set_status(stack, "UPDATE_ROLLBACK_IN_PROGRESS")
+        self.ops.submit(stack.stack_id)
+
     async def set_termination_protection(self, name_or_id: str, enabled: bool) -> str:
         stack = self.live_stack(name_or_id)
         await self.book.save(
@@ -620,7 +638,10 @@ class StackService:
             stack_tags_given=ch.tags is not None,
         )
         await self.book.put_change_set(cs)
-        self.ops.submit_job(lambda: self._compute_change_set(cs_id))
+        # computed before answering: it is pure and quick, and a client's first poll then
+        # finds it complete (the AWS CLI and SAM wait 5 s between polls); a crash in between
+        # leaves it CREATE_PENDING, computed again on start
+        await self._compute_change_set(cs_id)
         return cs_id, stack_id
 
     async def _compute_change_set(self, cs_id: str) -> None:
