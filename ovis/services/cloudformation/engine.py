@@ -428,7 +428,7 @@ class Engine:
         if changed & provider.create_only:
             # the properties that name the resource itself: a provider may say which
             # (``custom_names``: AWS::Lambda::Version's FunctionName names another resource);
-            # otherwise every create-only *Name property is taken to
+            # otherwise every create-only *Name property is taken for one
             names = getattr(provider, "custom_names", None)
             named = sorted(
                 k
