@@ -114,24 +114,26 @@ def test_inline_package_layout() -> None:
         inline_package("x", "java21")
 
 
-@pytest.mark.parametrize(
-    ("extra", "match"),
-    [
-        ({"Bogus": 1}, "Encountered unsupported property Bogus"),
-        ({"FileSystemConfigs": [{"Arn": "a", "LocalMountPath": "/mnt/x"}]}, "no EFS"),
-        ({"VpcConfig": {"SubnetIds": ["subnet-1"]}}, "not in a VPC"),
-        ({"CodeSigningConfigArn": "arn:aws:lambda:us-east-1:0:code-signing-config:x"}, "signing"),
-        ({"RuntimeManagementConfig": {"UpdateRuntimeOn": "Manual"}}, "Manual"),
-        ({"Timeout": "soon"}, "Timeout: expected type: Integer"),
-        ({"Code": {"ZipFile": "x", "S3Bucket": "b", "S3Key": "k"}}, "ZipFile cannot be combined"),
-    ],
-)
-def test_refused_properties_make_nothing(tmp_path: Path, extra: dict, match: str) -> None:  # type: ignore[type-arg]
+REFUSED = [
+    ({"Bogus": 1}, "Encountered unsupported property Bogus"),
+    ({"FileSystemConfigs": [{"Arn": "a", "LocalMountPath": "/mnt/x"}]}, "no EFS"),
+    ({"VpcConfig": {"SubnetIds": ["subnet-1"]}}, "not in a VPC"),
+    ({"CodeSigningConfigArn": "arn:aws:lambda:us-east-1:0:code-signing-config:x"}, "signing"),
+    ({"RuntimeManagementConfig": {"UpdateRuntimeOn": "Manual"}}, "Manual"),
+    ({"Timeout": "soon"}, "Timeout: expected type: Integer"),
+    ({"Code": {"ZipFile": "x", "S3Bucket": "b", "S3Key": "k"}}, "ZipFile cannot be combined"),
+    ({"Environment": {"Variables": {"AA": "1"}, "Other": 1}}, "unsupported property Other"),
+    ({"RecursiveLoop": "Sometimes"}, "RecursiveLoop"),
+]
+
+
+def test_refused_properties_make_nothing(tmp_path: Path) -> None:
     async def scenario(env: Env) -> None:
-        with pytest.raises(ResourceFailed, match=match):
-            await env.provider(T).create(
-                request(T, "Fn", function_props(FunctionName="f", **extra))
-            )
+        for extra, match in REFUSED:
+            with pytest.raises(ResourceFailed, match=match):
+                await env.provider(T).create(
+                    request(T, "Fn", function_props(FunctionName="f", **extra))
+                )
         assert (await env.call("ListFunctions"))["Functions"] == []
 
     run(tmp_path, scenario)

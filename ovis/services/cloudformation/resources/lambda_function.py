@@ -281,6 +281,8 @@ def _attributes(cfg: dict[str, Any]) -> dict[str, Any]:
 class FunctionProvider:
     type_name: ClassVar[str] = "AWS::Lambda::Function"
     create_only: ClassVar[frozenset[str]] = frozenset({"FunctionName", "PackageType"})
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset({"FunctionName"})
     attributes: ClassVar[frozenset[str]] = frozenset(
         {
             "Arn",
