@@ -65,7 +65,10 @@ def test_create_change_set_then_execute(cfn: Any, sqs: Any) -> None:
     assert cs["ExecutionStatus"] == "AVAILABLE"
     assert cs["Description"] == "the first one"
     assert cs["Parameters"] == [{"ParameterKey": "Vis", "ParameterValue": "30"}]
-    actions = {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Action"] for c in cs["Changes"]}
+    actions = {
+        c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]["Action"]
+        for c in cs["Changes"]
+    }
     assert actions == {"Queue": "Add", "Topic": "Add"}
     # by ARN alone too
     assert cfn.describe_change_set(ChangeSetName=out["Id"])["ChangeSetName"] == "first"
@@ -77,9 +80,12 @@ def test_create_change_set_then_execute(cfn: Any, sqs: Any) -> None:
     assert s["StackStatus"] == "CREATE_COMPLETE"
     assert s["ChangeSetId"] == out["Id"]
     url = s["Outputs"][0]["OutputValue"]
-    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])[
-        "Attributes"
-    ]["VisibilityTimeout"] == "30"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+            "VisibilityTimeout"
+        ]
+        == "30"
+    )
     done = cfn.describe_change_set(ChangeSetName=out["Id"])
     assert done["ExecutionStatus"] in ("EXECUTE_IN_PROGRESS", "EXECUTE_COMPLETE")
     # executing twice is refused
@@ -114,14 +120,20 @@ def test_create_change_set_then_execute(cfn: Any, sqs: Any) -> None:
     assert by_id["Topic"]["Replacement"] == "True"
     assert by_id["Topic"]["PhysicalResourceId"].startswith("arn:aws:sns:")
     # the stack did not change until the change set runs
-    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])[
-        "Attributes"
-    ]["VisibilityTimeout"] == "30"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+            "VisibilityTimeout"
+        ]
+        == "30"
+    )
     cfn.execute_change_set(StackName=name, ChangeSetName="second")
     wait(cfn, name, "stack_update_complete")
-    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])[
-        "Attributes"
-    ]["VisibilityTimeout"] == "45"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"][
+            "VisibilityTimeout"
+        ]
+        == "45"
+    )
 
     # Remove
     del tpl["Resources"]["Other"]
@@ -132,9 +144,10 @@ def test_create_change_set_then_execute(cfn: Any, sqs: Any) -> None:
         Parameters=[{"ParameterKey": "Vis", "UsePreviousValue": True}],
     )
     cs = created(cfn, name, "third")
-    assert [(c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"]) for c in cs["Changes"]] == [
-        ("Remove", "Other")
-    ]
+    assert [
+        (c["ResourceChange"]["Action"], c["ResourceChange"]["LogicalResourceId"])
+        for c in cs["Changes"]
+    ] == [("Remove", "Other")]
     assert cs["Changes"][0]["ResourceChange"]["PolicyAction"] == "Delete"
     cfn.delete_change_set(StackName=name, ChangeSetName="third")
     with pytest.raises(ClientError) as e:
@@ -177,7 +190,10 @@ def test_never_executed_create_change_set_is_deleted(cfn: Any) -> None:
     )
     with pytest.raises(ClientError) as e:
         cfn.create_change_set(
-            StackName=name, ChangeSetName="c1", ChangeSetType="CREATE", TemplateBody=json.dumps(BASE)
+            StackName=name,
+            ChangeSetName="c1",
+            ChangeSetType="CREATE",
+            TemplateBody=json.dumps(BASE),
         )
     assert e.value.response["Error"]["Code"] == "AlreadyExistsException"
     cfn.delete_stack(StackName=name)
