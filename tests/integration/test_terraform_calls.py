@@ -791,6 +791,41 @@ def test_s3_object_and_bucket_notification(aws: Callable[[str], Any]) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
+def test_s3_bucket_force_destroy(aws: Callable[[str], Any]) -> None:
+    """force_destroy = true: DeleteBucket answers BucketNotEmpty, the provider lists every
+    version (ListObjectVersions, all pages) and deletes them with DeleteObjects by
+    (Key, VersionId), then deletes the bucket again."""
+    s3 = aws("s3")
+    bucket = uniq("tf-force")
+    s3.create_bucket(Bucket=bucket)
+    keys = [f"k{i:02d}" for i in range(5)]
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"x")
+    assert error_of(lambda: s3.delete_bucket(Bucket=bucket))["Code"] == "BucketNotEmpty"
+    listed: list[dict[str, Any]] = []
+    page = s3.list_object_versions(Bucket=bucket, MaxKeys=2)
+    while True:
+        listed += page.get("Versions", [])
+        assert "DeleteMarkers" not in page
+        if not page["IsTruncated"]:
+            break
+        page = s3.list_object_versions(
+            Bucket=bucket,
+            MaxKeys=2,
+            KeyMarker=page["NextKeyMarker"],
+            VersionIdMarker=page["NextVersionIdMarker"],
+        )
+    assert [v["Key"] for v in listed] == keys
+    assert {(v["VersionId"], v["IsLatest"]) for v in listed} == {("null", True)}
+    out = s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in listed]},
+    )
+    assert sorted(d["Key"] for d in out["Deleted"]) == keys and "Errors" not in out
+    s3.delete_bucket(Bucket=bucket)
+    assert error_of(lambda: s3.list_object_versions(Bucket=bucket))["Code"] == "NoSuchBucket"
+
+
 # ---- CloudWatch Logs
 
 
