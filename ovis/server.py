@@ -40,8 +40,8 @@ from ovis.runtimes.registry import host_runtimes
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
-from ovis.services.calls import InProcessCalls
 from ovis.services.autoscaling.service import autoscaling_service
+from ovis.services.calls import InProcessCalls
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
 from ovis.services.iam.service import Iam, iam_service
