@@ -34,6 +34,7 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.logs.repository import LogGroupRepository
 from ovis.services.s3.repository import S3Repository
 from ovis.services.scheduler.repository import ScheduleRepository
 from ovis.services.sns.repository import TopicRepository
@@ -61,6 +62,8 @@ class Storage(Protocol):
     def tags(self) -> TagRepository: ...
     @property
     def logs(self) -> LogRepository: ...
+    @property
+    def log_groups(self) -> LogGroupRepository: ...
     @property
     def async_events(self) -> AsyncEventRepository: ...
     @property

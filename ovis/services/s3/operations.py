@@ -125,6 +125,7 @@ class S3Api:
             "CopyObject": self.copy_object,
             "ListObjectsV2": self.list_objects_v2,
             "ListObjects": self.list_objects_v1,
+            "ListObjectVersions": self.list_object_versions,
             "CreateMultipartUpload": self.create_multipart_upload,
             "UploadPart": self.upload_part,
             "UploadPartCopy": self.upload_part_copy,
@@ -409,6 +410,37 @@ class S3Api:
             NextMarker=self._enc(cmd, page.last) if page.truncated and cmd.delimiter else None,
         )
         return out
+
+    async def list_object_versions(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        """Objects are not versioned here: each key has one version, ``null`` (what S3 lists
+        for objects written while versioning was never enabled), and there are no delete
+        markers. Enough for the tools that empty a bucket version by version (Terraform's
+        force_destroy, ``aws s3 rb --force``)."""
+        marker = p.get("KeyMarker") or ""
+        version_marker = p.get("VersionIdMarker")
+        if version_marker and not marker:
+            raise InvalidArgumentS3(
+                "A version-id marker cannot be specified without a key marker.",
+                ArgumentName="version-id-marker",
+                ArgumentValue=version_marker,
+            )
+        cmd = self._list_command(p, marker)
+        await self.buckets.get(cmd.bucket)
+        page = await list_objects(self.objects.repo, cmd)
+        listing = self._listing(cmd, page.objects, page.prefixes, True, ctx)
+        versions = [
+            {**entry, "VersionId": "null", "IsLatest": True}
+            for entry in listing.pop("Contents", None) or []
+        ]
+        listing.update(
+            Versions=versions or None,
+            KeyMarker=self._enc(cmd, marker),
+            VersionIdMarker=version_marker or "",
+            IsTruncated=page.truncated,
+            NextKeyMarker=self._enc(cmd, page.last) if page.truncated else None,
+            NextVersionIdMarker="null" if page.truncated else None,
+        )
+        return listing
 
     def _list_command(self, p: Mapping[str, Any], after: str) -> ListObjects:
         enc = p.get("EncodingType")
