@@ -92,8 +92,9 @@ class Tool:
             json.dumps({"telemetryEnabled": False, "lastVersionCheck": time.time()})
         )
         # The rest of the caller's environment (PATH for python3.x/npm, pip's settings) is kept,
-        # but none of its AWS settings.
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAM_CLI_"))}
+        # but none of its AWS settings, nor pytest-cov's (which would measure the tools).
+        drop = ("AWS_", "SAM_CLI_", "COV_CORE_", "COVERAGE_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
         env.update(
             HOME=str(home),
             AWS_ENDPOINT_URL=url,
