@@ -235,7 +235,7 @@ def test_topological_order_keeps_template_order_for_ties() -> None:
         ),
         (
             "Resources: {A: {Type: T, Properties: {X: {'Fn::Foo': 1}}}}\n",
-            "Template error: Encountered unsupported function: Fn::Foo Supported functions are: [Fn::And, Fn::Base64, Fn::Cidr, Fn::Equals, Fn::FindInMap, Fn::GetAZs, Fn::GetAtt, Fn::If, Fn::ImportValue, Fn::Join, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub]",
+            "Template error: Encountered unsupported function: Fn::Foo Supported functions are: [Fn::And, Fn::Base64, Fn::Cidr, Fn::Equals, Fn::FindInMap, Fn::GetAZs, Fn::GetAtt, Fn::If, Fn::ImportValue, Fn::Join, Fn::Length, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub, Fn::ToJsonString]",
         ),
         (
             "Resources: {A: {Type: T}}\nOutputs: {O: {Description: d}}\n",
@@ -260,6 +260,11 @@ def test_topological_order_keeps_template_order_for_ties() -> None:
         (
             "Resources: {A: {Type: T}}\nRules: {R: {Assertions: []}}\n",
             "Template format error: Rule R: Assertions must be a non-empty list",
+        ),
+        (
+            "Parameters: {A: {Type: String, Default: x}}\nResources: {A: {Type: T}}\n",
+            "Template error: all resources and parameters must have unique names. Common"
+            " name(s):[A]",
         ),
         (
             "Resources: {A: {Type: T}}\nMappings: {M: {K: {V: !Ref AWS::Region}}}\n",

@@ -354,13 +354,11 @@ def test_other_transforms_refused() -> None:
     with pytest.raises(TemplateError) as info:
         _expand(HEADER.replace("AWS::Serverless-2016-10-31", "MyMacro"))
     assert info.value.message == "No transform named 123456789012::MyMacro found."
-    with pytest.raises(
-        TemplateError, match=r"Transform AWS::LanguageExtensions failed: .*not supported"
-    ):
+    with pytest.raises(TemplateError, match=r"Transform AWS::Include failed: .*not supported"):
         _expand(
             HEADER.replace(
                 "Transform: AWS::Serverless-2016-10-31",
-                "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]",
+                "Transform: [AWS::Include, AWS::Serverless-2016-10-31]",
             )
         )
 

@@ -5,14 +5,16 @@ everything stateful.
 The flow a stack operation follows::
 
     doc = parse_template(body)                      # JSON/YAML, short tags -> long form
-    doc = expand(doc, stack_name=..., region=..., account_id=..., parameters=given)
     values = resolve_parameters(doc, given, previous)
+    doc = expand(doc, stack_name=..., region=..., account_id=..., parameters=values)
+                                                    # AWS::LanguageExtensions, then SAM
     ctx = Context(stack_name, stack_id, region, account_id, values, types, arns, import_value)
     p = plan(doc, ctx)                              # validated, conditions applied, ordered
     props = resolve(p.resources["Queue"].properties, ctx, p, lookup)
 
 Every refusal is a ``TemplateError`` or ``ValidationError`` (400 ValidationError) worded as
-AWS words it.
+AWS words it. ``expand`` of a SAM template imports aws-sam-translator (about half a second the
+first time) and takes milliseconds after; it is CPU-bound: call it off the event loop.
 """
 
 from ovis.services.cloudformation.template.context import Context

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import functools
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol
@@ -50,11 +51,13 @@ FUNCTIONS: Final = frozenset(
         "Fn::If",
         "Fn::ImportValue",
         "Fn::Join",
+        "Fn::Length",
         "Fn::Not",
         "Fn::Or",
         "Fn::Select",
         "Fn::Split",
         "Fn::Sub",
+        "Fn::ToJsonString",
     }
 )
 CONDITION_FUNCTIONS: Final = frozenset({"Fn::And", "Fn::Equals", "Fn::If", "Fn::Not", "Fn::Or"})
@@ -413,21 +416,44 @@ class Evaluator:
         return source.split(delimiter)
 
     def find_in_map(self, args: Any) -> Any:
-        if not isinstance(args, list) or len(args) != 3:
+        # A fourth {"DefaultValue": v} is the AWS::LanguageExtensions form.
+        default = args[3] if isinstance(args, list) and len(args) == 4 else None
+        if (
+            not isinstance(args, list)
+            or len(args) not in (3, 4)
+            or (
+                default is not None
+                and not (isinstance(default, dict) and set(default) == {"DefaultValue"})
+            )
+        ):
             raise template_error(
                 "Fn::FindInMap requires a list argument with three elements: a map name, a"
                 " top-level key and a second-level key"
             )
-        names = [_to_str(self.eval(item), "Fn::FindInMap") for item in args]
+        names = [_to_str(self.eval(item), "Fn::FindInMap") for item in args[:3]]
         mapping = self.mappings.get(names[0])
+        top = mapping.get(names[1]) if isinstance(mapping, dict) else None
+        if isinstance(top, dict) and names[2] in top:
+            return top[names[2]]
+        if default is not None:
+            return self.eval(default["DefaultValue"])
         if not isinstance(mapping, dict):
             raise template_error(
                 f"Mapping named '{names[0]}' is not present in the 'Mappings' section of template."
             )
-        top = mapping.get(names[1])
-        if not isinstance(top, dict) or names[2] not in top:
-            raise template_error(f"Unable to get mapping for {names[0]}::{names[1]}::{names[2]}")
-        return top[names[2]]
+        raise template_error(f"Unable to get mapping for {names[0]}::{names[1]}::{names[2]}")
+
+    def length(self, args: Any) -> Any:
+        items = self.eval(args)
+        if not isinstance(items, list):
+            raise template_error("Fn::Length requires a list or a function returning a list")
+        return len(items)
+
+    def to_json_string(self, args: Any) -> Any:
+        value = self.eval(args)
+        if not isinstance(value, dict | list):
+            raise template_error("Fn::ToJsonString requires an object or a list")
+        return json.dumps(value, separators=(",", ":"))
 
     def base64(self, args: Any) -> Any:
         text = _to_str(self.eval(args), "Fn::Base64")
@@ -513,6 +539,8 @@ _HANDLERS: Final[dict[str, Callable[[Evaluator, Any], Any]]] = {
     "Fn::If": Evaluator.if_,
     "Fn::ImportValue": Evaluator.import_value,
     "Fn::Join": Evaluator.join,
+    "Fn::Length": Evaluator.length,
+    "Fn::ToJsonString": Evaluator.to_json_string,
     "Fn::Not": Evaluator.not_,
     "Fn::Or": Evaluator.or_,
     "Fn::Select": Evaluator.select,

@@ -7,7 +7,8 @@ YAML 1.1's booleans are booleans (an unquoted ``yes``/``No``/``ON``/``off`` is `
 on AWS too: a tag value ``YES`` arrives as "true"), but ``2010-09-09`` stays a string
 (CloudFormation accepts the version unquoted and has no timestamps), ``1:20`` is not base 60
 and ``010`` (an account id's leading zero) is not octal: only null, booleans and plain decimal
-numbers are typed. Mapping keys are always strings.
+numbers are typed. Mapping keys are always strings. Aliases (``*name``) and hash merges
+(``<<``) are not CloudFormation YAML: an alias is refused, ``<<`` is an ordinary key.
 
 Errors are ``TemplateError`` with AWS's wording ("Template format error: YAML not well-formed.
 (line L, column C)"). Pure: the same body always parses to an equal document.
@@ -97,7 +98,6 @@ def _plain(loader: Any, node: Any) -> Any:
 
 
 def _mapping(loader: Any, node: Any) -> dict[str, Any]:
-    loader.flatten_mapping(node)  # merge keys (<<)
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)

@@ -142,6 +142,12 @@ def validate_template(doc: Mapping[str, Any]) -> None:
     resources = _resources_section(doc)
     condition_names = set(condition_section(doc))
     params = {p for p in _section(doc, "Parameters")}
+    shared = sorted(set(resources) & params)
+    if shared:
+        raise TemplateError(
+            "Template error: all resources and parameters must have unique names. Common"
+            f" name(s):[{', '.join(shared)}]"
+        )
     for logical_id, body in resources.items():
         _check_resource(logical_id, body, condition_names)
     known = set(resources) | params | PSEUDO_NAMES

@@ -1,8 +1,9 @@
 """The Transform section: macros that rewrite a template before it is planned.
 
-``expand`` runs the template's transforms in order. Only ``AWS::Serverless-2016-10-31`` (SAM)
-is served; ``AWS::LanguageExtensions``, ``AWS::Include``, ``AWS::CodeDeployBlueGreen`` and
-account macros are refused with a ValidationError naming them. A template without a
+``expand`` runs the template's transforms in the order declared: ``AWS::LanguageExtensions``
+(language.py) and ``AWS::Serverless-2016-10-31`` (SAM, sam.py) are served;
+``AWS::Include``, ``AWS::CodeDeployBlueGreen``, ``AWS::SecretsManager-2020-07-23`` and account
+macros are refused with a ValidationError naming them. A template without a
 Transform is returned as it is (the same object). Pure otherwise: the input is not changed.
 """
 
@@ -12,11 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ovis.services.cloudformation.template.errors import TemplateError, format_error
+from ovis.services.cloudformation.template.language import (
+    LANGUAGE_EXTENSIONS,
+    apply_language_extensions,
+)
 from ovis.services.cloudformation.template.sam import SAM_TRANSFORM, translate_sam
 
 _KNOWN_REFUSED = {
-    "AWS::LanguageExtensions": "the AWS::LanguageExtensions transform is not supported by"
-    " this server (Fn::ForEach, Fn::Length, Fn::ToJsonString, DefaultValue in Fn::FindInMap)",
     "AWS::Include": "the AWS::Include transform is not supported by this server",
     "AWS::CodeDeployBlueGreen": "the AWS::CodeDeployBlueGreen transform needs CodeDeploy,"
     " which this server does not serve",
@@ -56,14 +59,20 @@ def expand(
     for name in names:
         if name in _KNOWN_REFUSED:
             raise TemplateError(f"Transform {name} failed: {_KNOWN_REFUSED[name]}.")
-        if name != SAM_TRANSFORM:
+        if name not in (SAM_TRANSFORM, LANGUAGE_EXTENSIONS):
             raise TemplateError(f"No transform named {account_id}::{name} found.")
-    out = translate_sam(
-        doc,
-        stack_name=stack_name,
-        region=region,
-        account_id=account_id,
-        parameters=parameters,
-    )
+    out: dict[str, Any] = doc
+    for name in names:  # in the order declared, as CloudFormation runs them
+        if name == LANGUAGE_EXTENSIONS:
+            out = apply_language_extensions(out, parameters)
+        else:
+            out = translate_sam(
+                out,
+                stack_name=stack_name,
+                region=region,
+                account_id=account_id,
+                parameters=parameters,
+            )
+    out = dict(out)
     out.pop("Transform", None)
     return out
