@@ -334,7 +334,7 @@ class Server:
             ),
             sqs_service(self.queues),
             sns_service(self.topics),
-            logs_service(self.storage.logs),
+            logs_service(self.storage.logs, self.storage.log_groups),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
             events_service(self.events),

@@ -428,9 +428,13 @@ class Engine:
         changed = {k for k in {*props, *rec.properties} if props.get(k) != rec.properties.get(k)}
         old = rec.state()
         if changed & provider.create_only:
+            # the properties that name the resource itself: a provider may say which
+            # (``custom_names``: AWS::Lambda::Version's FunctionName names another resource);
+            # otherwise every create-only *Name property is taken for one
+            names = getattr(provider, "custom_names", None)
             named = sorted(
                 k
-                for k in provider.create_only
+                for k in (names if names is not None else provider.create_only)
                 if k.endswith("Name") and props.get(k) and props.get(k) == rec.properties.get(k)
             )
             if named:

@@ -22,6 +22,7 @@ from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
 from ovis.storage.sqlite.iam import SqliteIam
 from ovis.storage.sqlite.layers import SqliteLayers
+from ovis.storage.sqlite.log_groups import SqliteLogGroups
 from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.migrate import migrate
 from ovis.storage.sqlite.policies import SqlitePolicies
@@ -48,6 +49,7 @@ class SqliteStorage:
         self.concurrency = SqliteConcurrency(self._engine)
         self.tags = SqliteTags(self._engine)
         self.logs = SqliteLogs(self._engine)
+        self.log_groups = SqliteLogGroups(self._engine)
         self.async_events = SqliteAsyncEvents(self._engine)
         self.event_invoke = SqliteEventInvoke(self._engine)
         self.layers = SqliteLayers(self._engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,5 +144,17 @@ def test_topic_policy(tmp_path: Path) -> None:
         await env.delete(req)
         attrs = (await env.call("sns", "GetTopicAttributes", {"TopicArn": arn}))["Attributes"]
         assert json.loads(attrs["Policy"])["Id"] == "__default_policy_ID"
+
+    run(tmp_path, body)
+
+
+def test_subscription_delete_after_an_interrupted_create(tmp_path: Path) -> None:
+    async def body(env: Env) -> None:
+        _, topic = await env.create(T, {"TopicName": "t"})
+        q = await _queue(env, "q")
+        props = {"TopicArn": topic.physical_id, "Protocol": "sqs", "Endpoint": q}
+        req, _ = await env.create("AWS::SNS::Subscription", props)
+        await env.delete(replace(req, physical_id=None))  # found by topic, protocol, endpoint
+        assert await _subs(env, topic.physical_id) == set()
 
     run(tmp_path, body)

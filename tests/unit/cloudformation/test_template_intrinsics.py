@@ -354,3 +354,9 @@ def test_references() -> None:
     }
     assert references(value) == {"Queue", "Topic", "Bucket", "Role", "Env", "Yes", "No"}
     assert references(value, {"Cond": False}) == {"Queue", "Topic", "Bucket", "Role", "Env", "No"}
+
+
+def test_if_naming_an_unknown_condition() -> None:
+    with pytest.raises(TemplateError) as info:
+        _eval({"Fn::If": ["Nope", 1, 2]})
+    assert info.value.message == "Template error: unresolved condition dependency Nope in Fn::If"

@@ -77,13 +77,16 @@ def test_block_sub_with_variables() -> None:
 def test_scalars_typed_as_cloudformation_does() -> None:
     doc = parse_template(
         "AWSTemplateFormatVersion: 2010-09-09\n"
-        + _yaml("A: yes\nB: on\nC: true\nD: 10\nE: 1.5\nF: 010\nG: 1:20\nH: ~\nI: False\nJ: 0x1F")
+        + _yaml(
+            "A: yes\nB: OFF\nC: true\nD: 10\nE: 1.5\nF: 010\nG: 1:20\nH: ~\nI: False\nJ: 0x1F\n"
+            "K: 'yes'\nL: y\nM: 012345678901\nN: No"
+        )
     )
     assert doc["AWSTemplateFormatVersion"] == "2010-09-09"
     props = doc["Resources"]["R"]["Properties"]
     assert props == {
-        "A": "yes",
-        "B": "on",
+        "A": True,
+        "B": False,
         "C": True,
         "D": 10,
         "E": 1.5,
@@ -92,6 +95,10 @@ def test_scalars_typed_as_cloudformation_does() -> None:
         "H": None,
         "I": False,
         "J": "0x1F",
+        "K": "yes",
+        "L": "y",
+        "M": "012345678901",
+        "N": False,
     }
 
 
@@ -134,3 +141,35 @@ def test_top_level_must_be_a_mapping(body: str) -> None:
     with pytest.raises(TemplateError) as info:
         parse_template(body)
     assert info.value.message == "Template format error: unsupported structure."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Resources:\n  R: &r {Type: T}\n  S: *r\n",
+        "a: &a [*a]\nResources: {R: {Type: T}}\n",
+        "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\nResources: {R: {Type: T}}\n",
+    ],
+)
+def test_yaml_aliases_refused(body: str) -> None:
+    with pytest.raises(TemplateError, match=r"YAML aliases are not supported\. \(line \d+"):
+        parse_template(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Resources: {R: {Type: T, Properties: {A: " + "[" * 150 + "]" * 150 + "}}}",
+        '{"Resources": {"R": {"Type": "T", "Properties": {"A": ' + "[" * 150 + "]" * 150 + "}}}}",
+        '{"Resources": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "Resources: " + "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_deep_nesting_refused(body: str) -> None:
+    # libyaml stops at its own depth (a YAML error); everything else stops at ours.
+    with pytest.raises(TemplateError) as info:
+        parse_template(body)
+    assert info.value.message in (
+        "Template format error: Template is nested more than 100 levels deep.",
+        "Template format error: YAML not well-formed. (line 1, column 1011)",
+    )

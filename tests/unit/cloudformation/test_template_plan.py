@@ -259,7 +259,31 @@ def test_topological_order_keeps_template_order_for_ties() -> None:
         ),
         (
             "Resources: {A: {Type: T}}\nRules: {R: {Assertions: []}}\n",
-            "Template Rules are not supported by this server: remove the Rules section",
+            "Template format error: Rule R: Assertions must be a non-empty list",
+        ),
+        (
+            "Parameters: {A: {Type: String, Default: x}}\nResources: {A: {Type: T}}\n",
+            "Template error: all resources and parameters must have unique names. Common"
+            " name(s):[A]",
+        ),
+        (
+            "Resources: {A: {Type: T}}\nMappings: {M: {K: {V: !Ref AWS::Region}}}\n",
+            "Template format error: Every Mappings attribute must be a String or a List.",
+        ),
+        (
+            "Resources: {A: {Type: T}}\nMappings: {M: {K: {V: [a, {b: c}]}}}\n",
+            "Template format error: Every Mappings attribute must be a String or a List.",
+        ),
+        (
+            "Resources: {A: {Type: T, Properties: {P: '{{resolve:ssm:/db/host}}'}}}\n",
+            "Template format error: resource A uses a dynamic reference ({{resolve:ssm:/db/host}})"
+            " that cannot be resolved: SSM Parameter Store is not served by this server",
+        ),
+        (
+            "Resources: {A: {Type: T, Properties: {P: ['x{{resolve:secretsmanager:s:SecretString:pw}}']}}}\n",
+            "Template format error: resource A uses a dynamic reference"
+            " ({{resolve:secretsmanager:s:SecretString:pw}}) that cannot be resolved: Secrets"
+            " Manager is not served by this server",
         ),
         (
             "Description: 3\nResources: {A: {Type: T}}\n",

@@ -70,6 +70,8 @@ def routing_config(value: Any) -> dict[str, Any]:
 class AliasProvider:
     type_name: ClassVar[str] = "AWS::Lambda::Alias"
     create_only: ClassVar[frozenset[str]] = frozenset({"FunctionName", "Name"})
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"AliasArn"})
 
     def __init__(self, calls: ServiceCalls) -> None:

@@ -59,6 +59,8 @@ def _params(props: dict[str, Any]) -> dict[str, Any]:
 class EventInvokeConfigProvider:
     type_name: ClassVar[str] = "AWS::Lambda::EventInvokeConfig"
     create_only: ClassVar[frozenset[str]] = frozenset({"FunctionName", "Qualifier"})
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, calls: ServiceCalls) -> None:

@@ -162,6 +162,8 @@ def _create_params(props: dict[str, Any]) -> dict[str, Any]:
 class EventSourceMappingProvider:
     type_name: ClassVar[str] = "AWS::Lambda::EventSourceMapping"
     create_only: ClassVar[frozenset[str]] = frozenset(CREATE_ONLY)
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"Id", "EventSourceMappingArn"})
 
     def __init__(self, calls: ServiceCalls) -> None:

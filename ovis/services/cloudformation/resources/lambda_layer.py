@@ -43,6 +43,8 @@ STATEMENT_ID_MAX = 100
 class LayerVersionProvider:
     type_name: ClassVar[str] = "AWS::Lambda::LayerVersion"
     create_only: ClassVar[frozenset[str]] = frozenset(LAYER_PROPERTIES)
+    # a replacement publishes a new version: nothing here names one resource alone
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"LayerVersionArn"})
 
     def __init__(self, calls: ServiceCalls) -> None:
@@ -95,6 +97,8 @@ def _layer(arn: str) -> dict[str, Any]:
 class LayerVersionPermissionProvider:
     type_name: ClassVar[str] = "AWS::Lambda::LayerVersionPermission"
     create_only: ClassVar[frozenset[str]] = frozenset(LAYER_PERMISSION_PROPERTIES)
+    # a replacement publishes a new version: nothing here names one resource alone
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"Id"})
 
     def __init__(self, calls: ServiceCalls) -> None:

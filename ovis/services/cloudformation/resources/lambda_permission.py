@@ -39,6 +39,8 @@ STATEMENT_ID_MAX = 100
 class PermissionProvider:
     type_name: ClassVar[str] = "AWS::Lambda::Permission"
     create_only: ClassVar[frozenset[str]] = frozenset(PERMISSION_PROPERTIES)
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"Id"})
 
     def __init__(self, calls: ServiceCalls) -> None:

@@ -47,6 +47,8 @@ def _result(out: dict[str, Any]) -> ResourceResult:
 class UrlProvider:
     type_name: ClassVar[str] = "AWS::Lambda::Url"
     create_only: ClassVar[frozenset[str]] = frozenset({"TargetFunctionArn", "Qualifier"})
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"FunctionArn", "FunctionUrl"})
 
     def __init__(self, calls: ServiceCalls) -> None:

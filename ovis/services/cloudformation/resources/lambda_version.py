@@ -66,6 +66,8 @@ def check_runtime_policy(props: dict[str, Any]) -> None:
 class VersionProvider:
     type_name: ClassVar[str] = "AWS::Lambda::Version"
     create_only: ClassVar[frozenset[str]] = frozenset(VERSION_PROPERTIES)
+    # the properties naming the resource itself (a replacement keeping one fails)
+    custom_names: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"FunctionArn", "Version"})
 
     def __init__(self, calls: ServiceCalls) -> None:

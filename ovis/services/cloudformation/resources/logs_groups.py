@@ -4,7 +4,8 @@ Ref is the group name; GetAtt Arn is ``arn:aws:logs:<region>:<account>:log-group
 (as AWS documents it). Create is CreateLogGroup (KmsKeyId, LogGroupClass and tags in the same
 call) then PutRetentionPolicy; if the second call fails the group is deleted again. A group that
 already exists fails the resource (ResourceAlreadyExistsException, not adopted). Update puts or
-deletes the retention policy and adds/removes tags. Delete of a missing group succeeds.
+deletes the retention policy and adds/removes tags; a changed KmsKeyId fails (no
+AssociateKmsKey here). Delete of a missing group succeeds.
 """
 
 from __future__ import annotations
@@ -109,18 +110,11 @@ class LogGroupProvider:
         if days != self._days(prev):
             await self._retention(req, name, days)
         if prev.get("KmsKeyId") != req.properties.get("KmsKeyId"):
-            key = req.properties.get("KmsKeyId")
-            if key is None:
-                await self.calls(
-                    "logs", "DisassociateKmsKey", {"logGroupName": name}, req.stack.caller
-                )
-            else:
-                await self.calls(
-                    "logs",
-                    "AssociateKmsKey",
-                    {"logGroupName": name, "kmsKeyId": as_str(key, "KmsKeyId")},
-                    req.stack.caller,
-                )
+            # AssociateKmsKey/DisassociateKmsKey are not served (there is no KMS here)
+            raise ResourceFailed(
+                "Property KmsKeyId cannot be changed on this server: the Logs service does not "
+                "serve AssociateKmsKey/DisassociateKmsKey"
+            )
         put, remove = tag_changes(prev.get("Tags"), req.properties.get("Tags"))
         arn = self._tag_arn(req, name)
         if remove:

@@ -326,15 +326,39 @@ class SubscriptionProvider:
         return ResourceResult(arn, {"Arn": arn})
 
     async def delete(self, req: ResourceRequest) -> None:
-        if not req.physical_id or not req.physical_id.startswith("arn:"):
-            return  # never made (or a crash before Subscribe answered: nothing to find by name)
-        try:
-            await self.calls(
-                "sns", "Unsubscribe", {"SubscriptionArn": req.physical_id}, req.stack.caller
-            )
-        except ApiError as e:
-            if error_code(e) not in GONE:
+        arns = [req.physical_id] if req.physical_id else await self._find(req)
+        for arn in arns:
+            if not arn.startswith("arn:"):
+                continue  # "PendingConfirmation" (never answered here: ReturnSubscriptionArn)
+            try:
+                await self.calls("sns", "Unsubscribe", {"SubscriptionArn": arn}, req.stack.caller)
+            except ApiError as e:
+                if error_code(e) not in GONE:
+                    raise
+
+    async def _find(self, req: ResourceRequest) -> list[str]:
+        """A create interrupted before Subscribe answered: SNS keeps one subscription per
+        (topic, protocol, endpoint), so that triple names it."""
+        p = req.properties
+        if not p.get("TopicArn") or not p.get("Protocol"):
+            return []
+        params: dict[str, Any] = {"TopicArn": as_str(p["TopicArn"], "TopicArn")}
+        found: list[str] = []
+        while True:
+            try:
+                page = await self.calls("sns", "ListSubscriptionsByTopic", params, req.stack.caller)
+            except ApiError as e:
+                if error_code(e) in GONE:
+                    return found
                 raise
+            for sub in page.get("Subscriptions") or []:
+                if sub.get("Protocol") == p["Protocol"] and sub.get("Endpoint") == p.get(
+                    "Endpoint"
+                ):
+                    found.append(str(sub["SubscriptionArn"]))
+            if not page.get("NextToken"):
+                return found
+            params["NextToken"] = page["NextToken"]
 
 
 class TopicPolicyProvider:

@@ -17,6 +17,7 @@ dependency check does.
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -83,9 +84,10 @@ def is_list_type(parameter_type: str) -> bool:
     return parameter_type.startswith(LIST_TYPE_PREFIX) or parameter_type == "CommaDelimitedList"
 
 
-def sub_parts(template: str) -> list[str | tuple[str]]:
+@functools.lru_cache(maxsize=4096)
+def sub_parts(template: str) -> tuple[str | tuple[str], ...]:
     """``Fn::Sub``'s string split into literal text and ``(variable,)`` parts; ``${!X}`` is
-    the literal ``${X}``."""
+    the literal ``${X}``. Cached: a stack's strings are scanned once, not per resolve."""
     parts: list[str | tuple[str]] = []
     pos = 0
     for match in _SUB_VAR.finditer(template):
@@ -97,7 +99,7 @@ def sub_parts(template: str) -> list[str | tuple[str]]:
             parts.append((name.strip(),))
         pos = match.end()
     parts.append(template[pos:])
-    return [p for p in parts if p != ""]
+    return tuple(p for p in parts if p != "")
 
 
 def get_att_args(args: Any) -> tuple[str, Any]:
@@ -180,7 +182,14 @@ def _sub_args_loose(args: Any) -> tuple[Any, Any]:
 
 def resolve(value: Any, ctx: Context, plan: Plan, lookup: ResourceLookup) -> Any:
     """``value`` with every intrinsic function evaluated (see the module docstring)."""
-    evaluator = Evaluator(ctx, plan.mappings, plan.conditions.__getitem__, lookup)
+    conditions = plan.conditions
+
+    def condition(name: str) -> bool:
+        if name not in conditions:
+            raise template_error(f"unresolved condition dependency {name} in Fn::If")
+        return conditions[name]
+
+    evaluator = Evaluator(ctx, plan.mappings, condition, lookup)
     out = evaluator.eval(value)
     return None if out is NO_VALUE else out
 
@@ -204,6 +213,9 @@ def _describe(value: Any) -> str:
 class Evaluator:
     """One evaluation's state: the context, mappings, how a condition's value is found and
     how resources are looked up (None where resources may not be referenced: Conditions)."""
+
+    # Function name -> unbound method; set below the class, extended by subclasses (Rules).
+    handlers: Mapping[str, Callable[[Any, Any], Any]]
 
     def __init__(
         self,
@@ -231,7 +243,7 @@ class Evaluator:
                 if resolved is not NO_VALUE:
                     out[key] = resolved
             return out
-        handler = _HANDLERS.get(fn)
+        handler = self.handlers.get(fn)
         if handler is None:
             raise unsupported_function(fn)
         return handler(self, value[fn])
@@ -507,3 +519,4 @@ _HANDLERS: Final[dict[str, Callable[[Evaluator, Any], Any]]] = {
     "Fn::Split": Evaluator.split,
     "Fn::Sub": Evaluator.sub,
 }
+Evaluator.handlers = _HANDLERS

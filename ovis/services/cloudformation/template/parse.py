@@ -2,10 +2,13 @@
 
 YAML short tags become CloudFormation's long form (``!Ref X`` -> ``{"Ref": "X"}``,
 ``!GetAtt A.B`` -> ``{"Fn::GetAtt": ["A", "B"]}``), so nothing downstream knows which syntax
-a template used. Scalars resolve as CloudFormation's YAML does rather than as YAML 1.1:
-``2010-09-09`` stays a string (CloudFormation accepts the version unquoted), ``yes``/``no``/
-``on``/``off`` stay strings, ``1:20`` is not base 60 and ``010`` is not octal; only
-``true``/``false``, null and plain decimal numbers are typed. Mapping keys are always strings.
+a template used. Scalars resolve as CloudFormation's YAML does:
+YAML 1.1's booleans are booleans (an unquoted ``yes``/``No``/``ON``/``off`` is ``True``/``False``
+on AWS too: a tag value ``YES`` arrives as "true"), but ``2010-09-09`` stays a string
+(CloudFormation accepts the version unquoted and has no timestamps), ``1:20`` is not base 60
+and ``010`` (an account id's leading zero) is not octal: only null, booleans and plain decimal
+numbers are typed. Mapping keys are always strings. Aliases (``*name``) and hash merges
+(``<<``) are not CloudFormation YAML: an alias is refused, ``<<`` is an ordinary key.
 
 Errors are ``TemplateError`` with AWS's wording ("Template format error: YAML not well-formed.
 (line L, column C)"). Pure: the same body always parses to an equal document.
@@ -40,20 +43,29 @@ _FN_TAGS = (
     "Not",
     "Length",
     "ToJsonString",
+    # Rule-specific functions (the Rules section).
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "RefAll",
+    "ValueOf",
+    "ValueOfAll",
 )
 
 
 # SafeLoader without YAML 1.1's implicit types, plus CloudFormation's short tags. Typed Any:
 # PyYAML's stubs are optional, and this module must check the same with or without them.
-_Loader: Any = type("_Loader", (yaml.SafeLoader,), {})
+# libyaml's parser when PyYAML was built with it (several times faster on large templates);
+# the constructors and resolvers are Python either way, so the result is the same.
+_Loader: Any = type("_Loader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
 
 
 # Drop every implicit resolver SafeLoader registers, then add back only what CFN types.
 _Loader.yaml_implicit_resolvers = {}
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
+    re.compile(r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"),
+    list("yYnNtTfFoO"),
 )
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
@@ -69,7 +81,7 @@ _Loader.add_implicit_resolver(
 
 
 def _construct_bool(loader: Any, node: Any) -> bool:
-    return str(loader.construct_scalar(node)).lower() == "true"
+    return str(loader.construct_scalar(node)).lower() in ("true", "yes", "on")
 
 
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
@@ -86,7 +98,6 @@ def _plain(loader: Any, node: Any) -> Any:
 
 
 def _mapping(loader: Any, node: Any) -> dict[str, Any]:
-    loader.flatten_mapping(node)  # merge keys (<<)
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
@@ -153,6 +164,33 @@ def _unknown_tag(loader: Any, suffix: str, node: Any) -> Any:
 _Loader.add_multi_constructor("!", _unknown_tag)
 
 
+def _construct_object(loader: Any, node: Any, deep: bool = False) -> Any:
+    # A node constructed a second time is the target of an alias (*name). CloudFormation has
+    # no aliases (the AWS CLI flattens them before upload), and refusing them here also
+    # refuses recursive documents and alias bombs.
+    if node in loader.constructed_objects or node in loader.recursive_objects:
+        raise _located("YAML aliases are not supported.", node)
+    return yaml.constructor.BaseConstructor.construct_object(loader, node, deep)
+
+
+_Loader.construct_object = _construct_object
+
+# Deeper than any real template: keeps recursive evaluation far from Python's stack limit.
+MAX_DEPTH = 100
+
+
+def _check_depth(doc: Any) -> None:
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise format_error(f"Template is nested more than {MAX_DEPTH} levels deep.")
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+
+
 def parse_template(body: str) -> dict[str, Any]:
     """The document ``body`` describes; JSON when it parses as JSON, else YAML.
 
@@ -165,6 +203,8 @@ def parse_template(body: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         try:
             doc = json.loads(body)
+        except RecursionError:
+            raise format_error(f"Template is nested more than {MAX_DEPTH} levels deep.") from None
         except json.JSONDecodeError as exc:
             # Plain YAML flow mappings start with "{" too: only when YAML fails is it JSON's.
             try:
@@ -177,6 +217,7 @@ def parse_template(body: str) -> dict[str, Any]:
         doc = _load_yaml(body)
     if not isinstance(doc, dict):
         raise format_error("unsupported structure.")
+    _check_depth(doc)
     return doc
 
 
@@ -185,6 +226,8 @@ def _load_yaml(body: str) -> Any:
         return yaml.load(body, Loader=_Loader)  # a SafeLoader subclass
     except TemplateError:
         raise
+    except RecursionError:
+        raise format_error(f"Template is nested more than {MAX_DEPTH} levels deep.") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -34,6 +34,7 @@ from ovis.services.cloudformation.template.intrinsics import (
 )
 from ovis.services.cloudformation.template.parameters import declared_parameters
 from ovis.services.cloudformation.template.pseudo import NAMES as PSEUDO_NAMES
+from ovis.services.cloudformation.template.rules import check_rule_section, check_rules
 
 MAX_RESOURCES: Final = 500
 MAX_OUTPUTS: Final = 200
@@ -73,6 +74,12 @@ DELETION_POLICIES: Final = frozenset({"Delete", "Retain", "RetainExceptOnCreate"
 UPDATE_REPLACE_POLICIES: Final = frozenset({"Delete", "Retain", "Snapshot"})
 OUTPUT_KEYS: Final = frozenset({"Value", "Description", "Export", "Condition"})
 _ALNUM: Final = re.compile(r"^[A-Za-z0-9]+$")
+_DYNAMIC_REFERENCE: Final = re.compile(r"\{\{resolve:([a-z-]+):[^}]*\}\}")
+_DYNAMIC_SERVICES: Final = {
+    "ssm": "SSM Parameter Store",
+    "ssm-secure": "SSM Parameter Store",
+    "secretsmanager": "Secrets Manager",
+}
 
 
 @dataclass(frozen=True)
@@ -130,10 +137,17 @@ def validate_template(doc: Mapping[str, Any]) -> None:
     """Checks what can be checked without parameter values; raises ``TemplateError``."""
     _check_sections(doc)
     declared_parameters(doc)
+    check_rule_section(doc)
     _check_mappings(doc)
     resources = _resources_section(doc)
     condition_names = set(condition_section(doc))
     params = {p for p in _section(doc, "Parameters")}
+    shared = sorted(set(resources) & params)
+    if shared:
+        raise TemplateError(
+            "Template error: all resources and parameters must have unique names. Common"
+            f" name(s):[{', '.join(shared)}]"
+        )
     for logical_id, body in resources.items():
         _check_resource(logical_id, body, condition_names)
     known = set(resources) | params | PSEUDO_NAMES
@@ -151,11 +165,8 @@ def validate_template(doc: Mapping[str, Any]) -> None:
 def plan(doc: Mapping[str, Any], ctx: Context) -> Plan:
     """The validated, condition-filtered template (see the module docstring)."""
     validate_template(doc)
-    if doc.get("Rules"):
-        raise TemplateError(
-            "Template Rules are not supported by this server: remove the Rules section"
-        )
     mappings = _section(doc, "Mappings")
+    check_rules(doc, ctx, mappings)
     conditions = evaluate_conditions(condition_section(doc), ctx, mappings)
     all_resources = _resources_section(doc)
     active = {
@@ -169,6 +180,7 @@ def plan(doc: Mapping[str, Any], ctx: Context) -> Plan:
         refs = _resource_refs(body, conditions)
         _check_unresolved(refs, known, "Resources")
         _check_get_att_targets(body.get("Properties", {}), conditions, set(active))
+        _check_dynamic_references(logical_id, body.get("Properties"))
         resources[logical_id] = ResourceDecl(
             logical_id=logical_id,
             type=body["Type"],
@@ -237,6 +249,11 @@ def _check_mappings(doc: Mapping[str, Any]) -> None:
                 raise format_error(
                     f"Mappings attribute {name}.{key} must be a JSON/YAML object of names to values"
                 )
+            for value in values.values():
+                # Mappings are data: no functions, only strings (numbers) and lists of them.
+                items = value if isinstance(value, list) else [value]
+                if not all(isinstance(item, str | int | float) for item in items):
+                    raise format_error("Every Mappings attribute must be a String or a List.")
 
 
 def _resources_section(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -416,3 +433,22 @@ def _check_get_att_targets(value: Any, conditions: Mapping[str, bool], resources
             raise TemplateError(
                 f"Template error: instance of Fn::GetAtt references undefined resource {target}"
             )
+
+
+def _check_dynamic_references(logical_id: str, value: Any) -> None:
+    """``{{resolve:ssm:...}}`` and the like read services this server does not have: refuse
+    them instead of handing the literal text to a resource."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_dynamic_references(logical_id, item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_dynamic_references(logical_id, item)
+    elif isinstance(value, str) and "{{resolve:" in value:
+        match = _DYNAMIC_REFERENCE.search(value)
+        service = _DYNAMIC_SERVICES.get(match.group(1), match.group(1)) if match else "it"
+        raise TemplateError(
+            f"Template format error: resource {logical_id} uses a dynamic reference"
+            f" ({match.group(0) if match else value}) that cannot be resolved: {service} is not"
+            " served by this server"
+        )

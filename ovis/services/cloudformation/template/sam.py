@@ -117,6 +117,7 @@ def translate_sam(
     # Imported here: the translator is large and only SAM templates need it.
     import boto3
     from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
+    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
     from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
     from samtranslator.public.parser import Parser
     from samtranslator.public.translator import Translator
@@ -138,7 +139,9 @@ def translate_sam(
         session = boto3.session.Session(
             region_name=region, aws_access_key_id="unused", aws_secret_access_key="unused"
         )
-        translator = Translator(managed, Parser(), boto_session=session)
+        # Metrics recorded and "published" to nowhere: unpublished ones log a warning.
+        metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+        translator = Translator(managed, Parser(), boto_session=session, metrics=metrics)
         try:
             out = translator.translate(
                 template, parameter_values=values, get_managed_policy_map=lambda: managed
@@ -157,6 +160,8 @@ def translate_sam(
                 f"Transform {SAM_TRANSFORM} failed with: Invalid Serverless Application"
                 f" Specification document. {exc}"
             ) from None
+        finally:
+            metrics.publish()
     if not isinstance(out, dict):  # pragma: no cover - the translator always answers a dict
         raise TemplateError(f"Transform {SAM_TRANSFORM} failed")
     return out
