@@ -139,7 +139,7 @@ def wait(cfn: Any, name: str, waiter: str) -> dict[str, Any]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def receive(sqs: Any, url: str, deadline_s: float = 10) -> list[dict[str, Any]]:
+def receive(sqs: Any, url: str, deadline_s: float = 30) -> list[dict[str, Any]]:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         msgs = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])

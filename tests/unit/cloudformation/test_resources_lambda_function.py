@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
+import queue
+import threading
 import zipfile
 from pathlib import Path
 
@@ -215,3 +218,73 @@ def test_architectures_change_is_refused_before_any_change(tmp_path: Path) -> No
         assert cfg["Timeout"] == 3
 
     run(tmp_path, scenario)
+
+
+PY_CUSTOM = """import cfnresponse
+def handler(event, context):
+    cfnresponse.send(event, context, cfnresponse.SUCCESS, {"Answer": 42}, "phys-1")
+"""
+JS_CUSTOM = """const response = require('cfn-response');
+exports.handler = async (event, context) => {
+  await response.send(event, context, response.FAILED, {Answer: 7}, 'phys-2', false, 'nope');
+};
+"""
+
+
+def test_cfn_response_helpers_put_the_reply_to_the_response_url(tmp_path: Path) -> None:
+    got: queue.Queue[tuple[str, dict]] = queue.Queue()  # type: ignore[type-arg]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.put((self.path, json.loads(body)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    def event(n: int) -> bytes:
+        return json.dumps(
+            {
+                "RequestType": "Create",
+                "ResponseURL": f"{base}/reply{n}",
+                "StackId": "arn:aws:cloudformation:us-east-1:0:stack/s/1",
+                "RequestId": f"req-{n}",
+                "LogicalResourceId": "Custom",
+                "ResourceType": "Custom::Thing",
+            }
+        ).encode()
+
+    async def scenario(env: Env) -> None:
+        p = env.provider(T)
+        await p.create(
+            request(T, "P", function_props(FunctionName="py", Code={"ZipFile": PY_CUSTOM}))
+        )
+        await env.call("Invoke", FunctionName="py", Payload=event(1))
+        path, body = got.get(timeout=30)
+        assert path == "/reply1"
+        assert body["Status"] == "SUCCESS" and body["Data"] == {"Answer": 42}
+        assert body["PhysicalResourceId"] == "phys-1" and body["RequestId"] == "req-1"
+        assert body["LogicalResourceId"] == "Custom"
+        node = [r for r in env.server.runtimes if r.startswith("nodejs")]
+        if not node:
+            return  # the host has no Node.js: the Python helper is what was checked
+        js = function_props(FunctionName="js", Runtime=node[0], Code={"ZipFile": JS_CUSTOM})
+        await p.create(request(T, "J", js))
+        await env.call("Invoke", FunctionName="js", Payload=event(2))
+        path, body = got.get(timeout=30)
+        assert path == "/reply2"
+        assert body["Status"] == "FAILED" and body["Reason"] == "nope"
+        assert body["Data"] == {"Answer": 7} and body["PhysicalResourceId"] == "phys-2"
+
+    try:
+        run(tmp_path, scenario)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -25,7 +25,7 @@ async def _queue(env: Env, name: str) -> tuple[str, str]:
 
 
 async def _records(env: Env, url: str) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # generous: a loaded CI machine
     while time.monotonic() < deadline:
         out = await env.call("sqs", "ReceiveMessage", {"QueueUrl": url, "WaitTimeSeconds": 1})
         for m in out.get("Messages", []):

@@ -299,6 +299,13 @@ class FunctionProvider:
         check_known(props, FUNCTION_PROPERTIES)
         required(props, "Code", "Role")
         _refuse_unservable(props)
+        # every value is coerced once before any call, so a bad one changes nothing
+        _config(props, defaults=False)
+        tags_of(props.get("Tags", []))
+        if props.get("ReservedConcurrentExecutions") is not None:
+            as_int(props["ReservedConcurrentExecutions"], "ReservedConcurrentExecutions")
+        if "Architectures" in props:
+            as_str_list(props["Architectures"], "Architectures")
 
     async def create(self, req: ResourceRequest) -> ResourceResult:
         props = req.properties
@@ -360,13 +367,13 @@ class FunctionProvider:
                     "Changing Architectures of an existing function is not supported by this "
                     "server; give the function a new name to replace it."
                 )
-        await wait_settled(self.calls, name, caller)
         code_changed = props.get("Code") != old.get("Code") or (
             "ZipFile" in (props.get("Code") or {}) and props.get("Runtime") != old.get("Runtime")
         )
+        code = _code(props)  # built (and checked) before anything changes
+        code.pop("SourceKMSKeyArn", None)  # not an UpdateFunctionCode member
+        await wait_settled(self.calls, name, caller)
         if code_changed:
-            code = _code(props)
-            code.pop("SourceKMSKeyArn", None)  # not an UpdateFunctionCode member
             await self.calls("lambda", "UpdateFunctionCode", {"FunctionName": name, **code}, caller)
             await wait_settled(self.calls, name, caller)
         if any(props.get(k) != old.get(k) for k in CONFIG_PROPERTIES):
