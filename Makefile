@@ -7,8 +7,15 @@ BIN := $(VENV)/bin
 SERVER_STAMP := $(VENV)/.server-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 TOOLS_STAMP := $(VENV)/.tools-stamp
+# The SAM CLI the tests drive (tests/integration/test_sam_cli.py, test_cfn_samples.py), pinned to
+# the version they were written against, in a venv of its own: aws-sam-cli needs a newer botocore
+# than awscli v1 in $(VENV) accepts. Telemetry and update checks are off in the tests, and no
+# Docker is needed (`sam build` without --use-container).
+SAM_VERSION := 1.170.0
+SAM_VENV ?= .venv-sam
+SAM_STAMP := $(SAM_VENV)/.sam-$(SAM_VERSION)-stamp
 
-.PHONY: run test check bench install install-dev node-runtimes clean
+.PHONY: run test check bench install install-dev node-runtimes sam-cli clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +55,17 @@ $(TOOLS_STAMP): Makefile
 node-runtimes: $(SERVER_STAMP)
 	$(BIN)/python -m ovis.runtimes.node.install
 
+# Idempotent: the stamp names the version, so a new pin reinstalls and an installed one costs
+# nothing. About a minute the first time (pip from PyPI).
+$(SAM_STAMP):
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -q aws-sam-cli==$(SAM_VERSION)
+	rm -f $(SAM_VENV)/.sam-*-stamp
+	touch $@
+
+sam-cli: $(SAM_STAMP)
+
 install: $(SERVER_STAMP) node-runtimes
 
 install-dev: $(DEV_STAMP) $(TOOLS_STAMP) node-runtimes
@@ -58,8 +76,10 @@ run: $(SERVER_STAMP) node-runtimes
 # Coverage: the test processes through pytest-cov, each server the tests start through
 # `coverage run --parallel-mode` (tests/conftest.py, OVIS_TEST_COVERAGE); pytest-cov combines
 # every data file when the run ends, and the report prints what the whole suite covered.
-test: $(DEV_STAMP) $(TOOLS_STAMP) node-runtimes
-	OVIS_TEST_COVERAGE=1 $(BIN)/python -m pytest -n auto --cov=ovis --cov-report= tests
+# OVIS_SAM_CLI tells the SAM tests where `sam` is (without it they look in $(SAM_VENV)); they
+# fail, not skip, when it is missing.
+test: $(DEV_STAMP) $(TOOLS_STAMP) node-runtimes $(SAM_STAMP)
+	OVIS_TEST_COVERAGE=1 OVIS_SAM_CLI=$(abspath $(SAM_VENV))/bin/sam $(BIN)/python -m pytest -n auto --cov=ovis --cov-report= tests
 	$(BIN)/python -m coverage report --sort=cover --skip-covered
 
 check: $(DEV_STAMP)
@@ -72,4 +92,4 @@ bench: $(SERVER_STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .ovis-data .coverage .coverage.*
+	rm -rf $(VENV) $(SAM_VENV) .ovis-data .coverage .coverage.*

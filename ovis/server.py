@@ -43,6 +43,9 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
 from ovis.services.autoscaling.service import autoscaling_service
 from ovis.services.calls import InProcessCalls
+from ovis.services.cloudformation.resources import registry as cfn_registry
+from ovis.services.cloudformation.resources.base import ResourceProvider
+from ovis.services.cloudformation.service import CloudFormation, cloudformation_service
 from ovis.services.cloudwatch import AlarmService, MetricService
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
@@ -319,6 +322,18 @@ class Server:
             queues=self.queues,
             topics=self.topics,
         )
+        # CloudFormation stacks: resource handlers call the services in process (self.calls,
+        # built below from aws_services, which include CloudFormation's own table: late bound)
+        self._cfn_providers: dict[str, ResourceProvider] = {}
+        self.cloudformation = CloudFormation(
+            self.storage.stacks,
+            lambda: self._cfn_providers,
+            self.supervisor,
+            s3_reads,
+            settings.region,
+            settings.account_id,
+            settle_s=settings.cfn_settle_s,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -341,7 +356,7 @@ class Server:
             ),
             sqs_service(self.queues),
             sns_service(self.topics),
-            logs_service(self.storage.logs),
+            logs_service(self.storage.logs, self.storage.log_groups),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
             events_service(self.events),
@@ -350,9 +365,11 @@ class Server:
             iam_service(self.iam),
             self.s3,
             cloudwatch_service(self.cloudwatch, self.alarms),
+            cloudformation_service(self.cloudformation),
         ]
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)
+        self._cfn_providers = cfn_registry.providers(self.calls)
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
         self.router = Router(
@@ -392,6 +409,7 @@ class Server:
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
             self.scheduler,  # after SQS and the async queue: its fires go to them
             Hook("s3", self._start_s3, self._close_s3),
+            self.cloudformation,  # last: its operations call every service above
         ]
         self.lifecycle = Lifecycle(self.components)
 

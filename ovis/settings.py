@@ -45,6 +45,12 @@ class Settings:
     # Multiplies SNS delivery retry delays (AWS's delivery policies: 1-20 s for Lambda and SQS,
     # 20 s for http/https by default); tests shrink it.
     sns_retry_scale: float = 1.0
+    # CloudFormation: CreateChangeSet, ExecuteChangeSet and DeleteStack answer once the change
+    # set is computed / the stack's operation has finished, or after this many seconds,
+    # whichever comes first (0: at once, as AWS). The SAM CLI and the AWS CLI poll those with
+    # fixed 5-30 s delays after a first immediate look, so a few seconds here let them see the
+    # end state at that first look.
+    cfn_settle_s: float = 0.0
     # Public base URL of the server (used in Code.Location etc.); derived from host/port if empty.
     public_url: str = ""
     # Seconds between Application Auto Scaling evaluations of provisioned concurrency utilization

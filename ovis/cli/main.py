@@ -85,6 +85,15 @@ def cli() -> None:
     help="Scale async retry delays (1.0: about 1 and 2 minutes, as AWS).",
 )
 @click.option(
+    "--cfn-settle",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Seconds CloudFormation's CreateChangeSet, ExecuteChangeSet and DeleteStack wait for "
+    "their work to finish before answering (0: answer at once, as AWS). A few seconds spare "
+    "`sam deploy`/`sam delete`/`aws cloudformation deploy` their 5-30 s polling delays.",
+)
+@click.option(
     "--sns-retry-scale",
     default=1.0,
     show_default=True,
@@ -167,6 +176,7 @@ def server(
     freeze_after: float,
     memory_budget: int,
     async_retry_scale: float,
+    cfn_settle: float,
     sns_retry_scale: float,
     no_isolation: bool,
     concurrency_limit: int,
@@ -222,6 +232,7 @@ def server(
                 memory_budget_mb=memory_budget,
                 isolation=not no_isolation,
                 async_retry_scale=async_retry_scale,
+                cfn_settle_s=cfn_settle,
                 sns_retry_scale=sns_retry_scale,
                 concurrent_executions=concurrency_limit,
                 public_url=public_url,

@@ -34,6 +34,7 @@ class ObjectRecord:
     headers: dict[str, str] = field(default_factory=dict)  # Content-Encoding, Cache-Control...
     checksums: dict[str, str] = field(default_factory=dict)  # "CRC32" -> base64
     parts: int = 0  # number of parts of a multipart object (0: single PUT)
+    tags: tuple[tuple[str, str], ...] = ()  # the object's tag set, in the order given
 
 
 @dataclass(frozen=True)

@@ -185,8 +185,20 @@ class XmlEncoders:
                 prefix = f":{ns['prefix']}" if ns.get("prefix") else ""
                 attr = f' xmlns{prefix}="{escape(ns["uri"])}"'
 
+            # members serialized as attributes of the element (S3's Grantee xsi:type)
+            xml_attrs = {
+                name: (wire_name(m, name), _text_formatter(m))
+                for name, m in shape.members.items()
+                if m.serialization.get("xmlAttribute")
+            }
+
             def structure(value: Any, tag: str, parts: list[str]) -> None:
-                parts.append(f"<{tag}{attr}>")
+                extra = "".join(
+                    f' {wire}="{fmt(value[name])}"'
+                    for name, (wire, fmt) in xml_attrs.items()
+                    if value.get(name) is not None
+                )
+                parts.append(f"<{tag}{attr}{extra}>")
                 members(value, parts)
                 parts.append(f"</{tag}>")
 

@@ -22,6 +22,7 @@ from ovis.invoke.repositories import (
     ReservedConcurrencyRepository,
 )
 from ovis.logs.repository import LogRepository
+from ovis.services.cloudformation.repository import StackRepository
 from ovis.services.cloudwatch.repository import CloudWatchRepository
 from ovis.services.events.repository import EventBusRepository
 from ovis.services.kinesis.repository import StreamRepository
@@ -34,6 +35,7 @@ from ovis.services.lambda_.repositories import (
     TagRepository,
     UrlRepository,
 )
+from ovis.services.logs.repository import LogGroupRepository
 from ovis.services.s3.repository import S3Repository
 from ovis.services.scheduler.repository import ScheduleRepository
 from ovis.services.sns.repository import TopicRepository
@@ -62,6 +64,8 @@ class Storage(Protocol):
     @property
     def logs(self) -> LogRepository: ...
     @property
+    def log_groups(self) -> LogGroupRepository: ...
+    @property
     def async_events(self) -> AsyncEventRepository: ...
     @property
     def event_invoke(self) -> EventInvokeRepository: ...
@@ -85,6 +89,7 @@ class Storage(Protocol):
     def event_buses(self) -> EventBusRepository: ...
     @property
     def metrics(self) -> CloudWatchRepository: ...
+    def stacks(self) -> StackRepository: ...
     def close(self) -> None: ...
 
 

@@ -97,9 +97,9 @@ def test_unknown_operation_of_a_known_json_service(server: ServerProcess) -> Non
 
 
 def test_query_services_are_answered_in_xml(server: ServerProcess) -> None:
-    # a query-protocol service this server lacks, and an STS operation it does not implement
+    # a CloudFormation and an STS operation this server does not implement
     calls = [
-        ("cloudformation", lambda c: c.describe_stacks()),
+        ("cloudformation", lambda c: c.describe_account_limits()),
         ("sts", lambda c: c.get_access_key_info(AccessKeyId="ASIAEXAMPLEEXAMPLE12")),
     ]
     for service, call in calls:

@@ -45,6 +45,10 @@ class EventInvokeConfig:
     on_success: str | None = None
     on_failure: str | None = None
     last_modified: float = 0.0
+    # whether the settings were given (AWS answers only those; unset ones run with the defaults
+    # above). True for configs stored before this was recorded, which answered both.
+    max_retries_given: bool = True
+    max_age_given: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -58,8 +62,8 @@ class EventInvokeConfig:
         return {
             "LastModified": self.last_modified,
             "FunctionArn": arn,
-            "MaximumRetryAttempts": self.max_retries,
-            "MaximumEventAgeInSeconds": self.max_age_s,
+            "MaximumRetryAttempts": self.max_retries if self.max_retries_given else None,
+            "MaximumEventAgeInSeconds": self.max_age_s if self.max_age_given else None,
             "DestinationConfig": dest,
         }
 
@@ -127,10 +131,14 @@ class EventInvokeService:
             if not merge or existing is None
             else EventInvokeConfig(**existing.to_json())
         )
+        if not merge or existing is None:
+            cfg.max_retries_given = cfg.max_age_given = False
         if cmd.max_retries is not None:
             cfg.max_retries = cmd.max_retries
+            cfg.max_retries_given = True
         if cmd.max_age_s is not None:
             cfg.max_age_s = cmd.max_age_s
+            cfg.max_age_given = True
         if cmd.destinations_given:
             if cmd.on_success is not None or not merge:
                 cfg.on_success = self._destination(cmd.on_success)

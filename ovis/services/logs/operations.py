@@ -1,58 +1,84 @@
-"""A subset of the CloudWatch Logs API (JSON 1.1, ``X-Amz-Target: Logs_20140328.*``) over the
-function logs Ovis keeps, so ``aws logs tail``/``filter-log-events`` and ``ovis logs`` work.
+"""A subset of the CloudWatch Logs API (JSON 1.1, ``X-Amz-Target: Logs_20140328.*``): the
+function logs Ovis keeps (so ``aws logs tail``/``filter-log-events`` and ``ovis logs`` work)
+and declared log groups (CreateLogGroup, retention, tags: what Terraform's
+``aws_cloudwatch_log_group`` and CloudFormation's ``AWS::Logs::LogGroup`` call).
 
 Handlers read the request document as sent (the codec does not validate Logs input): each
 checks the members it uses, with the Logs service's error codes."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from ovis.errors import ApiError
 from ovis.logs.repository import LogRepository
 from ovis.services.context import Handler, RequestContext
 from ovis.services.logs.commands import FOREVER_MS, EventQuery
 from ovis.services.logs.events import LogEvents
+from ovis.services.logs.groups import (
+    LogGroups,
+    LogsInvalidParameter,
+    LogsResourceNotFound,
+    check_name,
+    check_tags,
+    group_name_of_arn,
+    retention_cutoff_ms,
+)
+from ovis.services.logs.repository import LogGroupRepository
 
 MAX_LIMIT = 10000
-
-
-class LogsResourceNotFound(ApiError):
-    code, status = "ResourceNotFoundException", 400
-
-    def body(self) -> dict[str, Any]:
-        return {"__type": self.code, "message": self.message}
-
-
-class LogsInvalidParameter(ApiError):
-    code, status = "InvalidParameterException", 400
-
-    def body(self) -> dict[str, Any]:
-        return {"__type": self.code, "message": self.message}
+MAX_GROUPS_PAGE = 50
 
 
 class LogsApi:
     """The operation table: each handler checks the members it reads (in the order the Logs
     service reports them), builds a command and renders the use case's answer."""
 
-    def __init__(self, store: LogRepository) -> None:
+    def __init__(self, store: LogRepository, groups: LogGroupRepository) -> None:
         self.logs = LogEvents(store)
+        self.groups = LogGroups(groups)
         self.handlers: dict[str, Handler] = {
             "FilterLogEvents": self.filter_log_events,
             "GetLogEvents": self.get_log_events,
             "DescribeLogGroups": self.describe_log_groups,
             "DescribeLogStreams": self.describe_log_streams,
             "DeleteLogGroup": self.delete_log_group,
+            "CreateLogGroup": self.create_log_group,
+            "PutRetentionPolicy": self.put_retention_policy,
+            "DeleteRetentionPolicy": self.delete_retention_policy,
+            "ListTagsForResource": self.list_tags_for_resource,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTagsLogGroup": self.list_tags_log_group,
+            "TagLogGroup": self.tag_log_group,
+            "UntagLogGroup": self.untag_log_group,
         }
+
+    async def _exists(self, group: str) -> bool:
+        return await self.groups.get(group) is not None or await self.logs.exists(group)
 
     async def _group(self, p: dict[str, Any]) -> str:
         group = p.get("logGroupName") or p.get("logGroupIdentifier")
         if not isinstance(group, str) or not group:
             raise LogsInvalidParameter("logGroupName is required.")
         group = group.rsplit(":log-group:", 1)[-1].removesuffix(":*")
-        if not await self.logs.exists(group):
+        if not await self._exists(group):
             raise LogsResourceNotFound("The specified log group does not exist.")
         return group
+
+    async def _declared(self, group: str) -> str:
+        """``group``, declared if it existed only through its events (so it can be
+        configured); ResourceNotFoundException if it does not exist at all."""
+        if await self.groups.get(group) is None:
+            found = [c for g, c in await self.logs.groups() if g == group]
+            if not found:
+                raise LogsResourceNotFound("The specified log group does not exist.")
+            await self.groups.adopt(group, found[0])
+        return group
+
+    async def _start_ms(self, group: str, p: dict[str, Any]) -> int:
+        cutoff = retention_cutoff_ms(await self.groups.get(group), int(time.time() * 1000))
+        return max(int(p.get("startTime") or 0), cutoff)
 
     @staticmethod
     def _limit(p: dict[str, Any]) -> int:
@@ -72,11 +98,12 @@ class LogsApi:
             raise LogsInvalidParameter("The specified nextToken is invalid.") from None
 
     async def filter_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._group(p)
         q = EventQuery(
-            group=await self._group(p),
+            group=group,
             limit=self._limit(p),
             after_id=self._token(p),
-            start_ms=int(p.get("startTime") or 0),
+            start_ms=await self._start_ms(group, p),
             end_ms=int(p.get("endTime") or FOREVER_MS),
             streams=frozenset(p.get("logStreamNames") or ()),
             stream_prefix=p.get("logStreamNamePrefix") or "",
@@ -107,7 +134,7 @@ class LogsApi:
             group=group,
             limit=self._limit(p),
             after_id=self._token(p),
-            start_ms=int(p.get("startTime") or 0),
+            start_ms=await self._start_ms(group, p),
             end_ms=int(p.get("endTime") or FOREVER_MS),
             streams=frozenset([stream]) if isinstance(stream, str) else frozenset([""]),
         )
@@ -123,18 +150,44 @@ class LogsApi:
 
     async def describe_log_groups(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         prefix = p.get("logGroupNamePrefix") or ""
-        return {
-            "logGroups": [
-                {
-                    "logGroupName": g,
-                    "creationTime": created,
-                    "storedBytes": 0,
-                    "arn": f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{g}:*",
-                }
-                for g, created in await self.logs.groups()
-                if g.startswith(prefix)
-            ]
-        }
+        pattern = p.get("logGroupNamePattern") or ""
+        if prefix and pattern:
+            raise LogsInvalidParameter(
+                "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+            )
+        limit = p.get("limit", MAX_GROUPS_PAGE)
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_GROUPS_PAGE:
+            raise LogsInvalidParameter(f"limit must be between 1 and {MAX_GROUPS_PAGE}.")
+        after = p.get("nextToken") or ""
+        declared = {g.name: g for g in await self.groups.declared()}
+        created = {g: c for g, c in await self.logs.groups()}
+        names = sorted(
+            n
+            for n in set(declared) | set(created)
+            if n.startswith(prefix) and pattern in n and n > after
+        )
+        page, more = names[:limit], len(names) > limit
+        out: list[dict[str, Any]] = []
+        for name in page:
+            arn = f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{name}"
+            g = declared.get(name)
+            entry: dict[str, Any] = {
+                "logGroupName": name,
+                "creationTime": g.created_ms if g else created[name],
+                "metricFilterCount": 0,
+                "arn": arn + ":*",
+                "storedBytes": 0,
+                "logGroupClass": g.log_group_class if g else "STANDARD",
+                "logGroupArn": arn,
+                "deletionProtectionEnabled": False,
+            }
+            if g is not None and g.retention_days is not None:
+                entry["retentionInDays"] = g.retention_days
+            out.append(entry)
+        answer: dict[str, Any] = {"logGroups": out}
+        if more:
+            answer["nextToken"] = page[-1]
+        return answer
 
     async def describe_log_streams(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
@@ -153,5 +206,70 @@ class LogsApi:
         }
 
     async def delete_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self.logs.delete_group(await self._group(p))
+        group = await self._group(p)
+        await self.logs.delete_group(group)
+        await self.groups.delete(group)
+        return {}
+
+    async def create_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        name = check_name(p.get("logGroupName"))
+        if p.get("deletionProtectionEnabled"):
+            raise LogsInvalidParameter("Deletion protection is not supported here.")
+        await self.groups.create(
+            name, check_tags(p.get("tags")), p.get("kmsKeyId"), p.get("logGroupClass")
+        )
+        return {}
+
+    async def put_retention_policy(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._declared(check_name(p.get("logGroupName")))
+        await self.groups.put_retention(group, p.get("retentionInDays"))
+        return {}
+
+    async def delete_retention_policy(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        group = await self._declared(check_name(p.get("logGroupName")))
+        await self.groups.delete_retention(group)
+        return {}
+
+    async def _tags(self, group: str) -> dict[str, str]:
+        g = await self.groups.get(group)
+        return dict(g.tags) if g is not None else {}
+
+    @staticmethod
+    def _tag_keys(p: dict[str, Any], member: str) -> list[str]:
+        keys = p.get(member)
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise LogsInvalidParameter(f"{member} must be a list of strings.")
+        return keys
+
+    async def list_tags_for_resource(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        group = group_name_of_arn(p.get("resourceArn"))
+        if not await self._exists(group):
+            raise LogsResourceNotFound("The specified log group does not exist.")
+        return {"tags": await self._tags(group)}
+
+    async def tag_resource(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._declared(group_name_of_arn(p.get("resourceArn")))
+        await self.groups.tag(group, check_tags(p.get("tags")))
+        return {}
+
+    async def untag_resource(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._declared(group_name_of_arn(p.get("resourceArn")))
+        await self.groups.untag(group, self._tag_keys(p, "tagKeys"))
+        return {}
+
+    async def list_tags_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        return {"tags": await self._tags(await self._group(p))}
+
+    async def tag_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._declared(check_name(p.get("logGroupName")))
+        await self.groups.tag(group, check_tags(p.get("tags")))
+        return {}
+
+    async def untag_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._declared(check_name(p.get("logGroupName")))
+        await self.groups.untag(group, self._tag_keys(p, "tags"))
         return {}

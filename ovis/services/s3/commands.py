@@ -12,6 +12,7 @@ class ObjectAttributes:
     content_type: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # ContentEncoding... (member names)
+    tags: tuple[tuple[str, str], ...] = ()  # x-amz-tagging
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class CopyObject:
     attributes: ObjectAttributes
     conditions: Conditions
     checksum_algorithm: str | None = None
+    replace_tags: bool = False  # TaggingDirective REPLACE (default COPY: the source's tags)
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,42 @@ class KeyTooLongError(S3Error):
 class MetadataTooLarge(S3Error):
     code, status = "MetadataTooLarge", 400
     default = "Your metadata headers exceed the maximum allowed metadata size"
+
+
+# ---- "not set" answers of bucket sub-resources (what S3 answers for a bucket that never had
+# the configuration; clients such as Terraform's provider read them and treat the code as unset)
+
+
+class NoSuchCORSConfiguration(S3Error):
+    code, status = "NoSuchCORSConfiguration", 404
+    default = "The CORS configuration does not exist"
+
+
+class NoSuchWebsiteConfiguration(S3Error):
+    code, status = "NoSuchWebsiteConfiguration", 404
+    default = "The specified bucket does not have a website configuration"
+
+
+class NoSuchLifecycleConfiguration(S3Error):
+    code, status = "NoSuchLifecycleConfiguration", 404
+    default = "The lifecycle configuration does not exist"
+
+
+class ReplicationConfigurationNotFoundError(S3Error):
+    code, status = "ReplicationConfigurationNotFoundError", 404
+    default = "The replication configuration was not found"
+
+
+class ObjectLockConfigurationNotFoundError(S3Error):
+    code, status = "ObjectLockConfigurationNotFoundError", 404
+    default = "Object Lock configuration does not exist for this bucket"
+
+
+class NoSuchPublicAccessBlockConfiguration(S3Error):
+    code, status = "NoSuchPublicAccessBlockConfiguration", 404
+    default = "The public access block configuration was not found"
+
+
+class OwnershipControlsNotFoundError(S3Error):
+    code, status = "OwnershipControlsNotFoundError", 404
+    default = "The bucket ownership controls were not found"

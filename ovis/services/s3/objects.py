@@ -23,6 +23,7 @@ from ovis.services.s3.errors import InvalidRequest, KeyTooLongError, MetadataToo
 from ovis.services.s3.notifications import NotificationRules, Notifier
 from ovis.services.s3.reading import check_conditions
 from ovis.services.s3.repository import ObjectBlobs, S3Repository
+from ovis.services.s3.tagging import parse_tagging_header
 
 MAX_PUT_BYTES = 5 * 1024**3  # S3's single PUT limit (EntityTooLarge beyond)
 DEFAULT_TYPE = "binary/octet-stream"
@@ -100,6 +101,7 @@ class ObjectService:
             attrs.metadata,
             attrs.headers,
             body.checksums,
+            tags=attrs.tags,
         )
         return await self.commit(bucket, obj, "ObjectCreated:Put", caller)
 
@@ -155,6 +157,7 @@ class ObjectService:
             a.metadata if cmd.replace_metadata else src.metadata,
             a.headers if cmd.replace_metadata else src.headers,
             checksums,
+            tags=a.tags if cmd.replace_tags else src.tags,
         )
         return await self.commit(bucket, obj, "ObjectCreated:Copy", caller)
 
@@ -233,7 +236,8 @@ def attributes_of(params: Mapping[str, Any]) -> ObjectAttributes:
     size = sum(len(k.encode()) + len(str(v).encode()) for k, v in metadata.items())
     if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(Size=str(size), MaxSizeAllowed=str(MAX_METADATA_BYTES))
-    return ObjectAttributes(params.get("ContentType"), metadata, headers)
+    tags = parse_tagging_header(params.get("Tagging"))
+    return ObjectAttributes(params.get("ContentType"), metadata, headers, tags)
 
 
 __all__ = ["ObjectService", "attributes_of", "requested_algorithm"]

@@ -17,6 +17,7 @@ from ovis.auth.sigv4 import SignedPayload
 from ovis.models.s3 import ObjectRecord, Part, Upload
 from ovis.services.context import Handler, RequestContext
 from ovis.services.s3.body import BodyStream
+from ovis.services.s3.bucket_config import BucketConfigApi
 from ovis.services.s3.buckets import BucketService, owner_id
 from ovis.services.s3.commands import (
     Caller,
@@ -37,6 +38,7 @@ from ovis.services.s3.multipart import MultipartService
 from ovis.services.s3.notifications import NotificationRules
 from ovis.services.s3.objects import ObjectService, attributes_of
 from ovis.services.s3.reading import FileBody, byte_range, check_conditions
+from ovis.services.s3.tagging import ObjectTagging
 
 _SMALL_OBJECT = 256 * 1024  # answered from memory; larger objects stream from their file
 _CHECKSUM_MEMBERS = {alg: f"Checksum{alg}" for alg in ("CRC32", "CRC32C", "SHA1", "SHA256")}
@@ -123,6 +125,7 @@ class S3Api:
             "CopyObject": self.copy_object,
             "ListObjectsV2": self.list_objects_v2,
             "ListObjects": self.list_objects_v1,
+            "ListObjectVersions": self.list_object_versions,
             "CreateMultipartUpload": self.create_multipart_upload,
             "UploadPart": self.upload_part,
             "UploadPartCopy": self.upload_part_copy,
@@ -130,7 +133,12 @@ class S3Api:
             "AbortMultipartUpload": self.abort_multipart_upload,
             "ListParts": self.list_parts,
             "ListMultipartUploads": self.list_multipart_uploads,
+            "GetObjectTagging": self.get_object_tagging,
+            "PutObjectTagging": self.put_object_tagging,
+            "DeleteObjectTagging": self.delete_object_tagging,
+            **BucketConfigApi(buckets).handlers,
         }
+        self.tagging = ObjectTagging(objects.repo, buckets)
 
     # ---- buckets
 
@@ -239,6 +247,8 @@ class S3Api:
         }
         if obj.parts:
             out["PartsCount"] = obj.parts
+        if obj.tags:
+            out["TagCount"] = len(obj.tags)  # GetObject's x-amz-tagging-count (HeadObject: none)
         if p.get("ChecksumMode") == "ENABLED":
             out.update(_checksum_out(obj.checksums, obj.parts))
         for member in ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage"):
@@ -327,6 +337,7 @@ class S3Api:
                 p.get("CopySourceIfUnmodifiedSince"),
             ),
             p.get("ChecksumAlgorithm"),
+            self._tagging_directive(p) == "REPLACE",
         )
         try:
             obj = await self.objects.copy(cmd, _caller(ctx))
@@ -343,6 +354,32 @@ class S3Api:
                 **_checksum_out(obj.checksums),
             }
         }
+
+    @staticmethod
+    def _tagging_directive(p: dict[str, Any]) -> str:
+        directive = p.get("TaggingDirective") or "COPY"
+        if directive not in ("COPY", "REPLACE"):
+            raise InvalidArgumentS3(
+                "Unknown tagging directive.", ArgumentName="x-amz-tagging-directive"
+            )
+        return str(directive)
+
+    # ---- object tagging
+
+    async def get_object_tagging(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        tags = await self.tagging.get(p["Bucket"], p["Key"])
+        return {"TagSet": [{"Key": k, "Value": v} for k, v in tags]}
+
+    async def put_object_tagging(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        tag_set = (p.get("Tagging") or {}).get("TagSet") or []
+        await self.tagging.put(
+            p["Bucket"], p["Key"], [(t["Key"], t.get("Value", "")) for t in tag_set]
+        )
+        return {}
+
+    async def delete_object_tagging(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        await self.tagging.delete(p["Bucket"], p["Key"])
+        return {}
 
     # ---- listing
 
@@ -373,6 +410,37 @@ class S3Api:
             NextMarker=self._enc(cmd, page.last) if page.truncated and cmd.delimiter else None,
         )
         return out
+
+    async def list_object_versions(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        """Objects are not versioned here: each key has one version, ``null`` (what S3 lists
+        for objects written while versioning was never enabled), and there are no delete
+        markers. Enough for the tools that empty a bucket version by version (Terraform's
+        force_destroy, ``aws s3 rb --force``)."""
+        marker = p.get("KeyMarker") or ""
+        version_marker = p.get("VersionIdMarker")
+        if version_marker and not marker:
+            raise InvalidArgumentS3(
+                "A version-id marker cannot be specified without a key marker.",
+                ArgumentName="version-id-marker",
+                ArgumentValue=version_marker,
+            )
+        cmd = self._list_command(p, marker)
+        await self.buckets.get(cmd.bucket)
+        page = await list_objects(self.objects.repo, cmd)
+        listing = self._listing(cmd, page.objects, page.prefixes, True, ctx)
+        versions = [
+            {**entry, "VersionId": "null", "IsLatest": True}
+            for entry in listing.pop("Contents", None) or []
+        ]
+        listing.update(
+            Versions=versions or None,
+            KeyMarker=self._enc(cmd, marker),
+            VersionIdMarker=version_marker or "",
+            IsTruncated=page.truncated,
+            NextKeyMarker=self._enc(cmd, page.last) if page.truncated else None,
+            NextVersionIdMarker="null" if page.truncated else None,
+        )
+        return listing
 
     def _list_command(self, p: Mapping[str, Any], after: str) -> ListObjects:
         enc = p.get("EncodingType")

@@ -18,7 +18,7 @@ from ovis.storage.sqlite.engine import Engine
 
 _OBJ = (
     "bucket, key, blob, size, etag, last_modified_ms, content_type, metadata, headers, "
-    "checksums, parts"
+    "checksums, parts, tags"
 )
 _BUCKET = "name, region, created_ms, versioning, policy, tags, notification"
 _UPLOAD = (
@@ -44,7 +44,7 @@ def _bucket(r: Sequence[Any]) -> Bucket:
 def _object(r: Sequence[Any]) -> ObjectRecord:
     return ObjectRecord(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), json.loads(r[8]),
-        json.loads(r[9]), r[10],
+        json.loads(r[9]), r[10], tuple((k, v) for k, v in json.loads(r[11])),
     )  # fmt: skip
 
 
@@ -60,6 +60,7 @@ def _object_row(o: ObjectRecord) -> tuple[Any, ...]:
     return (
         o.bucket, o.key, o.blob, o.size, o.etag, o.last_modified_ms, o.content_type,
         json.dumps(o.metadata), json.dumps(o.headers), json.dumps(o.checksums), o.parts,
+        json.dumps([list(t) for t in o.tags]),
     )  # fmt: skip
 
 
@@ -157,11 +158,20 @@ class SqliteS3:
                 "SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?", (obj.bucket, obj.key)
             ).fetchone()
             db.execute(
-                f"INSERT OR REPLACE INTO s3_objects ({_OBJ}) VALUES ({', '.join('?' * 11)})",
+                f"INSERT OR REPLACE INTO s3_objects ({_OBJ}) VALUES ({', '.join('?' * 12)})",
                 _object_row(obj),
             )
             self._queue(db, events)
             return str(old[0]) if old is not None and old[0] != obj.blob else None
+
+    def set_object_tags(self, bucket: str, key: str, tags: Sequence[tuple[str, str]]) -> bool:
+        """Replace an object's tag set (its content and metadata untouched); False if no such
+        object."""
+        n = self._engine.write(
+            "UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?",
+            (json.dumps([list(t) for t in tags]), bucket, key),
+        )
+        return n == 1
 
     def delete_object(
         self, bucket: str, key: str, events: Sequence[NewEvent]
@@ -256,7 +266,7 @@ class SqliteS3:
             db.execute("DELETE FROM s3_parts WHERE upload_id = ?", (upload_id,))
             db.execute("DELETE FROM s3_uploads WHERE upload_id = ?", (upload_id,))
             db.execute(
-                f"INSERT OR REPLACE INTO s3_objects ({_OBJ}) VALUES ({', '.join('?' * 11)})",
+                f"INSERT OR REPLACE INTO s3_objects ({_OBJ}) VALUES ({', '.join('?' * 12)})",
                 _object_row(obj),
             )
             self._queue(db, events)

@@ -22,6 +22,7 @@ from ovis.storage.sqlite.event_source_mappings import SqliteEventSourceMappings
 from ovis.storage.sqlite.functions import SqliteFunctions
 from ovis.storage.sqlite.iam import SqliteIam
 from ovis.storage.sqlite.layers import SqliteLayers
+from ovis.storage.sqlite.log_groups import SqliteLogGroups
 from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.metrics import SqliteMetrics
 from ovis.storage.sqlite.migrate import migrate
@@ -29,6 +30,7 @@ from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.s3 import SqliteS3
 from ovis.storage.sqlite.schedules import SqliteSchedules
+from ovis.storage.sqlite.stacks import SqliteStacks
 from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
 from ovis.storage.sqlite.tags import SqliteTags
@@ -48,6 +50,7 @@ class SqliteStorage:
         self.concurrency = SqliteConcurrency(self._engine)
         self.tags = SqliteTags(self._engine)
         self.logs = SqliteLogs(self._engine)
+        self.log_groups = SqliteLogGroups(self._engine)
         self.async_events = SqliteAsyncEvents(self._engine)
         self.event_invoke = SqliteEventInvoke(self._engine)
         self.layers = SqliteLayers(self._engine)
@@ -64,6 +67,7 @@ class SqliteStorage:
         self.s3 = SqliteS3(self._engine)
         self.event_buses = SqliteEventBuses(self._engine)
         self.metrics = SqliteMetrics(self._engine)  # CloudWatch metrics and alarms
+        self.stacks = SqliteStacks(self._engine)  # CloudFormation
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -156,6 +156,18 @@ def test_virtual_hosted_bucket_comes_as_a_label(s3: RestXmlCodec) -> None:
         ("CreateMultipartUpload", {"Bucket": "b", "Key": "k", "UploadId": "u"}),
         ("CopyObject", {"CopyObjectResult": {"ETag": '"e"', "LastModified": STAMP}}),
         ("GetObjectTagging", {"TagSet": [{"Key": "a", "Value": "b"}]}),
+        (  # Grantee's Type is an XML attribute (xsi:type) of its element
+            "GetBucketAcl",
+            {
+                "Owner": {"DisplayName": "me", "ID": "1"},
+                "Grants": [
+                    {
+                        "Grantee": {"DisplayName": "me", "ID": "1", "Type": "CanonicalUser"},
+                        "Permission": "FULL_CONTROL",
+                    }
+                ],
+            },
+        ),
         (
             "DeleteObjects",
             {"Deleted": [{"Key": "a"}], "Errors": [{"Key": "b", "Code": "AccessDenied"}]},

@@ -15,7 +15,10 @@ from ovis.storage.sqlite.migrations import (
     m0008_schedules,
     m0009_iam,
     m0010_s3,
+    m0011_stacks,
     m0012_metrics,
+    m0013_log_groups,
+    m0014_s3_object_tags,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -42,5 +45,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0008_schedules.VERSION, "EventBridge Scheduler", m0008_schedules.upgrade),
     Migration(m0009_iam.VERSION, "iam roles and policies, sts credentials", m0009_iam.upgrade),
     Migration(m0010_s3.VERSION, "s3 buckets and objects", m0010_s3.upgrade),
+    Migration(m0011_stacks.VERSION, "cloudformation stacks", m0011_stacks.upgrade),
     Migration(m0012_metrics.VERSION, "cloudwatch metrics and alarms", m0012_metrics.upgrade),
+    Migration(m0013_log_groups.VERSION, "declared log groups", m0013_log_groups.upgrade),
+    Migration(m0014_s3_object_tags.VERSION, "s3 object tags", m0014_s3_object_tags.upgrade),
 )
