@@ -114,7 +114,7 @@ def test_query_services_are_answered_in_xml(server: ServerProcess) -> None:
 def test_an_s3_operation_this_server_lacks_is_answered_in_rest_xml(server: ServerProcess) -> None:
     s3 = server.client("s3")
     with pytest.raises(ClientError) as ei:
-        s3.get_bucket_website(Bucket="any-bucket")  # type: ignore[attr-defined]
+        s3.get_bucket_analytics_configuration(Bucket="any-bucket", Id="a")  # type: ignore[attr-defined]
     assert ei.value.response["Error"]["Code"] == "NotImplemented"
     assert "s3" in ei.value.response["Error"]["Message"]
 
