@@ -5,7 +5,8 @@ Contract: ``await calls(service, operation, params, caller)`` checks ``params`` 
 operation's botocore input shape exactly as the front door does after parsing (same error,
 same wording: the service's ``ValidationException``, the query protocol's ``ValidationError``,
 S3's ``InvalidArgument``; SQS checks its own), then runs the service's handler with a
-``RequestContext`` for ``caller`` and returns the handler's output dict unchanged. Service
+``RequestContext`` for ``caller`` and returns the handler's output as a client would read it:
+members the handler left ``None`` are dropped at every depth, as the serializers drop them. Service
 errors propagate as the ``ApiError`` the service raised. ``params`` are parsed shapes, as a
 codec hands them over: bytes for blobs, numbers for timestamps, dicts for maps, lists for
 lists. An operation the service does not serve raises ``OperationNotSupported``.
@@ -67,4 +68,16 @@ class InProcessCalls:
             caller.access_key,
             caller.principal_arn,
         )
-        return await handler(ctx, params)
+        return _present(await handler(ctx, params))
+
+
+def _present(out: dict[str, Any]) -> dict[str, Any]:
+    return {k: _value(v) for k, v in out.items() if v is not None}
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, dict):
+        return _present(v)
+    if isinstance(v, list):
+        return [_value(x) for x in v if x is not None]
+    return v

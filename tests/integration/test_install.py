@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # Distributions that only the tests, linters and browser tests need.
@@ -26,6 +28,7 @@ DEV_ONLY = {
 }
 
 
+@pytest.mark.timeout(600)  # a fresh venv from PyPI: boto3, uvicorn, aws-sam-translator, ...
 def test_the_server_install_has_no_test_tools(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
