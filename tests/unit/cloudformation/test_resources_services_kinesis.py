@@ -63,7 +63,7 @@ def test_stream_defaults_and_failures(tmp_path: Path) -> None:
             await env.create(K, {"Name": "s2", "RetentionPeriodHours": 100000})
         with pytest.raises(ApiError):
             await _summary(env, "s2")
-        with pytest.raises(ResourceFailed, match="ShardCount must be of type Integer"):
+        with pytest.raises(ResourceFailed, match="ShardCount: expected type: Integer"):
             await env.create(K, {"Name": "s3", "ShardCount": "many"})
 
     run(tmp_path, body)

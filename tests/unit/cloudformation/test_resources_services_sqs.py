@@ -78,7 +78,7 @@ def test_bad_properties_fail_before_anything_is_made(tmp_path: Path) -> None:
     async def body(env: Env) -> None:
         with pytest.raises(ResourceFailed, match="Encountered unsupported property Bogus"):
             await env.create(Q, {"QueueName": "x1", "Bogus": 1})
-        with pytest.raises(ResourceFailed, match="DelaySeconds must be of type Integer"):
+        with pytest.raises(ResourceFailed, match="DelaySeconds: expected type: Integer"):
             await env.create(Q, {"QueueName": "x2", "DelaySeconds": "soon"})
         with pytest.raises(ApiError):  # the service's own limit
             await env.create(Q, {"QueueName": "x3", "DelaySeconds": 9999})

@@ -27,9 +27,8 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_list, as_str
 from ovis.services.cloudformation.resources.service_props import (
-    as_list,
-    as_str,
     check_properties,
     error_code,
     json_text,

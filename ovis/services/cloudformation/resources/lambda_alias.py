@@ -17,11 +17,9 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_dict, as_list, as_str
 from ovis.services.cloudformation.resources.lambda_props import (
     arn_tail,
-    as_dict,
-    as_list,
-    as_str,
     check_known,
     ignore_missing,
     required,

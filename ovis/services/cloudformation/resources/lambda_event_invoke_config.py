@@ -12,10 +12,8 @@ from typing import Any, ClassVar
 
 from ovis.services.calls import ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceRequest, ResourceResult
+from ovis.services.cloudformation.resources.coerce import as_dict, as_int, as_str
 from ovis.services.cloudformation.resources.lambda_props import (
-    as_dict,
-    as_int,
-    as_str,
     check_known,
     ignore_missing,
     required,

@@ -25,12 +25,8 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_bool, as_dict, as_int, as_list, as_str
 from ovis.services.cloudformation.resources.lambda_props import (
-    as_bool,
-    as_dict,
-    as_int,
-    as_list,
-    as_str,
     as_str_list,
     check_known,
     ignore_missing,

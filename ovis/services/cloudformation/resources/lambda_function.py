@@ -32,10 +32,9 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_int, as_str
 from ovis.services.cloudformation.resources.lambda_inline import inline_package
 from ovis.services.cloudformation.resources.lambda_props import (
-    as_int,
-    as_str,
     as_str_list,
     check_known,
     ignore_missing,

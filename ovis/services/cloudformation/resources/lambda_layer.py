@@ -16,10 +16,9 @@ from typing import Any, ClassVar
 
 from ovis.services.calls import ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceRequest, ResourceResult
+from ovis.services.cloudformation.resources.coerce import as_int, as_str
 from ovis.services.cloudformation.resources.lambda_props import (
     arn_tail,
-    as_int,
-    as_str,
     as_str_list,
     check_known,
     ignore_missing,

@@ -14,9 +14,8 @@ from typing import Any, ClassVar
 
 from ovis.services.calls import ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceRequest, ResourceResult
+from ovis.services.cloudformation.resources.coerce import as_bool, as_str
 from ovis.services.cloudformation.resources.lambda_props import (
-    as_bool,
-    as_str,
     check_known,
     ignore_missing,
     required,

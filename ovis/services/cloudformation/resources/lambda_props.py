@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ovis.errors import ApiError
 from ovis.services.calls import Caller, ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceFailed, ResourceRequest
+from ovis.services.cloudformation.resources.coerce import as_bool, as_dict, as_int, as_list, as_str
 
 T = TypeVar("T")
 # the error codes meaning "there is nothing to delete"
@@ -29,51 +30,6 @@ def check_known(props: Mapping[str, Any], known: Iterable[str]) -> None:
     for name in props:
         if name not in allowed:
             raise ResourceFailed(f"Encountered unsupported property {name}")
-
-
-def as_int(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise ResourceFailed(f"Property {name}: expected type: Integer, found: Boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise ResourceFailed(f"Property {name}: expected type: Integer, found: {value!r}")
-
-
-def as_bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise ResourceFailed(f"Property {name}: expected type: Boolean, found: {value!r}")
-
-
-def as_str(value: Any, name: str) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    raise ResourceFailed(f"Property {name}: expected type: String, found: {type(value).__name__}")
-
-
-def as_dict(value: Any, name: str) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    raise ResourceFailed(f"Property {name}: expected type: JSONObject, found: {value!r}")
-
-
-def as_list(value: Any, name: str) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    raise ResourceFailed(f"Property {name}: expected type: JSONArray, found: {value!r}")
 
 
 def as_str_list(value: Any, name: str) -> list[str]:

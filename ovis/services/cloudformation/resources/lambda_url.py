@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from ovis.services.calls import ServiceCalls
 from ovis.services.cloudformation.resources.base import ResourceRequest, ResourceResult
+from ovis.services.cloudformation.resources.coerce import as_str
 from ovis.services.cloudformation.resources.lambda_props import (
-    as_str,
     check_known,
     ignore_missing,
     required,

@@ -22,10 +22,10 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_str
 from ovis.services.cloudformation.resources.lambda_function import wait_settled
 from ovis.services.cloudformation.resources.lambda_props import (
     arn_tail,
-    as_str,
     check_known,
     ignore_missing,
     required,

@@ -19,9 +19,8 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_int, as_str
 from ovis.services.cloudformation.resources.service_props import (
-    as_int,
-    as_str,
     check_properties,
     error_code,
     tag_changes,

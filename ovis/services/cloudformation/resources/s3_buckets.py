@@ -32,11 +32,9 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_bool, as_list, as_str
 from ovis.services.cloudformation.resources.service_props import (
-    as_bool,
-    as_list,
     as_object,
-    as_str,
     check_properties,
     error_code,
     json_text,

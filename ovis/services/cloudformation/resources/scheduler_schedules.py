@@ -22,10 +22,9 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_int, as_str
 from ovis.services.cloudformation.resources.service_props import (
-    as_int,
     as_object,
-    as_str,
     check_properties,
     error_code,
     json_text,

@@ -2,7 +2,7 @@
 CloudFormation's schema check and its type coercion, applied before any service is called.
 
 Contract: every function here is pure and raises ``ResourceFailed`` with CloudFormation's
-wording ("Encountered unsupported property X", "Value of property X must be of type Integer"),
+wording ("Encountered unsupported property X", "Property X: expected type: Integer, found: ..."),
 so a bad template fails the resource before anything is made. Coercion is CloudFormation's:
 integers and booleans may arrive as template strings ("30", "true"); JSON documents may arrive
 as objects or as strings.
@@ -16,6 +16,7 @@ from typing import Any
 
 from ovis.errors import ApiError
 from ovis.services.cloudformation.resources.base import ResourceFailed
+from ovis.services.cloudformation.resources.coerce import as_list, as_str
 
 
 def check_properties(
@@ -37,43 +38,6 @@ def check_properties(
     for name in required:
         if props.get(name) is None:
             raise ResourceFailed(f"Property validation failure: [The property {name} is required]")
-
-
-def as_int(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise ResourceFailed(f"Value of property {name} must be of type Integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise ResourceFailed(f"Value of property {name} must be of type Integer")
-
-
-def as_bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise ResourceFailed(f"Value of property {name} must be of type Boolean")
-
-
-def as_str(value: Any, name: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (str, int, float)):
-        return str(value)
-    raise ResourceFailed(f"Value of property {name} must be of type String")
-
-
-def as_list(value: Any, name: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ResourceFailed(f"Value of property {name} must be of type List")
-    return value
 
 
 def as_object(value: Any, name: str) -> dict[str, Any]:

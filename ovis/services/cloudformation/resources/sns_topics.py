@@ -26,17 +26,15 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_bool, as_int, as_list, as_str
 from ovis.services.cloudformation.resources.service_props import (
-    as_bool,
-    as_int,
-    as_list,
-    as_str,
     check_properties,
     error_code,
     json_text,
     tag_changes,
     tag_list,
 )
+from ovis.services.cloudformation.resources.target_policies import PolicyOnTargets
 
 GONE = ("NotFound", "NotFoundException", "ResourceNotFound")
 MAX_NAME = 256
@@ -361,59 +359,11 @@ class SubscriptionProvider:
             params["NextToken"] = page["NextToken"]
 
 
-class TopicPolicyProvider:
+class TopicPolicyProvider(PolicyOnTargets):
     type_name: ClassVar[str] = "AWS::SNS::TopicPolicy"
-    create_only: ClassVar[frozenset[str]] = frozenset()
-    attributes: ClassVar[frozenset[str]] = frozenset({"Id"})
+    targets: ClassVar[str] = "Topics"
+    gone: ClassVar[tuple[str, ...]] = GONE
 
-    def __init__(self, calls: ServiceCalls) -> None:
-        self.calls = calls
-
-    @staticmethod
-    def _topics(props: dict[str, Any]) -> list[str]:
-        return [as_str(t, "Topics") for t in as_list(props.get("Topics") or [], "Topics")]
-
-    async def _set(self, req: ResourceRequest, arn: str, policy: str, missing_ok: bool) -> None:
-        try:
-            await self.calls(
-                "sns",
-                "SetTopicAttributes",
-                {"TopicArn": arn, "AttributeName": "Policy", "AttributeValue": policy},
-                req.stack.caller,
-            )
-        except ApiError as e:
-            if not (missing_ok and error_code(e) in GONE):
-                raise
-
-    async def _apply(self, req: ResourceRequest) -> ResourceResult:
-        check_properties(
-            req.properties, ("PolicyDocument", "Topics"), required=("PolicyDocument", "Topics")
-        )
-        policy = json_text(req.properties["PolicyDocument"], "PolicyDocument")
-        done: list[str] = []
-        try:
-            for arn in self._topics(req.properties):
-                await self._set(req, arn, policy, missing_ok=False)
-                done.append(arn)
-        except BaseException:
-            if req.previous_properties is None:
-                for arn in done:
-                    await self._set(req, arn, "", missing_ok=True)
-            raise
-        pid = req.physical_id or req.physical_name(None, 128)
-        return ResourceResult(pid, {"Id": pid})
-
-    async def create(self, req: ResourceRequest) -> ResourceResult:
-        return await self._apply(req)
-
-    async def update(self, req: ResourceRequest) -> ResourceResult:
-        result = await self._apply(req)
-        now = set(self._topics(req.properties))
-        for arn in self._topics(req.previous_properties or {}):
-            if arn not in now:
-                await self._set(req, arn, "", missing_ok=True)
-        return result
-
-    async def delete(self, req: ResourceRequest) -> None:
-        for arn in self._topics(req.properties):
-            await self._set(req, arn, "", missing_ok=True)
+    async def put(self, req: ResourceRequest, target: str, policy: str) -> None:
+        params = {"TopicArn": target, "AttributeName": "Policy", "AttributeValue": policy}
+        await self.calls("sns", "SetTopicAttributes", params, req.stack.caller)

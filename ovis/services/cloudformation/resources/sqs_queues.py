@@ -22,17 +22,15 @@ from ovis.services.cloudformation.resources.base import (
     ResourceRequest,
     ResourceResult,
 )
+from ovis.services.cloudformation.resources.coerce import as_bool, as_int, as_str
 from ovis.services.cloudformation.resources.service_props import (
-    as_bool,
-    as_int,
-    as_list,
-    as_str,
     check_properties,
     error_code,
     json_text,
     tag_changes,
     tag_map,
 )
+from ovis.services.cloudformation.resources.target_policies import PolicyOnTargets
 
 GONE = ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
 
@@ -176,60 +174,11 @@ class QueueProvider:
                 raise
 
 
-class QueuePolicyProvider:
+class QueuePolicyProvider(PolicyOnTargets):
     type_name: ClassVar[str] = "AWS::SQS::QueuePolicy"
-    create_only: ClassVar[frozenset[str]] = frozenset()
-    attributes: ClassVar[frozenset[str]] = frozenset({"Id"})
+    targets: ClassVar[str] = "Queues"
+    gone: ClassVar[tuple[str, ...]] = GONE
 
-    def __init__(self, calls: ServiceCalls) -> None:
-        self.calls = calls
-
-    @staticmethod
-    def _queues(props: dict[str, Any]) -> list[str]:
-        return [as_str(q, "Queues") for q in as_list(props.get("Queues") or [], "Queues")]
-
-    async def _set(self, req: ResourceRequest, url: str, policy: str, missing_ok: bool) -> None:
-        try:
-            await self.calls(
-                "sqs",
-                "SetQueueAttributes",
-                {"QueueUrl": url, "Attributes": {"Policy": policy}},
-                req.stack.caller,
-            )
-        except ApiError as e:
-            if not (missing_ok and error_code(e) in GONE):
-                raise
-
-    async def _apply(self, req: ResourceRequest) -> ResourceResult:
-        check_properties(
-            req.properties, ("PolicyDocument", "Queues"), required=("PolicyDocument", "Queues")
-        )
-        policy = json_text(req.properties["PolicyDocument"], "PolicyDocument")
-        queues = self._queues(req.properties)
-        done: list[str] = []
-        try:
-            for url in queues:
-                await self._set(req, url, policy, missing_ok=False)
-                done.append(url)
-        except BaseException:
-            if req.previous_properties is None:  # a failed create leaves no policy behind
-                for url in done:
-                    await self._set(req, url, "", missing_ok=True)
-            raise
-        pid = req.physical_id or req.physical_name(None, 128)
-        return ResourceResult(pid, {"Id": pid})
-
-    async def create(self, req: ResourceRequest) -> ResourceResult:
-        return await self._apply(req)
-
-    async def update(self, req: ResourceRequest) -> ResourceResult:
-        result = await self._apply(req)
-        now = set(self._queues(req.properties))
-        for url in self._queues(req.previous_properties or {}):
-            if url not in now:
-                await self._set(req, url, "", missing_ok=True)
-        return result
-
-    async def delete(self, req: ResourceRequest) -> None:
-        for url in self._queues(req.properties):
-            await self._set(req, url, "", missing_ok=True)
+    async def put(self, req: ResourceRequest, target: str, policy: str) -> None:
+        params = {"QueueUrl": target, "Attributes": {"Policy": policy}}
+        await self.calls("sqs", "SetQueueAttributes", params, req.stack.caller)
