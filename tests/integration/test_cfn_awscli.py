@@ -10,6 +10,7 @@ The template is examples/cfn-function (plain CloudFormation: an IAM role and a P
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,15 @@ def lam(deploy_server: ServerProcess) -> Any:
 @pytest.fixture
 def aws(deploy_server: ServerProcess, tmp_path: Path) -> Tool:
     return Tool(AWS, deploy_server.url, tmp_path / "home")
+
+
+def next_second() -> None:
+    """Waits for the clock's next whole second. `aws cloudformation deploy` names its change set
+    after the second it starts in and leaves an empty one in place (as on AWS), so a second
+    deploy of the same stack within that second would be refused: AlreadyExistsException."""
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.01)
 
 
 def test_package_deploy_update_describe_and_delete(
@@ -91,15 +101,18 @@ def test_package_deploy_update_describe_and_delete(
 
     # Deployed again unchanged: the change set has no changes. By default the CLI exits 255
     # saying so; with --no-fail-on-empty-changeset it exits 0.
+    next_second()
     same = aws.fails(*deploy, "--capabilities", "CAPABILITY_IAM", cwd=app)
     assert same.returncode == 255
     assert f"No changes to deploy. Stack {stack} is up to date" in same.output, same
+    next_second()
     quiet = aws.ok(
         *deploy, "--capabilities", "CAPABILITY_IAM", "--no-fail-on-empty-changeset", cwd=app
     )
     assert f"No changes to deploy. Stack {stack} is up to date" in quiet.output, quiet
 
     # A parameter change updates the function in place (same name, new environment).
+    next_second()
     aws.ok(
         *deploy, "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Greeting=hi", cwd=app
     )
