@@ -27,6 +27,7 @@ from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
+from ovis.frontdoor.prometheus import MappingView, MetricsEndpoint, MetricSources
 from ovis.frontdoor.router import Router
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
@@ -372,11 +373,24 @@ class Server:
         self._cfn_providers = cfn_registry.providers(self.calls)
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request
+        # Prometheus /metrics: every number read at scrape time (a private registry per server)
+        self.prometheus = MetricsEndpoint(
+            MetricSources(
+                requests=self.access.stats,
+                instances=self.manager.instances,
+                cold_starts=lambda: self.manager.cold_starts,
+                mappings=self._mapping_views,
+                async_backlog=self.queue.backlog,
+                queue_depths=self.queues.depths,
+            )
+        )
+        self.storage.observe_commits(self.prometheus.sources.store.observe)
         self.router = Router(
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
+                self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]
@@ -417,6 +431,15 @@ class Server:
         """A mapping's invokeIdentityArn: the execution role of the version it invokes."""
         ref = parse_function_ref(function_arn)
         return self.invoker.resolve(ref.name, ref.qualifier).role
+
+    def _mapping_views(self) -> list[MappingView]:
+        """Running mappings with their pollers' counters (for /metrics)."""
+        out: list[MappingView] = []
+        for uuid, stats in list(self.mappings.stats.items()):
+            m = self.mappings.current(uuid)
+            if m is not None:
+                out.append(MappingView(uuid, m.function_arn, m.event_source_arn, stats))
+        return out
 
     def _mapping_deleted(self, uuid: str) -> bool:
         m = self.mappings.current(uuid)

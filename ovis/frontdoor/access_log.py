@@ -8,6 +8,9 @@ the server's other log lines (``<time> INFO ovis.access: <line>``). ``close()`` 
 left. Lines wait in memory at most one interval; a kill -9 loses them as it would lose any
 unflushed log output. Nothing is recorded unless the ``ovis.access`` logger is enabled for INFO
 (``ovis server --log-level info``, the default).
+
+Whatever the log level, ``record()`` also counts the request in ``stats`` (``RequestStats``:
+by service, operation and status, with latency buckets), which ``/metrics`` serves.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import time
 from typing import TextIO
 
+from ovis.frontdoor.request_stats import RequestStats
 from ovis.supervisor import Supervisor
 
 LOOP = "access-log"
@@ -43,11 +47,13 @@ class AccessLog:
         self.enabled = enabled
         self._lines: list[tuple[float, str]] = []
         self.dropped = 0
+        self.stats = RequestStats()  # for /metrics: counted even when no line is logged
 
     def record(
         self, service: str, operation: str, status: int, ms: float, rid: str, error: str = ""
     ) -> None:
         """One request's line: ``service.operation status latency request-id [error]``."""
+        self.stats.add(service, operation, status, ms)
         if not self.enabled:
             return
         if len(self._lines) >= MAX_PENDING:

@@ -136,6 +136,11 @@ class AsyncQueue:
         self.supervisor.loop(DISPATCHER, self._dispatch_once)
         self.supervisor.loop(LEDGER, self._ledger_once)
 
+    async def backlog(self) -> list[tuple[str, int, int]]:
+        """(function, accepted events not yet finished, oldest one's received_ms) per function:
+        what ``/metrics`` reports as the async backlog and its age. One read of the store."""
+        return await asyncio.to_thread(self.store.async_backlog)
+
     async def submit(
         self, function: str, qualifier: str, payload: bytes, request_id: str, hops: int = 0
     ) -> None:

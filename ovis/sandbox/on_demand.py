@@ -45,6 +45,7 @@ class OnDemandPools:
         self.clock = clock
         self.prestart_ms = prestart_ms
         self.pools: dict[PoolKey, Pool] = {}
+        self.cold_starts: dict[str, int] = {}  # function name -> cold starts since start
         self.closed = False
 
     async def new_instance(self, spec: InstanceSpec) -> PooledInstance:
@@ -85,6 +86,8 @@ class OnDemandPools:
             self.budget.drop(inst)
             raise
         pool.last_init_ms = inst.init_ms or 0.0
+        name = spec.key[0]
+        self.cold_starts[name] = self.cold_starts.get(name, 0) + 1
         if scaling_out:
             self._maybe_prestart(pool)
         return inst, True

@@ -76,6 +76,11 @@ class InstanceManager:
         return self.provisioned_pools.pools
 
     @property
+    def cold_starts(self) -> dict[str, int]:
+        """Function name -> on-demand cold starts (instances started for an invocation)."""
+        return self.on_demand.cold_starts
+
+    @property
     def evictions(self) -> int:
         return self.budget.evictions
 

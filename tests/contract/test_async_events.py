@@ -65,3 +65,19 @@ def test_ledger_due_update_and_delivery(backend: Backend, storage: Storage) -> N
     a.ledger_delivered("l2", values.result("e2"))
     assert [e.entry_id for e in other.ledger()] == ["l1"]
     assert other.async_results() == [values.result("e2")]
+
+
+def test_backlog_counts_waiting_events_and_their_oldest_per_function(
+    backend: Backend, storage: Storage
+) -> None:
+    a = storage.async_events
+    assert a.async_backlog() == []
+    a.enqueue_async_many(
+        [
+            values.event("e1", received_ms=30),
+            values.event("e2", received_ms=10),
+            values.event("e3", "g", received_ms=20),
+        ]
+    )
+    a.finish_async("e2")  # finished events are no longer waiting
+    assert backend.open().async_events.async_backlog() == [("f", 1, 30), ("g", 1, 20)]

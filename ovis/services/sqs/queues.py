@@ -202,6 +202,15 @@ class QueueService:
             for name, value in zip(_GAUGES, counts, strict=True):
                 metrics.put(SQS_NAMESPACE, name, dims, float(value))
 
+    async def depths(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """(queue name, (visible, not visible, delayed)) for every queue, read now: the queue
+        depths ``/metrics`` reports (the same counts as the AWS/SQS gauges)."""
+        now = _now_ms()
+        out: list[tuple[str, tuple[int, int, int]]] = []
+        for q in list(self._queues.values()):
+            out.append((q.name, await asyncio.to_thread(self.store.sqs_counts, q.name, now)))
+        return out
+
     async def expire_step(self) -> None:
         """One iteration of the retention loop (``Supervisor.loop``): wait, then expire."""
         await asyncio.sleep(self.expire_interval_s)

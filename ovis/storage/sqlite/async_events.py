@@ -93,6 +93,14 @@ class SqliteAsyncEvents:
     def pending_async(self) -> int:
         return int(self._engine.read("SELECT COUNT(*) FROM async_events")[0][0])
 
+    def async_backlog(self) -> list[tuple[str, int, int]]:
+        """(function, events waiting, oldest received_ms) per function with any waiting."""
+        rows = self._engine.read(
+            "SELECT function, COUNT(*), MIN(received_ms) FROM async_events "
+            "GROUP BY function ORDER BY function"
+        )
+        return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
     def finish_async(
         self, event_id: str, result: AsyncResult | None = None, ledger: LedgerEntry | None = None
     ) -> None:

@@ -14,6 +14,10 @@ Contract:
   ``ConflictError``, anything else a ``StorageError``.
 - After ``close()`` (idempotent) every method raises ``StorageClosedError``.
 - Not reentrant: a repository method never calls another one while holding a transaction.
+- ``on_commit`` (None: off), when set, is called with ``("statement" | "transaction",
+  seconds)`` after each successful write, under the lock (so calls never overlap): the time
+  the write held the connection, its fsync included, lock wait excluded. It must be cheap and
+  must not raise or call the engine.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +59,7 @@ class Engine:
             db.close()
             raise
         self._db: sqlite3.Connection | None = db
+        self.on_commit: Callable[[str, float], None] | None = None  # store latency (/metrics)
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -68,7 +74,11 @@ class Engine:
     def write(self, sql: str, params: Iterable[object] = ()) -> int:
         """Run one statement, committed on return; returns how many rows it changed."""
         with self._lock, _translated():
-            return self._conn().execute(sql, tuple(params)).rowcount
+            started = time.perf_counter()
+            changed = self._conn().execute(sql, tuple(params)).rowcount
+            if self.on_commit is not None:
+                self.on_commit("statement", time.perf_counter() - started)
+            return changed
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -76,10 +86,13 @@ class Engine:
         roll back (and re-raise, as a storage error) if it raises."""
         with self._lock, _translated():
             db = self._conn()
+            started = time.perf_counter()
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
                 db.execute("COMMIT")
+                if self.on_commit is not None:
+                    self.on_commit("transaction", time.perf_counter() - started)
             except BaseException:
                 # SQLite may already have rolled back (e.g. on SQLITE_FULL); ROLLBACK then fails.
                 if db.in_transaction:

@@ -10,6 +10,7 @@ each see what the others committed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ovis.storage.sqlite.async_events import SqliteAsyncEvents
@@ -68,6 +69,11 @@ class SqliteStorage:
         self.event_buses = SqliteEventBuses(self._engine)
         self.metrics = SqliteMetrics(self._engine)  # CloudWatch metrics and alarms
         self.stacks = SqliteStacks(self._engine)  # CloudFormation
+
+    def observe_commits(self, observer: Callable[[str, float], None] | None) -> None:
+        """Call ``observer(kind, seconds)`` after every write (``Engine.on_commit``'s contract):
+        the store latency ``/metrics`` serves. None: stop."""
+        self._engine.on_commit = observer
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

@@ -27,6 +27,7 @@ def test_first_acquire_is_cold_and_a_released_instance_is_reused_warm() -> None:
         b, cold = await m.acquire(s)
         assert b is a and not cold
         assert len(launcher.made) == 1
+        assert m.cold_starts == {s.key[0]: 1}  # counted for /metrics: the cold one only
 
     asyncio.run(main())
 
