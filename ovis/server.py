@@ -26,6 +26,7 @@ from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
+from ovis.frontdoor.console.service import ConsoleService
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.router import Router
 from ovis.invoke.async_queue import AsyncQueue
@@ -377,6 +378,13 @@ class Server:
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
+                ConsoleService(  # /console/: the web console, over the same calls
+                    self.calls,
+                    self.credentials,
+                    _derived_key(_secret(data), "console-signin"),
+                    settings.account_id,
+                    settings.region,
+                ),
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]

@@ -1,0 +1,125 @@
+"""The console's function pages, over the Lambda service's own operations (in process, through
+``ServiceCalls``): whatever the console does, boto3 sees at once, with the same validation and
+the same errors.
+
+Listing: the console asks for one page at a time (``page``, ``size``), filtered by a substring of
+the name (case-insensitive) and sorted by name, runtime, memory or last modified. The server
+reads the function list (ListFunctions, every page) and answers just the page asked for, so the
+browser never holds more than ``size`` rows however many functions there are.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ovis.errors import InvalidParameterValueException
+from ovis.frontdoor.console.starter import starter, zip_files
+from ovis.services.calls import Caller, ServiceCalls
+
+SORT_KEYS = {
+    "name": lambda f: f.get("FunctionName", "").lower(),
+    "runtime": lambda f: f.get("Runtime", ""),
+    "memory": lambda f: f.get("MemorySize", 0),
+    "modified": lambda f: f.get("LastModified", ""),
+}
+MAX_PAGE = 100
+SUMMARY = (
+    "FunctionName",
+    "FunctionArn",
+    "Runtime",
+    "MemorySize",
+    "Timeout",
+    "LastModified",
+    "PackageType",
+    "Handler",
+    "State",
+)
+
+
+class ConsoleFunctions:
+    def __init__(self, calls: ServiceCalls) -> None:
+        self.calls = calls
+
+    async def _lambda(self, caller: Caller, op: str, params: dict[str, Any]) -> dict[str, Any]:
+        return await self.calls("lambda", op, params, caller)
+
+    async def list(
+        self, caller: Caller, query: str, sort: str, order: str, page: int, size: int
+    ) -> dict[str, Any]:
+        if sort not in SORT_KEYS:
+            raise InvalidParameterValueException(f"sort must be one of {', '.join(SORT_KEYS)}.")
+        if order not in ("asc", "desc"):
+            raise InvalidParameterValueException("order must be asc or desc.")
+        if not 1 <= size <= MAX_PAGE or page < 1:
+            raise InvalidParameterValueException(f"page must be >= 1 and size 1..{MAX_PAGE}.")
+        functions: list[dict[str, Any]] = []
+        marker: str | None = None
+        while True:
+            params: dict[str, Any] = {"MaxItems": 50}
+            if marker:
+                params["Marker"] = marker
+            out = await self._lambda(caller, "ListFunctions", params)
+            functions.extend(out.get("Functions", []))
+            marker = out.get("NextMarker")
+            if not marker:
+                break
+        needle = query.strip().lower()
+        if needle:
+            functions = [f for f in functions if needle in f["FunctionName"].lower()]
+        functions.sort(key=SORT_KEYS[sort], reverse=order == "desc")
+        start = (page - 1) * size
+        rows = [{k: f[k] for k in SUMMARY if k in f} for f in functions[start : start + size]]
+        return {"Functions": rows, "Total": len(functions), "Page": page, "Size": size}
+
+    async def create(self, caller: Caller, doc: dict[str, Any]) -> dict[str, Any]:
+        runtime = str(doc.get("Runtime") or "python3.11")
+        try:
+            handler, files = starter(runtime)
+        except ValueError as e:
+            raise InvalidParameterValueException(str(e)) from None
+        role = doc.get("Role") or f"arn:aws:iam::{caller.account_id}:role/lambda-role"
+        params: dict[str, Any] = {
+            "FunctionName": doc.get("FunctionName") or "",
+            "Runtime": runtime,
+            "Role": role,
+            "Handler": handler,
+            "Code": {"ZipFile": zip_files(files)},
+        }
+        return await self._lambda(caller, "CreateFunction", params)
+
+    async def get(self, caller: Caller, name: str) -> dict[str, Any]:
+        out = await self._lambda(caller, "GetFunction", {"FunctionName": name})
+        return {"Configuration": out.get("Configuration", {}), "Tags": out.get("Tags", {})}
+
+    async def configure(self, caller: Caller, name: str, doc: dict[str, Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {"FunctionName": name}
+        for key in ("MemorySize", "Timeout", "Description", "Handler"):
+            if key in doc:
+                params[key] = doc[key]
+        if "Environment" in doc:
+            env = doc["Environment"]
+            if not isinstance(env, dict):
+                raise InvalidParameterValueException("Environment must be an object.")
+            params["Environment"] = {"Variables": {str(k): str(v) for k, v in env.items()}}
+        return await self._lambda(caller, "UpdateFunctionConfiguration", params)
+
+    async def invoke(self, caller: Caller, name: str, payload: str) -> dict[str, Any]:
+        out = await self._lambda(
+            caller,
+            "Invoke",
+            {"FunctionName": name, "Payload": payload.encode(), "LogType": "Tail"},
+        )
+        body = out.get("Payload") or b""
+        log = (
+            base64.b64decode(out["LogResult"]).decode("utf-8", "replace")
+            if out.get("LogResult")
+            else ""
+        )
+        return {
+            "StatusCode": out.get("StatusCode"),
+            "FunctionError": out.get("FunctionError"),
+            "Payload": body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body),
+            "Log": log,
+            "ExecutedVersion": out.get("ExecutedVersion"),
+        }
