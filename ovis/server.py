@@ -381,6 +381,7 @@ class Server:
                 ConsoleService(  # /console/: the web console, over the same calls
                     self.calls,
                     self.credentials,
+                    self.code.zip_path,
                     _derived_key(_secret(data), "console-signin"),
                     settings.account_id,
                     settings.region,

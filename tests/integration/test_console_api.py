@@ -185,3 +185,46 @@ def test_the_list_pages_searches_and_sorts_on_the_server(console: Browserish, la
     assert console.api("GET", "/functions?sort=colour")[0] == 400
     assert console.api("GET", "/functions?size=1000")[0] == 400
     assert console.api("GET", "/functions?page=x")[0] == 400
+
+
+def test_code_is_listed_edited_and_deployed_through_update_function_code(
+    console: Browserish,
+    lam,  # type: ignore[no-untyped-def]
+) -> None:
+    console.sign_in()
+    name = uniq("console-code")
+    assert (
+        console.api("POST", "/functions", {"FunctionName": name, "Runtime": "python3.11"})[0] == 200
+    )
+    status, code = console.api("GET", f"/functions/{name}/code")
+    assert status == 200 and code["Editable"] is True
+    [source] = code["Files"]
+    assert source["Path"] == "lambda_function.py" and "Hello from Ovis!" in source["Text"]
+
+    new = "def lambda_handler(event, context):\n    return {'edited': event}\n"
+    status, out = console.api(
+        "POST",
+        f"/functions/{name}/code",
+        {"Files": {"../evil.py": "x"}, "RevisionId": code["RevisionId"]},
+    )
+    assert status == 400 and out["Error"]["Code"] == "InvalidParameterValueException"
+    status, out = console.api(
+        "POST",
+        f"/functions/{name}/code",
+        {"Files": {"lambda_function.py": new}, "RevisionId": code["RevisionId"]},
+    )
+    assert status == 200, out
+    assert lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"] == out["CodeSha256"]
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    res = lam.invoke(FunctionName=name, Payload=b'{"n": 1}')
+    assert json.loads(res["Payload"].read()) == {"edited": {"n": 1}}
+
+    # a deploy from a page loaded before that change is refused, not applied over it
+    status, out = console.api(
+        "POST",
+        f"/functions/{name}/code",
+        {"Files": {"lambda_function.py": "stale = 1\n"}, "RevisionId": code["RevisionId"]},
+    )
+    assert status == 412 and out["Error"]["Code"] == "PreconditionFailedException"
+    status, code = console.api("GET", f"/functions/{name}/code")
+    assert code["Files"][0]["Text"] == new

@@ -1,10 +1,11 @@
 """The console in a real browser (Playwright driving Debian's chromium): sign in, create a
-function, save and run a test event and see the REPORT line, change memory and see it in
+function, edit and deploy its code, save and run a test event and see the REPORT line, change memory and see it in
 GetFunctionConfiguration, sign out; with no browser console error and no request to anything
 but the server."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -42,9 +43,11 @@ class Watched:
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on(
             "request",
-            lambda r: None
-            if r.url.startswith(origin + "/") or r.url.startswith("data:")
-            else self.foreign.append(r.url),
+            lambda r: (
+                None
+                if r.url.startswith(origin + "/") or r.url.startswith("data:")
+                else self.foreign.append(r.url)
+            ),
         )
 
 
@@ -94,6 +97,18 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     expect(page.locator("#fn-table tbody tr")).to_have_count(1)
     page.click(f"#fn-table a:text-is('{name}')")
 
+    page.click("#tab-code")
+    expect(page.locator("#code-editor")).to_have_value(re.compile("Hello from Ovis!"))
+    page.fill(
+        "#code-editor",
+        "import json\n\n\ndef lambda_handler(event, context):\n"
+        "    print('event:', json.dumps(event))\n"
+        "    return {'statusCode': 200, 'body': 'edited in the browser'}\n",
+    )
+    page.click("#code-deploy")
+    expect(page.locator("#code-status")).to_contain_text("Deployed: 1 file(s) changed")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+
     page.click("#tab-test")
     page.fill("#event-name", "hello")
     page.fill("#event-json", '{"who": "browser"}')
@@ -104,7 +119,7 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     page.click("#event-test")
     expect(page.locator("#test-status")).to_have_text("Execution succeeded", timeout=60_000)
     expect(page.locator("#test-report")).to_contain_text("REPORT RequestId:")
-    expect(page.locator("#test-response")).to_contain_text("Hello from Ovis!")
+    expect(page.locator("#test-response")).to_contain_text("edited in the browser")
     expect(page.locator("#test-log")).to_contain_text('event: {"who": "browser"}')
 
     page.click("#tab-configuration")

@@ -10,10 +10,15 @@ browser never holds more than ``size`` rows however many functions there are.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ovis.errors import InvalidParameterValueException
+from ovis.frontdoor.console import package_files
 from ovis.frontdoor.console.starter import starter, zip_files
 from ovis.services.calls import Caller, ServiceCalls
 
@@ -38,8 +43,55 @@ SUMMARY = (
 
 
 class ConsoleFunctions:
-    def __init__(self, calls: ServiceCalls) -> None:
+    def __init__(self, calls: ServiceCalls, zip_path: Callable[[str], Path]) -> None:
         self.calls = calls
+        self.zip_path = zip_path  # hex SHA-256 -> where the code store keeps that zip
+
+    async def _package(self, caller: Caller, name: str) -> tuple[dict[str, Any], bytes]:
+        """The function's configuration and its deployment package (zip functions only)."""
+        cfg = (await self._lambda(caller, "GetFunction", {"FunctionName": name}))["Configuration"]
+        if cfg.get("PackageType") == "Image":
+            raise InvalidParameterValueException(
+                "The function is a container image; its code is not a package to edit."
+            )
+        digest = base64.b64decode(cfg["CodeSha256"]).hex()
+        path = self.zip_path(digest)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            raise InvalidParameterValueException("The function's package is not stored.") from None
+        return cfg, data
+
+    async def code(self, caller: Caller, name: str) -> dict[str, Any]:
+        cfg, data = await self._package(caller, name)
+        try:
+            listed, editable = package_files.files(data)
+        except zipfile.BadZipFile:
+            raise InvalidParameterValueException("The function's package is not a zip.") from None
+        return {
+            "Files": [{"Path": f.path, "Size": f.size, "Text": f.text} for f in listed],
+            "Editable": editable,
+            "Handler": cfg.get("Handler"),
+            "RevisionId": cfg.get("RevisionId"),
+        }
+
+    async def deploy(self, caller: Caller, name: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """UpdateFunctionCode with the package's files edited; with the RevisionId the page
+        loaded, so a change made elsewhere meanwhile is not overwritten (PreconditionFailed)."""
+        changes = doc.get("Files")
+        if not isinstance(changes, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in changes.items()
+        ):
+            raise InvalidParameterValueException("Files must map paths to their text.")
+        _cfg, data = await self._package(caller, name)
+        try:
+            package = package_files.edited(data, changes)
+        except ValueError as e:
+            raise InvalidParameterValueException(str(e)) from None
+        params: dict[str, Any] = {"FunctionName": name, "ZipFile": package}
+        if isinstance(doc.get("RevisionId"), str):
+            params["RevisionId"] = doc["RevisionId"]
+        return await self._lambda(caller, "UpdateFunctionCode", params)
 
     async def _lambda(self, caller: Caller, op: str, params: dict[str, Any]) -> dict[str, Any]:
         return await self.calls("lambda", op, params, caller)

@@ -8,6 +8,8 @@
   GET  /console/api/functions?q=&sort=name|runtime|memory|modified&order=asc|desc&page=&size=
   POST /console/api/functions    create from scratch {"FunctionName", "Runtime"[, "Role"]}
   GET  /console/api/functions/NAME
+  GET  /console/api/functions/NAME/code            the package's files (text where editable)
+  POST /console/api/functions/NAME/code            {"Files": {path: text}, "RevisionId"}: deploy
   POST /console/api/functions/NAME/configuration   {"MemorySize", "Timeout", "Environment"...}
   POST /console/api/functions/NAME/invoke          {"Payload": "<json text>"}
 
@@ -26,8 +28,10 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -75,13 +79,14 @@ class ConsoleService:
         self,
         calls: ServiceCalls,
         credentials: CredentialBook,
+        zip_path: Callable[[str], Path],
         key: bytes,
         account_id: str,
         region: str,
     ) -> None:
         self.sessions = Sessions(credentials, key)
         self.credentials = credentials
-        self.functions = ConsoleFunctions(calls)
+        self.functions = ConsoleFunctions(calls, zip_path)
         self.account_id = account_id
         self.region = region
         self.assets = _assets()
@@ -221,6 +226,10 @@ class ConsoleService:
                 return await self.functions.create(caller, _doc(body))
             if len(parts) == 2 and method == "GET":
                 return await self.functions.get(caller, parts[1])
+            if len(parts) == 3 and method == "GET" and parts[2] == "code":
+                return await self.functions.code(caller, parts[1])
+            if len(parts) == 3 and method == "POST" and parts[2] == "code":
+                return await self.functions.deploy(caller, parts[1], _doc(body))
             if len(parts) == 3 and method == "POST" and parts[2] == "configuration":
                 return await self.functions.configure(caller, parts[1], _doc(body))
             if len(parts) == 3 and method == "POST" and parts[2] == "invoke":
