@@ -29,6 +29,7 @@ SORT_KEYS = {
     "modified": lambda f: f.get("LastModified", ""),
 }
 MAX_PAGE = 100
+LIST_BATCH = 1000  # ListFunctions pages read per console page (AWS allows up to 10,000)
 SUMMARY = (
     "FunctionName",
     "FunctionArn",
@@ -108,7 +109,7 @@ class ConsoleFunctions:
         functions: list[dict[str, Any]] = []
         marker: str | None = None
         while True:
-            params: dict[str, Any] = {"MaxItems": 50}
+            params: dict[str, Any] = {"MaxItems": LIST_BATCH}
             if marker:
                 params["Marker"] = marker
             out = await self._lambda(caller, "ListFunctions", params)
