@@ -5,6 +5,7 @@ but the server."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import uuid
@@ -68,8 +69,17 @@ def browser_page(server) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
             browser.close()
 
 
+def shot(page: Any, name: str) -> None:
+    """A screenshot for docs/console.md when OVIS_CONSOLE_SCREENSHOTS names a directory."""
+    out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
+    if out:
+        page.screenshot(path=str(Path(out) / f"{name}.png"), full_page=True)
+
+
 def sign_in(page: Any, url: str) -> None:
     page.goto(url + "/console/")
+    page.wait_for_selector("#signin-form")
+    shot(page, "signin")
     page.fill("#access-key", "test")
     page.fill("#secret-key", "test")
     page.click("#signin-form button[type=submit]")
@@ -89,12 +99,14 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     page.select_option("#new-runtime", "python3.11")
     page.click("#new-submit")
     expect(page.locator("#overview")).to_contain_text(f"function:{name}")
+    shot(page, "overview")
     assert lam.get_function(FunctionName=name)["Configuration"]["Runtime"] == "python3.11"
 
     # the list finds it by a piece of its name
     page.goto(server.url + "/console/#/functions")
     page.fill("#fn-search", name[-8:])
     expect(page.locator("#fn-table tbody tr")).to_have_count(1)
+    shot(page, "functions")
     page.click(f"#fn-table a:text-is('{name}')")
 
     page.click("#tab-code")
@@ -107,6 +119,7 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     )
     page.click("#code-deploy")
     expect(page.locator("#code-status")).to_contain_text("Deployed: 1 file(s) changed")
+    shot(page, "code")
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
 
     page.click("#tab-test")
@@ -121,6 +134,7 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     expect(page.locator("#test-report")).to_contain_text("REPORT RequestId:")
     expect(page.locator("#test-response")).to_contain_text("edited in the browser")
     expect(page.locator("#test-log")).to_contain_text('event: {"who": "browser"}')
+    shot(page, "test")
 
     page.click("#tab-configuration")
     page.fill("#cfg-memory", "384")
@@ -129,6 +143,7 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     page.locator(".env-value").last.fill("dev")
     page.click("#cfg-save")
     expect(page.locator("#cfg-saved")).to_contain_text("384 MB")
+    shot(page, "configuration")
     cfg = lam.get_function_configuration(FunctionName=name)
     assert cfg["MemorySize"] == 384
     assert cfg["Environment"]["Variables"] == {"STAGE": "dev"}

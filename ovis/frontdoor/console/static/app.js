@@ -269,6 +269,7 @@ function testTab(panel, cfg) {
     events[Object.keys(events)[0]] ?? '{\n  "key1": "value1"\n}');
   const picker = h("select", { id: "event-picker" }, h("option", { value: "" }, "— saved events —"),
     ...Object.keys(events).map((k) => h("option", { value: k }, k)));
+  picker.value = eventName.value;
   picker.addEventListener("change", () => { if (picker.value) { eventName.value = picker.value; payload.value = events[picker.value]; } });
   const result = h("div", { id: "test-result" });
   const save = h("button", { id: "event-save", type: "button" }, "Save");
