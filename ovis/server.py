@@ -385,6 +385,7 @@ class Server:
                     _derived_key(_secret(data), "console-signin"),
                     settings.account_id,
                     settings.region,
+                    list(self.runtimes),
                 ),
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),

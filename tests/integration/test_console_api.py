@@ -228,3 +228,13 @@ def test_code_is_listed_edited_and_deployed_through_update_function_code(
     assert status == 412 and out["Error"]["Code"] == "PreconditionFailedException"
     status, code = console.api("GET", f"/functions/{name}/code")
     assert code["Files"][0]["Text"] == new
+
+
+def test_create_offers_the_runtimes_this_host_runs(console: Browserish) -> None:
+    assert console.api("GET", "/runtimes")[0] == 401
+    console.sign_in()
+    status, out = console.api("GET", "/runtimes")
+    assert status == 200
+    assert "python3.11" in out["Runtimes"]  # the tests' own interpreter family
+    assert out["Runtimes"][0].startswith("python")
+    assert all(r.startswith(("python", "nodejs")) for r in out["Runtimes"])

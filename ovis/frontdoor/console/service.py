@@ -5,6 +5,7 @@
   GET  /console/api/session      who is signed in, and the CSRF token the page must send
   POST /console/api/signin       {"AccessKeyId", "SecretAccessKey"[, "SessionToken"]}
   POST /console/api/signout
+  GET  /console/api/runtimes     the runtimes this host runs (what Create offers)
   GET  /console/api/functions?q=&sort=name|runtime|memory|modified&order=asc|desc&page=&size=
   POST /console/api/functions    create from scratch {"FunctionName", "Runtime"[, "Role"]}
   GET  /console/api/functions/NAME
@@ -27,8 +28,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from importlib import resources
 from pathlib import Path
@@ -83,6 +85,7 @@ class ConsoleService:
         key: bytes,
         account_id: str,
         region: str,
+        runtimes: Sequence[str] = (),
     ) -> None:
         self.sessions = Sessions(credentials, key)
         self.credentials = credentials
@@ -90,6 +93,11 @@ class ConsoleService:
         self.account_id = account_id
         self.region = region
         self.assets = _assets()
+        # what Create offers: the runtimes this host runs that have starter code, Python
+        # first, newest first within a family
+        self.runtimes = sorted(
+            (r for r in runtimes if r.startswith(("python", "nodejs"))), key=_runtime_order
+        )
 
     def match(self, scope: Scope) -> bool | None:
         path: str = scope["path"]
@@ -211,6 +219,8 @@ class ConsoleService:
             session.access_key,
         )
         parts = [unquote(p) for p in path.strip("/").split("/")]
+        if parts == ["runtimes"] and method == "GET":
+            return {"Runtimes": self.runtimes}
         if parts[0] == "functions":
             if len(parts) == 1 and method == "GET":
                 q = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()}
@@ -253,6 +263,15 @@ class ConsoleService:
         raw.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
+
+
+def _runtime_order(runtime: str) -> tuple[bool, str, int, int]:
+    """python3.13 before python3.9 (versions compared as numbers); Python, then Node."""
+    m = re.fullmatch(r"([a-z]+)(\d+)(?:\.(\d+)|\.x)?", runtime)
+    if m is None:
+        return (True, runtime, 0, 0)
+    family = m.group(1)
+    return (family != "python", family, -int(m.group(2)), -int(m.group(3) or 0))
 
 
 def _err(code: str, message: str) -> dict[str, Any]:

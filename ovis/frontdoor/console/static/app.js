@@ -139,8 +139,10 @@ function functionsPage() {
 function createPage() {
   const err = errorBox();
   const name = h("input", { type: "text", id: "new-name", required: true, maxlength: "64" });
-  const runtime = h("select", { id: "new-runtime" },
-    ...["python3.11", "python3.12", "python3.13", "nodejs22.x", "nodejs20.x"].map((r) => h("option", { value: r }, r)));
+  const runtime = h("select", { id: "new-runtime" });
+  api("GET", "/runtimes").then((out) => {
+    runtime.replaceChildren(...out.Runtimes.map((r) => h("option", { value: r }, r)));
+  }, (e) => { err.textContent = e.message; });
   const role = h("input", { type: "text", id: "new-role", placeholder: "arn:aws:iam::ACCOUNT:role/lambda-role (default)" });
   const form = h("form", { class: "card" }, h("h1", {}, "Create function"),
     h("p", { class: "muted" }, "Author from scratch: starts with a handler that answers \"Hello from Ovis!\"."),
