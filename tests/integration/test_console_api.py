@@ -238,3 +238,39 @@ def test_create_offers_the_runtimes_this_host_runs(console: Browserish) -> None:
     assert "python3.11" in out["Runtimes"]  # the tests' own interpreter family
     assert out["Runtimes"][0].startswith("python")
     assert all(r.startswith(("python", "nodejs")) for r in out["Runtimes"])
+
+
+def test_a_zip_upload_and_a_delete_are_lambdas_own(console: Browserish, lam) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import zipfile
+
+    console.sign_in()
+    name = uniq("console-zip")
+    assert (
+        console.api("POST", "/functions", {"FunctionName": name, "Runtime": "python3.11"})[0] == 200
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("lambda_function.py", "def lambda_handler(e, c):\n    return 'zipped'\n")
+    req = urllib.request.Request(
+        console.base + f"/console/api/functions/{name}/zip", data=buf.getvalue(), method="POST"
+    )
+    req.add_header("Content-Type", "application/zip")
+    req.add_header("X-CSRF-Token", console.csrf)
+    with console.opener.open(req, timeout=60) as resp:
+        out = json.loads(resp.read())
+    assert lam.get_function(FunctionName=name)["Configuration"]["CodeSha256"] == out["CodeSha256"]
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == "zipped"
+
+    status, _h, raw = console.call("POST", f"/console/api/functions/{name}/zip", "not a zip")
+    assert status == 400, raw
+
+    assert console.api("POST", f"/functions/{name}/delete", csrf="forged")[0] == 403
+    lam.get_function(FunctionName=name)
+    status, out = console.api("POST", f"/functions/{name}/delete")
+    assert status == 200, out
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
+    status, out = console.api("POST", f"/functions/{name}/delete")
+    assert status == 404 and out["Error"]["Code"] == "ResourceNotFoundException"

@@ -1,14 +1,17 @@
 """The console in a real browser (Playwright driving Debian's chromium): sign in, create a
 function, edit and deploy its code, save and run a test event and see the REPORT line, change memory and see it in
-GetFunctionConfiguration, sign out; with no browser console error and no request to anything
+GetFunctionConfiguration, upload a zip, delete the function, sign out; with no browser console error and no request to anything
 but the server."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import shutil
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +70,16 @@ def browser_page(server) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
             assert watched.foreign == []
         finally:
             browser.close()
+
+
+UPLOADED = "def lambda_handler(event, context):\n    return 'uploaded'\n"
+
+
+def _zip(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("lambda_function.py", source)
+    return buf.getvalue()
 
 
 def shot(page: Any, name: str) -> None:
@@ -147,6 +160,25 @@ def test_create_test_and_configure_a_function(browser_page: Watched, server, lam
     cfg = lam.get_function_configuration(FunctionName=name)
     assert cfg["MemorySize"] == 384
     assert cfg["Environment"]["Variables"] == {"STAGE": "dev"}
+
+    # a zip uploaded from disk replaces the package
+    page.click("#tab-code")
+    page.set_input_files(
+        "#code-zip",
+        files=[{"name": "pkg.zip", "mimeType": "application/zip", "buffer": _zip(UPLOADED)}],
+    )
+    page.click("#code-upload")
+    expect(page.locator("#code-status")).to_contain_text("Uploaded pkg.zip")
+    expect(page.locator("#code-editor")).to_have_value(UPLOADED)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == "uploaded"
+
+    page.click("#tab-overview")
+    page.fill("#delete-confirm", "delete")
+    page.click("#delete-function")
+    page.wait_for_selector("#fn-table")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
 
     page.click("#signout")
     page.wait_for_selector("#signin-form")

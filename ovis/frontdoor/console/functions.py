@@ -141,6 +141,16 @@ class ConsoleFunctions:
         }
         return await self._lambda(caller, "CreateFunction", params)
 
+    async def upload(self, caller: Caller, name: str, package: bytes) -> dict[str, Any]:
+        """UpdateFunctionCode with an uploaded zip, checked by Lambda as any ZipFile is."""
+        return await self._lambda(
+            caller, "UpdateFunctionCode", {"FunctionName": name, "ZipFile": package}
+        )
+
+    async def delete(self, caller: Caller, name: str) -> dict[str, Any]:
+        await self._lambda(caller, "DeleteFunction", {"FunctionName": name})
+        return {"Deleted": name}
+
     async def get(self, caller: Caller, name: str) -> dict[str, Any]:
         out = await self._lambda(caller, "GetFunction", {"FunctionName": name})
         return {"Configuration": out.get("Configuration", {}), "Tags": out.get("Tags", {})}

@@ -11,6 +11,8 @@
   GET  /console/api/functions/NAME
   GET  /console/api/functions/NAME/code            the package's files (text where editable)
   POST /console/api/functions/NAME/code            {"Files": {path: text}, "RevisionId"}: deploy
+  POST /console/api/functions/NAME/zip             the body is a zip: UpdateFunctionCode
+  POST /console/api/functions/NAME/delete          DeleteFunction
   POST /console/api/functions/NAME/configuration   {"MemorySize", "Timeout", "Environment"...}
   POST /console/api/functions/NAME/invoke          {"Payload": "<json text>"}
 
@@ -50,6 +52,7 @@ PREFIX = "/console"
 SESSION_COOKIE = "ovis_console"
 PRE_COOKIE = "ovis_console_pre"
 MAX_API_BODY = 6 * 1024 * 1024  # a small package's files, as JSON
+MAX_ZIP_UPLOAD = 50 * 1024 * 1024  # Lambda's limit for a zip uploaded directly
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -140,7 +143,8 @@ class ConsoleService:
         headers = _headers(scope)
         set_cookies: list[str] = []
         try:
-            body = await read_body(receive, MAX_API_BODY)
+            limit = MAX_ZIP_UPLOAD if path.endswith("/zip") else MAX_API_BODY
+            body = await read_body(receive, limit)
             session = self.sessions.get(cookies.get(SESSION_COOKIE))
             if path == "/session" and method == "GET":
                 out = self._session_info(session, cookies, set_cookies, scope)
@@ -240,6 +244,10 @@ class ConsoleService:
                 return await self.functions.code(caller, parts[1])
             if len(parts) == 3 and method == "POST" and parts[2] == "code":
                 return await self.functions.deploy(caller, parts[1], _doc(body))
+            if len(parts) == 3 and method == "POST" and parts[2] == "zip":
+                return await self.functions.upload(caller, parts[1], body)
+            if len(parts) == 3 and method == "POST" and parts[2] == "delete":
+                return await self.functions.delete(caller, parts[1])
             if len(parts) == 3 and method == "POST" and parts[2] == "configuration":
                 return await self.functions.configure(caller, parts[1], _doc(body))
             if len(parts) == 3 and method == "POST" and parts[2] == "invoke":

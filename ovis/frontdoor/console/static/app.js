@@ -26,8 +26,13 @@ async function api(method, path, body) {
   const init = { method, headers: {}, credentials: "same-origin" };
   if (method !== "GET") {
     init.headers["X-CSRF-Token"] = csrf;
-    init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body ?? {});
+    if (body instanceof Blob) {
+      init.headers["Content-Type"] = "application/zip";
+      init.body = body;
+    } else {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body ?? {});
+    }
   }
   const res = await fetch("/console/api" + path, init);
   const out = await res.json();
@@ -187,12 +192,28 @@ async function functionPage(name, tab) {
   if (tab === "configuration") configurationTab(panel, cfg);
 }
 
+function deleteBox(cfg) {
+  const err = errorBox();
+  const confirm = h("input", { type: "text", id: "delete-confirm", placeholder: "type delete to confirm" });
+  const button = h("button", { type: "button", id: "delete-function", disabled: true }, "Delete function");
+  confirm.addEventListener("input", () => { button.disabled = confirm.value !== "delete"; });
+  button.addEventListener("click", async () => {
+    err.textContent = "";
+    try {
+      await api("POST", `/functions/${encodeURIComponent(cfg.FunctionName)}/delete`);
+      location.hash = "#/functions";
+    } catch (e) { err.textContent = e.message; }
+  });
+  return h("div", {}, h("h2", {}, "Delete"), h("p", { class: "row" }, confirm, button), err);
+}
+
 function overviewTab(panel, cfg) {
   const rows = [["ARN", cfg.FunctionArn], ["Runtime", cfg.Runtime ?? cfg.PackageType], ["Handler", cfg.Handler],
     ["Memory (MB)", cfg.MemorySize], ["Timeout (s)", cfg.Timeout], ["Role", cfg.Role], ["State", cfg.State],
     ["Last modified", cfg.LastModified], ["Code size", cfg.CodeSize], ["Description", cfg.Description || "—"]];
   panel.replaceChildren(h("h2", {}, "Function overview"),
-    h("dl", { class: "kv", id: "overview" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")])));
+    h("dl", { class: "kv", id: "overview" }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")])),
+    deleteBox(cfg));
 }
 
 // A textarea with line numbers: the editor until a real one is vendored.
@@ -250,11 +271,29 @@ async function codeTab(panel, cfg) {
     } catch (e) { err.textContent = e.message; }
     finally { deploy.disabled = !code.Editable; }
   });
+  const zipInput = h("input", { type: "file", id: "code-zip", accept: ".zip,application/zip" });
+  const upload = h("button", { type: "button", id: "code-upload" }, "Upload .zip");
+  upload.addEventListener("click", async () => {
+    err.textContent = ""; status.textContent = "";
+    const file = zipInput.files[0];
+    if (!file) { err.textContent = "Choose a .zip file first."; return; }
+    upload.disabled = true;
+    try {
+      const out = await api("POST", `/functions/${encodeURIComponent(name)}/zip`, file);
+      status.textContent = `Uploaded ${file.name}: code SHA-256 ${out.CodeSha256}.`;
+      const again = h("div");
+      await codeTab(again, cfg);
+      panel.replaceChildren(...again.childNodes);
+      panel.querySelector("#code-status").textContent = `Uploaded ${file.name}: code SHA-256 ${out.CodeSha256}.`;
+    } catch (e) { err.textContent = e.message; }
+    finally { upload.disabled = false; }
+  });
   const handlerFile = (code.Handler ?? "").split(".").slice(0, -1).join("/");
   const first = code.Files.find((f) => f.Path.replace(/\.[^.]+$/, "") === handlerFile) ?? code.Files[0];
   panel.replaceChildren(h("h2", {}, "Code source"),
     code.Editable ? "" : h("p", { class: "muted" }, "This package is too large to edit in the console."),
-    h("div", { class: "code-layout" }, list, ed.node), h("p", { class: "row" }, deploy), status, err);
+    h("div", { class: "code-layout" }, list, ed.node), h("p", { class: "row" }, deploy, h("span", { class: "grow" }), zipInput, upload),
+    status, err);
   if (first) open(first);
 }
 
