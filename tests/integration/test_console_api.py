@@ -78,6 +78,9 @@ def test_pages_and_assets_come_from_the_server(console: Browserish) -> None:
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in headers["content-security-policy"]
     assert b"/console/static/app.js" in body
+    status, headers, empty = console.call("HEAD", "/console/")
+    assert status == 200 and empty == b"" and headers["content-length"] == str(len(body))
+    assert console.call("POST", "/console/")[0] == 405
     for asset, kind in (("app.js", "text/javascript"), ("console.css", "text/css")):
         status, headers, body = console.call("GET", f"/console/static/{asset}")
         assert status == 200 and headers["content-type"].startswith(kind) and body

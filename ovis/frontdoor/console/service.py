@@ -131,6 +131,7 @@ class ConsoleService:
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-cache",
+            "Content-Length": str(len(body)),  # a HEAD answer states the length too
         }
         await respond(send, 200, headers, b"" if method == "HEAD" else body)
 

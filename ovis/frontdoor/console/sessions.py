@@ -6,7 +6,8 @@ expired); its id is 32 random bytes (the cookie's value) and it carries its own 
 token, which every POST must echo in ``X-CSRF-Token``. Sessions live in memory only: a restart
 signs everyone out (nothing acknowledged is lost: a session is not data). ``sign_out`` forgets
 the session at once, so a copied cookie stops working. Sessions expire ``ttl_s`` after they were
-made; at most ``MAX_SESSIONS`` live at once (the oldest go first).
+made, or when the temporary credentials they were opened with expire; at most ``MAX_SESSIONS``
+live at once (the oldest go first).
 
 Before sign-in there is no session, but the sign-in POST needs a CSRF token too (login CSRF):
 ``pre_token(nonce)`` is an HMAC of a random per-browser nonce (kept in its own cookie) under a
@@ -81,9 +82,13 @@ class Sessions:
         session = self._live.get(sid)
         if session is None:
             return None
+        now = self._clock()
+        cred = self._credentials.lookup(session.access_key)
+        # a session lasts no longer than the credentials it was opened with
         if (
-            session.expires_s <= self._clock()
-            or self._credentials.lookup(session.access_key) is None
+            session.expires_s <= now
+            or cred is None
+            or (cred.expires_s is not None and cred.expires_s <= now)
         ):
             self._live.pop(sid, None)
             return None

@@ -89,3 +89,15 @@ def test_live_sessions_are_bounded_oldest_first() -> None:
     for _ in range(MAX_SESSIONS):
         s.sign_in("AKIDEXAMPLE", "s3cret")
     assert s.get(first.sid) is None
+
+
+def test_a_session_ends_when_its_temporary_credentials_expire() -> None:
+    clock = [1000.0]
+    lookup = _Lookup({"ASIATEMP": SigningCredential("tsecret", "tok", 1500.0)})
+    s = Sessions(lookup, b"k" * 32, ttl_s=1e6, clock=lambda: clock[0])
+    session = s.sign_in("ASIATEMP", "tsecret", "tok")
+    assert session is not None
+    clock[0] = 1499.0
+    assert s.get(session.sid) is not None
+    clock[0] = 1500.0
+    assert s.get(session.sid) is None
