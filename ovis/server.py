@@ -26,6 +26,7 @@ from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.aws import AwsFrontDoor
+from ovis.frontdoor.console.service import ConsoleService
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.prometheus import MappingView, MetricsEndpoint, MetricSources
 from ovis.frontdoor.router import Router
@@ -391,6 +392,15 @@ class Server:
                 AdminService(AdminApi(self.queue), verifier),
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
+                ConsoleService(  # /console/: the web console, over the same calls
+                    self.calls,
+                    self.credentials,
+                    self.code.zip_path,
+                    _derived_key(_secret(data), "console-signin"),
+                    settings.account_id,
+                    settings.region,
+                    list(self.runtimes),
+                ),
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
             ]

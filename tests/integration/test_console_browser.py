@@ -1,0 +1,186 @@
+"""The console in a real browser (Playwright driving Debian's chromium): sign in, create a
+function, edit and deploy its code, save and run a test event and see the REPORT line, change memory and see it in
+GetFunctionConfiguration, upload a zip, delete the function, sign out; with no browser console error and no request to anything
+but the server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not found (make install apt-installs it)"
+)
+
+
+class Watched:
+    """A page whose console errors and requests are recorded."""
+
+    def __init__(self, page: Any, origin: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith(origin + "/") or r.url.startswith("data:")
+                else self.foreign.append(r.url)
+            ),
+        )
+
+
+@pytest.fixture
+def browser_page(server) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            watched = Watched(page, server.url)
+            yield watched
+            assert watched.errors == []
+            assert watched.foreign == []
+        finally:
+            browser.close()
+
+
+UPLOADED = "def lambda_handler(event, context):\n    return 'uploaded'\n"
+
+
+def _zip(source: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("lambda_function.py", source)
+    return buf.getvalue()
+
+
+def shot(page: Any, name: str) -> None:
+    """A screenshot for docs/console.md when OVIS_CONSOLE_SCREENSHOTS names a directory."""
+    out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
+    if out:
+        page.screenshot(path=str(Path(out) / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, url: str) -> None:
+    page.goto(url + "/console/")
+    page.wait_for_selector("#signin-form")
+    shot(page, "signin")
+    page.fill("#access-key", "test")
+    page.fill("#secret-key", "test")
+    page.click("#signin-form button[type=submit]")
+    page.wait_for_selector("#fn-table")
+
+
+def test_create_test_and_configure_a_function(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page = browser_page.page
+    sign_in(page, server.url)
+    expect(page.locator("#who")).to_have_text("test")
+
+    name = f"browser-{uuid.uuid4().hex[:8]}"
+    page.click("#create-function")
+    page.fill("#new-name", name)
+    page.select_option("#new-runtime", "python3.11")
+    page.click("#new-submit")
+    expect(page.locator("#overview")).to_contain_text(f"function:{name}")
+    shot(page, "overview")
+    assert lam.get_function(FunctionName=name)["Configuration"]["Runtime"] == "python3.11"
+
+    # the list finds it by a piece of its name
+    page.goto(server.url + "/console/#/functions")
+    page.fill("#fn-search", name[-8:])
+    expect(page.locator("#fn-table tbody tr")).to_have_count(1)
+    shot(page, "functions")
+    page.click(f"#fn-table a:text-is('{name}')")
+
+    page.click("#tab-code")
+    expect(page.locator("#code-editor")).to_have_value(re.compile("Hello from Ovis!"))
+    page.fill(
+        "#code-editor",
+        "import json\n\n\ndef lambda_handler(event, context):\n"
+        "    print('event:', json.dumps(event))\n"
+        "    return {'statusCode': 200, 'body': 'edited in the browser'}\n",
+    )
+    page.click("#code-deploy")
+    expect(page.locator("#code-status")).to_contain_text("Deployed: 1 file(s) changed")
+    shot(page, "code")
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+
+    page.click("#tab-test")
+    page.fill("#event-name", "hello")
+    page.fill("#event-json", '{"who": "browser"}')
+    page.click("#event-save")
+    expect(page.locator("#test-result")).to_contain_text("Saved event hello")
+    page.reload()  # a saved event outlives the page
+    expect(page.locator("#event-json")).to_have_value('{"who": "browser"}')
+    page.click("#event-test")
+    expect(page.locator("#test-status")).to_have_text("Execution succeeded", timeout=60_000)
+    expect(page.locator("#test-report")).to_contain_text("REPORT RequestId:")
+    expect(page.locator("#test-response")).to_contain_text("edited in the browser")
+    expect(page.locator("#test-log")).to_contain_text('event: {"who": "browser"}')
+    shot(page, "test")
+
+    page.click("#tab-configuration")
+    page.fill("#cfg-memory", "384")
+    page.click("#cfg-add-var")
+    page.locator(".env-key").last.fill("STAGE")
+    page.locator(".env-value").last.fill("dev")
+    page.click("#cfg-save")
+    expect(page.locator("#cfg-saved")).to_contain_text("384 MB")
+    shot(page, "configuration")
+    cfg = lam.get_function_configuration(FunctionName=name)
+    assert cfg["MemorySize"] == 384
+    assert cfg["Environment"]["Variables"] == {"STAGE": "dev"}
+
+    # a zip uploaded from disk replaces the package
+    page.click("#tab-code")
+    page.set_input_files(
+        "#code-zip",
+        files=[{"name": "pkg.zip", "mimeType": "application/zip", "buffer": _zip(UPLOADED)}],
+    )
+    page.click("#code-upload")
+    expect(page.locator("#code-status")).to_contain_text("Uploaded pkg.zip")
+    expect(page.locator("#code-editor")).to_have_value(UPLOADED)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == "uploaded"
+
+    page.click("#tab-overview")
+    page.fill("#delete-confirm", "delete")
+    page.click("#delete-function")
+    page.wait_for_selector("#fn-table")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName=name)
+
+    page.click("#signout")
+    page.wait_for_selector("#signin-form")
+    page.goto(server.url + "/console/#/functions")
+    page.wait_for_selector("#signin-form")  # the session is gone, not just the page
