@@ -1,7 +1,9 @@
 """A subset of the CloudWatch Logs API (JSON 1.1, ``X-Amz-Target: Logs_20140328.*``): the
 function logs Ovis keeps (so ``aws logs tail``/``filter-log-events`` and ``ovis logs`` work)
 and declared log groups (CreateLogGroup, retention, tags: what Terraform's
-``aws_cloudwatch_log_group`` and CloudFormation's ``AWS::Logs::LogGroup`` call).
+``aws_cloudwatch_log_group`` and CloudFormation's ``AWS::Logs::LogGroup`` call), log streams
+and PutLogEvents (``streams.py``), and subscription filters to Lambda functions
+(``subscriptions.py``, delivered by ``delivery.py``'s loop).
 
 Handlers read the request document as sent (the codec does not validate Logs input): each
 checks the members it uses, with the Logs service's error codes."""
