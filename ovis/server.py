@@ -71,6 +71,7 @@ from ovis.services.lambda_.triggers import ServiceTriggers
 from ovis.services.lambda_.url_endpoint import FunctionUrls
 from ovis.services.lambda_.urls import UrlService
 from ovis.services.lambda_.versions import VersionService
+from ovis.services.logs.delivery import SubscriptionDelivery
 from ovis.services.logs.service import logs_service
 from ovis.services.s3.reader import ObjectReads
 from ovis.services.s3.service import S3Service
@@ -289,6 +290,16 @@ class Server:
                 SourceKind.SQS: SqsPollerFactory(SqsQueueSource(self.queues), self.invoker),
             },
         )
+        # CloudWatch Logs subscription filters: matching lines go to functions, off the hot path
+        self.log_subscriptions = SubscriptionDelivery(
+            self.storage.logs,
+            self.storage.log_groups,
+            self.triggers,
+            settings.region,
+            settings.account_id,
+            supervisor=self.supervisor,
+        )
+        self.sink.flushed = self.log_subscriptions.notify
         # EventBridge-compatible event buses: targets are functions, queues, topics, buses
         self.events = EventBusService(
             self.storage.event_buses,
@@ -358,7 +369,12 @@ class Server:
             ),
             sqs_service(self.queues),
             sns_service(self.topics),
-            logs_service(self.storage.logs, self.storage.log_groups),
+            logs_service(
+                self.storage.logs,
+                self.storage.log_groups,
+                functions=self.triggers,
+                notify=self.log_subscriptions.notify,
+            ),
             autoscaling_service(self.autoscaling),
             kinesis_service(self.streams),
             events_service(self.events),
@@ -424,6 +440,7 @@ class Server:
             Hook("kinesis", self._start_streams, self._close_streams),
             self.queue,
             self.topics,  # after sqs and the async queue: it delivers to both
+            self.log_subscriptions,  # after the async queue, which its deliveries go to
             self.alarms,  # after the topics its actions publish to
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),

@@ -9,6 +9,8 @@ Pending lines are bounded by ``max_pending``: past it the oldest are dropped and
 stops it and makes a last flush attempt. Followers (``ovis logs --follow``) see lines within
 one flush interval. With ``metrics`` set, lines in CloudWatch's Embedded Metric Format
 (``ovis.logs.emf``) also become metrics, in memory (a substring test per line otherwise).
+With ``flushed`` set, it is called (in the loop, once per flush that stored lines, no I/O)
+so CloudWatch Logs' subscription delivery looks at the new lines.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from ovis.logs.emf import emit_emf
 from ovis.logs.repository import LogRepository
@@ -46,6 +49,8 @@ class LogSink:
         self.supervisor = supervisor or Supervisor()
         # Embedded Metric Format lines become metrics here (None: they stay log lines only)
         self.metrics: MetricPut | None = None
+        # called after each flush that stored lines (the subscription delivery loop wakes)
+        self.flushed: Callable[[], None] | None = None
 
     async def start(self) -> None:
         self.supervisor.loop(LOOP, self._step)
@@ -71,6 +76,8 @@ class LogSink:
                 self.dropped += excess
                 log.error("log store unavailable: dropped the %d oldest log events", excess)
             raise
+        if self.flushed is not None:
+            self.flushed()
 
     async def _step(self) -> None:
         await asyncio.sleep(self._interval)

@@ -20,7 +20,7 @@ class EventQuery:
     end_ms: int = FOREVER_MS
     streams: frozenset[str] = frozenset()  # only these streams (empty: all)
     stream_prefix: str = ""
-    pattern: str = ""  # a plain term: events whose message contains it
+    pattern: str = ""  # a filter pattern (filter_pattern.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import asyncio
 
 from ovis.logs.repository import LogRepository
 from ovis.services.logs.commands import EventPage, EventQuery
+from ovis.services.logs.filter_pattern import compile_pattern
 
 BATCH = 1000
 
@@ -33,6 +34,7 @@ class LogEvents:
     async def query(self, q: EventQuery) -> EventPage:
         events: list[tuple[str, int, str, int, int]] = []
         last_id = q.after_id
+        matches = compile_pattern(q.pattern)
         while len(events) < q.limit:
             batch = await asyncio.to_thread(
                 self.store.filter_logs, q.group, q.start_ms, q.end_ms, last_id, BATCH
@@ -45,7 +47,7 @@ class LogEvents:
                     continue
                 if q.stream_prefix and not e.stream.startswith(q.stream_prefix):
                     continue
-                if q.pattern and q.pattern not in e.message:
+                if not matches(e.message):
                     continue
                 events.append((e.stream, e.timestamp, e.message, e.ingestion_time, e.event_id))
                 if len(events) >= q.limit:

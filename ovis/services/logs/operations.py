@@ -1,7 +1,9 @@
 """A subset of the CloudWatch Logs API (JSON 1.1, ``X-Amz-Target: Logs_20140328.*``): the
 function logs Ovis keeps (so ``aws logs tail``/``filter-log-events`` and ``ovis logs`` work)
 and declared log groups (CreateLogGroup, retention, tags: what Terraform's
-``aws_cloudwatch_log_group`` and CloudFormation's ``AWS::Logs::LogGroup`` call).
+``aws_cloudwatch_log_group`` and CloudFormation's ``AWS::Logs::LogGroup`` call), log streams
+and PutLogEvents (``streams.py``), and subscription filters to Lambda functions
+(``subscriptions.py``, delivered by ``delivery.py``'s loop).
 
 Handlers read the request document as sent (the codec does not validate Logs input): each
 checks the members it uses, with the Logs service's error codes."""
@@ -9,6 +11,7 @@ checks the members it uses, with the Logs service's error codes."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ovis.logs.repository import LogRepository
@@ -17,6 +20,7 @@ from ovis.services.logs.commands import FOREVER_MS, EventQuery
 from ovis.services.logs.events import LogEvents
 from ovis.services.logs.groups import (
     LogGroups,
+    LogsAlreadyExists,
     LogsInvalidParameter,
     LogsResourceNotFound,
     check_name,
@@ -24,7 +28,9 @@ from ovis.services.logs.groups import (
     group_name_of_arn,
     retention_cutoff_ms,
 )
-from ovis.services.logs.repository import LogGroupRepository
+from ovis.services.logs.repository import LogsStore
+from ovis.services.logs.streams import LogStreams, check_stream_name
+from ovis.services.logs.subscriptions import FunctionTarget, Subscriptions, check_filter_name
 
 MAX_LIMIT = 10000
 MAX_GROUPS_PAGE = 50
@@ -34,9 +40,18 @@ class LogsApi:
     """The operation table: each handler checks the members it reads (in the order the Logs
     service reports them), builds a command and renders the use case's answer."""
 
-    def __init__(self, store: LogRepository, groups: LogGroupRepository) -> None:
+    def __init__(
+        self,
+        store: LogRepository,
+        groups: LogsStore,
+        functions: FunctionTarget | None = None,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
         self.logs = LogEvents(store)
         self.groups = LogGroups(groups)
+        self.streams = LogStreams(store, groups)
+        self.subscriptions = Subscriptions(groups, store, functions, notify)
+        self._notify = notify  # events were stored: the subscription delivery loop looks
         self.handlers: dict[str, Handler] = {
             "FilterLogEvents": self.filter_log_events,
             "GetLogEvents": self.get_log_events,
@@ -52,6 +67,12 @@ class LogsApi:
             "ListTagsLogGroup": self.list_tags_log_group,
             "TagLogGroup": self.tag_log_group,
             "UntagLogGroup": self.untag_log_group,
+            "CreateLogStream": self.create_log_stream,
+            "DeleteLogStream": self.delete_log_stream,
+            "PutLogEvents": self.put_log_events,
+            "PutSubscriptionFilter": self.put_subscription_filter,
+            "DescribeSubscriptionFilters": self.describe_subscription_filters,
+            "DeleteSubscriptionFilter": self.delete_subscription_filter,
         }
 
     async def _exists(self, group: str) -> bool:
@@ -107,7 +128,7 @@ class LogsApi:
             end_ms=int(p.get("endTime") or FOREVER_MS),
             streams=frozenset(p.get("logStreamNames") or ()),
             stream_prefix=p.get("logStreamNamePrefix") or "",
-            pattern=(p.get("filterPattern") or "").strip().strip('"'),
+            pattern=str(p.get("filterPattern") or ""),
         )
         page = await self.logs.query(q)
         out: dict[str, Any] = {
@@ -130,13 +151,15 @@ class LogsApi:
     async def get_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         stream = p.get("logStreamName")
+        if not isinstance(stream, str) or not await self.streams.exists(group, stream):
+            raise LogsResourceNotFound("The specified log stream does not exist.")
         q = EventQuery(
             group=group,
             limit=self._limit(p),
             after_id=self._token(p),
             start_ms=await self._start_ms(group, p),
             end_ms=int(p.get("endTime") or FOREVER_MS),
-            streams=frozenset([stream]) if isinstance(stream, str) else frozenset([""]),
+            streams=frozenset([stream]),
         )
         page = await self.logs.query(q)
         return {
@@ -164,7 +187,7 @@ class LogsApi:
         names = sorted(
             n
             for n in set(declared) | set(created)
-            if n.startswith(prefix) and pattern in n and n > after
+            if n.startswith(prefix) and pattern.lower() in n.lower() and n > after
         )
         page, more = names[:limit], len(names) > limit
         out: list[dict[str, Any]] = []
@@ -192,18 +215,122 @@ class LogsApi:
     async def describe_log_streams(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)
         prefix = p.get("logStreamNamePrefix") or ""
-        return {
-            "logStreams": [
-                {
-                    "logStreamName": s,
-                    "creationTime": first,
-                    "firstEventTimestamp": first,
-                    "lastEventTimestamp": last,
-                    "lastIngestionTime": last,
-                }
-                for s, first, last in await self.logs.streams(group, prefix)
-            ]
-        }
+        order = p.get("orderBy") or "LogStreamName"
+        if order not in ("LogStreamName", "LastEventTime"):
+            raise LogsInvalidParameter(
+                f"1 validation error detected: Value '{order}' at 'orderBy' failed to satisfy "
+                "constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]"
+            )
+        if prefix and order == "LastEventTime":
+            raise LogsInvalidParameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
+        limit = p.get("limit", MAX_GROUPS_PAGE)
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_GROUPS_PAGE:
+            raise LogsInvalidParameter(f"limit must be between 1 and {MAX_GROUPS_PAGE}.")
+        found = [s for s in await self.streams.describe(group) if s.name.startswith(prefix)]
+        if order == "LastEventTime":
+            # streams without events sort as the oldest; the name breaks ties (stable pages)
+            found.sort(key=lambda s: (s.last_ms if s.last_ms is not None else -1, s.name))
+        if p.get("descending"):
+            found.reverse()
+        start = self._token(p)
+        page = found[start : start + limit]
+        arn = f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{group}:log-stream:"
+        out: list[dict[str, Any]] = []
+        for s in page:
+            entry: dict[str, Any] = {
+                "logStreamName": s.name,
+                "creationTime": s.created_ms,
+                "arn": arn + s.name,
+                "storedBytes": 0,
+            }
+            if s.first_ms is not None and s.last_ms is not None:
+                entry["firstEventTimestamp"] = s.first_ms
+                entry["lastEventTimestamp"] = s.last_ms
+                entry["lastIngestionTime"] = s.last_ms
+            out.append(entry)
+        answer: dict[str, Any] = {"logStreams": out}
+        if start + limit < len(found):
+            answer["nextToken"] = f"s/{start + limit}"
+        return answer
+
+    async def create_log_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._declared(check_name(p.get("logGroupName")))
+        if not await self.streams.create(group, check_stream_name(p.get("logStreamName"))):
+            raise LogsAlreadyExists("The specified log stream already exists")
+        return {}
+
+    async def delete_log_stream(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._group(p)
+        if not await self.streams.delete(group, check_stream_name(p.get("logStreamName"))):
+            raise LogsResourceNotFound("The specified log stream does not exist.")
+        return {}
+
+    async def put_log_events(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        group = await self._group(p)
+        stream = check_stream_name(p.get("logStreamName"))
+        if not await self.streams.exists(group, stream):
+            raise LogsResourceNotFound("The specified log stream does not exist.")
+        cutoff = retention_cutoff_ms(await self.groups.get(group), int(time.time() * 1000))
+        accepted = await self.streams.put(group, stream, p.get("logEvents"), cutoff)
+        if accepted.stored and self._notify is not None:
+            self._notify()
+        # AWS no longer requires nor checks the token; it still answers one
+        answer: dict[str, Any] = {"nextSequenceToken": f"{time.time_ns():056d}"}
+        if accepted.rejected:
+            answer["rejectedLogEventsInfo"] = accepted.rejected
+        return answer
+
+    async def put_subscription_filter(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        group = await self._group(p)
+        await self.subscriptions.put(
+            group,
+            check_filter_name(p.get("filterName")),
+            p.get("filterPattern"),
+            p.get("destinationArn"),
+            p.get("roleArn"),
+            p.get("distribution"),
+            ctx.region,
+            ctx.account_id,
+        )
+        return {}
+
+    async def describe_subscription_filters(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        group = await self._group(p)
+        prefix = p.get("filterNamePrefix") or ""
+        limit = p.get("limit", MAX_GROUPS_PAGE)
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_GROUPS_PAGE:
+            raise LogsInvalidParameter(f"limit must be between 1 and {MAX_GROUPS_PAGE}.")
+        found = [f for f in await self.subscriptions.of_group(group) if f.name.startswith(prefix)]
+        start = self._token(p)
+        page = found[start : start + limit]
+        out = []
+        for f in page:
+            entry: dict[str, Any] = {
+                "filterName": f.name,
+                "logGroupName": f.group,
+                "filterPattern": f.pattern,
+                "destinationArn": f.destination_arn,
+                "distribution": f.distribution,
+                "creationTime": f.created_ms,
+            }
+            if f.role_arn:
+                entry["roleArn"] = f.role_arn
+            out.append(entry)
+        answer: dict[str, Any] = {"subscriptionFilters": out}
+        if start + limit < len(found):
+            answer["nextToken"] = f"s/{start + limit}"
+        return answer
+
+    async def delete_subscription_filter(
+        self, ctx: RequestContext, p: dict[str, Any]
+    ) -> dict[str, Any]:
+        group = await self._group(p)
+        await self.subscriptions.delete(group, check_filter_name(p.get("filterName")))
+        return {}
 
     async def delete_log_group(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         group = await self._group(p)

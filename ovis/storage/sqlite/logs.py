@@ -54,5 +54,10 @@ class SqliteLogs:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    def last_log_id(self) -> int:
+        """The id of the newest stored event (0: none)."""
+        rows = self._engine.read("SELECT COALESCE(MAX(id), 0) FROM log_events")
+        return int(rows[0][0])
+
     def delete_log_group(self, group: str) -> None:
         self._engine.write("DELETE FROM log_events WHERE grp = ?", (group,))

@@ -19,6 +19,7 @@ from ovis.storage.sqlite.migrations import (
     m0012_metrics,
     m0013_log_groups,
     m0014_s3_object_tags,
+    m0015_log_streams_subscriptions,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -49,4 +50,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0012_metrics.VERSION, "cloudwatch metrics and alarms", m0012_metrics.upgrade),
     Migration(m0013_log_groups.VERSION, "declared log groups", m0013_log_groups.upgrade),
     Migration(m0014_s3_object_tags.VERSION, "s3 object tags", m0014_s3_object_tags.upgrade),
+    Migration(
+        m0015_log_streams_subscriptions.VERSION,
+        "log streams and subscription filters",
+        m0015_log_streams_subscriptions.upgrade,
+    ),
 )
