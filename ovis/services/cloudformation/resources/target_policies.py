@@ -10,6 +10,7 @@ answers it too. Subclasses name the targets' property and how one target's polic
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from ovis.errors import ApiError
@@ -23,7 +24,7 @@ from ovis.services.cloudformation.resources.service_props import (
 )
 
 
-class PolicyOnTargets:
+class PolicyOnTargets(ABC):
     create_only: ClassVar[frozenset[str]] = frozenset()
     attributes: ClassVar[frozenset[str]] = frozenset({"Id"})
     targets: ClassVar[str]  # the property listing the targets: "Queues", "Topics"
@@ -32,9 +33,9 @@ class PolicyOnTargets:
     def __init__(self, calls: ServiceCalls) -> None:
         self.calls = calls
 
+    @abstractmethod
     async def put(self, req: ResourceRequest, target: str, policy: str) -> None:
         """Set (``policy`` "" clears) one target's policy through its service."""
-        raise NotImplementedError
 
     def _targets(self, props: dict[str, Any]) -> list[str]:
         name = self.targets
