@@ -416,6 +416,7 @@ class Server:
                     settings.account_id,
                     settings.region,
                     list(self.runtimes),
+                    [s.name for s in self.aws_services],
                 ),
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),

@@ -128,10 +128,18 @@ def lam(server: ServerProcess):  # type: ignore[no-untyped-def]
 
 
 def zip_bytes(files: dict[str, str | bytes]) -> bytes:
+    """A zip of ``files``, byte-for-byte the same for the same input.
+
+    Entries carry a fixed timestamp: ``writestr`` with a bare name stamps the current time, so two
+    zips of the same files built across a second boundary would differ (and so would CodeSha256).
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in files.items():
-            zf.writestr(name, content)
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zf.writestr(info, content)
     return buf.getvalue()
 
 

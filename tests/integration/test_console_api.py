@@ -277,3 +277,54 @@ def test_a_zip_upload_and_a_delete_are_lambdas_own(console: Browserish, lam) -> 
         lam.get_function(FunctionName=name)
     status, out = console.api("POST", f"/functions/{name}/delete")
     assert status == 404 and out["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_any_operation_through_the_call_endpoint_is_the_services_own(
+    console: Browserish, lam
+) -> None:  # type: ignore[no-untyped-def]
+    """POST /console/api/call/SERVICE/OPERATION: JSON in and out as the AWS JSON protocols
+    write it; the service's validation and errors; boto3 sees the change at once."""
+    console.sign_in()
+    name = uniq("call")
+    status, out = console.api("POST", "/functions", {"FunctionName": name, "Runtime": "python3.11"})
+    assert status == 200, out
+    status, out = console.api(
+        "POST",
+        "/call/lambda/PutFunctionConcurrency",
+        {"FunctionName": name, "ReservedConcurrentExecutions": 3},
+    )
+    assert (status, out) == (200, {"ReservedConcurrentExecutions": 3})
+    assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 3
+
+    # a blob goes in as base64 and comes back as base64
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    status, out = console.api(
+        "POST", "/call/lambda/Invoke", {"FunctionName": name, "Payload": "eyJhIjogMX0="}
+    )
+    assert status == 200 and out["StatusCode"] == 200 and "Payload" in out, out
+
+    # the service's own validation and error wording
+    status, out = console.api(
+        "POST",
+        "/call/lambda/PutFunctionConcurrency",
+        {"FunctionName": name, "ReservedConcurrentExecutions": "many"},
+    )
+    assert status == 400 and out["Error"]["Code"] == "ValidationException"
+    assert "ReservedConcurrentExecutions" in out["Error"]["Message"]
+    status, out = console.api("POST", "/call/lambda/GetFunction", {"FunctionName": uniq("none")})
+    assert status == 404 and out["Error"]["Code"] == "ResourceNotFoundException"
+    status, out = console.api("POST", "/call/lambda/NoSuchThing", {})
+    assert status == 404 and out["Error"]["Code"] == "UnknownOperation"
+    status, out = console.api("POST", "/call/nosuchservice/List", {})
+    assert status == 404 and out["Error"]["Code"] == "UnknownOperation"
+
+    # timestamps come back as epoch seconds (JSON protocol style), across services
+    status, out = console.api("POST", "/call/sqs/CreateQueue", {"QueueName": uniq("q")})
+    assert status == 200 and out["QueueUrl"].endswith("/" + out["QueueUrl"].rsplit("/", 1)[1])
+
+    # and, like every POST, nothing happens without the session's CSRF token
+    status, out = console.api(
+        "POST", "/call/lambda/DeleteFunction", {"FunctionName": name}, csrf="wrong"
+    )
+    assert status == 403
+    assert lam.get_function(FunctionName=name)["Configuration"]["FunctionName"] == name

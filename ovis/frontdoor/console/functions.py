@@ -19,6 +19,7 @@ from typing import Any
 
 from ovis.errors import InvalidParameterValueException
 from ovis.frontdoor.console import package_files
+from ovis.frontdoor.console.routes import ConsoleError, ConsoleRequest, as_int
 from ovis.frontdoor.console.starter import starter, zip_files
 from ovis.services.calls import Caller, ServiceCalls
 
@@ -47,6 +48,44 @@ class ConsoleFunctions:
     def __init__(self, calls: ServiceCalls, zip_path: Callable[[str], Path]) -> None:
         self.calls = calls
         self.zip_path = zip_path  # hex SHA-256 -> where the code store keeps that zip
+
+    async def route(self, req: ConsoleRequest) -> dict[str, Any] | None:
+        """``functions`` and ``functions/NAME[/code|zip|delete|configuration|invoke]``."""
+        parts, method, caller = req.parts, req.method, req.caller
+        if parts[0] != "functions" or len(parts) > 3:
+            return None
+        if len(parts) == 1:
+            if method == "GET":
+                q = req.query
+                return await self.list(
+                    caller,
+                    q.get("q", ""),
+                    q.get("sort", "name"),
+                    q.get("order", "asc"),
+                    as_int(q.get("page", "1"), "page"),
+                    as_int(q.get("size", "25"), "size"),
+                )
+            return await self.create(caller, req.doc())
+        name = parts[1]
+        if len(parts) == 2:
+            return await self.get(caller, name) if method == "GET" else None
+        action = parts[2]
+        if method == "GET":
+            return await self.code(caller, name) if action == "code" else None
+        if action == "code":
+            return await self.deploy(caller, name, req.doc())
+        if action == "zip":
+            return await self.upload(caller, name, req.body)
+        if action == "delete":
+            return await self.delete(caller, name)
+        if action == "configuration":
+            return await self.configure(caller, name, req.doc())
+        if action == "invoke":
+            payload = req.doc().get("Payload", "{}")
+            if not isinstance(payload, str):
+                raise ConsoleError(400, "ValidationException", "Payload must be a string.")
+            return await self.invoke(caller, name, payload)
+        return None
 
     async def _package(self, caller: Caller, name: str) -> tuple[dict[str, Any], bytes]:
         """The function's configuration and its deployment package (zip functions only)."""

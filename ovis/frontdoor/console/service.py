@@ -15,6 +15,9 @@
   POST /console/api/functions/NAME/delete          DeleteFunction
   POST /console/api/functions/NAME/configuration   {"MemorySize", "Timeout", "Environment"...}
   POST /console/api/functions/NAME/invoke          {"Payload": "<json text>"}
+  POST /console/api/call/SERVICE/OPERATION         any operation, JSON in and out (calls.py)
+
+The API is answered by parts (routes.py), asked in order; functions.py and calls.py are two.
 
 Contract: every API call but ``session`` and ``signin`` needs a live session (cookie
 ``ovis_console``, HttpOnly, SameSite=Strict, Path=/console); every POST needs the CSRF token
@@ -41,7 +44,9 @@ from urllib.parse import parse_qs, unquote
 
 from ovis.auth.credentials import CredentialBook
 from ovis.errors import ApiError
+from ovis.frontdoor.console.calls import ConsoleCalls
 from ovis.frontdoor.console.functions import ConsoleFunctions
+from ovis.frontdoor.console.routes import ConsoleError, ConsolePart, ConsoleRequest, json_doc
 from ovis.frontdoor.console.sessions import Session, Sessions
 from ovis.frontdoor.http import Receive, Scope, Send, read_body, respond
 from ovis.services.calls import Caller, ServiceCalls
@@ -65,12 +70,6 @@ TYPES = {
 }
 
 
-class ConsoleError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 def _assets() -> dict[str, bytes]:
     """Every file of static/, read once at start (a handful of small files)."""
     root = resources.files("ovis.frontdoor.console") / "static"
@@ -89,10 +88,13 @@ class ConsoleService:
         account_id: str,
         region: str,
         runtimes: Sequence[str] = (),
+        services: Sequence[str] = (),
     ) -> None:
         self.sessions = Sessions(credentials, key)
         self.credentials = credentials
         self.functions = ConsoleFunctions(calls, zip_path)
+        # the API's parts, asked in order (routes.py)
+        self.parts: list[ConsolePart] = [self.functions, ConsoleCalls(calls, services)]
         self.account_id = account_id
         self.region = region
         self.assets = _assets()
@@ -154,7 +156,7 @@ class ConsoleService:
                     cookies.get(PRE_COOKIE), headers.get("x-csrf-token")
                 ):
                     raise ConsoleError(403, "InvalidCsrfToken", "Missing or invalid CSRF token.")
-                out = self._sign_in(_doc(body), cookies, set_cookies, scope)
+                out = self._sign_in(json_doc(body), cookies, set_cookies, scope)
             else:
                 if session is None:
                     raise ConsoleError(401, "NotSignedIn", "Sign in to use the console.")
@@ -226,36 +228,12 @@ class ConsoleService:
         parts = [unquote(p) for p in path.strip("/").split("/")]
         if parts == ["runtimes"] and method == "GET":
             return {"Runtimes": self.runtimes}
-        if parts[0] == "functions":
-            if len(parts) == 1 and method == "GET":
-                q = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()}
-                return await self.functions.list(
-                    caller,
-                    q.get("q", ""),
-                    q.get("sort", "name"),
-                    q.get("order", "asc"),
-                    _int(q.get("page", "1"), "page"),
-                    _int(q.get("size", "25"), "size"),
-                )
-            if len(parts) == 1 and method == "POST":
-                return await self.functions.create(caller, _doc(body))
-            if len(parts) == 2 and method == "GET":
-                return await self.functions.get(caller, parts[1])
-            if len(parts) == 3 and method == "GET" and parts[2] == "code":
-                return await self.functions.code(caller, parts[1])
-            if len(parts) == 3 and method == "POST" and parts[2] == "code":
-                return await self.functions.deploy(caller, parts[1], _doc(body))
-            if len(parts) == 3 and method == "POST" and parts[2] == "zip":
-                return await self.functions.upload(caller, parts[1], body)
-            if len(parts) == 3 and method == "POST" and parts[2] == "delete":
-                return await self.functions.delete(caller, parts[1])
-            if len(parts) == 3 and method == "POST" and parts[2] == "configuration":
-                return await self.functions.configure(caller, parts[1], _doc(body))
-            if len(parts) == 3 and method == "POST" and parts[2] == "invoke":
-                payload = _doc(body).get("Payload", "{}")
-                if not isinstance(payload, str):
-                    raise ConsoleError(400, "ValidationException", "Payload must be a string.")
-                return await self.functions.invoke(caller, parts[1], payload)
+        query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode("latin-1")).items()}
+        req = ConsoleRequest(caller, method, parts, query, body)
+        for part in self.parts:
+            out = await part.route(req)
+            if out is not None:
+                return out
         raise ConsoleError(404, "UnknownOperation", f"No console operation {method} {path}.")
 
     async def _json(
@@ -285,23 +263,6 @@ def _runtime_order(runtime: str) -> tuple[bool, str, int, int]:
 
 def _err(code: str, message: str) -> dict[str, Any]:
     return {"Error": {"Code": code, "Message": message}}
-
-
-def _int(text: str, name: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ConsoleError(400, "ValidationException", f"{name} must be an integer.") from None
-
-
-def _doc(body: bytes) -> dict[str, Any]:
-    try:
-        doc = json.loads(body or b"{}")
-    except ValueError:
-        doc = None
-    if not isinstance(doc, dict):
-        raise ConsoleError(400, "ValidationException", "The request body must be a JSON object.")
-    return doc
 
 
 def _headers(scope: Scope) -> dict[str, str]:

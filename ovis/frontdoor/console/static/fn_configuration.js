@@ -1,0 +1,47 @@
+// The Configuration tab: general configuration and environment variables.
+
+import { h, api, errorBox, enc } from "./core.js";
+import { registerFunctionTab } from "./registry.js";
+
+function configurationTab(panel, cfg) {
+  const err = errorBox();
+  const memory = h("input", { type: "number", id: "cfg-memory", min: "128", max: "10240", value: cfg.MemorySize });
+  const timeout = h("input", { type: "number", id: "cfg-timeout", min: "1", max: "900", value: cfg.Timeout });
+  const description = h("input", { type: "text", id: "cfg-description", value: cfg.Description ?? "" });
+  const envBody = h("tbody");
+  const addVar = (k = "", v = "") => {
+    const row = h("tr", {}, h("td", {}, h("input", { type: "text", class: "env-key", value: k })),
+      h("td", {}, h("input", { type: "text", class: "env-value", value: v })),
+      h("td", {}, h("button", { type: "button", onclick: () => row.remove() }, "Remove")));
+    envBody.append(row);
+  };
+  for (const [k, v] of Object.entries(cfg.Environment?.Variables ?? {})) addVar(k, v);
+  const saved = h("p", { id: "cfg-saved", class: "ok" });
+  const form = h("form", {}, h("h2", {}, "General configuration"),
+    h("label", { for: "cfg-memory" }, "Memory (MB)"), memory,
+    h("label", { for: "cfg-timeout" }, "Timeout (seconds)"), timeout,
+    h("label", { for: "cfg-description" }, "Description"), description,
+    h("h2", { style: null }, "Environment variables"),
+    h("table", { class: "env", id: "cfg-env" }, h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Value"), h("th"))), envBody),
+    h("p", {}, h("button", { type: "button", id: "cfg-add-var", onclick: () => addVar() }, "Add environment variable")),
+    h("p", {}, h("button", { class: "primary", type: "submit", id: "cfg-save" }, "Save")), saved, err);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    err.textContent = ""; saved.textContent = "";
+    const env = {};
+    for (const row of envBody.rows) {
+      const k = row.querySelector(".env-key").value.trim();
+      if (k) env[k] = row.querySelector(".env-value").value;
+    }
+    try {
+      const out = await api("POST", `/functions/${enc(cfg.FunctionName)}/configuration`, {
+        MemorySize: Number(memory.value), Timeout: Number(timeout.value), Description: description.value, Environment: env,
+      });
+      Object.assign(cfg, out);
+      saved.textContent = `Saved: ${out.MemorySize} MB, ${out.Timeout} s.`;
+    } catch (e) { err.textContent = e.message; }
+  });
+  panel.replaceChildren(form);
+}
+
+registerFunctionTab({ id: "configuration", label: "Configuration", order: 50, render: configurationTab });

@@ -1,0 +1,73 @@
+// The functions list (server-side search, sort and paging) and the function page's frame:
+// its title and the registered tabs (registry.js).
+
+import { h, api, show, errorBox, enc } from "./core.js";
+import { registerPage, functionTabs } from "./registry.js";
+
+const listState = { q: "", sort: "name", order: "asc", page: 1, size: 25 };
+
+function functionsPage() {
+  const err = errorBox();
+  const search = h("input", { type: "search", id: "fn-search", placeholder: "Filter by name", value: listState.q, class: "grow" });
+  const body = h("tbody");
+  const status = h("span", { class: "muted", id: "fn-count" });
+  const prev = h("button", { id: "fn-prev" }, "Previous");
+  const next = h("button", { id: "fn-next" }, "Next");
+  const header = (label, key) => h("th", {}, h("button", {
+    "data-sort": key,
+    onclick: () => {
+      if (listState.sort === key) listState.order = listState.order === "asc" ? "desc" : "asc";
+      else { listState.sort = key; listState.order = "asc"; }
+      listState.page = 1; load();
+    },
+  }, label));
+  async function load() {
+    err.textContent = "";
+    const qs = new URLSearchParams({ ...listState, page: String(listState.page), size: String(listState.size) });
+    try {
+      const out = await api("GET", "/functions?" + qs);
+      body.replaceChildren(...out.Functions.map((f) => h("tr", {},
+        h("td", {}, h("a", { href: "#/functions/" + enc(f.FunctionName) }, f.FunctionName)),
+        h("td", {}, f.Runtime ?? f.PackageType), h("td", {}, f.MemorySize), h("td", {}, f.LastModified))));
+      const pages = Math.max(1, Math.ceil(out.Total / out.Size));
+      status.textContent = `${out.Total} functions — page ${out.Page} of ${pages}`;
+      prev.disabled = out.Page <= 1;
+      next.disabled = out.Page >= pages;
+    } catch (e) { err.textContent = e.message; }
+  }
+  let timer;
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { listState.q = search.value; listState.page = 1; load(); }, 200);
+  });
+  prev.addEventListener("click", () => { listState.page -= 1; load(); });
+  next.addEventListener("click", () => { listState.page += 1; load(); });
+  show(h("div", { class: "card" },
+    h("div", { class: "row" }, h("h1", { class: "grow" }, "Functions"),
+      h("a", { href: "#/create" }, h("button", { class: "primary", id: "create-function" }, "Create function"))),
+    h("div", { class: "row" }, search),
+    h("table", { id: "fn-table" }, h("thead", {}, h("tr", {},
+      header("Name", "name"), header("Runtime", "runtime"), header("Memory (MB)", "memory"), header("Last modified", "modified"))), body),
+    h("div", { class: "row" }, prev, next, status), err));
+  load();
+}
+
+async function functionPage(name, tabId) {
+  const tab = functionTabs.find((t) => t.id === tabId) ?? functionTabs[0];
+  let fn;
+  try { fn = await api("GET", "/functions/" + enc(name)); }
+  catch (e) { show(h("div", { class: "card" }, h("h1", {}, name), h("p", { class: "error" }, e.message))); return; }
+  const cfg = fn.Configuration;
+  const panel = h("div", { class: "card", id: "panel-" + tab.id });
+  const tabs = h("div", { class: "tabs", role: "tablist" }, ...functionTabs.map((t) => h("button", {
+    role: "tab", id: "tab-" + t.id, "aria-selected": String(t === tab),
+    onclick: () => { location.hash = `#/functions/${enc(name)}/${t.id}`; },
+  }, t.label)));
+  show(h("div", {}, h("h1", {}, cfg.FunctionName), tabs, panel));
+  tab.render(panel, cfg, fn);
+}
+
+registerPage({
+  path: "functions", label: "Functions", order: 10,
+  render(parts) { if (parts[0]) functionPage(parts[0], parts[1] ?? "overview"); else functionsPage(); },
+});
