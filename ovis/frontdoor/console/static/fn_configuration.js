@@ -1,9 +1,10 @@
-// The Configuration tab: general configuration and environment variables.
+// The Configuration tab: a side navigation of sections (registry.js registerConfigSection),
+// and its first section, general configuration with environment variables.
 
 import { h, api, errorBox, enc } from "./core.js";
-import { registerFunctionTab } from "./registry.js";
+import { registerFunctionTab, registerConfigSection, configSections } from "./registry.js";
 
-function configurationTab(panel, cfg) {
+function generalSection(panel, cfg) {
   const err = errorBox();
   const memory = h("input", { type: "number", id: "cfg-memory", min: "128", max: "10240", value: cfg.MemorySize });
   const timeout = h("input", { type: "number", id: "cfg-timeout", min: "1", max: "900", value: cfg.Timeout });
@@ -44,4 +45,16 @@ function configurationTab(panel, cfg) {
   panel.replaceChildren(form);
 }
 
+function configurationTab(panel, cfg, fn, rest) {
+  const section = configSections.find((s) => s.id === rest[0]) ?? configSections[0];
+  const side = h("nav", { class: "side", id: "cfg-sections" }, ...configSections.map((s) => h("a", {
+    href: `#/functions/${enc(cfg.FunctionName)}/configuration/${s.id}`, id: "cfg-section-" + s.id,
+    class: s === section ? "current" : null,
+  }, s.label)));
+  const body = h("div", { class: "grow", id: "cfg-panel-" + section.id });
+  panel.replaceChildren(h("div", { class: "side-layout" }, side, body));
+  section.render(body, cfg, fn);
+}
+
+registerConfigSection({ id: "general", label: "General configuration", order: 10, render: generalSection });
 registerFunctionTab({ id: "configuration", label: "Configuration", order: 50, render: configurationTab });

@@ -52,7 +52,7 @@ function functionsPage() {
   load();
 }
 
-async function functionPage(name, tabId) {
+async function functionPage(name, tabId, rest) {
   const tab = functionTabs.find((t) => t.id === tabId) ?? functionTabs[0];
   let fn;
   try { fn = await api("GET", "/functions/" + enc(name)); }
@@ -64,10 +64,10 @@ async function functionPage(name, tabId) {
     onclick: () => { location.hash = `#/functions/${enc(name)}/${t.id}`; },
   }, t.label)));
   show(h("div", {}, h("h1", {}, cfg.FunctionName), tabs, panel));
-  tab.render(panel, cfg, fn);
+  tab.render(panel, cfg, fn, rest);
 }
 
 registerPage({
   path: "functions", label: "Functions", order: 10,
-  render(parts) { if (parts[0]) functionPage(parts[0], parts[1] ?? "overview"); else functionsPage(); },
+  render(parts) { if (parts[0]) functionPage(parts[0], parts[1] ?? "overview", parts.slice(2)); else functionsPage(); },
 });
