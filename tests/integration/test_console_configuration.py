@@ -71,6 +71,7 @@ def test_every_configuration_section_saves_through_the_api(  # type: ignore[no-u
     page.fill("#cfg-storage", "2048")
     page.click("#cfg-save")
     expect(page.locator("#cfg-saved")).to_contain_text("2048 MB /tmp")
+    shot(page, "cfg-general")
     assert lam.get_function_configuration(FunctionName=name)["EphemeralStorage"] == {"Size": 2048}
     _updated(lam, name)
 

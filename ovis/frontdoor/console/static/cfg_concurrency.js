@@ -38,6 +38,7 @@ function reservedForm(cfg) {
     ...field("Reserved concurrent executions", amount), h("p", { class: "row" }, save, remove), status.ok, status.err);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    if (amount.value === "") { status.fail("Enter the number of concurrent executions to reserve."); return; }
     status.run(async () => {
       const out = await call("lambda", "PutFunctionConcurrency", {
         FunctionName: cfg.FunctionName, ReservedConcurrentExecutions: Number(amount.value),
@@ -102,6 +103,7 @@ function provisionedForm(cfg) {
     status.ok, status.err);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    if (!qualifier.value || amount.value === "") { status.fail("Choose an alias or version and enter an amount."); return; }
     status.run(async () => {
       const out = await call("lambda", "PutProvisionedConcurrencyConfig", {
         FunctionName: cfg.FunctionName, Qualifier: qualifier.value, ProvisionedConcurrentExecutions: Number(amount.value),

@@ -9,11 +9,11 @@ import { statusLines, field } from "./cfg_util.js";
 function layersSection(panel, cfg) {
   const status = statusLines("cfg-layers");
   let arns = (cfg.Layers ?? []).map((l) => l.Arn);
-  const list = h("ol", { id: "cfg-layers", class: "cfg-layers" });
+  const list = h("ul", { id: "cfg-layers", class: "cfg-layers" });
   const move = (i, by) => { const [a] = arns.splice(i, 1); arns.splice(i + by, 0, a); draw(); };
   function draw() {
     list.replaceChildren(...arns.map((arn, i) => h("li", { "data-arn": arn },
-      h("code", {}, arn),
+      h("span", { class: "cfg-layer-order" }, `${i + 1}.`), h("code", {}, arn),
       h("button", { type: "button", class: "cfg-layer-up", disabled: i === 0, onclick: () => move(i, -1) }, "Up"),
       h("button", { type: "button", class: "cfg-layer-down", disabled: i === arns.length - 1, onclick: () => move(i, 1) }, "Down"),
       h("button", { type: "button", class: "cfg-layer-remove", onclick: () => { arns.splice(i, 1); draw(); } }, "Remove"))));
@@ -41,7 +41,7 @@ function layersSection(panel, cfg) {
     h("h2", { class: "cfg-sub" }, "Add a layer"),
     h("div", { class: "row cfg-row" }, h("div", {}, ...field("Layer", layer)), h("div", {}, ...field("Version", version)),
       h("button", { type: "button", id: "cfg-layer-add-chosen", onclick: () => add(version.value) }, "Add")),
-    h("div", { class: "row cfg-row" }, h("div", { class: "grow" }, ...field("Or by ARN", typed)),
+    h("div", { class: "row cfg-row" }, h("div", { class: "cfg-wide" }, ...field("Or by ARN", typed)),
       h("button", { type: "button", id: "cfg-layer-add-arn", onclick: () => { add(typed.value.trim()); typed.value = ""; } }, "Add")),
     h("p", {}, h("button", { type: "submit", class: "primary", id: "cfg-layers-save" }, "Save")), status.ok, status.err);
   form.addEventListener("submit", (ev) => {

@@ -1,6 +1,8 @@
 // Configuration > Permissions: the function's resource-based policy (GetPolicy) listed statement
 // by statement, each removable (RemovePermission), and a form adding one (AddPermission:
-// principal, action, source ARN and account, function URL auth type).
+// principal, action, source ARN and account, function URL auth type). A function without a
+// policy answers GetPolicy with a 404, which the section shows as "no statements" (Chromium still
+// logs that response as a failed resource load; Lambda has no list operation that answers 200).
 
 import { h, call } from "./core.js";
 import { registerConfigSection } from "./registry.js";
@@ -8,7 +10,16 @@ import { statusLines, field, optional, select } from "./cfg_util.js";
 
 const ACTIONS = ["lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:GetFunction", "lambda:*"];
 
-const show = (v) => (v == null ? "" : typeof v === "string" ? v : JSON.stringify(v));
+// {"Service": "s3.amazonaws.com"} -> "Service: s3.amazonaws.com"; a string as it is.
+const principalText = (p) => (p == null ? "" : typeof p === "string" ? p
+  : Object.entries(p).map(([k, v]) => `${k}: ${[v].flat().join(", ")}`).join("; "));
+const actionText = (a) => [a ?? []].flat().join(", ");
+
+// {"ArnLike": {"AWS:SourceArn": "arn:..."}} -> one line per test: "ArnLike AWS:SourceArn = arn:...".
+function conditionLines(cond) {
+  return Object.entries(cond ?? {}).flatMap(([test, keys]) => Object.entries(keys).map(([key, value]) =>
+    h("div", {}, `${test} ${key} = ${[value].flat().join(", ")}`)));
+}
 
 function permissionsSection(panel, cfg) {
   const status = statusLines("cfg-perm");
@@ -17,9 +28,9 @@ function permissionsSection(panel, cfg) {
     const got = await optional(call("lambda", "GetPolicy", { FunctionName: cfg.FunctionName }));
     const statements = got ? JSON.parse(got.Policy).Statement ?? [] : [];
     body.replaceChildren(...statements.map((s) => h("tr", { "data-sid": s.Sid },
-      h("td", {}, s.Sid), h("td", {}, s.Effect), h("td", {}, show(s.Principal)), h("td", {}, show(s.Action)),
-      h("td", { class: "cfg-json" }, show(s.Condition)),
-      h("td", {}, h("button", {
+      h("td", {}, s.Sid), h("td", {}, s.Effect), h("td", {}, principalText(s.Principal)), h("td", {}, actionText(s.Action)),
+      h("td", { class: "cfg-cond" }, conditionLines(s.Condition)),
+      h("td", { class: "cfg-actions" }, h("button", {
         type: "button", class: "cfg-perm-remove",
         onclick: () => status.run(async () => {
           await call("lambda", "RemovePermission", { FunctionName: cfg.FunctionName, StatementId: s.Sid });
@@ -54,7 +65,7 @@ function permissionsSection(panel, cfg) {
     });
   });
   panel.replaceChildren(h("div", { id: "cfg-perm" }, h("h2", {}, "Resource-based policy"),
-    h("table", { id: "cfg-perm-statements" }, h("thead", {}, h("tr", {}, ...["Statement ID", "Effect", "Principal", "Action", "Conditions", ""].map((t) => h("th", {}, t)))), body),
+    h("table", { id: "cfg-perm-statements", class: "cfg-table" }, h("thead", {}, h("tr", {}, ...["Statement ID", "Effect", "Principal", "Action", "Conditions", ""].map((t) => h("th", {}, t)))), body),
     status.ok, status.err, form));
   load().catch((e) => status.fail(e.message));
 }
