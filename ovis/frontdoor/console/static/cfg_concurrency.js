@@ -5,7 +5,7 @@
 
 import { h, call } from "./core.js";
 import { registerConfigSection } from "./registry.js";
-import { statusLines, field } from "./cfg_util.js";
+import { statusLines, field, controls } from "./cfg_util.js";
 
 const POLL_MS = 1000;
 
@@ -22,6 +22,7 @@ function reservedForm(cfg) {
     ]);
     const r = got.ReservedConcurrentExecutions;
     amount.value = r ?? "";
+    fields.disabled = false;
     current.textContent = (r == null ? "No reserved concurrency: the function uses the account's unreserved pool." : `Reserved: ${r}.`)
       + ` Account: ${account.AccountLimit?.ConcurrentExecutions} total, ${account.AccountLimit?.UnreservedConcurrentExecutions} unreserved.`;
   }
@@ -34,8 +35,9 @@ function reservedForm(cfg) {
       return "Reserved concurrency removed.";
     }),
   }, "Use unreserved concurrency");
+  const fields = controls(...field("Reserved concurrent executions", amount), h("p", { class: "row" }, save, remove));
   const form = h("form", { id: "cfg-reserved-form" }, h("h2", {}, "Reserved concurrency"), current,
-    ...field("Reserved concurrent executions", amount), h("p", { class: "row" }, save, remove), status.ok, status.err);
+    fields, status.ok, status.err);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (amount.value === "") { status.fail("Enter the number of concurrent executions to reserve."); return; }
@@ -94,13 +96,15 @@ function provisionedForm(cfg) {
     ];
     qualifier.replaceChildren(...options.map(([v, t]) => h("option", { value: v }, t)));
     if (!options.length) qualifier.append(h("option", { value: "" }, "Publish a version or create an alias first"));
+    fields.disabled = false;
   }
-  const form = h("form", { id: "cfg-provisioned-form" }, h("h2", {}, "Provisioned concurrency"),
-    h("table", { id: "cfg-provisioned" }, h("thead", {}, h("tr", {}, ...["Alias or version", "Requested", "Allocated", "Available", "Status", "Reason", ""].map((t) => h("th", {}, t)))), body),
+  const fields = controls(
     h("div", { class: "row cfg-row" }, h("div", {}, ...field("Alias or version", qualifier)), h("div", {}, ...field("Provisioned concurrent executions", amount))),
     h("p", { class: "row" }, h("button", { type: "submit", class: "primary", id: "cfg-provisioned-save" }, "Save"),
-      h("button", { type: "button", id: "cfg-provisioned-refresh", onclick: () => loadTable().catch((e) => status.fail(e.message)) }, "Refresh")),
-    status.ok, status.err);
+      h("button", { type: "button", id: "cfg-provisioned-refresh", onclick: () => loadTable().catch((e) => status.fail(e.message)) }, "Refresh")));
+  const form = h("form", { id: "cfg-provisioned-form" }, h("h2", {}, "Provisioned concurrency"),
+    h("table", { id: "cfg-provisioned" }, h("thead", {}, h("tr", {}, ...["Alias or version", "Requested", "Allocated", "Available", "Status", "Reason", ""].map((t) => h("th", {}, t)))), body),
+    fields, status.ok, status.err);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (!qualifier.value || amount.value === "") { status.fail("Choose an alias or version and enter an amount."); return; }

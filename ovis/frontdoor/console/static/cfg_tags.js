@@ -3,7 +3,7 @@
 
 import { h, call } from "./core.js";
 import { registerConfigSection } from "./registry.js";
-import { statusLines } from "./cfg_util.js";
+import { statusLines, controls } from "./cfg_util.js";
 
 function tagsSection(panel, cfg) {
   const status = statusLines("cfg-tags");
@@ -19,12 +19,13 @@ function tagsSection(panel, cfg) {
     saved = (await call("lambda", "ListTags", { Resource: cfg.FunctionArn })).Tags ?? {};
     body.replaceChildren();
     for (const [k, v] of Object.entries(saved)) addRow(k, v);
+    fields.disabled = false;
   }
-  const form = h("form", { id: "cfg-tags-form" }, h("h2", {}, "Tags"),
+  const fields = controls(
     h("table", { class: "env", id: "cfg-tags" }, h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Value"), h("th"))), body),
     h("p", { class: "row" }, h("button", { type: "button", id: "cfg-tag-add", onclick: () => addRow() }, "Add tag"),
-      h("button", { type: "submit", class: "primary", id: "cfg-tags-save" }, "Save")),
-    status.ok, status.err);
+      h("button", { type: "submit", class: "primary", id: "cfg-tags-save" }, "Save")));
+  const form = h("form", { id: "cfg-tags-form" }, h("h2", {}, "Tags"), fields, status.ok, status.err);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     status.run(async () => {

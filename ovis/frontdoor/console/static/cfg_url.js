@@ -6,7 +6,7 @@
 
 import { h, call } from "./core.js";
 import { registerConfigSection } from "./registry.js";
-import { statusLines, field, latestOf, select, splitList } from "./cfg_util.js";
+import { statusLines, field, latestOf, select, splitList, controls } from "./cfg_util.js";
 
 const PUBLIC_SID = "FunctionURLAllowPublicAccess";
 
@@ -47,6 +47,7 @@ function urlSection(panel, cfg) {
   async function load() {
     const out = await call("lambda", "ListFunctionUrlConfigs", { FunctionName: cfg.FunctionName });
     showConfig(latestOf(out.FunctionUrlConfigs));
+    fields.disabled = false;
   }
   function corsParams() {
     const cors = {
@@ -69,8 +70,7 @@ function urlSection(panel, cfg) {
       throw e;
     }
   }
-  const form = h("form", { id: "cfg-url-form" }, h("h2", {}, "Function URL"), link,
-    ...field("Auth type", auth),
+  const fields = controls(...field("Auth type", auth),
     h("label", { class: "cfg-check" }, allowPublic, " With NONE, allow public access (adds a resource policy statement)"),
     ...field("Invoke mode", mode),
     h("h2", { class: "cfg-sub" }, "Cross-origin resource sharing (CORS)"),
@@ -78,7 +78,8 @@ function urlSection(panel, cfg) {
     ...field("Allow origins", origins), ...field("Allow methods", methods), ...field("Allow headers", headers),
     ...field("Expose headers", expose), ...field("Max age (seconds)", maxAge),
     h("label", { class: "cfg-check" }, credentials, " Allow credentials"),
-    h("p", { class: "row" }, save, remove), status.ok, status.err);
+    h("p", { class: "row" }, save, remove));
+  const form = h("form", { id: "cfg-url-form" }, h("h2", {}, "Function URL"), link, fields, status.ok, status.err);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     status.run(async () => {

@@ -29,6 +29,12 @@ export async function optional(promise) {
   catch (e) { if (e.status === 404 || e.code === "ResourceNotFoundException") return null; throw e; }
 }
 
+// The controls of a form, disabled until its first read has answered (enable with
+// `fieldset.disabled = false`), so nothing typed early is overwritten by what the read brings.
+export function controls(...children) {
+  return h("fieldset", { class: "cfg-controls", disabled: true }, ...children);
+}
+
 // A labelled field: label element then the control, as the general form lays them out.
 export function field(label, control) {
   return [h("label", { for: control.id }, label), control];
