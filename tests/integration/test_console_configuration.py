@@ -216,3 +216,29 @@ def test_every_configuration_section_saves_through_the_api(  # type: ignore[no-u
     got = lam.get_function_configuration(FunctionName=name)
     assert [layer["Arn"] for layer in got["Layers"]] == [layers[1], layers[0]]
     assert got["EphemeralStorage"] == {"Size": 2048}  # one section's save keeps the others
+    # and each section's removal: reservation, provisioned config, async config, URL
+    page.click("#cfg-section-concurrency")
+    page.click("#cfg-reserved-delete")
+    expect(page.locator("#cfg-reserved-saved")).to_have_text("Reserved concurrency removed.")
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
+    page.click("#cfg-provisioned tr[data-qualifier='1'] .cfg-provisioned-delete")
+    expect(page.locator("#cfg-provisioned-saved")).to_have_text(
+        "Provisioned concurrency removed from 1."
+    )
+    listed = lam.list_provisioned_concurrency_configs(FunctionName=name)
+    assert listed["ProvisionedConcurrencyConfigs"] == []
+    page.click("#cfg-section-async")
+    page.click("#cfg-async-delete")
+    expect(page.locator("#cfg-async-saved")).to_contain_text("configuration removed")
+    assert (
+        lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
+        == []
+    )
+    page.click("#cfg-section-url")
+    page.click("#cfg-url-delete")
+    expect(page.locator("#cfg-url-saved")).to_have_text("Function URL deleted.")
+    expect(page.locator("#cfg-url-link")).to_have_count(0)
+    assert lam.list_function_url_configs(FunctionName=name)["FunctionUrlConfigs"] == []
+
+    # nothing of this test is kept for the rest of the session
+    lam.delete_function(FunctionName=name)
