@@ -11,6 +11,12 @@ import "./fn_overview.js";
 import "./fn_code.js";
 import "./fn_test.js";
 import "./fn_configuration.js";
+import "./cfg_concurrency.js";
+import "./cfg_async.js";
+import "./cfg_url.js";
+import "./cfg_permissions.js";
+import "./cfg_tags.js";
+import "./cfg_layers.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");

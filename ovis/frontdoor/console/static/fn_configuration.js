@@ -1,13 +1,17 @@
 // The Configuration tab: a side navigation of sections (registry.js registerConfigSection),
-// and its first section, general configuration with environment variables.
+// and its first section, general configuration (memory, timeout, ephemeral storage, description)
+// with environment variables, saved by UpdateFunctionConfiguration. The other sections are
+// cfg_*.js modules.
 
-import { h, api, errorBox, enc } from "./core.js";
+import { h, call, enc } from "./core.js";
 import { registerFunctionTab, registerConfigSection, configSections } from "./registry.js";
+import { statusLines } from "./cfg_util.js";
 
 function generalSection(panel, cfg) {
-  const err = errorBox();
+  const status = statusLines("cfg");
   const memory = h("input", { type: "number", id: "cfg-memory", min: "128", max: "10240", value: cfg.MemorySize });
   const timeout = h("input", { type: "number", id: "cfg-timeout", min: "1", max: "900", value: cfg.Timeout });
+  const storage = h("input", { type: "number", id: "cfg-storage", min: "512", max: "10240", value: cfg.EphemeralStorage?.Size ?? 512 });
   const description = h("input", { type: "text", id: "cfg-description", value: cfg.Description ?? "" });
   const envBody = h("tbody");
   const addVar = (k = "", v = "") => {
@@ -17,30 +21,30 @@ function generalSection(panel, cfg) {
     envBody.append(row);
   };
   for (const [k, v] of Object.entries(cfg.Environment?.Variables ?? {})) addVar(k, v);
-  const saved = h("p", { id: "cfg-saved", class: "ok" });
   const form = h("form", {}, h("h2", {}, "General configuration"),
     h("label", { for: "cfg-memory" }, "Memory (MB)"), memory,
     h("label", { for: "cfg-timeout" }, "Timeout (seconds)"), timeout,
+    h("label", { for: "cfg-storage" }, "Ephemeral storage, /tmp (MB, 512 to 10240)"), storage,
     h("label", { for: "cfg-description" }, "Description"), description,
     h("h2", { style: null }, "Environment variables"),
     h("table", { class: "env", id: "cfg-env" }, h("thead", {}, h("tr", {}, h("th", {}, "Key"), h("th", {}, "Value"), h("th"))), envBody),
     h("p", {}, h("button", { type: "button", id: "cfg-add-var", onclick: () => addVar() }, "Add environment variable")),
-    h("p", {}, h("button", { class: "primary", type: "submit", id: "cfg-save" }, "Save")), saved, err);
+    h("p", {}, h("button", { class: "primary", type: "submit", id: "cfg-save" }, "Save")), status.ok, status.err);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    err.textContent = ""; saved.textContent = "";
     const env = {};
     for (const row of envBody.rows) {
       const k = row.querySelector(".env-key").value.trim();
       if (k) env[k] = row.querySelector(".env-value").value;
     }
-    try {
-      const out = await api("POST", `/functions/${enc(cfg.FunctionName)}/configuration`, {
-        MemorySize: Number(memory.value), Timeout: Number(timeout.value), Description: description.value, Environment: env,
+    await status.run(async () => {
+      const out = await call("lambda", "UpdateFunctionConfiguration", {
+        FunctionName: cfg.FunctionName, MemorySize: Number(memory.value), Timeout: Number(timeout.value),
+        EphemeralStorage: { Size: Number(storage.value) }, Description: description.value, Environment: { Variables: env },
       });
       Object.assign(cfg, out);
-      saved.textContent = `Saved: ${out.MemorySize} MB, ${out.Timeout} s.`;
-    } catch (e) { err.textContent = e.message; }
+      return `Saved: ${out.MemorySize} MB, ${out.Timeout} s, ${out.EphemeralStorage?.Size ?? 512} MB /tmp.`;
+    });
   });
   panel.replaceChildren(form);
 }
