@@ -1,5 +1,5 @@
 """The console's triggers in a real browser: the Configuration section "Triggers" adds an SQS
-queue mapping (and a message sent with boto3 invokes the function), an SNS topic subscription, an
+queue mapping (and a message sent with boto3 invokes the function), a Kinesis stream mapping, an SNS topic subscription, an
 EventBridge rule, a Scheduler schedule and an S3 bucket notification (keeping the bucket's other
 notifications); each is visible to boto3 at once and drawn on the Overview diagram with the
 function's destinations and layers; removing one removes it from both, with the permission it
@@ -8,6 +8,7 @@ No browser console error, no request to anything but the server."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -61,7 +62,9 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
 
     sqs, sns, events = server.client("sqs"), server.client("sns"), server.client("events")
     s3, scheduler = server.client("s3"), server.client("scheduler")
+    kinesis = server.client("kinesis")
     tag = uuid.uuid4().hex[:8]
+    stream = f"trg-k-{tag}"
     name, queue, topic, rule, bucket = (
         f"trg-{tag}",
         f"trg-q-{tag}",
@@ -117,6 +120,31 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     sqs.send_message(QueueUrl=queue_url, MessageBody=f"hello {tag}")
     _until("the SQS message in the function's log", _logged(server, name, f"hello {tag}"))
 
+    # Kinesis: the mapping with its starting position, batch size and window; a record invokes it
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 0.1})
+    page.select_option("#trg-kind", "kinesis")
+    page.fill("#trg-source", stream)
+    page.fill("#trg-batch-size", "5")
+    page.fill("#trg-window", "1")
+    page.select_option("#trg-start-position", "TRIM_HORIZON")
+    page.click("#trg-add")
+    expect(page.locator("#trg-status")).to_have_text("Added Kinesis stream trigger.")
+    expect(rows.and_(page.locator("[data-kind=kinesis]"))).to_contain_text(stream)
+    (km,) = [
+        x
+        for x in lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"]
+        if x["EventSourceArn"].endswith(f":stream/{stream}")
+    ]
+    assert (km["StartingPosition"], km["BatchSize"], km["MaximumBatchingWindowInSeconds"]) == (
+        "TRIM_HORIZON",
+        5,
+        1,
+    )
+    kinesis.put_record(StreamName=stream, Data=f"kin {tag}".encode(), PartitionKey="k")
+    needle = base64.b64encode(f"kin {tag}".encode()).decode()
+    _until("the Kinesis record in the function's log", _logged(server, name, needle))
+
     # SNS: subscribed, allowed, and a publish reaches the function
     page.select_option("#trg-kind", "sns")
     page.fill("#trg-source", topic)
@@ -167,6 +195,7 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     diagram = page.locator("#ov-svg")
     for kind, shown in [
         ("sqs", queue),
+        ("kinesis", stream),
         ("sns", topic),
         ("rule", rule),
         ("schedule", f"trg-s-{tag}"),
