@@ -1,10 +1,10 @@
 """The console's triggers in a real browser: the Configuration section "Triggers" adds an SQS
-queue mapping (and a message sent with boto3 invokes the function), a Kinesis stream mapping, an SNS topic subscription, an
-EventBridge rule, a Scheduler schedule and an S3 bucket notification (keeping the bucket's other
-notifications); each is visible to boto3 at once and drawn on the Overview diagram with the
-function's destinations and layers; removing one removes it from both, with the permission it
-was given; a mapping is disabled; a source that does not exist is a clear error, not a change.
-No browser console error, no request to anything but the server."""
+queue mapping (and a message sent with boto3 invokes the function), a Kinesis stream mapping, an
+SNS topic subscription, an EventBridge rule, a Scheduler schedule and an S3 bucket notification
+(keeping the bucket's other notifications); each is visible to boto3 at once and drawn on the
+Overview diagram with the function URL, destinations and layers; removing one removes it from
+both, with the permission it was given; a mapping is disabled; a source that does not exist is a
+clear error, not a change. No browser console error, no request to anything but the server."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def _logged(server, name: str, needle: str) -> Callable[[], bool]:  # type: igno
     return probe
 
 
+def topic_arn_of(topic: str) -> str:
+    return f"arn:aws:sns:{REGION}:{ACCOUNT}:{topic}"
+
+
 def _policy_sources(lam, name: str) -> list[str]:  # type: ignore[no-untyped-def]
     try:
         policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
@@ -82,6 +86,11 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     )
     fn_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
     queue_url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    # wiring made with boto3 that the page only shows: a destination and the function URL
+    lam.put_function_event_invoke_config(
+        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": topic_arn_of(topic)}}
+    )
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
     topic_arn = sns.create_topic(Name=topic)["TopicArn"]
     s3.create_bucket(Bucket=bucket)
     # the bucket already notifies a queue: adding the function keeps that
@@ -97,7 +106,9 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     page = browser_page.page
     sign_in(page, server.url)
     page.goto(f"{server.url}/console/#/functions/{name}/configuration/triggers")
-    expect(page.locator("#trg-none")).to_be_visible()
+    url_row = page.locator("#trg-table tbody tr[data-kind=url]")
+    expect(url_row).to_contain_text(url)
+    expect(url_row.locator(".trg-remove")).to_have_count(0)  # the function URL section owns it
     rows = page.locator("#trg-table tbody tr")
 
     # a queue that does not exist: the service's own error, and nothing made
@@ -203,6 +214,8 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     ]:
         expect(diagram.locator(f".ov-trigger[data-kind={kind}]")).to_contain_text(shown)
     expect(diagram.locator(".ov-destination[data-kind=dlq]")).to_contain_text(f"trg-dlq-{tag}")
+    expect(diagram.locator(".ov-destination[data-kind=on-success]")).to_contain_text(topic)
+    expect(diagram.locator(".ov-trigger[data-kind=url]")).to_have_attribute("data-name", url)
     expect(diagram.locator(".ov-layer")).to_contain_text(f"trg-l-{tag}")
     assert diagram.locator(f"a[href='#/queues/{queue}'] .ov-trigger").count() == 1
     expect(page.locator("#overview")).to_contain_text(f"function:{name}")
@@ -232,3 +245,24 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     expect(diagram.locator(".ov-trigger[data-kind=rule]")).to_contain_text(rule)
     expect(diagram.locator(".ov-trigger[data-kind=sns]")).to_have_count(0)
     expect(diagram.locator(".ov-trigger[data-kind=s3]")).to_have_count(0)
+
+    # the rest go too: the rule keeps existing without its target; the schedule and mappings go
+    page.click("#tab-configuration")
+    page.click("#cfg-section-triggers")
+    for kind in ("rule", "schedule", "sqs", "kinesis"):
+        rows.and_(page.locator(f"[data-kind={kind}]")).locator(".trg-remove").click()
+        # a mapping may still be listed while it is Deleting (as ListEventSourceMappings says)
+        gone = rows.and_(page.locator(f"[data-kind={kind}]")).filter(has_not_text="Deleting")
+        expect(gone).to_have_count(0)
+    assert events.list_rule_names_by_target(TargetArn=fn_arn)["RuleNames"] == []
+    assert events.describe_rule(Name=rule)["Name"] == rule
+    assert f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}" not in _policy_sources(lam, name)
+    assert scheduler.list_schedules(NamePrefix=f"trg-s-{tag}")["Schedules"] == []
+    _until(
+        "the mappings deleted",
+        lambda: lam.list_event_source_mappings(FunctionName=name)["EventSourceMappings"] == [],
+    )
+    page.reload()
+    expect(page.locator("#trg-table tbody tr")).to_have_count(1)  # the function URL
+    page.click("#tab-overview")
+    expect(diagram.locator(".ov-trigger")).to_have_count(1)

@@ -194,14 +194,15 @@ function triggersSection(panel, cfg) {
   };
   const row = (t) => {
     const actions = [];
-    if (t.uuid) {
+    const deleting = t.state === "Deleting"; // still listed until it is gone: nothing left to do with it
+    if (t.uuid && !deleting) {
       const on = t.state === "Enabled" || t.state === "Enabling" || t.state === "Creating";
       actions.push(h("button", {
         type: "button", class: "trg-toggle", onclick: () => act(on ? "Disable" : "Enable",
           () => call("lambda", "UpdateEventSourceMapping", { UUID: t.uuid, Enabled: !on }), `${on ? "Disabled" : "Enabled"} ${t.name}.`),
       }, on ? "Disable" : "Enable"));
     }
-    if (t.kind !== "url") {
+    if (t.kind !== "url" && !deleting) {
       actions.push(h("button", { type: "button", class: "trg-remove", onclick: () => act("Remove", () => removeTrigger(cfg, t), `Removed ${KIND_LABEL[t.kind]} trigger ${t.name}.`) }, "Remove"));
     }
     const resource = t.href ? h("a", { href: t.href }, t.name) : t.name;
