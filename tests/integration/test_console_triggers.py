@@ -120,7 +120,10 @@ def test_add_see_and_remove_triggers(browser_page: Watched, server, lam) -> None
     assert len(browser_page.errors) == 1 and "400" in browser_page.errors[0], browser_page.errors
     browser_page.errors.clear()
 
-    # SQS: the mapping is made, and a message sent with boto3 invokes the function
+    # SQS: the source field suggests queues by the typed prefix; the mapping is made, and a
+    # message sent with boto3 invokes the function
+    page.fill("#trg-source", queue[:-2])
+    expect(page.locator(f"#trg-source-list option[value='{queue}']")).to_have_count(1)
     page.fill("#trg-source", queue)
     page.fill("#trg-batch-size", "1")
     page.click("#trg-add")

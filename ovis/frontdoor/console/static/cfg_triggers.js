@@ -8,6 +8,7 @@
 import { h, call, errorBox } from "./core.js";
 import { registerConfigSection } from "./registry.js";
 import { findTriggers, targetsFunction } from "./fn_triggers_find.js";
+import { suggestSources } from "./trg_suggest.js";
 
 const KINDS = [
   ["sqs", "SQS queue"], ["kinesis", "Kinesis stream"], ["sns", "SNS topic"],
@@ -125,8 +126,10 @@ const text = (id, attrs = {}) => h("input", { type: "text", id, ...attrs });
 function addForm(cfg, done, err) {
   const kind = h("select", { id: "trg-kind" }, ...KINDS.map(([v, l]) => h("option", { value: v }, l)));
   const sourceLabel = h("label", { for: "trg-source" }, "Queue");
-  const source = h("div", { class: "trg-group", "data-for": "sqs kinesis sns s3" }, sourceLabel,
-    text("trg-source", { placeholder: "name or ARN", required: true }));
+  const sourceInput = text("trg-source", { placeholder: "name or ARN", required: true, list: "trg-source-list", autocomplete: "off" });
+  const suggestions = h("datalist", { id: "trg-source-list" });
+  const source = h("div", { class: "trg-group", "data-for": "sqs kinesis sns s3" }, sourceLabel, sourceInput, suggestions);
+  const suggest = suggestSources(sourceInput, suggestions, () => kind.value);
   const mapping = h("div", { class: "trg-group", "data-for": "sqs kinesis" },
     ...field("trg-batch-size", "Batch size", h("input", { type: "number", id: "trg-batch-size", min: "1", max: "10000", value: "10" })),
     ...field("trg-window", "Batching window (seconds)", h("input", { type: "number", id: "trg-window", min: "0", max: "300", value: "0" })),
@@ -161,6 +164,8 @@ function addForm(cfg, done, err) {
       for (const el of g.querySelectorAll("input[type=text]")) el.required = on && ["trg-source", "trg-rule-name", "trg-sched-name", "trg-sched-expr", "trg-sched-role"].includes(el.id);
     }
     sourceLabel.textContent = sourceNames[kind.value] ?? "";
+    suggestions.replaceChildren();
+    if (document.activeElement === sourceInput) suggest();
   };
   kind.addEventListener("change", pick);
   const button = h("button", { class: "primary", type: "submit", id: "trg-add" }, "Add trigger");
