@@ -17,6 +17,7 @@ import "./cfg_url.js";
 import "./cfg_permissions.js";
 import "./cfg_tags.js";
 import "./cfg_layers.js";
+import "./cfg_triggers.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");
