@@ -50,6 +50,17 @@ class Watched:
             ),
         )
 
+    def refused(self, status: str) -> None:
+        """Accept the one console line Chromium logs for a request the page expected to be
+        refused (``status`` as Chromium words it: "400 (Bad Request)").
+
+        Chromium logs every non-2xx fetch ("Failed to load resource"); when the refusal is the
+        point of the step, exactly that line, and nothing else, is taken off the errors."""
+        assert self.errors == [
+            f"Failed to load resource: the server responded with a status of {status}"
+        ], self.errors
+        self.errors.clear()
+
 
 @pytest.fixture
 def browser_page(server) -> Iterator[Watched]:  # type: ignore[no-untyped-def]

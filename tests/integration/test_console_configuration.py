@@ -28,17 +28,6 @@ def _updated(lam: Any, name: str) -> None:
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
 
 
-def _refused(watched: Watched, status: str) -> None:
-    """Accept the one console line Chromium logs for a request the page expected to be refused.
-
-    Chromium logs every non-2xx fetch ("Failed to load resource"); the refusal is the point of
-    the step, so exactly that line, and nothing else, is taken off the watched errors."""
-    assert watched.errors == [
-        f"Failed to load resource: the server responded with a status of {status}"
-    ]
-    watched.errors.clear()
-
-
 def test_every_configuration_section_saves_through_the_api(  # type: ignore[no-untyped-def]
     browser_page: Watched, server, lam
 ) -> None:
@@ -85,7 +74,7 @@ def test_every_configuration_section_saves_through_the_api(  # type: ignore[no-u
         "decreases account's UnreservedConcurrentExecution below its minimum value"
     )
     assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
-    _refused(browser_page, "400 (Bad Request)")
+    browser_page.refused("400 (Bad Request)")
     page.fill("#cfg-reserved", "5")
     page.click("#cfg-reserved-save")
     expect(page.locator("#cfg-reserved-saved")).to_have_text("Saved: 5 reserved.")
