@@ -26,9 +26,9 @@ import pytest
 from botocore.exceptions import ClientError, WaiterError
 
 from ovis.blueprints import catalog
-from ovis.blueprints.package import Overrides, Package, package_blueprint
+from ovis.blueprints.package import Overrides, Package, package_blueprint, package_files
 from tests.conftest import ServerProcess, start_server
-from tests.integration.deploy_tools import SESSION_TIMEOUT_S, poll
+from tests.integration.deploy_tools import SAM, SESSION_TIMEOUT_S, Tool, poll
 from tests.integration.urls import URL_RE, request
 
 pytestmark = pytest.mark.timeout(SESSION_TIMEOUT_S)
@@ -377,3 +377,112 @@ def delete(srv: ServerProcess, stack: str) -> None:
     cfn: Any = srv.client("cloudformation")
     cfn.delete_stack(StackName=stack)
     cfn.get_waiter("stack_delete_complete").wait(StackName=stack, WaiterConfig=FAST)
+
+
+def test_canary_blueprint_splits_the_live_alias_between_two_versions(
+    srv: ServerProcess, bucket: str
+) -> None:
+    """First deploy: live -> version 1. Then new code, deployed with StableVersion=1 and
+    CanaryWeight=0.5: the live alias keeps 1 and sends about half its calls to version 2."""
+    bp = catalog.get("canary-python")
+    lam: Any = srv.client("lambda")
+    cfn: Any = srv.client("cloudformation")
+    s3: Any = srv.client("s3")
+    stack = f"bp-canary-{uuid.uuid4().hex[:6]}"
+    first = upload_and_create(srv, bucket, stack, package_blueprint(bp, bucket))
+    fn = first["FunctionName"]
+    assert first["NewVersion"] == "1"
+    alias = lam.get_alias(FunctionName=fn, Name="live")
+    assert alias["FunctionVersion"] == "1" and "RoutingConfig" not in alias
+    r, out = invoke(lam, fn, {}, Qualifier="live")
+    assert out == {"release": "1", "version": "1", "channel": "canary"}
+
+    files = bp.files()
+    files["src/app.py"] = files["src/app.py"].replace(b'RELEASE = "1"', b'RELEASE = "2"')
+    pkg = package_files(bp.template_text(), files, bucket)
+    for key, blob in pkg.artifacts.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=blob)
+    cfn.update_stack(
+        StackName=stack,
+        TemplateBody=pkg.template_body(),
+        Capabilities=CAPABILITIES,
+        Parameters=[
+            {"ParameterKey": "StableVersion", "ParameterValue": "1"},
+            {"ParameterKey": "CanaryWeight", "ParameterValue": "0.5"},
+        ],
+    )
+    second = wait(cfn, stack, "stack_update_complete")
+    assert second["NewVersion"] == "2"
+    alias = lam.get_alias(FunctionName=fn, Name="live")
+    assert alias["FunctionVersion"] == "1"
+    assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.5}
+    assert lam.get_alias(FunctionName=fn, Name="candidate")["FunctionVersion"] == "2"
+    # Both versions answer through live, each with its own code.
+    seen: dict[str, str] = {}
+    for _ in range(60):
+        r, out = invoke(lam, fn, {}, Qualifier="live")
+        seen[r["ExecutedVersion"]] = out["release"]
+        if len(seen) == 2:
+            break
+    assert seen == {"1": "1", "2": "2"}
+    delete(srv, stack)
+
+
+def ovis_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ovis", *args], capture_output=True, text=True, timeout=60, cwd=cwd
+    )
+
+
+def test_ovis_blueprints_lists_and_init_writes_one_that_sam_deploys(
+    srv: ServerProcess, tmp_path: Path
+) -> None:
+    listed = ovis_cli("blueprints")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert rows[0] == ["NAME", "RUNTIME", "TRIGGER", "DESCRIPTION"]
+    by_name = {r[0]: r for r in rows[1:]}
+    assert set(by_name) == {b.name for b in catalog.list_blueprints()}
+    assert by_name["sqs-batch-python"][1:3] == ["python3.11", "SQS queue"]
+    as_json = json.loads(ovis_cli("blueprints", "--json").stdout)
+    hello = next(b for b in as_json if b["Name"] == "hello-node")
+    assert (hello["Runtime"], hello["MemorySize"], hello["Timeout"]) == ("nodejs22.x", 128, 3)
+    assert hello["Environment"] == {"GREETING": "Hello"}
+
+    unknown = ovis_cli("init", "--blueprint", "no-such", str(tmp_path / "x"))
+    assert unknown.returncode != 0 and not (tmp_path / "x").exists()
+    assert "No blueprint named 'no-such'. Known blueprints: canary-python," in unknown.stderr
+
+    app = tmp_path / "app"
+    wrote = ovis_cli("init", "--blueprint", "shell-runtime", str(app))
+    assert wrote.returncode == 0, wrote.stderr
+    assert sorted(str(p.relative_to(app)) for p in app.rglob("*") if p.is_file()) == [
+        "src/bootstrap",
+        "src/function.sh",
+        "template.yaml",
+    ]
+    assert os.access(app / "src" / "bootstrap", os.X_OK)
+    (app / "notes.txt").write_text("mine")
+    again = ovis_cli("init", "--blueprint", "shell-runtime", str(app))
+    assert again.returncode != 0 and "is not empty (use --force" in again.stderr
+    forced = ovis_cli("init", "--blueprint", "shell-runtime", str(app), "--force")
+    assert forced.returncode == 0 and (app / "notes.txt").read_text() == "mine"
+    (app / "notes.txt").unlink()
+
+    sam = Tool(SAM, srv.url, tmp_path / "home")
+    stack = f"bp-sam-{uuid.uuid4().hex[:6]}"
+    sam.ok(
+        "deploy",
+        "--resolve-s3",
+        "--stack-name",
+        stack,
+        "--capabilities",
+        "CAPABILITY_IAM",
+        "--no-confirm-changeset",
+        cwd=app,
+    )
+    cfn: Any = srv.client("cloudformation")
+    outputs = wait(cfn, stack, "stack_create_complete")
+    _, out = invoke(srv.client("lambda"), outputs["FunctionName"], {"via": "sam"})
+    assert out["greeting"] == "Hello from shell" and out["event"] == {"via": "sam"}
+    delete(srv, stack)
