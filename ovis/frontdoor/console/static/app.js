@@ -11,6 +11,7 @@ import "./fn_overview.js";
 import "./fn_code.js";
 import "./fn_test.js";
 import "./fn_configuration.js";
+import "./page_blueprints.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");
