@@ -105,6 +105,7 @@ def test_create_from_blueprint_in_the_browser(browser_page: Watched, server) -> 
     page.click("#bp-deploy")
     expect(page.locator("#bp-stack-status")).to_have_text("CREATE_COMPLETE", timeout=60_000)
     expect(page.locator("#bp-stack-link")).to_have_attribute("href", f"#/stacks/{name}")
+    page.locator("#bp-links").scroll_into_view_if_needed()
     shot(page, "bp-deployed")
     page.click("#bp-function-link")
     expect(page.locator("#overview")).to_contain_text(f"function:{name}")
