@@ -44,6 +44,7 @@ from urllib.parse import parse_qs, unquote
 
 from ovis.auth.credentials import CredentialBook
 from ovis.errors import ApiError
+from ovis.frontdoor.console.blueprints import ConsoleBlueprints
 from ovis.frontdoor.console.calls import ConsoleCalls
 from ovis.frontdoor.console.functions import ConsoleFunctions
 from ovis.frontdoor.console.routes import ConsoleError, ConsolePart, ConsoleRequest, json_doc
@@ -94,7 +95,11 @@ class ConsoleService:
         self.credentials = credentials
         self.functions = ConsoleFunctions(calls, zip_path)
         # the API's parts, asked in order (routes.py)
-        self.parts: list[ConsolePart] = [self.functions, ConsoleCalls(calls, services)]
+        self.parts: list[ConsolePart] = [
+            self.functions,
+            ConsoleCalls(calls, services),
+            ConsoleBlueprints(calls),
+        ]
         self.account_id = account_id
         self.region = region
         self.assets = _assets()

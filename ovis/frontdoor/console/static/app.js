@@ -18,6 +18,7 @@ import "./cfg_permissions.js";
 import "./cfg_tags.js";
 import "./cfg_layers.js";
 import "./cfg_triggers.js";
+import "./page_blueprints.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");

@@ -1,0 +1,7 @@
+# The handler (function.handler): $1 is the event (JSON). Print the response; exit non-zero to fail.
+handler() {
+  case "$1" in
+    *'"fail"'*) echo "asked to fail" >&2; return 1 ;;
+  esac
+  echo "{\"greeting\": \"$GREETING\", \"event\": $1, \"function\": \"$AWS_LAMBDA_FUNCTION_NAME\"}"
+}
