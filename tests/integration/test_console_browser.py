@@ -1,7 +1,9 @@
 """The console in a real browser (Playwright driving Debian's chromium): sign in, create a
-function, edit and deploy its code, save and run a test event and see the REPORT line, change memory and see it in
-GetFunctionConfiguration, upload a zip, delete the function, sign out; with no browser console error and no request to anything
-but the server."""
+function, edit its code in CodeMirror (typed: Tab indents, search, bracket matching) and deploy
+it, save test events (kept in the Schemas registry: seen from a new browser context signed in
+again and by boto3; an 11th refused; one deleted), run one and see the REPORT line, change memory
+and see it in GetFunctionConfiguration, upload a zip, delete the function, sign out; with no
+browser console error (a CSP violation is one) and no request to anything but the server."""
 
 from __future__ import annotations
 
