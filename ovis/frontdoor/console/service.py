@@ -87,13 +87,14 @@ TYPES = {
 }
 
 
-def _assets() -> dict[str, bytes]:
+def _assets(editor_root: Path | None = None) -> dict[str, bytes]:
     """Every file of static/, read once at start (a handful of small files), and the editor
-    bundle ``codemirror.js`` built by ``ovis.frontdoor.console.editor.install`` (or a stub
-    module saying it is missing)."""
+    bundle ``codemirror.js`` built by ``ovis.frontdoor.console.editor.install`` under
+    ``editor_root`` (default: the venv's, ``bundle_dir()``), or a stub module saying it is
+    missing."""
     root = resources.files("ovis.frontdoor.console") / "static"
     assets = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
-    bundle = bundle_path()
+    bundle = bundle_path(editor_root)
     assets[BUNDLE] = bundle.read_bytes() if bundle is not None else NO_EDITOR
     return assets
 

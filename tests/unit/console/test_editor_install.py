@@ -44,3 +44,13 @@ def test_a_changed_source_is_stale(tmp_path: Path) -> None:
     assert is_current(root, source)
     (source / "entry.js").write_text((source / "entry.js").read_text() + "// changed\n")
     assert not is_current(root, source)
+
+
+def test_assets_serve_the_bundle_or_say_it_is_missing(tmp_path: Path) -> None:
+    from ovis.frontdoor.console.service import NO_EDITOR, _assets
+
+    assert _assets(tmp_path)[BUNDLE] == NO_EDITOR  # the Code tab then keeps its textarea
+    (tmp_path / BUNDLE).write_text("export const EditorView = 1;\n")
+    assets = _assets(tmp_path)
+    assert assets[BUNDLE] == b"export const EditorView = 1;\n"
+    assert b"registerFunctionTab" in assets["fn_code.js"]
