@@ -68,9 +68,8 @@ CSP = (
 # and stamps it with EditorView.cspNonce, which the page reads from its script element's nonce
 # (hidden from the DOM's attributes, so markup injection cannot learn it). Unlike
 # 'unsafe-inline', a <style> or style attribute injected without the nonce stays refused.
-PAGE_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'nonce-{nonce}'").replace(
-    "script-src 'self'", "script-src 'self' 'nonce-{nonce}'"
-)
+# (Only style-src names it: the script itself loads from 'self'.)
+PAGE_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'nonce-{nonce}'")
 PAGE_SCRIPT = b'<script type="module" '
 # /console/static/codemirror.js when the editor bundle is not built (no npm at install time):
 # the Code tab sees no EditorView and keeps its textarea, saying why.
