@@ -59,6 +59,7 @@ $(TOOLS_STAMP): Makefile
 # npm it installs nothing and says so (Python functions do not need it).
 node-runtimes: $(SERVER_STAMP)
 	$(BIN)/python -m ovis.runtimes.node.install
+	$(BIN)/python -m ovis.frontdoor.console.editor.install
 
 # Idempotent: the stamp names the version, so a new pin reinstalls and an installed one costs
 # nothing. About a minute the first time (pip from PyPI).

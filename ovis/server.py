@@ -76,6 +76,7 @@ from ovis.services.logs.service import logs_service
 from ovis.services.s3.reader import ObjectReads
 from ovis.services.s3.service import S3Service
 from ovis.services.scheduler import Scheduler, scheduler_service
+from ovis.services.schemas.service import schemas_service
 from ovis.services.sns import TopicService
 from ovis.services.sns.endpoint import SnsPublicEndpoints
 from ovis.services.sns.http_client import HttpClient
@@ -384,6 +385,7 @@ class Server:
             self.s3,
             cloudwatch_service(self.cloudwatch, self.alarms),
             cloudformation_service(self.cloudformation),
+            schemas_service(self.storage.schemas, settings.region, settings.account_id),
         ]
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)

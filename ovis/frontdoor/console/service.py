@@ -46,6 +46,7 @@ from ovis.auth.credentials import CredentialBook
 from ovis.errors import ApiError
 from ovis.frontdoor.console.blueprints import ConsoleBlueprints
 from ovis.frontdoor.console.calls import ConsoleCalls
+from ovis.frontdoor.console.editor import BUNDLE, bundle_path
 from ovis.frontdoor.console.functions import ConsoleFunctions
 from ovis.frontdoor.console.routes import ConsoleError, ConsolePart, ConsoleRequest, json_doc
 from ovis.frontdoor.console.sessions import Session, Sessions
@@ -63,6 +64,21 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+# The page's policy adds a nonce, new at every response, to style-src: CodeMirror writes its
+# styles into a <style> element (style-mod uses adopted style sheets only inside a shadow root)
+# and stamps it with EditorView.cspNonce, which the page reads from its script element's nonce
+# (hidden from the DOM's attributes, so markup injection cannot learn it). Unlike
+# 'unsafe-inline', a <style> or style attribute injected without the nonce stays refused.
+# (Only style-src names it: the script itself loads from 'self'.)
+PAGE_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'nonce-{nonce}'")
+PAGE_SCRIPT = b'<script type="module" '
+# /console/static/codemirror.js when the editor bundle is not built (no npm at install time):
+# the Code tab sees no EditorView and keeps its textarea, saying why.
+NO_EDITOR = (
+    b"// The editor bundle is not installed (make node-runtimes needs npm): plain textareas.\n"
+    b'export const unavailable = "The code editor is not installed on this server '
+    b'(building it needs npm); a plain text area is used instead.";\n'
+)
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -71,10 +87,23 @@ TYPES = {
 }
 
 
-def _assets() -> dict[str, bytes]:
-    """Every file of static/, read once at start (a handful of small files)."""
+def _assets(editor_root: Path | None = None) -> dict[str, bytes]:
+    """Every file of static/, read once at start (a handful of small files), and the editor
+    bundle ``codemirror.js`` built by ``ovis.frontdoor.console.editor.install`` under
+    ``editor_root`` (default: the venv's, ``bundle_dir()``), or a stub module saying it is
+    missing."""
     root = resources.files("ovis.frontdoor.console") / "static"
-    return {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    assets = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
+    bundle = bundle_path(editor_root)
+    assets[BUNDLE] = bundle.read_bytes() if bundle is not None else NO_EDITOR
+    return assets
+
+
+def _page(body: bytes) -> tuple[bytes, str]:
+    """index.html with a fresh nonce on its script element, and the policy naming it."""
+    nonce = secrets.token_urlsafe(18)
+    tagged = body.replace(PAGE_SCRIPT, PAGE_SCRIPT + f'nonce="{nonce}" '.encode(), 1)
+    return tagged, PAGE_CSP.format(nonce=nonce)
 
 
 class ConsoleService:
@@ -132,9 +161,10 @@ class ConsoleService:
             await respond(send, 404, {"Content-Type": "text/plain"}, b"Not found")
             return
         ext = name[name.rfind(".") :]
+        body, csp = _page(body) if name == "index.html" else (body, CSP)
         headers = {
             "Content-Type": TYPES.get(ext, "application/octet-stream"),
-            "Content-Security-Policy": CSP,
+            "Content-Security-Policy": csp,
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-cache",

@@ -31,6 +31,7 @@ from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.s3 import SqliteS3
 from ovis.storage.sqlite.schedules import SqliteSchedules
+from ovis.storage.sqlite.schemas import SqliteSchemas
 from ovis.storage.sqlite.stacks import SqliteStacks
 from ovis.storage.sqlite.stream_checkpoints import SqliteStreamCheckpoints
 from ovis.storage.sqlite.streams import SqliteStreams
@@ -69,6 +70,7 @@ class SqliteStorage:
         self.event_buses = SqliteEventBuses(self._engine)
         self.metrics = SqliteMetrics(self._engine)  # CloudWatch metrics and alarms
         self.stacks = SqliteStacks(self._engine)  # CloudFormation
+        self.schemas = SqliteSchemas(self._engine)  # EventBridge Schemas (test events)
 
     def observe_commits(self, observer: Callable[[str, float], None] | None) -> None:
         """Call ``observer(kind, seconds)`` after every write (``Engine.on_commit``'s contract):

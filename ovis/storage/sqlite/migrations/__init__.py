@@ -20,6 +20,7 @@ from ovis.storage.sqlite.migrations import (
     m0013_log_groups,
     m0014_s3_object_tags,
     m0015_log_streams_subscriptions,
+    m0016_schemas,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -55,4 +56,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         "log streams and subscription filters",
         m0015_log_streams_subscriptions.upgrade,
     ),
+    Migration(m0016_schemas.VERSION, "eventbridge schemas registry", m0016_schemas.upgrade),
 )

@@ -1,0 +1,1 @@
+"""EventBridge Schemas (botocore ``schemas``): registries, schemas and their versions."""
