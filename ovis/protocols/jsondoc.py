@@ -19,11 +19,10 @@ from botocore.model import Shape
 
 from ovis.errors import ApiError
 from ovis.protocols import timestamps
-from ovis.protocols.model import FLOATS, INTEGERS, is_document, shape_key
+from ovis.protocols.model import FLOATS, INTEGERS, is_document, shape_key, wire_name
 
 Decode = Callable[[Any, str], Any]  # (JSON value, member path for messages) -> Python value
 Encode = Callable[[Any], Any]
-_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,9 @@ class Decoders:
     def members(self, members: dict[str, Shape]) -> Decode:
         """A decoder of a JSON object holding (some of) a structure's members: unknown and null
         members are dropped. Used for request bodies, whose other members live elsewhere."""
-        compiled = {name: self.compile(m) for name, m in members.items()}
+        # keyed by the JSON name (a member's locationName where the model gives one: Schemas
+        # writes Tags as "tags"), decoding to the member's name
+        compiled = {wire_name(m, name): (name, self.compile(m)) for name, m in members.items()}
         errors = self._errors
 
         def structure(value: Any, path: str) -> Any:
@@ -74,9 +75,9 @@ class Decoders:
             out = {}
             prefix = path + "." if path else ""
             for k, v in value.items():
-                dec = compiled.get(k)
-                if dec is not None and v is not None:
-                    out[k] = dec(v, prefix + k)
+                entry = compiled.get(k)
+                if entry is not None and v is not None:
+                    out[entry[0]] = entry[1](v, prefix + k)
             return out
 
         return structure
@@ -152,15 +153,16 @@ class Encoders:
         self._pending: set[tuple[str, str]] = set()
 
     def members(self, members: dict[str, Shape]) -> Encode:
-        compiled = {name: self.compile(m) for name, m in members.items()}
+        compiled = {name: (wire_name(m, name), self.compile(m)) for name, m in members.items()}
 
         def structure(value: Any) -> Any:
             out = {}
             for k, v in value.items():
-                enc = compiled.get(k, _MISSING)
-                if enc is _MISSING or v is None:
+                entry = compiled.get(k)
+                if entry is None or v is None:
                     continue
-                out[k] = v if enc is None else enc(v)  # type: ignore[operator]
+                key, enc = entry
+                out[key] = v if enc is None else enc(v)
             return out
 
         return structure
