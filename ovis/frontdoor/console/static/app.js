@@ -11,6 +11,12 @@ import "./fn_overview.js";
 import "./fn_code.js";
 import "./fn_test.js";
 import "./fn_configuration.js";
+import "./page_queues.js";
+import "./page_streams.js";
+import "./page_topics.js";
+import "./page_buses.js";
+import "./page_stacks.js";
+import "./page_account.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");

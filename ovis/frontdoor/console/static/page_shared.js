@@ -1,0 +1,93 @@
+// What the service pages (queues, streams, topics, buses, stacks, account) share: formatting
+// epoch timestamps, key/value lists, tables, a pager over server-side tokens, a typed
+// confirmation, and running an async action with its error shown in the page.
+
+import { h, errorBox } from "./core.js";
+
+// Epoch seconds (number or numeric string, as the APIs give them) as "YYYY-MM-DD HH:MM:SS UTC".
+export function fmtTime(seconds) {
+  if (seconds === undefined || seconds === null || seconds === "") return "—";
+  const d = new Date(Number(seconds) * 1000);
+  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+// Epoch milliseconds (SQS's SentTimestamp and friends).
+export function fmtMs(ms) { return ms ? fmtTime(Number(ms) / 1000) : "—"; }
+
+// The last segment of an ARN or URL ("arn:aws:sqs:r:a:q1" -> "q1", ".../000000000000/q1" -> "q1").
+export function lastPart(s) { return String(s ?? "").split(/[:/]/).pop(); }
+
+export function kv(id, rows) {
+  return h("dl", { class: "kv", id }, ...rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]));
+}
+
+// A table with a header row; `rows` are arrays of cells (text or nodes). Empty: one muted row.
+export function table(id, headers, rows, empty = "None.") {
+  const body = rows.length
+    ? rows.map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c ?? "—"))))
+    : [h("tr", { class: "empty" }, h("td", { colspan: String(headers.length), class: "muted" }, empty))];
+  return h("table", { id }, h("thead", {}, h("tr", {}, ...headers.map((x) => h("th", {}, x)))), h("tbody", {}, ...body));
+}
+
+// Runs `fn` with `err` cleared first and any failure's message shown in it; `button` (if given)
+// is disabled while it runs, so a double click does not send twice.
+export async function guard(err, fn, button) {
+  err.textContent = "";
+  if (button) button.disabled = true;
+  try { return await fn(); } catch (e) { err.textContent = e.message; return undefined; }
+  finally { if (button) button.disabled = false; }
+}
+
+// Server-side paging: `fetchPage(token)` shows one page and resolves to the next page's token
+// (or nothing at the end). Previous goes back through the tokens seen so far.
+export function pager(prefix, fetchPage) {
+  const tokens = [undefined];
+  let at = 0;
+  const prev = h("button", { id: prefix + "-prev", type: "button", disabled: true }, "Previous");
+  const next = h("button", { id: prefix + "-next", type: "button", disabled: true }, "Next");
+  const where = h("span", { class: "muted", id: prefix + "-page" });
+  async function load() {
+    prev.disabled = next.disabled = true;
+    const token = await fetchPage(tokens[at]);
+    tokens.length = at + 1;
+    if (token) tokens.push(token);
+    prev.disabled = at === 0;
+    next.disabled = !token;
+    where.textContent = `page ${at + 1}`;
+  }
+  prev.addEventListener("click", () => { at -= 1; load(); });
+  next.addEventListener("click", () => { at += 1; load(); });
+  return { el: h("div", { class: "row pager" }, prev, next, where), load: () => { tokens.length = 1; at = 0; return load(); } };
+}
+
+// A destructive action behind typing `word`: the button is enabled only once it is typed.
+export function confirmAction(prefix, label, word, action) {
+  const err = errorBox(prefix + "-error");
+  const input = h("input", { type: "text", id: prefix + "-confirm", placeholder: `type ${word} to confirm` });
+  const button = h("button", { type: "button", id: prefix + "-button", class: "danger", disabled: true }, label);
+  input.addEventListener("input", () => { button.disabled = input.value !== word; });
+  button.addEventListener("click", () => guard(err, async () => { await action(); input.value = ""; }, button)
+    .then(() => { button.disabled = input.value !== word; }));
+  return h("div", {}, h("p", { class: "row" }, input, button), err);
+}
+
+// "name=value" lines -> SQS/SNS message attributes (String, or Number when the value is one);
+// undefined when there are none.
+export function messageAttributes(text) {
+  const out = {};
+  for (const line of text.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const at = line.indexOf("=");
+    if (at < 1) throw new Error(`Attribute line "${line}" is not name=value.`);
+    const name = line.slice(0, at).trim(), value = line.slice(at + 1).trim();
+    out[name] = /^-?\d+(\.\d+)?$/.test(value) ? { DataType: "Number", StringValue: value } : { DataType: "String", StringValue: value };
+  }
+  return Object.keys(out).length ? out : undefined; // an empty map is left out of the call
+}
+
+export function attributesText(attrs) {
+  return Object.entries(attrs ?? {}).map(([k, v]) => `${k}=${v.StringValue ?? v.Value ?? ""}`).join(", ");
+}
+
+// Whether the page still shows `hash` (a refresh timer stops once the user moved on).
+export function stillOn(hash) { return location.hash === hash; }
+
+export function field(label, input) { return [h("label", { for: input.id }, label), input]; }
