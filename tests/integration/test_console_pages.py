@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import create_python_function
 from tests.integration.browser import Watched, sign_in
 
 FAST = {"Delay": 0.2, "MaxAttempts": 300}
@@ -28,6 +29,17 @@ def _shot(page: Any, name: str) -> None:
     out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
     if out:
         page.screenshot(path=str(Path(out) / f"page-{name}.png"))
+
+
+def _expect_only_failed_loads(watched: Watched, count: int) -> None:
+    """The browser logs each 4xx answer as a console error; a test that provoked ``count`` of
+    them on purpose checks that they are all there is, then clears them for the fixture."""
+    assert (
+        watched.errors
+        == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+        * count
+    )
+    watched.errors.clear()
 
 
 def _receive(sqs: Any, url: str) -> list[dict[str, Any]]:
@@ -104,6 +116,12 @@ def test_queue_page_sends_peeks_without_hiding_purges_and_shows_the_dlq(
     page.click("#sqs-dlq-link")
     expect(page.locator("#sqs-redrive")).to_contain_text(name)
     page.click("#nav-queues")
+    page.fill("#sqs-new-name", "bad name!")
+    page.click("#sqs-create")
+    expect(page.locator("#sqs-create-error")).to_have_text(
+        "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+    )
+    _expect_only_failed_loads(browser_page, 1)
     fifo = _uniq("pages-new")
     page.fill("#sqs-new-name", fifo)
     page.check("#sqs-new-fifo")
@@ -129,7 +147,31 @@ def test_queue_page_sends_peeks_without_hiding_purges_and_shows_the_dlq(
     _shot(page, "queues")
 
 
-def test_stream_page_puts_and_reads_records(browser_page: Watched, server) -> None:  # type: ignore[no-untyped-def]
+def test_queue_list_pages_by_server_token(browser_page: Watched, server) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    sqs = server.client("sqs")
+    prefix = _uniq("pages-many")
+    for i in range(23):
+        sqs.create_queue(QueueName=f"{prefix}-{i:02d}")
+    page = browser_page.page
+    sign_in(page, server.url)
+    page.click("#nav-queues")
+    page.fill("#sqs-prefix", prefix)
+    expect(page.locator("#sqs-table tbody tr")).to_have_count(20)
+    expect(page.locator("#sqs-prev")).to_be_disabled()
+    first = set(page.locator("#sqs-table tbody a").all_inner_texts())
+    page.click("#sqs-next")
+    expect(page.locator("#sqs-table tbody tr")).to_have_count(3)
+    expect(page.locator("#sqs-page")).to_have_text("page 2")
+    expect(page.locator("#sqs-next")).to_be_disabled()
+    second = set(page.locator("#sqs-table tbody a").all_inner_texts())
+    assert first | second == {f"{prefix}-{i:02d}" for i in range(23)} and not first & second
+    page.click("#sqs-prev")
+    expect(page.locator("#sqs-table tbody tr")).to_have_count(20)
+
+
+def test_stream_page_puts_and_reads_records(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     kinesis = server.client("kinesis")
@@ -137,6 +179,12 @@ def test_stream_page_puts_and_reads_records(browser_page: Watched, server) -> No
     kinesis.create_stream(StreamName=name, ShardCount=2)
     kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2})
     kinesis.put_record(StreamName=name, PartitionKey="k0", Data=b"put with boto3")
+    arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+    fn = _uniq("pages-reader")
+    create_python_function(lam, fn, "def handler(event, context):\n    return None\n")
+    lam.create_event_source_mapping(  # disabled: listed, never polled
+        FunctionName=fn, EventSourceArn=arn, StartingPosition="LATEST", Enabled=False
+    )
 
     page = browser_page.page
     sign_in(page, server.url)
@@ -144,7 +192,8 @@ def test_stream_page_puts_and_reads_records(browser_page: Watched, server) -> No
     page.click(f"#kin-table a:text-is('{name}')")
     expect(page.locator("#kin-summary")).to_contain_text(f"stream/{name}")
     expect(page.locator("#kin-shards tbody tr")).to_have_count(2)
-    expect(page.locator("#kin-consumers")).to_contain_text("No function reads this stream.")
+    expect(page.locator(f"#kin-consumers a:text-is('{fn}')")).to_be_visible()
+    expect(page.locator("#kin-consumers")).to_contain_text("Disabled")
 
     page.fill("#kin-key", "k0")  # the same key: the same shard as boto3's record
     page.fill("#kin-data", "put in the browser")
@@ -305,7 +354,16 @@ def test_stack_page_shows_resources_events_outputs_and_deletes(
 def test_account_page_shows_the_limits_and_identity(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
+    fn = _uniq("pages-reserved")
+    create_python_function(lam, fn, "def handler(event, context):\n    return None\n")
+    lam.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=7)
     settings = lam.get_account_settings()
+    # which page of ListFunctions (25 a page, as the account page reads it) holds the function
+    pages = [
+        [f["FunctionName"] for f in p["Functions"]]
+        for p in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 25})
+    ]
+    at = next(i for i, names in enumerate(pages) if fn in names)
     page = browser_page.page
     sign_in(page, server.url)
     page.click("#nav-account")
@@ -318,4 +376,8 @@ def test_account_page_shows_the_limits_and_identity(browser_page: Watched, serve
     unreserved = int(page.locator("#acct-unreserved").inner_text())
     reserved = int(page.locator("#acct-reserved").inner_text())
     assert unreserved + reserved == settings["AccountLimit"]["ConcurrentExecutions"]
+    for _ in range(at):  # each click waits for the button, disabled while a page loads
+        page.click("#acct-fn-next")
+    expect(page.locator("#acct-fn-page")).to_have_text(f"page {at + 1}")
+    expect(page.locator(f"#acct-functions tr:has(a:text-is('{fn}'))")).to_contain_text("7")
     _shot(page, "account")

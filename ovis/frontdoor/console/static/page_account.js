@@ -14,20 +14,19 @@ function mb(bytes) { return bytes == null ? "—" : `${(bytes / 1048576).toFixed
 
 function functionsCard() {
   const err = errorBox("acct-fn-error");
-  const holder = h("div", {});
   const list = pager("acct-fn", async (marker) => {
     const out = await call("lambda", "ListFunctions", { Marker: marker, MaxItems: PAGE });
     const fns = out.Functions ?? [];
     const reserved = await Promise.all(fns.map((f) => call("lambda", "GetFunctionConcurrency", { FunctionName: f.FunctionName })
       .then((c) => c.ReservedConcurrentExecutions, () => undefined)));
-    holder.replaceChildren(table("acct-functions", ["Function", "Reserved concurrency"], fns.map((f, i) =>
+    const node = table("acct-functions", ["Function", "Reserved concurrency"], fns.map((f, i) =>
       [h("a", { href: "#/functions/" + enc(f.FunctionName) }, f.FunctionName), reserved[i] ?? "Unreserved (uses the account's pool)"]),
-    "No functions."));
-    return out.NextMarker;
+    "No functions.");
+    return { node, next: out.NextMarker };
   });
   return { el: h("div", { class: "card acct" }, h("h2", {}, "Reserved concurrency by function"),
     h("p", { class: "muted" }, `Read for ${PAGE} functions at a time (GetFunctionConcurrency per function on this page).`),
-    holder, list.el, err), load: () => guard(err, list.load) };
+    list.el, err), load: () => guard(err, list.load) };
 }
 
 async function accountPage() {

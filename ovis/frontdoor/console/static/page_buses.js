@@ -8,14 +8,13 @@ import { fmtTime, kv, table, guard, pager, lastPart, field } from "./page_shared
 
 function busesPage() {
   const err = errorBox("eb-list-error");
-  const holder = h("div", {});
   const list = pager("eb", async (token) => {
     const out = await call("events", "ListEventBuses", { NextToken: token, Limit: 25 });
-    holder.replaceChildren(table("eb-table", ["Name", "ARN", "Created"], (out.EventBuses ?? []).map((b) =>
-      [h("a", { href: "#/buses/" + enc(b.Name) }, b.Name), b.Arn, fmtTime(b.CreationTime)]), "No buses."));
-    return out.NextToken;
+    const node = table("eb-table", ["Name", "ARN", "Created"], (out.EventBuses ?? []).map((b) =>
+      [h("a", { href: "#/buses/" + enc(b.Name) }, b.Name), b.Arn, fmtTime(b.CreationTime)]), "No buses.");
+    return { node, next: out.NextToken };
   });
-  show(h("div", { class: "card eb" }, h("h1", {}, "Event buses"), holder, list.el, err));
+  show(h("div", { class: "card eb" }, h("h1", {}, "Event buses"), list.el, err));
   guard(err, list.load);
 }
 
@@ -30,20 +29,19 @@ function targetLink(arn) {
 
 function rulesCard(bus) {
   const err = errorBox("eb-rules-error");
-  const holder = h("div", {});
   const list = pager("eb-rules", async (token) => {
     const out = await call("events", "ListRules", { EventBusName: bus, NextToken: token, Limit: 25 });
     const rules = out.Rules ?? [];
     const targets = await Promise.all(rules.map((r) => call("events", "ListTargetsByRule", { Rule: r.Name, EventBusName: bus, Limit: 100 })
       .then((t) => t.Targets ?? [], () => [])));
-    holder.replaceChildren(table("eb-rules", ["Rule", "State", "Pattern or schedule", "Targets"], rules.map((r, i) => [
+    const node = table("eb-rules", ["Rule", "State", "Pattern or schedule", "Targets"], rules.map((r, i) => [
       r.Name, r.State, h("pre", { class: "inline" }, r.EventPattern ?? r.ScheduleExpression ?? ""),
       targets[i].length ? h("ul", { class: "plain" }, ...targets[i].map((t) => h("li", {}, `${t.Id}: `, targetLink(t.Arn)))) : "None"]),
-    "No rules on this bus."));
-    return out.NextToken;
+    "No rules on this bus.");
+    return { node, next: out.NextToken };
   });
   guard(err, list.load);
-  return h("div", { class: "card eb" }, h("h2", {}, "Rules"), holder, list.el, err);
+  return h("div", { class: "card eb" }, h("h2", {}, "Rules"), list.el, err);
 }
 
 function putCard(bus) {

@@ -11,17 +11,16 @@ const COUNTS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVi
 function queuesPage() {
   const err = errorBox("sqs-list-error");
   const prefix = h("input", { type: "search", id: "sqs-prefix", placeholder: "Name prefix", class: "grow" });
-  const holder = h("div", {});
   const list = pager("sqs", async (token) => {
     const out = await call("sqs", "ListQueues", { MaxResults: 20, NextToken: token, QueueNamePrefix: prefix.value || undefined });
     const urls = out.QueueUrls ?? [];
     const attrs = await Promise.all(urls.map((QueueUrl) =>
       call("sqs", "GetQueueAttributes", { QueueUrl, AttributeNames: ["All"] }).then((a) => a.Attributes ?? {}, () => ({}))));
-    holder.replaceChildren(table("sqs-table", ["Name", "Type", "Available", "In flight", "Delayed", "Created"],
+    const node = table("sqs-table", ["Name", "Type", "Available", "In flight", "Delayed", "Created"],
       urls.map((url, i) => [h("a", { href: "#/queues/" + enc(lastPart(url)) }, lastPart(url)),
         attrs[i].FifoQueue === "true" ? "FIFO" : "Standard", ...COUNTS.map((c) => attrs[i][c]), fmtTime(attrs[i].CreatedTimestamp)]),
-      "No queues."));
-    return out.NextToken;
+      "No queues.");
+    return { node, next: out.NextToken };
   });
   const reload = () => guard(err, list.load);
   let timer;
@@ -37,7 +36,7 @@ function queuesPage() {
     await call("sqs", "CreateQueue", { QueueName: n, Attributes: fifo.checked ? { FifoQueue: "true" } : undefined });
     location.hash = "#/queues/" + enc(n);
   }, create));
-  show(h("div", { class: "card sqs" }, h("h1", {}, "Queues"), h("div", { class: "row" }, prefix), holder, list.el, err),
+  show(h("div", { class: "card sqs" }, h("h1", {}, "Queues"), h("div", { class: "row" }, prefix), list.el, err),
     h("div", { class: "card sqs" }, h("h2", {}, "Create queue"),
       h("div", { class: "row" }, name, h("label", { class: "inline" }, fifo, " FIFO"), create), createErr));
   reload();

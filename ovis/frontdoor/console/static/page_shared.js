@@ -37,26 +37,35 @@ export async function guard(err, fn, button) {
   finally { if (button) button.disabled = false; }
 }
 
-// Server-side paging: `fetchPage(token)` shows one page and resolves to the next page's token
-// (or nothing at the end). Previous goes back through the tokens seen so far.
+// Server-side paging: `fetchPage(token)` reads one page and resolves to `{ node, next }`: what
+// to show, and the next page's token (nothing at the end). Previous goes back through the tokens
+// seen so far. Only the latest load is shown: a slower earlier one (say, before a filter was
+// typed) is dropped, so its rows and token never mix with the current ones.
 export function pager(prefix, fetchPage) {
   const tokens = [undefined];
-  let at = 0;
+  let at = 0, latest = 0;
+  const holder = h("div", { id: prefix + "-list" });
   const prev = h("button", { id: prefix + "-prev", type: "button", disabled: true }, "Previous");
   const next = h("button", { id: prefix + "-next", type: "button", disabled: true }, "Next");
   const where = h("span", { class: "muted", id: prefix + "-page" });
   async function load() {
+    const mine = ++latest;
     prev.disabled = next.disabled = true;
-    const token = await fetchPage(tokens[at]);
+    const page = await fetchPage(tokens[at]);
+    if (mine !== latest) return;
+    holder.replaceChildren(page.node);
     tokens.length = at + 1;
-    if (token) tokens.push(token);
+    if (page.next) tokens.push(page.next);
     prev.disabled = at === 0;
-    next.disabled = !token;
+    next.disabled = !page.next;
     where.textContent = `page ${at + 1}`;
   }
   prev.addEventListener("click", () => { at -= 1; load(); });
   next.addEventListener("click", () => { at += 1; load(); });
-  return { el: h("div", { class: "row pager" }, prev, next, where), load: () => { tokens.length = 1; at = 0; return load(); } };
+  return {
+    el: h("div", {}, holder, h("div", { class: "row pager" }, prev, next, where)),
+    load: () => { tokens.length = 1; at = 0; return load(); },
+  };
 }
 
 // A destructive action behind typing `word`: the button is enabled only once it is typed.

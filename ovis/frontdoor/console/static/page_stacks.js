@@ -18,17 +18,16 @@ function status(s) { return h("span", { class: "cfn-status " + (/FAILED|ROLLBACK
 function stacksPage() {
   const err = errorBox("cfn-list-error");
   const deleted = h("input", { type: "checkbox", id: "cfn-show-deleted" });
-  const holder = h("div", {});
   const list = pager("cfn", async (token) => {
     const out = await call("cloudformation", "ListStacks", { NextToken: token, StackStatusFilter: deleted.checked ? undefined : LIVE });
-    holder.replaceChildren(table("cfn-table", ["Name", "Status", "Created", "Updated"], (out.StackSummaries ?? []).map((s) => [
+    const node = table("cfn-table", ["Name", "Status", "Created", "Updated"], (out.StackSummaries ?? []).map((s) => [
       s.StackStatus === "DELETE_COMPLETE" ? s.StackName : h("a", { href: "#/stacks/" + enc(s.StackName) }, s.StackName),
-      status(s.StackStatus), fmtTime(s.CreationTime), fmtTime(s.LastUpdatedTime)]), "No stacks."));
-    return out.NextToken;
+      status(s.StackStatus), fmtTime(s.CreationTime), fmtTime(s.LastUpdatedTime)]), "No stacks.");
+    return { node, next: out.NextToken };
   });
   deleted.addEventListener("change", () => guard(err, list.load));
   show(h("div", { class: "card cfn" }, h("h1", {}, "Stacks"),
-    h("div", { class: "row" }, h("label", { class: "inline" }, deleted, " Show deleted stacks")), holder, list.el, err));
+    h("div", { class: "row" }, h("label", { class: "inline" }, deleted, " Show deleted stacks")), list.el, err));
   guard(err, list.load);
 }
 
@@ -60,15 +59,14 @@ async function resourcesTable(name) {
 // `stackId()`: the stack's id once known (a deleted stack is found by its id only, not its name).
 function eventsCard(stackId) {
   const err = errorBox("cfn-events-error");
-  const holder = h("div", {});
   const list = pager("cfn-events", async (token) => {
     const out = await call("cloudformation", "DescribeStackEvents", { StackName: stackId(), NextToken: token });
     const events = [...(out.StackEvents ?? [])].sort((a, b) => b.Timestamp - a.Timestamp);
-    holder.replaceChildren(table("cfn-events", ["Time", "Logical ID", "Type", "Status", "Reason"], events.map((e) =>
-      [fmtTime(e.Timestamp), e.LogicalResourceId, e.ResourceType, status(e.ResourceStatus), e.ResourceStatusReason])));
-    return out.NextToken;
+    const node = table("cfn-events", ["Time", "Logical ID", "Type", "Status", "Reason"], events.map((e) =>
+      [fmtTime(e.Timestamp), e.LogicalResourceId, e.ResourceType, status(e.ResourceStatus), e.ResourceStatusReason]));
+    return { node, next: out.NextToken };
   });
-  return { el: h("div", { class: "card cfn" }, h("h2", {}, "Events (newest first)"), holder, list.el, err), load: () => guard(err, list.load) };
+  return { el: h("div", { class: "card cfn" }, h("h2", {}, "Events (newest first)"), list.el, err), load: () => guard(err, list.load) };
 }
 
 async function stackPage(name) {

@@ -8,14 +8,13 @@ import { fmtTime, kv, table, guard, pager, confirmAction, field } from "./page_s
 
 function streamsPage() {
   const err = errorBox("kin-list-error");
-  const holder = h("div", {});
   const list = pager("kin", async (token) => {
     // NextToken pages; ExclusiveStartStreamName is the older way, not needed with it
     const out = await call("kinesis", "ListStreams", token ? { NextToken: token } : { Limit: 25 });
-    holder.replaceChildren(table("kin-table", ["Name", "Status", "Mode", "Created"],
+    const node = table("kin-table", ["Name", "Status", "Mode", "Created"],
       (out.StreamSummaries ?? []).map((s) => [h("a", { href: "#/streams/" + enc(s.StreamName) }, s.StreamName), s.StreamStatus,
-        s.StreamModeDetails?.StreamMode, fmtTime(s.StreamCreationTimestamp)]), "No streams."));
-    return out.HasMoreStreams ? out.NextToken : undefined;
+        s.StreamModeDetails?.StreamMode, fmtTime(s.StreamCreationTimestamp)]), "No streams.");
+    return { node, next: out.HasMoreStreams ? out.NextToken : undefined };
   });
   const name = h("input", { type: "text", id: "kin-new-name", placeholder: "Stream name" });
   const shards = h("input", { type: "number", id: "kin-new-shards", min: "1", value: "1" });
@@ -25,7 +24,7 @@ function streamsPage() {
     await call("kinesis", "CreateStream", { StreamName: name.value.trim(), ShardCount: Number(shards.value) });
     location.hash = "#/streams/" + enc(name.value.trim());
   }, create));
-  show(h("div", { class: "card kin" }, h("h1", {}, "Streams"), holder, list.el, err),
+  show(h("div", { class: "card kin" }, h("h1", {}, "Streams"), list.el, err),
     h("div", { class: "card kin" }, h("h2", {}, "Create stream"),
       h("div", { class: "row" }, name, h("label", { for: "kin-new-shards", class: "inline" }, "Shards"), shards, create), createErr));
   guard(err, list.load);

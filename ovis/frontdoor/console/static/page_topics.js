@@ -8,12 +8,11 @@ import { kv, table, guard, pager, confirmAction, messageAttributes, lastPart, fi
 
 function topicsPage() {
   const err = errorBox("sns-list-error");
-  const holder = h("div", {});
   const list = pager("sns", async (token) => {
     const out = await call("sns", "ListTopics", { NextToken: token });
-    holder.replaceChildren(table("sns-table", ["Name", "ARN"], (out.Topics ?? []).map((t) =>
-      [h("a", { href: "#/topics/" + enc(t.TopicArn) }, lastPart(t.TopicArn)), t.TopicArn]), "No topics."));
-    return out.NextToken;
+    const node = table("sns-table", ["Name", "ARN"], (out.Topics ?? []).map((t) =>
+      [h("a", { href: "#/topics/" + enc(t.TopicArn) }, lastPart(t.TopicArn)), t.TopicArn]), "No topics.");
+    return { node, next: out.NextToken };
   });
   const name = h("input", { type: "text", id: "sns-new-name", placeholder: "Topic name" });
   const fifo = h("input", { type: "checkbox", id: "sns-new-fifo" });
@@ -25,7 +24,7 @@ function topicsPage() {
     const out = await call("sns", "CreateTopic", { Name: n, Attributes: fifo.checked ? { FifoTopic: "true" } : undefined });
     location.hash = "#/topics/" + enc(out.TopicArn);
   }, create));
-  show(h("div", { class: "card sns" }, h("h1", {}, "Topics"), holder, list.el, err),
+  show(h("div", { class: "card sns" }, h("h1", {}, "Topics"), list.el, err),
     h("div", { class: "card sns" }, h("h2", {}, "Create topic"),
       h("div", { class: "row" }, name, h("label", { class: "inline" }, fifo, " FIFO"), create), createErr));
   guard(err, list.load);
@@ -33,18 +32,17 @@ function topicsPage() {
 
 function subscriptionsCard(arn) {
   const err = errorBox("sns-subs-error");
-  const holder = h("div", {});
   const list = pager("sns-subs", async (token) => {
     const out = await call("sns", "ListSubscriptionsByTopic", { TopicArn: arn, NextToken: token });
-    holder.replaceChildren(table("sns-subs", ["Protocol", "Endpoint", "Subscription", ""], (out.Subscriptions ?? []).map((s) => {
+    const node = table("sns-subs", ["Protocol", "Endpoint", "Subscription", ""], (out.Subscriptions ?? []).map((s) => {
       const drop = h("button", { type: "button", class: "unsubscribe", "data-arn": s.SubscriptionArn }, "Unsubscribe");
       drop.addEventListener("click", () => guard(err, async () => {
         await call("sns", "Unsubscribe", { SubscriptionArn: s.SubscriptionArn });
         await list.load();
       }, drop));
       return [s.Protocol, s.Endpoint, s.SubscriptionArn, s.SubscriptionArn.startsWith("arn:") ? drop : ""];
-    }), "No subscriptions."));
-    return out.NextToken;
+    }), "No subscriptions.");
+    return { node, next: out.NextToken };
   });
   const protocol = h("select", { id: "sns-protocol" }, ...["sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"]
     .map((p) => h("option", { value: p }, p)));
@@ -58,7 +56,7 @@ function subscriptionsCard(arn) {
     await list.load();
   }, subscribe));
   guard(err, list.load);
-  return h("div", { class: "card sns" }, h("h2", {}, "Subscriptions"), holder, list.el,
+  return h("div", { class: "card sns" }, h("h2", {}, "Subscriptions"), list.el,
     h("div", { class: "row" }, protocol, endpoint, h("label", { class: "inline" }, raw, " Raw delivery"), subscribe), err);
 }
 
