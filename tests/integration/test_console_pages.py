@@ -52,9 +52,7 @@ def _receive(sqs: Any, url: str) -> list[dict[str, Any]]:
     return got  # type: ignore[no-any-return]
 
 
-def test_queue_page_sends_peeks_without_hiding_purges_and_shows_the_dlq(
-    browser_page: Watched, server
-) -> None:  # type: ignore[no-untyped-def]
+def test_queue_pages_send_peek_purge_redrive_and_page(browser_page: Watched, server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     sqs = server.client("sqs")
@@ -146,19 +144,12 @@ def test_queue_page_sends_peeks_without_hiding_purges_and_shows_the_dlq(
     expect(page.locator("#sqs-table tbody tr")).to_have_count(1)
     _shot(page, "queues")
 
-
-def test_queue_list_pages_by_server_token(browser_page: Watched, server) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
-    sqs = server.client("sqs")
+    # the list pages by the server's NextToken, filtered by prefix on every page
     prefix = _uniq("pages-many")
     for i in range(23):
         sqs.create_queue(QueueName=f"{prefix}-{i:02d}")
-    page = browser_page.page
-    sign_in(page, server.url)
-    page.click("#nav-queues")
     page.fill("#sqs-prefix", prefix)
-    expect(page.locator("#sqs-table tbody tr")).to_have_count(20)
+    expect(page.locator(f"#sqs-table tbody a:text-matches('^{prefix}-')")).to_have_count(20)
     expect(page.locator("#sqs-prev")).to_be_disabled()
     first = set(page.locator("#sqs-table tbody a").all_inner_texts())
     page.click("#sqs-next")
@@ -304,9 +295,7 @@ TEMPLATE = json.dumps(
 )
 
 
-def test_stack_page_shows_resources_events_outputs_and_deletes(
-    browser_page: Watched, server
-) -> None:  # type: ignore[no-untyped-def]
+def test_stack_and_account_pages(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     cfn = server.client("cloudformation")
@@ -350,10 +339,7 @@ def test_stack_page_shows_resources_events_outputs_and_deletes(
     expect(page.locator("#cfn-events tbody tr").first).to_contain_text("DELETE_COMPLETE")
     cfn.get_waiter("stack_delete_complete").wait(StackName=stack["StackId"], WaiterConfig=FAST)
 
-
-def test_account_page_shows_the_limits_and_identity(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
-    from playwright.sync_api import expect
-
+    # the account page: GetAccountSettings' numbers, the identity, reserved concurrency per function
     fn = _uniq("pages-reserved")
     create_python_function(lam, fn, "def handler(event, context):\n    return None\n")
     lam.put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=7)
@@ -364,8 +350,6 @@ def test_account_page_shows_the_limits_and_identity(browser_page: Watched, serve
         for p in lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 25})
     ]
     at = next(i for i, names in enumerate(pages) if fn in names)
-    page = browser_page.page
-    sign_in(page, server.url)
     page.click("#nav-account")
     expect(page.locator("#acct-limit")).to_have_text(
         str(settings["AccountLimit"]["ConcurrentExecutions"])
@@ -373,9 +357,13 @@ def test_account_page_shows_the_limits_and_identity(browser_page: Watched, serve
     expect(page.locator("#acct-id")).to_have_text("000000000000")
     expect(page.locator("#acct-region")).to_have_text("us-east-1")
     expect(page.locator("#acct-functions")).to_be_visible()
-    unreserved = int(page.locator("#acct-unreserved").inner_text())
-    reserved = int(page.locator("#acct-reserved").inner_text())
-    assert unreserved + reserved == settings["AccountLimit"]["ConcurrentExecutions"]
+    limit = settings["AccountLimit"]
+    expect(page.locator("#acct-unreserved")).to_have_text(
+        str(limit["UnreservedConcurrentExecutions"])
+    )
+    expect(page.locator("#acct-reserved")).to_have_text(
+        str(limit["ConcurrentExecutions"] - limit["UnreservedConcurrentExecutions"])
+    )
     for _ in range(at):  # each click waits for the button, disabled while a page loads
         page.click("#acct-fn-next")
     expect(page.locator("#acct-fn-page")).to_have_text(f"page {at + 1}")

@@ -24,7 +24,7 @@ function queuesPage() {
   });
   const reload = () => guard(err, list.load);
   let timer;
-  prefix.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(reload, 200); });
+  prefix.addEventListener("input", () => { list.hold(); clearTimeout(timer); timer = setTimeout(reload, 200); });
 
   const name = h("input", { type: "text", id: "sqs-new-name", placeholder: "Queue name" });
   const fifo = h("input", { type: "checkbox", id: "sqs-new-fifo" });

@@ -65,6 +65,8 @@ export function pager(prefix, fetchPage) {
   return {
     el: h("div", {}, holder, h("div", { class: "row pager" }, prev, next, where)),
     load: () => { tokens.length = 1; at = 0; return load(); },
+    // a new load is coming (a filter is being typed): drop the one in flight, no paging meanwhile
+    hold: () => { latest += 1; prev.disabled = next.disabled = true; },
   };
 }
 
