@@ -23,11 +23,13 @@ def _uniq(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def _shot(page: Any, name: str) -> None:
-    """A viewport screenshot docs/console/page-NAME.png (small, unlike a full page) when
-    OVIS_CONSOLE_SCREENSHOTS names a directory."""
+def _shot(page: Any, name: str, top: str | None = None) -> None:
+    """A viewport screenshot docs/console/page-NAME.png (small, unlike a full page), with the
+    element ``top`` selects scrolled to the top, when OVIS_CONSOLE_SCREENSHOTS names a directory."""
     out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
     if out:
+        if top:
+            page.locator(top).evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(Path(out) / f"page-{name}.png"))
 
 
@@ -204,7 +206,7 @@ def test_stream_page_puts_and_reads_records(browser_page: Watched, server, lam) 
     page.click("#kin-read-more")
     expect(page.locator("#kin-records-table tbody tr")).to_have_count(3)
     expect(page.locator("#kin-records-table tbody tr").nth(2)).to_contain_text("and then this")
-    _shot(page, "stream")
+    _shot(page, "stream", "#kin-put")
     records = kinesis.get_records(
         ShardIterator=kinesis.get_shard_iterator(
             StreamName=name, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
@@ -248,7 +250,7 @@ def test_topic_and_bus_pages_deliver_to_queues(browser_page: Watched, server) ->
     page.fill("#sns-attrs", "kind=greeting")
     page.click("#sns-publish")
     expect(page.locator("#sns-publish-status")).to_contain_text("Published message ")
-    _shot(page, "topic")
+    _shot(page, "topic", "#sns-subs")
     got = _receive(sqs, url)
     assert [m["Body"] for m in got] == ["published in the browser"]  # raw delivery
     assert got[0]["MessageAttributes"]["kind"]["StringValue"] == "greeting"
@@ -271,7 +273,7 @@ def test_topic_and_bus_pages_deliver_to_queues(browser_page: Watched, server) ->
     page.click("#eb-put")
     expect(page.locator("#eb-failed")).to_have_text("FailedEntryCount: 0")
     event_id = page.locator("#eb-entries tbody td").first.inner_text()
-    _shot(page, "bus")
+    _shot(page, "bus", "#eb-rules")
     got = _receive(sqs, url)
     assert len(got) == 1
     event = json.loads(got[0]["Body"])
@@ -325,7 +327,7 @@ def test_stack_and_account_pages(browser_page: Watched, server, lam) -> None:  #
     expect(page.locator("#cfn-events tbody tr").first).to_contain_text("CREATE_COMPLETE")
     expect(page.locator("#cfn-events")).to_contain_text("Jobs")
     expect(page.locator("#cfn-template")).to_contain_text("AWS::SQS::Queue")
-    _shot(page, "stack")
+    _shot(page, "stack", "#cfn-outputs")
 
     # the queue's physical id links to its page
     page.click("#cfn-resources a.cfn-physical")
