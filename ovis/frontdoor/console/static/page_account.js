@@ -23,7 +23,7 @@ function functionsCard() {
       [h("a", { href: "#/functions/" + enc(f.FunctionName) }, f.FunctionName), reserved[i] ?? "Unreserved (uses the account's pool)"]),
     "No functions.");
     return { node, next: out.NextMarker };
-  });
+  }, err);
   return { el: h("div", { class: "card acct" }, h("h2", {}, "Reserved concurrency by function"),
     h("p", { class: "muted" }, `Read for ${PAGE} functions at a time (GetFunctionConcurrency per function on this page).`),
     list.el, err), load: () => guard(err, list.load) };

@@ -13,7 +13,7 @@ function busesPage() {
     const node = table("eb-table", ["Name", "ARN", "Created"], (out.EventBuses ?? []).map((b) =>
       [h("a", { href: "#/buses/" + enc(b.Name) }, b.Name), b.Arn, fmtTime(b.CreationTime)]), "No buses.");
     return { node, next: out.NextToken };
-  });
+  }, err);
   show(h("div", { class: "card eb" }, h("h1", {}, "Event buses"), list.el, err));
   guard(err, list.load);
 }
@@ -39,7 +39,7 @@ function rulesCard(bus) {
       targets[i].length ? h("ul", { class: "plain" }, ...targets[i].map((t) => h("li", {}, `${t.Id}: `, targetLink(t.Arn)))) : "None"]),
     "No rules on this bus.");
     return { node, next: out.NextToken };
-  });
+  }, err);
   guard(err, list.load);
   return h("div", { class: "card eb" }, h("h2", {}, "Rules"), list.el, err);
 }

@@ -21,7 +21,7 @@ function queuesPage() {
         attrs[i].FifoQueue === "true" ? "FIFO" : "Standard", ...COUNTS.map((c) => attrs[i][c]), fmtTime(attrs[i].CreatedTimestamp)]),
       "No queues.");
     return { node, next: out.NextToken };
-  });
+  }, err);
   const reload = () => guard(err, list.load);
   let timer;
   prefix.addEventListener("input", () => { list.hold(); clearTimeout(timer); timer = setTimeout(reload, 200); });

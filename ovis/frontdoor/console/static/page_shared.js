@@ -39,32 +39,38 @@ export async function guard(err, fn, button) {
 
 // Server-side paging: `fetchPage(token)` reads one page and resolves to `{ node, next }`: what
 // to show, and the next page's token (nothing at the end). Previous goes back through the tokens
-// seen so far. Only the latest load is shown: a slower earlier one (say, before a filter was
-// typed) is dropped, so its rows and token never mix with the current ones.
-export function pager(prefix, fetchPage) {
+// seen so far; a failed read shows its message in `err` and stays on the page it was on. Only the
+// latest load is shown: a slower earlier one (say, from before a filter was typed) is dropped, so
+// its rows and token never mix with the current ones.
+export function pager(prefix, fetchPage, err) {
   const tokens = [undefined];
-  let at = 0, latest = 0;
+  let at = 0, shown = 0, latest = 0;
   const holder = h("div", { id: prefix + "-list" });
   const prev = h("button", { id: prefix + "-prev", type: "button", disabled: true }, "Previous");
   const next = h("button", { id: prefix + "-next", type: "button", disabled: true }, "Next");
   const where = h("span", { class: "muted", id: prefix + "-page" });
-  async function load() {
+  const buttons = () => { prev.disabled = shown === 0; next.disabled = tokens.length <= shown + 1; };
+  async function load(to) {
     const mine = ++latest;
     prev.disabled = next.disabled = true;
-    const page = await fetchPage(tokens[at]);
+    err.textContent = "";
+    let page;
+    try { page = await fetchPage(tokens[to]); }
+    catch (e) { if (mine === latest) { err.textContent = e.message; buttons(); } return; }
     if (mine !== latest) return;
     holder.replaceChildren(page.node);
+    at = shown = to;
     tokens.length = at + 1;
     if (page.next) tokens.push(page.next);
-    prev.disabled = at === 0;
-    next.disabled = !page.next;
+    buttons();
     where.textContent = `page ${at + 1}`;
   }
-  prev.addEventListener("click", () => { at -= 1; load(); });
-  next.addEventListener("click", () => { at += 1; load(); });
+  prev.addEventListener("click", () => load(at - 1));
+  next.addEventListener("click", () => load(at + 1));
   return {
     el: h("div", {}, holder, h("div", { class: "row pager" }, prev, next, where)),
-    load: () => { tokens.length = 1; at = 0; return load(); },
+    // from the first page again (a filter changed, or something was added)
+    load: () => { tokens.length = 1; shown = 0; return load(0); },
     // a new load is coming (a filter is being typed): drop the one in flight, no paging meanwhile
     hold: () => { latest += 1; prev.disabled = next.disabled = true; },
   };

@@ -24,7 +24,7 @@ function stacksPage() {
       s.StackStatus === "DELETE_COMPLETE" ? s.StackName : h("a", { href: "#/stacks/" + enc(s.StackName) }, s.StackName),
       status(s.StackStatus), fmtTime(s.CreationTime), fmtTime(s.LastUpdatedTime)]), "No stacks.");
     return { node, next: out.NextToken };
-  });
+  }, err);
   deleted.addEventListener("change", () => guard(err, list.load));
   show(h("div", { class: "card cfn" }, h("h1", {}, "Stacks"),
     h("div", { class: "row" }, h("label", { class: "inline" }, deleted, " Show deleted stacks")), list.el, err));
@@ -65,7 +65,7 @@ function eventsCard(stackId) {
     const node = table("cfn-events", ["Time", "Logical ID", "Type", "Status", "Reason"], events.map((e) =>
       [fmtTime(e.Timestamp), e.LogicalResourceId, e.ResourceType, status(e.ResourceStatus), e.ResourceStatusReason]));
     return { node, next: out.NextToken };
-  });
+  }, err);
   return { el: h("div", { class: "card cfn" }, h("h2", {}, "Events (newest first)"), list.el, err), load: () => guard(err, list.load) };
 }
 

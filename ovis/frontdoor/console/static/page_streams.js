@@ -15,7 +15,7 @@ function streamsPage() {
       (out.StreamSummaries ?? []).map((s) => [h("a", { href: "#/streams/" + enc(s.StreamName) }, s.StreamName), s.StreamStatus,
         s.StreamModeDetails?.StreamMode, fmtTime(s.StreamCreationTimestamp)]), "No streams.");
     return { node, next: out.HasMoreStreams ? out.NextToken : undefined };
-  });
+  }, err);
   const name = h("input", { type: "text", id: "kin-new-name", placeholder: "Stream name" });
   const shards = h("input", { type: "number", id: "kin-new-shards", min: "1", value: "1" });
   const createErr = errorBox("kin-create-error");

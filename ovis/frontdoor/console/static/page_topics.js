@@ -13,7 +13,7 @@ function topicsPage() {
     const node = table("sns-table", ["Name", "ARN"], (out.Topics ?? []).map((t) =>
       [h("a", { href: "#/topics/" + enc(t.TopicArn) }, lastPart(t.TopicArn)), t.TopicArn]), "No topics.");
     return { node, next: out.NextToken };
-  });
+  }, err);
   const name = h("input", { type: "text", id: "sns-new-name", placeholder: "Topic name" });
   const fifo = h("input", { type: "checkbox", id: "sns-new-fifo" });
   const createErr = errorBox("sns-create-error");
@@ -43,7 +43,7 @@ function subscriptionsCard(arn) {
       return [s.Protocol, s.Endpoint, s.SubscriptionArn, s.SubscriptionArn.startsWith("arn:") ? drop : ""];
     }), "No subscriptions.");
     return { node, next: out.NextToken };
-  });
+  }, err);
   const protocol = h("select", { id: "sns-protocol" }, ...["sqs", "lambda", "http", "https", "email", "email-json", "sms", "application", "firehose"]
     .map((p) => h("option", { value: p }, p)));
   const endpoint = h("input", { type: "text", id: "sns-endpoint", placeholder: "Endpoint (queue ARN, function ARN, URL...)", class: "grow" });
