@@ -214,6 +214,18 @@ def test_stream_page_puts_and_reads_records(browser_page: Watched, server, lam) 
     )["Records"]
     assert b"put in the browser" in [r["Data"] for r in records]
 
+    # the last 15 minutes: all three; LATEST: nothing until the next record
+    page.select_option("#kin-from", "AT_TIMESTAMP")
+    page.click("#kin-read")
+    expect(page.locator("#kin-records-table tbody tr")).to_have_count(3)
+    page.select_option("#kin-from", "LATEST")
+    page.click("#kin-read")
+    expect(page.locator("#kin-records-table")).to_contain_text("No records yet.")
+    kinesis.put_record(StreamName=name, PartitionKey="k0", Data=b"the next one")
+    page.click("#kin-read-more")
+    expect(page.locator("#kin-records-table tbody tr")).to_have_count(1)
+    expect(page.locator("#kin-records-table")).to_contain_text("the next one")
+
 
 def test_topic_and_bus_pages_deliver_to_queues(browser_page: Watched, server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect

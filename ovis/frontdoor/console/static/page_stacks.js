@@ -69,8 +69,11 @@ function eventsCard(stackId) {
   return { el: h("div", { class: "card cfn" }, h("h2", {}, "Events (newest first)"), list.el, err), load: () => guard(err, list.load) };
 }
 
+let renders = 0; // which render of a stack page is current: only its refresh timer keeps going
+
 async function stackPage(name) {
   const hash = location.hash;
+  const mine = ++renders;
   const err = errorBox("cfn-stack-error");
   const head = h("div", {});
   const outputs = h("div", {});
@@ -103,7 +106,7 @@ async function stackPage(name) {
   // while the stack changes, read it again every REFRESH_MS until it settles or the page changes
   function tick() {
     if (!/_IN_PROGRESS$/.test(stack.StackStatus)) return;
-    setTimeout(() => { if (stillOn(hash)) guard(err, load).then(tick); }, REFRESH_MS);
+    setTimeout(() => { if (mine === renders && stillOn(hash)) guard(err, load).then(tick); }, REFRESH_MS);
   }
   show(h("div", { class: "card cfn" }, h("h1", { id: "cfn-name" }, name), head, err),
     h("div", { class: "card cfn" }, h("h2", {}, "Outputs"), outputs, h("h2", {}, "Parameters"), params),

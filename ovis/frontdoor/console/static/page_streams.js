@@ -1,6 +1,6 @@
 // Kinesis streams (#/streams, #/streams/NAME): the list, create and delete, and a stream's page:
-// its summary, shards, put a record, read a shard's records (TRIM_HORIZON or LATEST, then on
-// with NextShardIterator), and the event source mappings reading it.
+// its summary, shards, put a record, read a shard's records (TRIM_HORIZON, the last 15 minutes
+// or LATEST, then on with NextShardIterator), and the event source mappings reading it.
 
 import { h, call, show, errorBox, enc, toBase64, fromBase64 } from "./core.js";
 import { registerPage } from "./registry.js";
@@ -50,7 +50,7 @@ function readCard(name, shardIds) {
   const err = errorBox("kin-read-error");
   const shard = h("select", { id: "kin-shard" }, ...shardIds.map((s) => h("option", { value: s }, s)));
   const from = h("select", { id: "kin-from" }, h("option", { value: "TRIM_HORIZON" }, "Oldest (TRIM_HORIZON)"),
-    h("option", { value: "LATEST" }, "Newest only (LATEST)"));
+    h("option", { value: "AT_TIMESTAMP" }, "Last 15 minutes (AT_TIMESTAMP)"), h("option", { value: "LATEST" }, "Only what comes next (LATEST)"));
   const out = h("div", { id: "kin-records" });
   const note = h("p", { class: "muted", id: "kin-read-note" });
   let iterator;
@@ -58,7 +58,8 @@ function readCard(name, shardIds) {
   async function read(fresh) {
     if (fresh) {
       rows.length = 0;
-      iterator = (await call("kinesis", "GetShardIterator", { StreamName: name, ShardId: shard.value, ShardIteratorType: from.value })).ShardIterator;
+      const at = from.value === "AT_TIMESTAMP" ? Date.now() / 1000 - 15 * 60 : undefined; // epoch seconds, as calls.py takes them
+      iterator = (await call("kinesis", "GetShardIterator", { StreamName: name, ShardId: shard.value, ShardIteratorType: from.value, Timestamp: at })).ShardIterator;
     }
     const got = await call("kinesis", "GetRecords", { ShardIterator: iterator, Limit: 100 });
     iterator = got.NextShardIterator;
