@@ -19,6 +19,12 @@ import "./cfg_tags.js";
 import "./cfg_layers.js";
 import "./cfg_triggers.js";
 import "./page_blueprints.js";
+import "./page_queues.js";
+import "./page_streams.js";
+import "./page_topics.js";
+import "./page_buses.js";
+import "./page_stacks.js";
+import "./page_account.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");
