@@ -1,5 +1,7 @@
 """JSON documents against botocore shapes, compiled once per shape.
 
+Keys are members' wire names (``locationName``) by default, as the JSON protocols write them;
+with ``wire_names=False`` they are the model's member names, as boto3's parameters are.
 ``Decoders`` turn a parsed JSON value into the Python value of a shape, checking JSON types
 (a string where an integer belongs, an object where a list belongs...) and decoding blobs from
 base64; ``Encoders`` turn an output value into JSON-ready data (blobs to base64, timestamps to
@@ -56,8 +58,9 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 class Decoders:
     """Compiles input shapes into decoders reporting errors the way ``errors`` says."""
 
-    def __init__(self, errors: JsonErrors) -> None:
+    def __init__(self, errors: JsonErrors, wire_names: bool = True) -> None:
         self._errors = errors
+        self._wire_names = wire_names
         self._done: dict[tuple[str, str], Decode] = {}
         self._pending: set[tuple[str, str]] = set()
 
@@ -66,7 +69,9 @@ class Decoders:
         members are dropped. Used for request bodies, whose other members live elsewhere."""
         # keyed by the JSON name (a member's locationName where the model gives one: Schemas
         # writes Tags as "tags"), decoding to the member's name
-        compiled = {wire_name(m, name): (name, self.compile(m)) for name, m in members.items()}
+        compiled = {
+            _key(m, name, self._wire_names): (name, self.compile(m)) for name, m in members.items()
+        }
         errors = self._errors
 
         def structure(value: Any, path: str) -> Any:
@@ -147,13 +152,16 @@ class Encoders:
     """Compiles output shapes into encoders; ``compile`` returns None where the value is
     JSON-ready as it is."""
 
-    def __init__(self, timestamp_format: str = "unixTimestamp") -> None:
+    def __init__(self, timestamp_format: str = "unixTimestamp", wire_names: bool = True) -> None:
         self._timestamp_format = timestamp_format
+        self._wire_names = wire_names
         self._done: dict[tuple[str, str], Encode | None] = {}
         self._pending: set[tuple[str, str]] = set()
 
     def members(self, members: dict[str, Shape]) -> Encode:
-        compiled = {name: (wire_name(m, name), self.compile(m)) for name, m in members.items()}
+        compiled = {
+            name: (_key(m, name, self._wire_names), self.compile(m)) for name, m in members.items()
+        }
 
         def structure(value: Any) -> Any:
             out = {}
@@ -202,6 +210,15 @@ class Encoders:
             )
             return fmt
         return None
+
+
+def _key(member: Shape, name: str, wire_names: bool) -> str:
+    """A member's key in a JSON document: its locationName when the document is the wire's and
+    the member lives in the body (a header's or URI label's name is no JSON key), else its
+    model name (the console's documents are keyed as boto3's parameters are)."""
+    if wire_names and not member.serialization.get("location"):
+        return wire_name(member, name)
+    return name
 
 
 def _apply(enc: Encode | None, value: Any) -> Any:

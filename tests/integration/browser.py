@@ -50,15 +50,14 @@ class Watched:
             ),
         )
 
-    def refused(self, status: str) -> None:
-        """Accept the one console line Chromium logs for a request the page expected to be
+    def refused(self, status: str = "400 (Bad Request)", count: int = 1) -> None:
+        """Accept the ``count`` console lines Chromium logs for requests the page expected to be
         refused (``status`` as Chromium words it: "400 (Bad Request)").
 
         Chromium logs every non-2xx fetch ("Failed to load resource"); when the refusal is the
-        point of the step, exactly that line, and nothing else, is taken off the errors."""
-        assert self.errors == [
-            f"Failed to load resource: the server responded with a status of {status}"
-        ], self.errors
+        point of the step, exactly those lines, and nothing else, are taken off the errors."""
+        line = f"Failed to load resource: the server responded with a status of {status}"
+        assert self.errors == [line] * count, self.errors
         self.errors.clear()
 
 
@@ -81,11 +80,14 @@ def browser_page(server) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
             browser.close()
 
 
-def shot(page: Any, name: str) -> None:
-    """A screenshot for docs/console.md when OVIS_CONSOLE_SCREENSHOTS names a directory."""
+def shot(page: Any, name: str, top: str | None = None) -> None:
+    """A viewport screenshot docs/console/NAME.png (small, unlike a full page), with the element
+    ``top`` selects scrolled to the top, when OVIS_CONSOLE_SCREENSHOTS names a directory."""
     out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
     if out:
-        page.screenshot(path=str(Path(out) / f"{name}.png"), full_page=True)
+        if top:
+            page.locator(top).evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(Path(out) / f"{name}.png"))
 
 
 def sign_in(page: Any, url: str) -> None:

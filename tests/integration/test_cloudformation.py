@@ -657,3 +657,13 @@ def test_use_previous_values_and_replace_retain(cfn: Any, sns: Any) -> None:
     cfn.delete_stack(StackName=name)
     wait(cfn, name, "stack_delete_complete")
     sns.delete_topic(TopicArn=first)
+
+
+def test_a_new_stack_name_is_checked_as_aws_checks_it(cfn: Any) -> None:
+    for bad in ("1 bad", "under_score", "x" * 129):
+        with pytest.raises(ClientError) as e:
+            cfn.create_stack(StackName=bad, TemplateBody=json.dumps(QUEUE_AND_TOPIC))
+        assert e.value.response["Error"]["Code"] == "ValidationError"
+        assert "failed to satisfy constraint" in e.value.response["Error"]["Message"]
+        with pytest.raises(ClientError):
+            cfn.describe_stacks(StackName=bad)  # nothing was made

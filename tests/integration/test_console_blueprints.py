@@ -6,24 +6,14 @@ to CREATE_COMPLETE, open the function; then the function is checked and invoked 
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
 from ovis.blueprints import catalog
-from tests.integration.browser import Watched, sign_in
+from tests.integration.browser import Watched, shot, sign_in
 from tests.integration.test_console_api import Browserish
 
 FAST = {"Delay": 0.2, "MaxAttempts": 300}
-
-
-def shot(page: Any, name: str) -> None:
-    """browser.shot() but of the viewport: the blueprint list is long, and docs/console.md wants
-    screenshots under ~150 KB."""
-    out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
-    if out:
-        page.screenshot(path=str(Path(out) / f"{name}.png"))
 
 
 def test_blueprints_api_lists_details_and_refuses_bad_deploys(server) -> None:  # type: ignore[no-untyped-def]

@@ -7,13 +7,11 @@ GetAccountSettings returns). Each with no browser console error and no foreign r
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from pathlib import Path
 from typing import Any
 
 from tests.conftest import create_python_function
-from tests.integration.browser import Watched, sign_in
+from tests.integration.browser import Watched, shot, sign_in
 
 FAST = {"Delay": 0.2, "MaxAttempts": 300}
 COUNT = "#sqs-attributes dt:text-is('ApproximateNumberOfMessages') + dd"
@@ -21,27 +19,6 @@ COUNT = "#sqs-attributes dt:text-is('ApproximateNumberOfMessages') + dd"
 
 def _uniq(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def _shot(page: Any, name: str, top: str | None = None) -> None:
-    """A viewport screenshot docs/console/page-NAME.png (small, unlike a full page), with the
-    element ``top`` selects scrolled to the top, when OVIS_CONSOLE_SCREENSHOTS names a directory."""
-    out = os.environ.get("OVIS_CONSOLE_SCREENSHOTS")
-    if out:
-        if top:
-            page.locator(top).evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.screenshot(path=str(Path(out) / f"page-{name}.png"))
-
-
-def _expect_only_failed_loads(watched: Watched, count: int) -> None:
-    """The browser logs each 4xx answer as a console error; a test that provoked ``count`` of
-    them on purpose checks that they are all there is, then clears them for the fixture."""
-    assert (
-        watched.errors
-        == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
-        * count
-    )
-    watched.errors.clear()
 
 
 def _receive(sqs: Any, url: str) -> list[dict[str, Any]]:
@@ -97,7 +74,7 @@ def test_queue_pages_send_peek_purge_redrive_and_page(browser_page: Watched, ser
     expect(page.locator("#sqs-peek-note")).to_contain_text("VisibilityTimeout 0")
     page.click("#sqs-peek")
     expect(page.locator("#sqs-peek-table")).to_contain_text("from boto3")
-    _shot(page, "queue")
+    shot(page, "page-queue")
     assert [m["Body"] for m in _receive(sqs, url)] == ["from boto3"]
 
     # purge empties the queue
@@ -121,7 +98,7 @@ def test_queue_pages_send_peek_purge_redrive_and_page(browser_page: Watched, ser
     expect(page.locator("#sqs-create-error")).to_have_text(
         "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
     )
-    _expect_only_failed_loads(browser_page, 1)
+    browser_page.refused(count=1)
     fifo = _uniq("pages-new")
     page.fill("#sqs-new-name", fifo)
     page.check("#sqs-new-fifo")
@@ -144,7 +121,7 @@ def test_queue_pages_send_peek_purge_redrive_and_page(browser_page: Watched, ser
     )
     page.fill("#sqs-prefix", name)
     expect(page.locator("#sqs-table tbody tr")).to_have_count(1)
-    _shot(page, "queues")
+    shot(page, "page-queues")
 
     # the list pages by the server's NextToken, filtered by prefix on every page
     prefix = _uniq("pages-many")
@@ -206,7 +183,7 @@ def test_stream_page_puts_and_reads_records(browser_page: Watched, server, lam) 
     page.click("#kin-read-more")
     expect(page.locator("#kin-records-table tbody tr")).to_have_count(3)
     expect(page.locator("#kin-records-table tbody tr").nth(2)).to_contain_text("and then this")
-    _shot(page, "stream", "#kin-put")
+    shot(page, "page-stream", "#kin-put")
     records = kinesis.get_records(
         ShardIterator=kinesis.get_shard_iterator(
             StreamName=name, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
@@ -262,7 +239,7 @@ def test_topic_and_bus_pages_deliver_to_queues(browser_page: Watched, server) ->
     page.fill("#sns-attrs", "kind=greeting")
     page.click("#sns-publish")
     expect(page.locator("#sns-publish-status")).to_contain_text("Published message ")
-    _shot(page, "topic", "#sns-subs")
+    shot(page, "page-topic", "#sns-subs")
     got = _receive(sqs, url)
     assert [m["Body"] for m in got] == ["published in the browser"]  # raw delivery
     assert got[0]["MessageAttributes"]["kind"]["StringValue"] == "greeting"
@@ -285,7 +262,7 @@ def test_topic_and_bus_pages_deliver_to_queues(browser_page: Watched, server) ->
     page.click("#eb-put")
     expect(page.locator("#eb-failed")).to_have_text("FailedEntryCount: 0")
     event_id = page.locator("#eb-entries tbody td").first.inner_text()
-    _shot(page, "bus", "#eb-rules")
+    shot(page, "page-bus", "#eb-rules")
     got = _receive(sqs, url)
     assert len(got) == 1
     event = json.loads(got[0]["Body"])
@@ -339,7 +316,7 @@ def test_stack_and_account_pages(browser_page: Watched, server, lam) -> None:  #
     expect(page.locator("#cfn-events tbody tr").first).to_contain_text("CREATE_COMPLETE")
     expect(page.locator("#cfn-events")).to_contain_text("Jobs")
     expect(page.locator("#cfn-template")).to_contain_text("AWS::SQS::Queue")
-    _shot(page, "stack", "#cfn-outputs")
+    shot(page, "page-stack", "#cfn-outputs")
 
     # the queue's physical id links to its page
     page.click("#cfn-resources a.cfn-physical")
@@ -382,4 +359,4 @@ def test_stack_and_account_pages(browser_page: Watched, server, lam) -> None:  #
         page.click("#acct-fn-next")
     expect(page.locator("#acct-fn-page")).to_have_text(f"page {at + 1}")
     expect(page.locator(f"#acct-functions tr:has(a:text-is('{fn}'))")).to_contain_text("7")
-    _shot(page, "account")
+    shot(page, "page-account")

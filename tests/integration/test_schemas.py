@@ -180,3 +180,16 @@ def test_schemas_survive_kill9(tmp_path: Path) -> None:
         assert set(json.loads(got["Content"])["components"]["examples"]) == {"one", "two"}
     finally:
         s.stop()
+
+
+def test_tags_round_trip_under_their_wire_name(sch: Any) -> None:
+    """Schemas writes Tags as "tags" on the wire (locationName): what boto3 sends is kept and
+    comes back."""
+    reg = uniq("tagged")
+    made = sch.create_registry(RegistryName=reg, Tags={"team": "payments"})
+    assert made["Tags"] == {"team": "payments"}
+    assert sch.describe_registry(RegistryName=reg)["Tags"] == {"team": "payments"}
+    out = sch.create_schema(
+        RegistryName=reg, SchemaName="s1", Type="OpenApi3", Content=openapi({}), Tags={"a": "b"}
+    )
+    assert out["Tags"] == {"a": "b"}

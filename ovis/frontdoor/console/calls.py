@@ -43,8 +43,9 @@ class _Shapes:
     encode: Encode | None
 
 
-_decoders = Decoders(JsonErrors(ConsoleValidation))
-_encoders = Encoders("unixTimestamp")
+# keyed by botocore member names (as boto3's parameters are), never by locationName
+_decoders = Decoders(JsonErrors(ConsoleValidation), wire_names=False)
+_encoders = Encoders("unixTimestamp", wire_names=False)
 
 
 @cache

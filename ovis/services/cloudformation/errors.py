@@ -5,6 +5,8 @@ query protocol's plain ``ValidationError``; the helpers below word them as AWS d
 
 from __future__ import annotations
 
+import re
+
 from ovis.errors import ApiError, ValidationError
 
 
@@ -58,3 +60,16 @@ def no_updates() -> ValidationError:
 
 def insufficient_capabilities(needed: list[str]) -> InsufficientCapabilitiesException:
     return InsufficientCapabilitiesException(f"Requires capabilities : [{', '.join(needed)}]")
+
+
+STACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
+
+
+def check_new_stack_name(name: str) -> None:
+    """A new stack's name as AWS constrains it (an existing stack may be named by its ARN)."""
+    if not STACK_NAME.fullmatch(name):
+        raise ValidationError(
+            f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: "
+            "[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*"
+        )

@@ -209,6 +209,7 @@ class StackService:
         return s
 
     def _new_id(self, name: str) -> str:
+        errors.check_new_stack_name(name)
         return f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{name}/{uuid.uuid4()}"
 
     # ---- templates
