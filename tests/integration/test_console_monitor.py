@@ -1,0 +1,159 @@
+"""The console's Monitor and Logs tabs in a real browser: charts whose totals equal
+GetMetricData's sums after a known set of invokes (some erroring), and a live log tail where a
+line printed by an invoke appears within 3 s of the invoke's return, with a filter pattern that
+hides what does not match; with no browser console error and no request to another origin."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.conftest import create_python_function
+from tests.integration.browser import Watched, shot, sign_in
+
+APP = """
+def handler(event, context):
+    if event.get("say"):
+        print(event["say"])
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"ok": True}
+"""
+
+
+def _wait_for(check: Callable[[], Any], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def _sums(cw: Any, name: str) -> dict[str, float]:
+    """GetMetricData's sums of the function's Sum-statistic metrics over the last 15 minutes."""
+    now = datetime.now(UTC)
+    dims = [{"Name": "FunctionName", "Value": name}]
+    metrics = {
+        "inv": "Invocations",
+        "err": "Errors",
+        "thr": "Throttles",
+        "drop": "AsyncEventsDropped",
+    }
+    out = cw.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": i,
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/Lambda", "MetricName": m, "Dimensions": dims},
+                    "Period": 60,
+                    "Stat": "Sum",
+                },
+            }
+            for i, m in metrics.items()
+        ],
+        StartTime=now - timedelta(minutes=15),
+        EndTime=now + timedelta(minutes=1),
+    )["MetricDataResults"]
+    return {r["Id"]: float(sum(r["Values"])) for r in out}
+
+
+def _total(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.2f}"
+
+
+def test_monitor_totals_equal_get_metric_data(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    cw = server.client("cloudwatch")
+    name = f"mon-{uuid.uuid4().hex[:8]}"
+    create_python_function(lam, name, APP)
+    for _ in range(4):
+        assert "FunctionError" not in lam.invoke(FunctionName=name, Payload=b"{}")
+    for _ in range(2):
+        assert lam.invoke(FunctionName=name, Payload=b'{"fail": true}')["FunctionError"]
+    sums = _wait_for(lambda: (s := _sums(cw, name))["inv"] == 6 and s["err"] == 2 and s)
+    assert sums, _sums(cw, name)
+
+    page = browser_page.page
+    sign_in(page, server.url)
+    page.goto(f"{server.url}/console/#/functions/{name}/monitor/15m")
+    expect(page.locator("#mon-total-invocations")).to_have_text(_total(sums["inv"]))
+    expect(page.locator("#mon-total-errors")).to_have_text(_total(sums["err"]))
+    expect(page.locator("#mon-total-throttles")).to_have_text(_total(sums["thr"]))
+    expect(page.locator("#mon-total-dropped")).to_have_text(_total(sums["drop"]))
+    # AWS's success-rate expression over the same window: 100 - 100 * 2 / 6
+    expect(page.locator("#mon-rate-success")).to_have_text("66.67 %")
+    # every chart is drawn, the invocations with a hover title per datapoint
+    expect(page.locator("#mon-charts figure.mon-chart")).to_have_count(9)
+    points = page.locator("#mon-chart-invocations circle.mon-point")
+    expect(points.first).to_be_attached()
+    titles = points.locator("title").all_text_contents()
+    assert titles and all(t.startswith("Invocations: ") for t in titles)
+    assert sum(float(t.split(": ")[1].split(" ")[0]) for t in titles) == sums["inv"]
+    expect(page.locator("#mon-peak-duration")).to_contain_text(" ms")
+    shot(page, "mon-monitor")
+
+    # another range is another period over the same datapoints: the same totals
+    page.click("#mon-range-1h")
+    expect(page.locator("#mon-range-1h")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#mon-updated")).to_contain_text("period 1 min")
+    expect(page.locator("#mon-total-invocations")).to_have_text(_total(sums["inv"]))
+    # a refresh sees an invoke made since
+    lam.invoke(FunctionName=name, Payload=b"{}")
+    assert _wait_for(lambda: _sums(cw, name)["inv"] == 7)
+    page.click("#mon-refresh")
+    expect(page.locator("#mon-total-invocations")).to_have_text("7")
+    expect(page.locator("#mon-rate-success")).to_have_text("71.43 %")
+
+
+def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    name = f"logs-{uuid.uuid4().hex[:8]}"
+    create_python_function(lam, name, APP)
+    page = browser_page.page
+    sign_in(page, server.url)
+    page.goto(f"{server.url}/console/#/functions/{name}/logs")
+    expect(page.locator("#logs-group")).to_have_text(f"/aws/lambda/{name}")
+    # no invoke yet: no group, and the tab keeps asking
+    expect(page.locator("#logs-status")).to_contain_text("No logs yet")
+
+    marker = f"marker-{uuid.uuid4().hex}"
+    lam.invoke(FunctionName=name, Payload=f'{{"say": "{marker}"}}'.encode())
+    # measured from the invoke's return
+    expect(page.locator("#logs-lines")).to_contain_text(marker, timeout=3000)
+    line = page.locator("#logs-lines tr", has_text=marker)
+    expect(line).to_have_count(1)  # polled many times, shown once
+    expect(line.locator(".logs-stream")).to_contain_text("[$LATEST]")
+    expect(page.locator("#logs-lines")).to_contain_text("REPORT RequestId:")
+
+    other = f"other-{uuid.uuid4().hex}"
+    lam.invoke(FunctionName=name, Payload=f'{{"say": "{other}"}}'.encode())
+    expect(page.locator("#logs-lines")).to_contain_text(other, timeout=3000)
+    shot(page, "logs-tail")
+
+    # the filter (a CloudWatch filter pattern, applied by the server) hides what does not match
+    page.fill("#logs-filter", f'"{marker}"')
+    expect(page.locator("#logs-lines tr", has_text=other)).to_have_count(0)
+    expect(page.locator("#logs-lines tr", has_text=marker)).to_have_count(1)
+    expect(page.locator("#logs-lines tr")).to_have_count(1)
+    # and stays live: a matching line arrives, a non-matching one does not
+    lam.invoke(FunctionName=name, Payload=f'{{"say": "{other} again"}}'.encode())
+    lam.invoke(FunctionName=name, Payload=f'{{"say": "{marker} again"}}'.encode())
+    expect(page.locator("#logs-lines")).to_contain_text(f"{marker} again", timeout=3000)
+    expect(page.locator("#logs-lines tr", has_text=other)).to_have_count(0)
+    shot(page, "logs-filter")
+
+    # paused, nothing is asked; resumed, it catches up
+    page.click("#logs-pause")
+    expect(page.locator("#logs-pause")).to_have_text("Resume")
+    expect(page.locator("#logs-status")).to_have_text("Paused")
+    polls = page.locator("#logs-status").get_attribute("data-polls")
+    lam.invoke(FunctionName=name, Payload=f'{{"say": "{marker} after pause"}}'.encode())
+    assert page.locator("#logs-status").get_attribute("data-polls") == polls
+    page.click("#logs-pause")
+    expect(page.locator("#logs-lines")).to_contain_text(f"{marker} after pause", timeout=3000)
