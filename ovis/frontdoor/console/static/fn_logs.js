@@ -6,8 +6,8 @@
 // eventId. New lines go at the bottom; the view follows them unless scrolled up; at most
 // MAX_LINES are kept. The filter box takes a CloudWatch Logs filter pattern, applied by the
 // server; changing it starts the tail again. A group that does not exist yet reads "No logs
-// yet" and is looked for again next second. Polling stops at the first hashchange (leaving or
-// re-rendering the tab) and while paused.
+// yet" and is looked for again (each second for the first 30 s, then every 5 s). Polling
+// stops at the first hashchange (leaving or re-rendering the tab) and while paused.
 
 import { h, call, errorBox } from "./core.js";
 import { registerFunctionTab } from "./registry.js";
@@ -17,6 +17,8 @@ const LOOKBACK_MS = 30 * 60_000;
 const SLACK_MS = 5000;
 const MAX_LINES = 2000;
 const PAGES_PER_POLL = 5;
+const MISSING_FAST_CHECKS = 30;
+const MISSING_SLOW_MS = 5000;
 
 function clock(ms) {
   const d = new Date(ms);
@@ -62,8 +64,11 @@ function logsTab(panel, cfg) {
 
   // Whether the group exists, asked with DescribeLogGroups (a 200 either way) rather than
   // by a FilterLogEvents that would fail: the page stays free of failed requests while waiting.
-  let groupExists = false;
+  // DescribeLogGroups summarises every group on the server, so a group still missing after
+  // MISSING_FAST_CHECKS looks is looked for every MISSING_SLOW_MS instead of every second.
+  let groupExists = false, missingChecks = 0;
   async function findGroup() {
+    missingChecks += 1;
     const res = await call("logs", "DescribeLogGroups", { logGroupNamePrefix: group, limit: 1 });
     return (res.logGroups ?? []).some((g) => g.logGroupName === group);
   }
@@ -115,7 +120,8 @@ function logsTab(panel, cfg) {
 
   function schedule() {
     clearTimeout(timer);
-    if (!stopped && !paused && panel.isConnected) timer = setTimeout(poll, POLL_MS);
+    const wait = groupExists || missingChecks < MISSING_FAST_CHECKS ? POLL_MS : MISSING_SLOW_MS;
+    if (!stopped && !paused && panel.isConnected) timer = setTimeout(poll, wait);
   }
 
   // One poll chain at a time: a new generation makes an answer still in flight drop itself.
