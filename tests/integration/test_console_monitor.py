@@ -157,3 +157,32 @@ def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> Non
     assert page.locator("#logs-status").get_attribute("data-polls") == polls
     page.click("#logs-pause")
     expect(page.locator("#logs-lines")).to_contain_text(f"{marker} after pause", timeout=3000)
+
+
+def test_filter_log_events_pages_wide_and_narrow_windows_alike(server) -> None:  # type: ignore[no-untyped-def]
+    """The reads a tail makes each second and a tool paging a whole group go by different
+    indexes (ovis/storage/sqlite/logs.py); both give every event once, in order."""
+    logs = server.client("logs")
+    group, stream = f"/ovis/mon-{uuid.uuid4().hex[:8]}", "s"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    now = int(time.time() * 1000)
+    n = 6000  # more than the narrow-window bound, so the first pages walk by id
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName=stream,
+        logEvents=[{"timestamp": now - n + i, "message": f"e{i}"} for i in range(n)],
+    )
+    got: list[str] = []
+    kwargs: dict[str, Any] = {"logGroupName": group, "startTime": now - n, "limit": 1000}
+    while True:
+        page = logs.filter_log_events(**kwargs)
+        got += [e["message"] for e in page["events"]]
+        if "nextToken" not in page:
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    assert got == [f"e{i}" for i in range(n)]
+    tail = logs.filter_log_events(logGroupName=group, startTime=now - 3)["events"]
+    assert [e["message"] for e in tail] == [f"e{i}" for i in range(n - 3, n)]
+    picked = logs.filter_log_events(logGroupName=group, startTime=now - n, filterPattern="e5999")
+    assert [e["message"] for e in picked["events"]] == ["e5999"]

@@ -30,7 +30,7 @@ function logsTab(panel, cfg) {
   const group = "/aws/lambda/" + cfg.FunctionName;
   const err = errorBox("logs-error");
   const status = h("span", { class: "muted", id: "logs-status" }, "Connecting…");
-  const filter = h("input", { type: "search", id: "logs-filter", class: "grow", placeholder: 'Filter pattern, e.g. ERROR or "exact phrase" or { $.level = "error" }' });
+  const filter = h("input", { type: "search", id: "logs-filter", class: "grow", placeholder: 'Filter pattern: ERROR  "exact phrase"  ?either ?or  -excluded' });
   const pause = h("button", { type: "button", id: "logs-pause", "aria-pressed": "false" }, "Pause");
   const clear = h("button", { type: "button", id: "logs-clear" }, "Clear");
   const body = h("tbody", { id: "logs-lines" });
@@ -55,7 +55,7 @@ function logsTab(panel, cfg) {
     for (const e of events) {
       body.append(h("tr", { class: "logs-line", "data-event-id": e.eventId },
         h("td", { class: "logs-time" }, clock(e.timestamp)),
-        h("td", { class: "logs-stream" }, e.logStreamName),
+        h("td", { class: "logs-stream", title: e.logStreamName }, e.logStreamName),
         h("td", { class: "logs-message" }, e.message)));
     }
     while (body.childElementCount > MAX_LINES) body.firstElementChild.remove();

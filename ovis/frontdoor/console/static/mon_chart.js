@@ -9,7 +9,7 @@
 
 import { h, svg } from "./core.js";
 
-const W = 480, H = 180, PAD = { l: 48, r: 12, t: 10, b: 26 };
+const W = 360, H = 170, PAD = { l: 40, r: 10, t: 10, b: 24 };
 // Colours as SVG presentation attributes and legend classes: the CSP forbids inline styles.
 const COLORS = ["#0972d3", "#d91515", "#037f0c", "#8456ce", "#e07941"];
 
