@@ -61,6 +61,11 @@ def _sums(cw: Any, name: str) -> dict[str, float]:
     return {r["Id"]: float(sum(r["Values"])) for r in out}
 
 
+def _polls(page: Any) -> int:
+    """How many tail polls the Logs tab has answered so far."""
+    return int(page.locator("#logs-status").get_attribute("data-polls") or 0)
+
+
 def _total(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.2f}"
 
@@ -79,6 +84,7 @@ def test_monitor_totals_equal_get_metric_data(browser_page: Watched, server, lam
     assert sums, _sums(cw, name)
 
     page = browser_page.page
+    page.clock.install()  # real time flows; fast_forward() stands in for waiting a minute
     sign_in(page, server.url)
     page.goto(f"{server.url}/console/#/functions/{name}/monitor/15m")
     expect(page.locator("#mon-total-invocations")).to_have_text(_total(sums["inv"]))
@@ -109,6 +115,22 @@ def test_monitor_totals_equal_get_metric_data(browser_page: Watched, server, lam
     expect(page.locator("#mon-total-invocations")).to_have_text("7")
     expect(page.locator("#mon-rate-success")).to_have_text("71.43 %")
 
+    # left open, the tab refreshes itself every 60 s
+    lam.invoke(FunctionName=name, Payload=b'{"fail": true}')
+    assert _wait_for(lambda: _sums(cw, name)["inv"] == 8)
+    page.clock.fast_forward(61_000)
+    expect(page.locator("#mon-total-invocations")).to_have_text("8")
+    expect(page.locator("#mon-total-errors")).to_have_text("3")
+
+    # and stops once left: a minute later, no GetMetricData from the page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/call/cloudwatch/" in r.url else None)
+    page.click("#tab-overview")
+    expect(page.locator("#overview")).to_be_visible()
+    page.clock.fast_forward(125_000)
+    page.evaluate("() => fetch('/console/api/session').then((r) => r.json())")  # a round trip
+    assert asked == []
+
 
 def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
@@ -116,6 +138,7 @@ def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> Non
     name = f"logs-{uuid.uuid4().hex[:8]}"
     create_python_function(lam, name, APP)
     page = browser_page.page
+    page.clock.install()  # real time flows; fast_forward() shows the polls stop when left
     sign_in(page, server.url)
     page.goto(f"{server.url}/console/#/functions/{name}/logs")
     expect(page.locator("#logs-group")).to_have_text(f"/aws/lambda/{name}")
@@ -127,7 +150,9 @@ def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> Non
     # measured from the invoke's return
     expect(page.locator("#logs-lines")).to_contain_text(marker, timeout=3000)
     line = page.locator("#logs-lines tr", has_text=marker)
-    expect(line).to_have_count(1)  # polled many times, shown once
+    polls = _polls(page)
+    assert _wait_for(lambda: _polls(page) >= polls + 3, timeout=10)
+    expect(line).to_have_count(1)  # asked again and again from the same time, shown once
     expect(line.locator(".logs-stream")).to_contain_text("[$LATEST]")
     expect(page.locator("#logs-lines")).to_contain_text("REPORT RequestId:")
 
@@ -157,6 +182,15 @@ def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> Non
     assert page.locator("#logs-status").get_attribute("data-polls") == polls
     page.click("#logs-pause")
     expect(page.locator("#logs-lines")).to_contain_text(f"{marker} after pause", timeout=3000)
+
+    # leaving the tab stops the tail: ten seconds later, no Logs call from the page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/call/logs/" in r.url else None)
+    page.click("#tab-overview")
+    expect(page.locator("#overview")).to_be_visible()
+    page.clock.fast_forward(10_000)
+    page.evaluate("() => fetch('/console/api/session').then((r) => r.json())")  # a round trip
+    assert asked == []
 
 
 def test_filter_log_events_pages_wide_and_narrow_windows_alike(server) -> None:  # type: ignore[no-untyped-def]
