@@ -37,13 +37,15 @@ class SqliteLogs:
 
         Cost: a narrow time window (a live tail asking for the last seconds, every second) is
         read through the (grp, ts, id) index and sorted, in time proportional to the window;
-        a wide one (paging a whole group) walks the (grp, id) index and stops at ``limit``.
-        Which is which is found by counting at most ``NARROW`` index entries (index only)."""
+        a wide one (paging a whole group, a subscription's cursor) walks the (grp, id) index
+        from ``after_id`` and stops at ``limit``. Which is which is found by counting at most
+        ``NARROW`` entries of the window in the (grp, ts, id) index (index only, and without
+        ``after_id``, so the count never scans past the events already read)."""
         args = (group, start_ms, end_ms, after_id)
         window = self._engine.read(
             "SELECT COUNT(*) FROM (SELECT 1 FROM log_events INDEXED BY log_events_grp_ts "
-            "WHERE grp = ? AND ts >= ? AND ts <= ? AND id > ? LIMIT ?)",
-            (*args, NARROW),
+            "WHERE grp = ? AND ts >= ? AND ts <= ? LIMIT ?)",
+            (group, start_ms, end_ms, NARROW),
         )
         index = "log_events_grp_ts" if window[0][0] < NARROW else "log_events_grp_id"
         rows = self._engine.read(
