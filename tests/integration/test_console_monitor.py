@@ -183,6 +183,22 @@ def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> Non
     page.click("#logs-pause")
     expect(page.locator("#logs-lines")).to_contain_text(f"{marker} after pause", timeout=3000)
 
+    # a burst bigger than the view keeps: the newest 2,000 lines, followed to the bottom
+    logs = server.client("logs")
+    group = f"/aws/lambda/{name}"
+    logs.create_log_stream(logGroupName=group, logStreamName="bulk")
+    now = int(time.time() * 1000)
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="bulk",
+        logEvents=[{"timestamp": now, "message": f"{marker} bulk {i}"} for i in range(2500)],
+    )
+    expect(page.locator("#logs-lines tr").last).to_contain_text(f"{marker} bulk 2499")
+    expect(page.locator("#logs-lines tr")).to_have_count(2000)
+    expect(page.locator("#logs-lines tr").first).to_contain_text(f"{marker} bulk 500")
+    at_bottom = "(v) => v.scrollTop + v.clientHeight >= v.scrollHeight - 8"
+    assert page.locator("#logs-view").evaluate(at_bottom)
+
     # leaving the tab stops the tail: ten seconds later, no Logs call from the page
     page.click("#tab-overview")
     expect(page.locator("#overview")).to_be_visible()
