@@ -198,6 +198,12 @@ def test_logs_tail_live_with_a_filter(browser_page: Watched, server, lam) -> Non
     expect(page.locator("#logs-lines tr").first).to_contain_text(f"{marker} bulk 500")
     at_bottom = "(v) => v.scrollTop + v.clientHeight >= v.scrollHeight - 8"
     assert page.locator("#logs-view").evaluate(at_bottom)
+    # Clear empties the view; the tail goes on
+    page.click("#logs-clear")
+    expect(page.locator("#logs-lines tr")).to_have_count(0)
+    lam.invoke(FunctionName=name, Payload=f'{{"say": "{marker} after clear"}}'.encode())
+    expect(page.locator("#logs-lines tr")).to_have_count(1, timeout=3000)
+    expect(page.locator("#logs-lines")).to_contain_text(f"{marker} after clear")
 
     # leaving the tab stops the tail: ten seconds later, no Logs call from the page
     page.click("#tab-overview")

@@ -2,8 +2,9 @@
 //
 // It polls FilterLogEvents once a second while the tab is shown (the first poll reaches back
 // LOOKBACK_MS), asking from a little before the newest timestamp seen (lines from several
-// instances can arrive slightly out of time order) and dropping events already shown by
-// eventId. New lines go at the bottom; the view follows them unless scrolled up; at most
+// instances can arrive slightly out of time order), but never from more than CATCHUP_MS before
+// the browser's clock once it has read to the end (so the browser's clock is assumed within a
+// minute of the server's), and dropping events already shown by eventId. New lines go at the bottom; the view follows them unless scrolled up; at most
 // MAX_LINES are kept. The filter box takes a CloudWatch Logs filter pattern, applied by the
 // server; changing it starts the tail again. A group that does not exist yet reads "No logs
 // yet" and is looked for again (each second for the first 30 s, then every 5 s). Polling
@@ -15,6 +16,7 @@ import { registerFunctionTab } from "./registry.js";
 const POLL_MS = 1000;
 const LOOKBACK_MS = 30 * 60_000;
 const SLACK_MS = 5000;
+const CATCHUP_MS = 60_000; // how far behind the browser's clock a line's timestamp may be
 const MAX_LINES = 2000;
 const PAGES_PER_POLL = 5;
 const MISSING_FAST_CHECKS = 30;
@@ -39,15 +41,16 @@ function logsTab(panel, cfg) {
       h("thead", {}, h("tr", {}, h("th", {}, "Time"), h("th", {}, "Stream"), h("th", {}, "Message"))), body));
 
   let stopped = false, paused = false, timer = 0, generation = 0;
-  let since = Date.now() - LOOKBACK_MS;
-  let newest = since;
+  const origin = Date.now() - LOOKBACK_MS; // the oldest line a (re)started tail shows
+  let floor = origin; // nothing new is expected before this: the tail asks from here at most
+  let newest = origin;
   let seen = new Map(); // eventId -> timestamp, for events at or after newest - SLACK_MS
 
   function reset() {
     generation += 1;
     body.replaceChildren();
     seen = new Map();
-    newest = since;
+    floor = newest = origin;
   }
 
   function append(events) {
@@ -89,7 +92,7 @@ function logsTab(panel, cfg) {
       }
       for (let page = 0; page < PAGES_PER_POLL; page += 1) {
         const res = await call("logs", "FilterLogEvents", {
-          logGroupName: group, startTime: Math.max(since, newest - SLACK_MS),
+          logGroupName: group, startTime: Math.max(floor, newest - SLACK_MS),
           ...(pattern ? { filterPattern: pattern } : {}), ...(token ? { nextToken: token } : {}),
         });
         if (mine !== generation) return;
@@ -97,6 +100,8 @@ function logsTab(panel, cfg) {
         token = res.nextToken;
         if (!token) break;
       }
+      // read to the end: a filter that matches nothing must not re-read 30 min every second
+      if (!token) floor = Math.max(floor, Date.now() - CATCHUP_MS);
       fresh.sort((a, b) => a.timestamp - b.timestamp || Number(a.eventId) - Number(b.eventId));
       for (const e of fresh) { seen.set(e.eventId, e.timestamp); newest = Math.max(newest, e.timestamp); }
       for (const [id, ts] of seen) if (ts < newest - 2 * SLACK_MS) seen.delete(id);
@@ -111,8 +116,11 @@ function logsTab(panel, cfg) {
         status.textContent = "No logs yet: the group " + group + " appears at the function's first log line.";
       } else {
         err.textContent = e.message;
-        status.textContent = "Stopped: fix the filter pattern to go on.";
-        if (e.status >= 400 && e.status < 500 && e.code !== "ThrottlingException") return; // same request, same answer
+        if (e.status >= 400 && e.status < 500 && e.code !== "ThrottlingException") { // same request, same answer
+          status.textContent = "Stopped: change the filter pattern to go on.";
+          return;
+        }
+        status.textContent = "Retrying…";
       }
     }
     schedule();
@@ -142,7 +150,8 @@ function logsTab(panel, cfg) {
     pause.setAttribute("aria-pressed", String(paused));
     if (paused) { generation += 1; clearTimeout(timer); status.textContent = "Paused"; } else restart();
   });
-  clear.addEventListener("click", () => { since = newest; reset(); restart(); });
+  // Clear empties the view only: the tail goes on from where it is.
+  clear.addEventListener("click", () => { body.replaceChildren(); });
   window.addEventListener("hashchange", () => { stopped = true; clearTimeout(timer); clearTimeout(debounce); }, { once: true });
 
   panel.replaceChildren(
