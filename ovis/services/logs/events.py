@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 from ovis.logs.repository import LogRepository
-from ovis.services.logs.commands import EventPage, EventQuery
+from ovis.services.logs.commands import FOREVER_MS, EventPage, EventQuery
 from ovis.services.logs.filter_pattern import compile_pattern
 
 BATCH = 1000
@@ -24,7 +24,11 @@ class LogEvents:
         return await asyncio.to_thread(self.store.log_groups)
 
     async def exists(self, group: str) -> bool:
-        return any(g == group for g, _ in await self.groups())
+        """Whether ``group`` has an event: one indexed probe, not a summary of every group
+        (FilterLogEvents asks this on each call, and the console's live tail calls it every
+        second)."""
+        found = await asyncio.to_thread(self.store.filter_logs, group, 0, FOREVER_MS, 0, 1)
+        return bool(found)
 
     async def streams(self, group: str, prefix: str = "") -> list[tuple[str, int, int]]:
         """(stream, first event ms, last event ms) of a group's streams starting with prefix."""

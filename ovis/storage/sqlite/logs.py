@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from ovis.models.log_event import LogEvent
 from ovis.storage.sqlite.engine import Engine
 
+# Up to this many events in a query's time window, it is read by time (see filter_logs).
+NARROW = 5000
+
 
 class SqliteLogs:
     def __init__(self, engine: Engine) -> None:
@@ -30,11 +33,25 @@ class SqliteLogs:
         self, group: str, start_ms: int, end_ms: int, after_id: int, limit: int
     ) -> list[LogEvent]:
         """Up to ``limit`` events of ``group`` with start <= timestamp <= end and an id above
-        ``after_id``, in id (insertion) order."""
+        ``after_id``, in id (insertion) order.
+
+        Cost: a narrow time window (a live tail asking for the last seconds, every second) is
+        read through the (grp, ts, id) index and sorted, in time proportional to the window;
+        a wide one (paging a whole group, a subscription's cursor) walks the (grp, id) index
+        from ``after_id`` and stops at ``limit``. Which is which is found by counting at most
+        ``NARROW`` entries of the window in the (grp, ts, id) index (index only, and without
+        ``after_id``, so the count never scans past the events already read)."""
+        args = (group, start_ms, end_ms, after_id)
+        window = self._engine.read(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM log_events INDEXED BY log_events_grp_ts "
+            "WHERE grp = ? AND ts >= ? AND ts <= ? LIMIT ?)",
+            (group, start_ms, end_ms, NARROW),
+        )
+        index = "log_events_grp_ts" if window[0][0] < NARROW else "log_events_grp_id"
         rows = self._engine.read(
-            "SELECT id, stream, ts, ingested, message FROM log_events "
+            f"SELECT id, stream, ts, ingested, message FROM log_events INDEXED BY {index} "
             "WHERE grp = ? AND ts >= ? AND ts <= ? AND id > ? ORDER BY id LIMIT ?",
-            (group, start_ms, end_ms, after_id, limit),
+            (*args, limit),
         )
         return [LogEvent(group, r[1], r[2], r[4], r[0], r[3]) for r in rows]
 

@@ -10,6 +10,8 @@ import "./fn_create.js";
 import "./fn_overview.js";
 import "./fn_code.js";
 import "./fn_test.js";
+import "./fn_monitor.js";
+import "./fn_logs.js";
 import "./fn_configuration.js";
 import "./cfg_concurrency.js";
 import "./cfg_async.js";
