@@ -74,8 +74,8 @@ def browser_page(server) -> Iterator[Watched]:  # type: ignore[no-untyped-def]
             page.set_default_timeout(30_000)
             watched = Watched(page, server.url)
             yield watched
-            assert watched.errors == []
-            assert watched.foreign == []
+            assert watched.errors == [], watched.errors
+            assert watched.foreign == [], watched.foreign
         finally:
             browser.close()
 

@@ -43,9 +43,15 @@ class _Shapes:
     encode: Encode | None
 
 
-# keyed by botocore member names (as boto3's parameters are), never by locationName
-_decoders = Decoders(JsonErrors(ConsoleValidation), wire_names=False)
-_encoders = Encoders("unixTimestamp", wire_names=False)
+@cache
+def _compilers(service: str) -> tuple[Decoders, Encoders]:
+    """One decoder and encoder cache per service: their caches key shapes by name, and two
+    services' shapes may share a name (Lambda's and another's ``Environment``). Keyed by
+    botocore member names (as boto3's parameters are), never by locationName."""
+    return (
+        Decoders(JsonErrors(ConsoleValidation), wire_names=False),
+        Encoders("unixTimestamp", wire_names=False),
+    )
 
 
 @cache
@@ -55,9 +61,10 @@ def _shapes(service: str, operation: str) -> _Shapes | None:
         return None
     op = model.operation_model(operation)
     ins, outs = op.input_shape, op.output_shape
+    decoders, encoders = _compilers(service)
     return _Shapes(
-        _decoders.members(ins.members) if ins is not None else None,
-        _encoders.members(outs.members) if outs is not None else None,
+        decoders.members(ins.members) if ins is not None else None,
+        encoders.members(outs.members) if outs is not None else None,
     )
 
 
