@@ -11,6 +11,8 @@ import "./fn_overview.js";
 import "./fn_code.js";
 import "./fn_test.js";
 import "./fn_configuration.js";
+import "./fn_versions.js";
+import "./fn_aliases.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");
