@@ -208,8 +208,7 @@ def test_create_a_function_from_a_container_image(browser_page: Watched, server,
     page.select_option("#img-arch", "x86_64")
     page.fill("#img-command", "console.handler, from-the-browser")
     page.fill("#img-workdir", "/tmp")
-    page.fill("#new-role", ROLE)
-    screenshot(page, "img-create")
+    screenshot(page, "img-create")  # no role given: the signed-in account's lambda-role
     page.click("#new-submit")
     expect(page.locator("#overview")).to_contain_text(f"function:{name}")
 
@@ -217,7 +216,7 @@ def test_create_a_function_from_a_container_image(browser_page: Watched, server,
     got = lam.get_function(FunctionName=name)
     assert got["Code"]["ResolvedImageUri"] == f"{repo}@{digest}"
     conf = got["Configuration"]
-    assert (conf["PackageType"], conf["Architectures"]) == ("Image", ["x86_64"])
+    assert (conf["PackageType"], conf["Architectures"], conf["Role"]) == ("Image", ["x86_64"], ROLE)
     assert conf["ImageConfigResponse"]["ImageConfig"] == {
         "Command": ["console.handler", "from-the-browser"],
         "WorkingDirectory": "/tmp",
@@ -244,7 +243,9 @@ def test_create_a_function_from_a_container_image(browser_page: Watched, server,
     lam.delete_function(FunctionName=name)
 
 
-def test_list_pages_sorts_and_searches_60_functions(server, lam) -> None:  # type: ignore[no-untyped-def]
+def test_list_pages_sorts_and_searches_60_functions(browser_page: Watched, server, lam) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
     prefix = uniq("list")
     names = [f"{prefix}-{i:03d}" for i in range(60)]
     package = zip_bytes({"app.py": TAGGED})
@@ -295,6 +296,29 @@ def test_list_pages_sorts_and_searches_60_functions(server, lam) -> None:  # typ
             status, out = console.api("GET", f"/functions?{bad}")
             assert status == 400, (bad, out)
             assert out["Error"]["Code"] in ("InvalidParameterValueException", "ValidationException")
+
+        # the page: the search, the last page, a bigger page, a sort by memory, descending
+        page = browser_page.page
+        sign_in(page, server.url)
+        page.fill("#fn-search", prefix)
+        expect(page.locator("#fn-count")).to_have_text("60 functions — page 1 of 3")
+        rows = page.locator("#fn-table tbody tr")
+        expect(rows).to_have_count(25)
+        expect(page.locator("#fn-prev")).to_be_disabled()
+        page.click("#fn-last")
+        expect(page.locator("#fn-count")).to_have_text("60 functions — page 3 of 3")
+        expect(rows).to_have_count(10)
+        expect(rows.last).to_contain_text(names[-1])
+        page.select_option("#fn-size", "100")
+        expect(page.locator("#fn-count")).to_have_text("60 functions — page 1 of 1")
+        expect(rows).to_have_count(60)
+        page.click("#fn-sort-memory")
+        page.click("#fn-sort-memory")
+        expect(page.locator("th:has(#fn-sort-memory)")).to_have_attribute("aria-sort", "descending")
+        top = max(memories)
+        expect(rows.first.locator("td").nth(2)).to_have_text(str(top))
+        expect(rows.last.locator("td").nth(2)).to_have_text(str(min(memories)))
+        screenshot(page, "ver-functions")
     finally:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda n: lam.delete_function(FunctionName=n), names))

@@ -114,7 +114,7 @@ function versionsTab(panel, cfg) {
     h("table", { id: "ver-table" }, h("thead", {}, h("tr", {},
       h("th", {}, "Version"), h("th", {}, "Description"), h("th", {}, "Code SHA-256"), h("th", {}, "Memory (MB)"),
       h("th", {}, "Last modified"), h("th", {}, ""))), body),
-    h("div", { class: "row" }, prev, next, count), detail);
+    h("div", { class: "row ver-pager" }, prev, next, count), detail);
   load();
 }
 
