@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import json
+import os
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from common import (
@@ -77,14 +79,24 @@ def create_many(client: Any, count: int, threads: int) -> float:
     return time.perf_counter() - started
 
 
-def timed(fn: Any, repeats: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the process has used (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn: Any, repeats: int, pid: int) -> dict[str, float]:
+    """Latency of ``fn`` (sequential calls) and the server's CPU per call: the CPU figure hardly
+    moves with other work on the machine, the latency does."""
     fn()  # warm-up
     samples = []
+    cpu0 = cpu_seconds(pid)
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
-    return summarize_ms(samples)
+    cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / repeats
+    return {**summarize_ms(samples), "server_cpu_ms": cpu_ms}
 
 
 def main() -> None:
@@ -99,6 +111,7 @@ def main() -> None:
         client = lambda_client(url)
         made_s = create_many(client, args.functions, args.threads)
         print(f"created {args.functions} functions in {made_s:.1f} s")
+        pid = server.proc.pid
         console = Console(url)
         console.sign_in()
         last = (args.functions + 24) // 25
@@ -115,10 +128,18 @@ def main() -> None:
         for label, qs in queries.items():
             out = console.api("GET", "/functions" + qs)
             assert out["Total"] == (1 if "search" in label else args.functions), out["Total"]
-            stats = timed(lambda qs=qs: console.api("GET", "/functions" + qs), args.repeats)
+            stats = timed(lambda qs=qs: console.api("GET", "/functions" + qs), args.repeats, pid)
             results[label] = stats
-            rows.append([label, fmt(stats["p50_ms"]), fmt(stats["p99_ms"]), fmt(stats["mean_ms"])])
-        stats = timed(lambda: client.list_functions(MaxItems=50), args.repeats)
+            rows.append(
+                [
+                    label,
+                    fmt(stats["p50_ms"]),
+                    fmt(stats["p99_ms"]),
+                    fmt(stats["mean_ms"]),
+                    fmt(stats["server_cpu_ms"]),
+                ]
+            )
+        stats = timed(lambda: client.list_functions(MaxItems=50), args.repeats, pid)
         results["boto3 ListFunctions MaxItems=50"] = stats
         rows.append(
             [
@@ -126,13 +147,21 @@ def main() -> None:
                 fmt(stats["p50_ms"]),
                 fmt(stats["p99_ms"]),
                 fmt(stats["mean_ms"]),
+                fmt(stats["server_cpu_ms"]),
             ]
         )
         print(f"GET /console/api/functions at {args.functions} functions, {args.repeats} each")
-        print_table(["query", "p50 ms", "p99 ms", "mean ms"], rows)
+        print_table(["query", "p50 ms", "p99 ms", "mean ms", "server CPU ms"], rows)
+        load = os.getloadavg()
+        print(f"load average while measuring: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
         path = write_results(
             "console_list",
-            {"functions": args.functions, "repeats": args.repeats, "results": results},
+            {
+                "functions": args.functions,
+                "repeats": args.repeats,
+                "load": load,
+                "results": results,
+            },
         )
         print(f"results: {path}")
     finally:

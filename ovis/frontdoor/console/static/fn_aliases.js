@@ -54,6 +54,7 @@ function aliasesTab(panel, cfg, fn, rest) {
         everyPage("ListAliases", { FunctionName: name }, "Aliases"),
       ]);
       body.replaceChildren(...aliases.map(row));
+      create.disabled = false;
       if (!aliases.length) body.append(h("tr", {}, h("td", { colspan: "5", class: "muted" }, "No aliases yet.")));
     } catch (e) { err.textContent = e.message; }
   }
@@ -135,9 +136,11 @@ function aliasesTab(panel, cfg, fn, rest) {
     (alias ? version : aliasName).focus();
   }
 
+  // the form offers the versions: it opens once they are loaded
+  const create = h("button", { type: "button", class: "primary", id: "ali-create", disabled: true, onclick: () => aliasForm() }, "Create alias");
   panel.replaceChildren(
     h("div", { class: "row" }, h("h2", { class: "grow" }, "Aliases"),
-      h("button", { type: "button", class: "primary", id: "ali-create", onclick: () => aliasForm() }, "Create alias")),
+      create),
     status, err,
     h("table", { id: "ali-table" }, h("thead", {}, h("tr", {},
       h("th", {}, "Name"), h("th", {}, "Version"), h("th", {}, "Weights"), h("th", {}, "Description"), h("th", {}, ""))), body),

@@ -80,10 +80,13 @@ function versionsTab(panel, cfg) {
   }
 
   const description = h("input", { type: "text", id: "ver-description", maxlength: "256", placeholder: "What changed" });
+  const latest = h("p", { class: "muted", id: "ver-latest" });
+  const showLatest = () => {
+    latest.textContent = `Publishes $LATEST as loaded: code ${(cfg.CodeSha256 ?? "").slice(0, 12)}…, revision ${cfg.RevisionId}.`;
+  };
+  showLatest();
   const publish = h("form", { class: "ver-publish" },
-    h("h2", {}, "Publish new version"),
-    h("p", { class: "muted", id: "ver-latest" },
-      `Publishes $LATEST as loaded: code ${(cfg.CodeSha256 ?? "").slice(0, 12)}…, revision ${cfg.RevisionId}.`),
+    h("h2", {}, "Publish new version"), latest,
     h("label", { for: "ver-description" }, "Version description"), description,
     h("p", {}, h("button", { class: "primary", type: "submit", id: "ver-publish" }, "Publish")));
   publish.addEventListener("submit", async (ev) => {
@@ -96,8 +99,8 @@ function versionsTab(panel, cfg) {
       status.textContent = `Published version ${v.Version}.`;
       description.value = "";
       // publishing touches $LATEST's revision: later publishes check against the new one
-      const latest = await call("lambda", "GetFunctionConfiguration", { FunctionName: name });
-      Object.assign(cfg, latest);
+      Object.assign(cfg, await call("lambda", "GetFunctionConfiguration", { FunctionName: name }));
+      showLatest();
       index = 0;
       load();
     } catch (e) {
