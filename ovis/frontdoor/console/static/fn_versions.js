@@ -33,12 +33,16 @@ function versionsTab(panel, cfg) {
   const markers = [undefined];
   let index = 0;
 
+  let loads = 0;
   async function load() {
     err.textContent = "";
+    const mine = ++loads; // only the latest page asked for is shown
+    prev.disabled = next.disabled = true; // until this page's marker is known
     try {
       const params = { FunctionName: name, MaxItems: PAGE };
       if (markers[index]) params.Marker = markers[index];
       const out = await call("lambda", "ListVersionsByFunction", params);
+      if (mine !== loads) return;
       markers[index + 1] = out.NextMarker;
       body.replaceChildren(...out.Versions.map(row));
       count.textContent = `Page ${index + 1}`;

@@ -23,6 +23,7 @@ function functionsPage() {
   const size = h("select", { id: "fn-size", "aria-label": "Functions per page" },
     ...PAGE_SIZES.map((n) => h("option", { value: String(n), selected: n === listState.size }, `${n} per page`)));
   let pages = 1;
+  let loads = 0;
   const header = (key) => {
     const button = h("button", {
       "data-sort": key, id: "fn-sort-" + key,
@@ -42,8 +43,10 @@ function functionsPage() {
       th.setAttribute("aria-sort", key === listState.sort ? (listState.order === "asc" ? "ascending" : "descending") : "none");
     }
     const qs = new URLSearchParams({ ...listState, page: String(listState.page), size: String(listState.size) });
+    const mine = ++loads; // a slower answer to an earlier query must not overwrite this one
     try {
       const out = await api("GET", "/functions?" + qs);
+      if (mine !== loads) return;
       pages = Math.max(1, Math.ceil(out.Total / out.Size));
       if (out.Page > pages) { listState.page = pages; load(); return; } // the list shrank meanwhile
       body.replaceChildren(...out.Functions.map((f) => h("tr", {},
@@ -52,7 +55,7 @@ function functionsPage() {
       status.textContent = `${out.Total} functions — page ${out.Page} of ${pages}`;
       first.disabled = prev.disabled = out.Page <= 1;
       next.disabled = last.disabled = out.Page >= pages;
-    } catch (e) { err.textContent = e.message; }
+    } catch (e) { if (mine === loads) err.textContent = e.message; }
   }
   let timer;
   search.addEventListener("input", () => {
