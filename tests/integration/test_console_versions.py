@@ -300,17 +300,23 @@ def test_list_pages_sorts_and_searches_60_functions(browser_page: Watched, serve
         # the page: the search, the last page, a bigger page, a sort by memory, descending
         page = browser_page.page
         sign_in(page, server.url)
-        page.fill("#fn-search", prefix)
-        expect(page.locator("#fn-count")).to_have_text("60 functions — page 1 of 3")
+        page.fill("#fn-search", prefix)  # applied after a pause in typing: wait for its answer
+        expect(page.locator("#fn-count")).to_have_text(
+            f'60 functions matching "{prefix}" — page 1 of 3'
+        )
         rows = page.locator("#fn-table tbody tr")
         expect(rows).to_have_count(25)
         expect(page.locator("#fn-prev")).to_be_disabled()
         page.click("#fn-last")
-        expect(page.locator("#fn-count")).to_have_text("60 functions — page 3 of 3")
+        expect(page.locator("#fn-count")).to_have_text(
+            f'60 functions matching "{prefix}" — page 3 of 3'
+        )
         expect(rows).to_have_count(10)
         expect(rows.last).to_contain_text(names[-1])
         page.select_option("#fn-size", "100")
-        expect(page.locator("#fn-count")).to_have_text("60 functions — page 1 of 1")
+        expect(page.locator("#fn-count")).to_have_text(
+            f'60 functions matching "{prefix}" — page 1 of 1'
+        )
         expect(rows).to_have_count(60)
         page.click("#fn-sort-memory")
         page.click("#fn-sort-memory")

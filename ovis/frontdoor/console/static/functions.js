@@ -52,7 +52,8 @@ function functionsPage() {
       body.replaceChildren(...out.Functions.map((f) => h("tr", {},
         h("td", {}, h("a", { href: "#/functions/" + enc(f.FunctionName) }, f.FunctionName)),
         h("td", {}, f.Runtime ?? f.PackageType), h("td", {}, f.MemorySize), h("td", {}, f.LastModified))));
-      status.textContent = `${out.Total} functions — page ${out.Page} of ${pages}`;
+      const matching = listState.q.trim() ? ` matching "${listState.q.trim()}"` : "";
+      status.textContent = `${out.Total} functions${matching} — page ${out.Page} of ${pages}`;
       first.disabled = prev.disabled = out.Page <= 1;
       next.disabled = last.disabled = out.Page >= pages;
     } catch (e) { if (mine === loads) err.textContent = e.message; }
