@@ -313,6 +313,7 @@ def test_list_pages_sorts_and_searches_60_functions(browser_page: Watched, serve
         )
         expect(rows).to_have_count(10)
         expect(rows.last).to_contain_text(names[-1])
+        screenshot(page, "ver-functions")
         page.select_option("#fn-size", "100")
         expect(page.locator("#fn-count")).to_have_text(
             f'60 functions matching "{prefix}" — page 1 of 1'
@@ -324,7 +325,6 @@ def test_list_pages_sorts_and_searches_60_functions(browser_page: Watched, serve
         top = max(memories)
         expect(rows.first.locator("td").nth(2)).to_have_text(str(top))
         expect(rows.last.locator("td").nth(2)).to_have_text(str(min(memories)))
-        screenshot(page, "ver-functions")
     finally:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda n: lam.delete_function(FunctionName=n), names))

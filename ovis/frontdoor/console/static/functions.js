@@ -20,7 +20,7 @@ function functionsPage() {
   const prev = h("button", { id: "fn-prev" }, "Previous");
   const next = h("button", { id: "fn-next" }, "Next");
   const last = h("button", { id: "fn-last", title: "Last page" }, "»");
-  const size = h("select", { id: "fn-size", "aria-label": "Functions per page" },
+  const size = h("select", { id: "fn-size", class: "ver-size", "aria-label": "Functions per page" },
     ...PAGE_SIZES.map((n) => h("option", { value: String(n), selected: n === listState.size }, `${n} per page`)));
   let pages = 1;
   let loads = 0;
@@ -79,7 +79,7 @@ function functionsPage() {
       h("a", { href: "#/create" }, h("button", { class: "primary", id: "create-function" }, "Create function"))),
     h("div", { class: "row" }, search),
     h("table", { id: "fn-table", class: "ver-list" }, h("thead", {}, h("tr", {}, ...headers)), body),
-    h("div", { class: "row" }, first, prev, next, last, size, status), err));
+    h("div", { class: "row ver-pager" }, first, prev, next, last, size, status), err));
   load();
 }
 
