@@ -27,6 +27,8 @@ import "./page_topics.js";
 import "./page_buses.js";
 import "./page_stacks.js";
 import "./page_account.js";
+import "./fn_versions.js";
+import "./fn_aliases.js";
 
 const who = document.getElementById("who");
 const nav = document.getElementById("nav");
