@@ -169,7 +169,13 @@ class Server:
         self.sink = LogSink(self.storage.logs, supervisor=self.supervisor)
         # AWS/Lambda metrics and EMF log lines, aggregated in memory, flushed in batches
         self.platform_metrics = (
-            PlatformMetrics(self.storage.metrics, self.supervisor) if settings.metrics else None
+            PlatformMetrics(
+                self.storage.metrics,
+                self.supervisor,
+                resolution_s=60 * settings.cloudwatch_time_scale,
+            )
+            if settings.metrics
+            else None
         )
         self.sink.metrics = self.platform_metrics
         self.invoker = Invoker(
@@ -271,6 +277,7 @@ class Server:
             time_scale=settings.cloudwatch_time_scale,
             supervisor=self.supervisor,
         )
+        self.autoscaling.watch(self.cloudwatch, self.alarms, self.platform_metrics)
         # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS/SNS
         self.stream_pollers = StreamPollerFactory(
             self.streams,

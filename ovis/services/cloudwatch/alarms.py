@@ -363,13 +363,18 @@ class AlarmService:
     async def _act(self, alarm: Alarm, arn: str, old: AlarmState, new: AlarmState) -> None:
         summary = f"Successfully executed action {arn}"
         try:
-            if not arn.startswith("arn:aws:sns:") or self.topics is None:
+            if arn.startswith("arn:aws:autoscaling:"):
+                # a target tracking policy's own alarm: the Application Auto Scaling scaler reads
+                # the same metric and acts on it (ovis.services.autoscaling.scaling)
+                pass
+            elif not arn.startswith("arn:aws:sns:") or self.topics is None:
                 raise DeliveryError("only SNS topic actions are supported by this server")
-            await self.topics.publish_message(
-                arn,
-                alarm_message.message(alarm, old, new, self.region, self.account),
-                subject=alarm_message.subject(alarm, new, self.region),
-            )
+            else:
+                await self.topics.publish_message(
+                    arn,
+                    alarm_message.message(alarm, old, new, self.region, self.account),
+                    subject=alarm_message.subject(alarm, new, self.region),
+                )
         except (DeliveryError, Exception) as e:  # any failure is the action's, not the alarm's
             summary = f'Failed to execute action {arn}. Received error: "{e}"'
             log.warning("alarm %s: %s", alarm.name, summary)
