@@ -101,8 +101,8 @@ class SqliteMetrics:
         with self._engine.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO cw_alarms (name, arn, config, state, reason, reason_data, "
-                "state_updated_ms, transitioned_ms, actions_enabled, config_updated_ms) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "state_updated_ms, transitioned_ms, actions_enabled, config_updated_ms, "
+                "alarm_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     alarm.name,
                     alarm.arn,
@@ -114,6 +114,7 @@ class SqliteMetrics:
                     alarm.transitioned_ms,
                     int(alarm.actions_enabled),
                     alarm.configuration_updated_ms,
+                    "CompositeAlarm" if "AlarmRule" in alarm.config else "MetricAlarm",
                 ),
             )
             _insert_history(db, history)

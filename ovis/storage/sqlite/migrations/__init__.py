@@ -20,6 +20,7 @@ from ovis.storage.sqlite.migrations import (
     m0013_log_groups,
     m0014_s3_object_tags,
     m0015_log_streams_subscriptions,
+    m0017_composite_alarms,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -54,5 +55,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         m0015_log_streams_subscriptions.VERSION,
         "log streams and subscription filters",
         m0015_log_streams_subscriptions.upgrade,
+    ),
+    Migration(
+        m0017_composite_alarms.VERSION,
+        "cloudwatch composite alarms and datapoints by time",
+        m0017_composite_alarms.upgrade,
     ),
 )
