@@ -49,6 +49,7 @@ from ovis.services.cloudformation.resources import registry as cfn_registry
 from ovis.services.cloudformation.resources.base import ResourceProvider
 from ovis.services.cloudformation.service import CloudFormation, cloudformation_service
 from ovis.services.cloudwatch import AlarmService, MetricService
+from ovis.services.cloudwatch.retention import MetricRetention
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
@@ -450,6 +451,7 @@ class Server:
             self.topics,  # after sqs and the async queue: it delivers to both
             self.log_subscriptions,  # after the async queue, which its deliveries go to
             self.alarms,  # after the topics its actions publish to
+            MetricRetention(self.storage.metrics, settings.cloudwatch_time_scale, self.supervisor),
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them

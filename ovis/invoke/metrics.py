@@ -122,7 +122,7 @@ class PlatformMetrics:
         resolution_s: float = 60.0,
     ) -> None:
         self._writer = writer
-        self._res_ms = max(1, int(resolution_s * 1000))
+        self._res_ms = max(100, int(resolution_s * 1000))  # tiny time scales: 0.1 s at least
         self._interval = min(interval_s, self._res_ms / 2000)
         self._gauges: list[Gauge] = []
         self._max_pending = max_pending

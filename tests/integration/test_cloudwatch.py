@@ -754,3 +754,35 @@ def test_composite_alarm_errors(srv: ServerProcess) -> None:
         cw.describe_alarms(AlarmTypes=["Nonsense"])
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     cw.delete_alarms(AlarmNames=[other, name, child])
+
+
+def test_retention_rolls_up_and_drops_old_datapoints(cw: Any) -> None:
+    """At --cloudwatch-time-scale 0.005, AWS's ages shrink: 1-minute data is kept 1.8 h, then
+    5-minute data to 7.6 h, then hourly data to 2.3 days. A datapoint put 13 days ago (as
+    PutMetricData allows) is deleted; one put a day ago survives as an hourly datapoint; one
+    put now stays a 1-minute datapoint; sums are unchanged by the roll-up."""
+    ns = uniq("Retention")
+    now = datetime.now(UTC).replace(microsecond=0)
+    old, day = now - timedelta(days=13), (now - timedelta(days=1)).replace(minute=10, second=0)
+    cw.put_metric_data(
+        Namespace=ns,
+        MetricData=[
+            {"MetricName": "Hits", "Value": v, "Timestamp": t}
+            for v, t in ((1.0, old), (2.0, day), (3.0, day + timedelta(minutes=1)), (4.0, now))
+        ],
+    )
+
+    def points(at: datetime, period: int) -> list[tuple[datetime, float]]:
+        got = cw.get_metric_statistics(
+            Namespace=ns,
+            MetricName="Hits",
+            StartTime=at - timedelta(hours=2),
+            EndTime=at + timedelta(hours=2),
+            Period=period,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return sorted((p["Timestamp"], p["Sum"]) for p in got)
+
+    hour = day.replace(minute=0, second=0)
+    assert wait_until(lambda: points(old, 3600) == [] and points(day, 60) == [(hour, 5.0)])
+    assert points(now, 60) == [(now.replace(second=0), 4.0)]

@@ -286,7 +286,7 @@ class AutoscalingService:
         self.policies: dict[tuple[str, str, str, str], ScalingPolicy] = {}
         self.activities: deque[dict[str, Any]] = deque(maxlen=MAX_ACTIVITIES)  # newest first
         self._windows: dict[TargetKey, _Window] = {}
-        self.period_ms = max(1, int(60_000 * settings.cloudwatch_time_scale))
+        self.period_ms = max(100, int(60_000 * settings.cloudwatch_time_scale))
         self.metrics: MetricService | None = None
         self.alarms: AlarmService | None = None
 

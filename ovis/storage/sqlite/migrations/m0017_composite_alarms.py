@@ -2,8 +2,10 @@
 
 ``cw_alarms.alarm_type``: "MetricAlarm" (every alarm stored before) or "CompositeAlarm" (its
 configuration holds an ``AlarmRule``), written with the alarm, so the two kinds can be told
-apart without reading configurations. ``cw_data_ts``: datapoints by timestamp, so the pruning
-loop finds the oldest rows without scanning the table. (Version 16 is left to a migration
+apart without reading configurations. ``cw_data.period_s``: the resolution a datapoint row
+stands for (1: high resolution, 60: standard, 300 and 3600: rolled up by the retention loop,
+as AWS keeps older data at coarser periods); ``cw_data_period_ts`` finds the rows of one
+resolution older than a time without scanning the table. (Version 16 is left to a migration
 developed alongside this one.)
 """
 
@@ -20,4 +22,8 @@ def upgrade(db: sqlite3.Connection) -> None:
         db.execute(
             "ALTER TABLE cw_alarms ADD COLUMN alarm_type TEXT NOT NULL DEFAULT 'MetricAlarm'"
         )
-    db.execute("CREATE INDEX IF NOT EXISTS cw_data_ts ON cw_data (ts_ms)")
+    columns = {r[1] for r in db.execute("PRAGMA table_info(cw_data)")}
+    if "period_s" not in columns:
+        db.execute("ALTER TABLE cw_data ADD COLUMN period_s INTEGER NOT NULL DEFAULT 60")
+        db.execute("UPDATE cw_data SET period_s = 1 WHERE high_res = 1")
+    db.execute("CREATE INDEX IF NOT EXISTS cw_data_period_ts ON cw_data (period_s, ts_ms)")
