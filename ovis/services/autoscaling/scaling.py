@@ -696,6 +696,7 @@ class AutoscalingService:
             cfg = self.provisioned.configs.get((function, qualifier))
             if cfg is None or cfg.status != "READY":  # nothing to measure, or still allocating
                 win.samples.clear()
+                win.since_ms = 0  # count periods again from when it is READY
                 continue
             now_ms = int(time.time() * 1000)
             if cfg.requested != win.capacity or not win.since_ms:

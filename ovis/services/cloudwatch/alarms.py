@@ -15,10 +15,11 @@ change whose actions did not run is not replayed (at-most-once actions).
 
 Composite alarms (``AlarmRule`` in their configuration, ``composite.py``) are stored with the
 metric alarms. One is evaluated when it is put and whenever an alarm its rule names changes
-state (and, as a safety net, with the metric alarms each interval): ALARM when the rule holds,
-OK when it does not; its state changes run its actions like a metric alarm's. The alarms a rule
-names must exist when it is put, and a rule may not lead back to its own alarm (AWS lets such
-cycles be made and then must be broken by hand; refusing them keeps evaluation finite).
+state (and in the first evaluation pass after a start, for a change a crash cut short): ALARM
+when the rule holds, OK when it does not; a SetAlarmState on one holds until a child changes,
+as on AWS. Its state changes run its actions like a metric alarm's. The alarms a rule names
+must exist when it is put, and a rule may not lead back to its own alarm (AWS lets such cycles
+be made and then must be broken by hand; refusing them keeps evaluation finite).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class AlarmService:
         self.time_scale = time_scale
         self.supervisor = supervisor or Supervisor()
         self._interval_s = 60.0
+        self._started = False  # whether the first evaluation pass has run
 
     # ---- lifecycle
 
@@ -442,7 +444,14 @@ class AlarmService:
         # AWS evaluates each minute, or each period when shorter (10, 20, 30 s alarms)
         periods = [int(a.config.get("Period") or 60) for a in alarms]
         self._interval_s = float(min([60, *periods]))
+        # Composites change only with their children (so a SetAlarmState on one holds until a
+        # child changes, as on AWS); the first pass after start catches up on a change a crash
+        # cut short.
+        composites = not self._started
+        self._started = True
         for alarm in alarms:
+            if alarm_type(alarm) == COMPOSITE_ALARM and not composites:
+                continue
             try:
                 await self.evaluate(alarm)
             except Exception:  # one bad alarm must not stop the others being evaluated
