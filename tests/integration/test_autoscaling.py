@@ -648,3 +648,35 @@ def test_scaling_decisions() -> None:
     assert decide([maximum], 4, spike) == (6, "out")
     suspended = dataclasses.replace(target, suspended={"DynamicScalingOutSuspended": True})
     assert decide([policy()], 2, busy, on=suspended) is None
+
+
+def test_without_platform_metrics_the_scaler_samples_instances(tmp_path: Path) -> None:
+    """--no-metrics: nothing emits ProvisionedConcurrencyUtilization, so a predefined policy
+    falls back to sampling the instances; an idle alias still scales in."""
+    s = start_server(tmp_path / "data", "--autoscaling-interval", INTERVAL, "--no-metrics")
+    try:
+        lam: Any = s.client("lambda")
+        aas: Any = s.client("application-autoscaling")
+        name = uniq("asn")
+        create_python_function(lam, name, CODE, Publish=True)
+        rid = f"function:{name}:1"
+        aas.register_scalable_target(
+            ServiceNamespace=NS, ResourceId=rid, ScalableDimension=DIM, MinCapacity=1, MaxCapacity=2
+        )
+        lam.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2
+        )
+        aas.put_scaling_policy(
+            PolicyName="idle",
+            ServiceNamespace=NS,
+            ResourceId=rid,
+            ScalableDimension=DIM,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 0.5,
+                "PredefinedMetricSpecification": METRIC,
+            },
+        )
+        wait_for("scale-in by sampling", lambda: requested(lam, name, "1") == 1, timeout=20)
+    finally:
+        s.stop()

@@ -14,8 +14,11 @@ Resource ``NAME:QUALIFIER``), one datapoint per period (a minute, times
 ``--cloudwatch-time-scale``) from the CloudWatch metric store, with the Maximum statistic (the
 predefined metric's, as AWS's alarms use) or the customized specification's. The platform emits
 that metric per invocation and as a gauge sampled at every flush (``PlatformMetrics.add_gauge``,
-registered by ``watch``), so an idle alias reports 0. Every ``interval`` seconds the scaler looks
-at the complete periods since the target's capacity last changed and became READY:
+registered by ``watch``), so an idle alias reports 0. With ``--no-metrics`` nothing emits
+that metric, so predefined policies fall back to sampling ``ProvisionedService.utilization``
+once a tick (customized metrics are still read from the store). Every ``interval`` seconds
+the scaler looks at the complete periods since the target's capacity last changed and became
+READY:
 
 - scale out (AlarmHigh: the metric of the last 3 datapoints above TargetValue): at once, subject
   only to ScaleOutCooldown since the previous scale-out;
@@ -289,6 +292,9 @@ class AutoscalingService:
         self.period_ms = max(100, int(60_000 * settings.cloudwatch_time_scale))
         self.metrics: MetricService | None = None
         self.alarms: AlarmService | None = None
+        # --no-metrics: nothing emits the utilization metric, so predefined policies sample the
+        # instances once a tick instead (customized metrics are still read from the store)
+        self.sampling = False
 
     def watch(
         self,
@@ -299,6 +305,7 @@ class AutoscalingService:
         """Read utilization from ``metrics``, keep the policies' alarms in ``alarms``, and have
         ``platform`` sample every provisioned qualifier's utilization (composition root)."""
         self.metrics, self.alarms = metrics, alarms
+        self.sampling = platform is None
         if platform is not None:
             self.period_ms = int(platform.resolution_s * 1000)
             platform.add_gauge(self.provisioned_samples)
@@ -702,6 +709,9 @@ class AutoscalingService:
             if cfg.requested != win.capacity or not win.since_ms:
                 win.capacity = cfg.requested
                 win.since_ms = now_ms
+                win.samples.clear()
+            if self.sampling:
+                win.samples.append(self.provisioned.utilization(function, qualifier))
             await self._read(win, function, qualifier, policies, now_ms)
             decision = self._decide(target, policies, win, now)
             if decision is None:
@@ -727,10 +737,13 @@ class AutoscalingService:
         """Fill ``win.by_policy`` with each policy's metric datapoints of the complete periods
         since ``win.since_ms`` (at most the last 15), oldest first; periods without data are
         skipped (AWS's alarms treat them as missing)."""
-        win.samples.clear()
         win.by_policy.clear()
         if self.metrics is None:
             return
+        if self.sampling:  # predefined policies use the sampled ``win.samples``
+            policies = [p for p in policies if "CustomizedMetricSpecification" in p.config]
+        else:
+            win.samples.clear()
         p = self.period_ms
         first = -(-win.since_ms // p) * p  # the first period wholly after the change
         end = now_ms // p * p
