@@ -295,6 +295,7 @@ class AutoscalingService:
         # --no-metrics: nothing emits the utilization metric, so predefined policies sample the
         # instances once a tick instead (customized metrics are still read from the store)
         self.sampling = False
+        self._alarms_checked = False  # the first tick puts back alarms missing in CloudWatch
 
     def watch(
         self,
@@ -573,6 +574,17 @@ class AutoscalingService:
                 params["Unit"] = unit
             await self.alarms.put(params)
 
+    async def _ensure_alarms(self) -> None:
+        """Policies stored before their alarms were (or whose alarms were deleted by hand) get
+        them back, once, at the first tick after a start."""
+        self._alarms_checked = True
+        if self.alarms is None:
+            return
+        existing = {a.name for a in await asyncio.to_thread(self.alarms.store.alarms)}
+        for policy in list(self.policies.values()):
+            if any(a["AlarmName"] not in existing for a in policy.alarms):
+                await self._put_alarms(policy)
+
     async def _delete_alarms(self, alarms: list[dict[str, str]]) -> None:
         if self.alarms is None or not alarms:
             return
@@ -686,6 +698,8 @@ class AutoscalingService:
     async def tick(self, now: float | None = None) -> None:
         """Sample every target with a target tracking policy once, then scale where due."""
         now = time.monotonic() if now is None else now
+        if not self._alarms_checked:
+            await self._ensure_alarms()
         by_target: dict[TargetKey, list[ScalingPolicy]] = {}
         for p in self.policies.values():
             if p.policy_type == TARGET_TRACKING:
