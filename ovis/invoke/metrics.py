@@ -5,8 +5,9 @@ Contract: ``invocation()``, ``throttle()`` and ``put()`` only update dicts on th
 thread (no I/O, no lock, no allocation beyond the first datum of a key in a minute); the
 AWS/Lambda dimension sets (none, FunctionName, FunctionName+Resource, and +ExecutedVersion for
 qualified invokes) are expanded at flush time, not per invoke. ``flush()`` writes everything
-aggregated so far as standard-resolution datapoints stamped with their minute, in one
-transaction (queries add up the several rows a minute may get); if the write fails the batch is
+aggregated so far as standard-resolution datapoints stamped with their period's start (a
+minute unless ``resolution_s`` says otherwise), in one transaction (queries add up the several
+rows a period may get); if the write fails the batch is
 kept and retried by the next flush, bounded by ``max_pending`` keys (oldest dropped, counted in
 ``dropped``). Metrics are telemetry: the last ``interval_s`` of aggregates may be lost on a
 kill -9, and nothing waits for them. ``close()`` stops the loop and makes a last flush.
@@ -15,7 +16,7 @@ kill -9, and nothing waits for them. ``close()`` stops the loop and makes a last
 ``--cloudwatch-time-scale`` so that minute-based consumers (provisioned-concurrency target
 tracking) see many periods quickly; queries over longer periods add the rows up, so totals are
 the same at any resolution. The flush interval is at most half a period, so every period of a
-sampled gauge gets a datapoint.
+sampled gauge gets a datapoint. Periods are never under 0.1 s.
 
 Gauges (``add_gauge``): callables sampled at every flush, before draining, for values that exist
 whether or not anything is invoked (ProvisionedConcurrencyUtilization of an idle alias is 0, and
