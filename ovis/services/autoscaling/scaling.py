@@ -60,7 +60,13 @@ from ovis.invoke.metrics import LAMBDA, PlatformMetrics, ProvisionedSample
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.models.arn import function_arn
 from ovis.models.metric import MetricKey, dimensions
+from ovis.services.autoscaling import policy_alarms
 from ovis.services.autoscaling.commands import PutScalingPolicy, RegisterScalableTarget
+from ovis.services.autoscaling.policy_alarms import (
+    SCALE_IN_PERIODS,
+    SCALE_IN_RATIO,
+    SCALE_OUT_PERIODS,
+)
 from ovis.services.cloudwatch.alarms import AlarmService
 from ovis.services.cloudwatch.metrics import MetricService
 from ovis.services.cloudwatch.statistics import buckets
@@ -77,9 +83,6 @@ UTILIZATION = "ProvisionedConcurrencyUtilization"
 CUSTOM_STATISTICS = ("Average", "Minimum", "Maximum", "SampleCount", "Sum")
 _RESOURCE = re.compile(r"function:([a-zA-Z0-9_-]{1,64}):([a-zA-Z0-9_-]{1,128})")
 
-SCALE_OUT_PERIODS = 3  # AlarmHigh: 3 of 3 datapoints above the target
-SCALE_IN_PERIODS = 15  # AlarmLow: 15 of 15 datapoints below 90% of the target
-SCALE_IN_RATIO = 0.9
 MAX_ACTIVITIES = 1000
 # TargetValue range AWS accepts for any metric
 MIN_TARGET, MAX_TARGET = 8.515920e-109, 1.174271e108
@@ -550,29 +553,14 @@ class AutoscalingService:
 
     async def _put_alarms(self, policy: ScalingPolicy) -> None:
         """AWS's target tracking alarms of ``policy`` in CloudWatch (created or updated)."""
-        if self.alarms is None:
-            return
         function, qualifier = self._function(*policy.target_key)
-        key, stat, unit = policy.metric(function, qualifier)
-        for a in policy.alarms:
-            high = "-AlarmHigh-" in a["AlarmName"]
-            params: dict[str, Any] = {
-                "AlarmName": a["AlarmName"],
-                "AlarmDescription": (
-                    f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {policy.arn}."
-                ),
-                "AlarmActions": [policy.arn],
-                **key.wire(),
-                "Statistic": stat,
-                "Period": 60,
-                "EvaluationPeriods": SCALE_OUT_PERIODS if high else SCALE_IN_PERIODS,
-                "DatapointsToAlarm": SCALE_OUT_PERIODS if high else SCALE_IN_PERIODS,
-                "Threshold": policy.target_value * (1.0 if high else SCALE_IN_RATIO),
-                "ComparisonOperator": "GreaterThanThreshold" if high else "LessThanThreshold",
-            }
-            if unit is not None:
-                params["Unit"] = unit
-            await self.alarms.put(params)
+        await policy_alarms.put(
+            self.alarms,
+            [a["AlarmName"] for a in policy.alarms],
+            policy.arn,
+            policy.metric(function, qualifier),
+            policy.target_value,
+        )
 
     async def _ensure_alarms(self) -> None:
         """Policies stored before their alarms were (or whose alarms were deleted by hand) get
@@ -580,19 +568,13 @@ class AutoscalingService:
         self._alarms_checked = True
         if self.alarms is None:
             return
-        existing = {a.name for a in await asyncio.to_thread(self.alarms.store.alarms)}
+        known = await policy_alarms.existing(self.alarms)
         for policy in list(self.policies.values()):
-            if any(a["AlarmName"] not in existing for a in policy.alarms):
+            if any(a["AlarmName"] not in known for a in policy.alarms):
                 await self._put_alarms(policy)
 
     async def _delete_alarms(self, alarms: list[dict[str, str]]) -> None:
-        if self.alarms is None or not alarms:
-            return
-        names = {a["AlarmName"] for a in alarms}
-        existing = await asyncio.to_thread(self.alarms.store.alarms)
-        gone = [a.name for a in existing if a.name in names]
-        if gone:
-            await self.alarms.delete(gone)
+        await policy_alarms.delete(self.alarms, [a["AlarmName"] for a in alarms])
 
     def _alarm(self, resource_id: str, kind: str) -> dict[str, str]:
         name = f"TargetTracking-{resource_id}-{kind}-{uuid.uuid4()}"
