@@ -49,6 +49,7 @@ from ovis.services.cloudformation.resources import registry as cfn_registry
 from ovis.services.cloudformation.resources.base import ResourceProvider
 from ovis.services.cloudformation.service import CloudFormation, cloudformation_service
 from ovis.services.cloudwatch import AlarmService, MetricService
+from ovis.services.cloudwatch.retention import MetricRetention
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
@@ -170,7 +171,13 @@ class Server:
         self.sink = LogSink(self.storage.logs, supervisor=self.supervisor)
         # AWS/Lambda metrics and EMF log lines, aggregated in memory, flushed in batches
         self.platform_metrics = (
-            PlatformMetrics(self.storage.metrics, self.supervisor) if settings.metrics else None
+            PlatformMetrics(
+                self.storage.metrics,
+                self.supervisor,
+                resolution_s=60 * settings.cloudwatch_time_scale,
+            )
+            if settings.metrics
+            else None
         )
         self.sink.metrics = self.platform_metrics
         self.invoker = Invoker(
@@ -272,6 +279,7 @@ class Server:
             time_scale=settings.cloudwatch_time_scale,
             supervisor=self.supervisor,
         )
+        self.autoscaling.watch(self.cloudwatch, self.alarms, self.platform_metrics)
         # stream mappings: Kinesis pollers with durable checkpoints, OnFailure records to SQS/SNS
         self.stream_pollers = StreamPollerFactory(
             self.streams,
@@ -445,6 +453,7 @@ class Server:
             self.topics,  # after sqs and the async queue: it delivers to both
             self.log_subscriptions,  # after the async queue, which its deliveries go to
             self.alarms,  # after the topics its actions publish to
+            MetricRetention(self.storage.metrics, settings.cloudwatch_time_scale, self.supervisor),
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them

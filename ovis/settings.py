@@ -71,7 +71,9 @@ class Settings:
     # become custom metrics; off leaves the invoke path without any metrics work (benchmarks).
     metrics: bool = True
     # Multiplies CloudWatch's clock: how often alarms are evaluated (AWS: once a minute, or each
-    # period for shorter ones); tests shrink it. Datapoints keep their real timestamps.
+    # period for shorter ones), the platform metrics' aggregation period (a minute), and the
+    # ages at which datapoints are rolled up and dropped (15/63/455 days); tests shrink it.
+    # Datapoints keep their real timestamps.
     cloudwatch_time_scale: float = 1.0
     # The server's own log: "debug" | "info" | "warning" | "error" (access lines are "info").
     log_level: str = "info"

@@ -5,11 +5,22 @@ Contract: ``invocation()``, ``throttle()`` and ``put()`` only update dicts on th
 thread (no I/O, no lock, no allocation beyond the first datum of a key in a minute); the
 AWS/Lambda dimension sets (none, FunctionName, FunctionName+Resource, and +ExecutedVersion for
 qualified invokes) are expanded at flush time, not per invoke. ``flush()`` writes everything
-aggregated so far as standard-resolution datapoints stamped with their minute, in one
-transaction (queries add up the several rows a minute may get); if the write fails the batch is
+aggregated so far as standard-resolution datapoints stamped with their period's start (a
+minute unless ``resolution_s`` says otherwise), in one transaction (queries add up the several
+rows a period may get); if the write fails the batch is
 kept and retried by the next flush, bounded by ``max_pending`` keys (oldest dropped, counted in
 ``dropped``). Metrics are telemetry: the last ``interval_s`` of aggregates may be lost on a
 kill -9, and nothing waits for them. ``close()`` stops the loop and makes a last flush.
+
+``resolution_s`` is the width of the aggregation period (AWS: a minute). Tests shrink it with
+``--cloudwatch-time-scale`` so that minute-based consumers (provisioned-concurrency target
+tracking) see many periods quickly; queries over longer periods add the rows up, so totals are
+the same at any resolution. The flush interval is at most half a period, so every period of a
+sampled gauge gets a datapoint. Periods are never under 0.1 s.
+
+Gauges (``add_gauge``): callables sampled at every flush, before draining, for values that exist
+whether or not anything is invoked (ProvisionedConcurrencyUtilization of an idle alias is 0, and
+target tracking must see that to scale in).
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from ovis.models.metric import Datum, Dimensions, MetricKey
@@ -32,6 +43,11 @@ class MetricWriter(Protocol):
     """``ovis.storage.sqlite.SqliteMetrics.put_data``: durable on return, one transaction."""
 
     def put_data(self, data: Sequence[Datum]) -> None: ...
+
+
+# a provisioned qualifier's state right now: (function, resource "NAME:QUALIFIER", busy, allocated)
+ProvisionedSample = tuple[str, str, int, int]
+Gauge = Callable[[], Iterable[ProvisionedSample]]
 
 
 class _Invokes:
@@ -104,9 +120,12 @@ class PlatformMetrics:
         supervisor: Supervisor | None = None,
         interval_s: float = 1.0,
         max_pending: int = 100_000,
+        resolution_s: float = 60.0,
     ) -> None:
         self._writer = writer
-        self._interval = interval_s
+        self._res_ms = max(100, int(resolution_s * 1000))  # tiny time scales: 0.1 s at least
+        self._interval = min(interval_s, self._res_ms / 2000)
+        self._gauges: list[Gauge] = []
         self._max_pending = max_pending
         self._cells: dict[_CellKey, list[float]] = {}
         self._invokes: dict[_InvokeKey, _Invokes] = {}
@@ -126,7 +145,7 @@ class PlatformMetrics:
         concurrent: int,
         unreserved: int = 0,
     ) -> None:
-        minute = int(time.time()) // 60 * 60_000
+        minute = int(time.time() * 1000) // self._res_ms * self._res_ms
         key = (function, resource, version, minute)
         agg = self._invokes.get(key)
         if agg is None:
@@ -141,7 +160,7 @@ class PlatformMetrics:
             agg.unreserved = unreserved
 
     def throttle(self, function: str, resource: str, version: str = "") -> None:
-        minute = int(time.time()) // 60 * 60_000
+        minute = int(time.time() * 1000) // self._res_ms * self._res_ms
         key = (function, resource, version, minute)
         agg = self._invokes.get(key)
         if agg is None:
@@ -166,6 +185,40 @@ class PlatformMetrics:
             self.put(LAMBDA, "ProvisionedConcurrentExecutions", dims, float(busy))
             self.put(LAMBDA, "ProvisionedConcurrencyUtilization", dims, busy / allocated, "None")
 
+    @property
+    def resolution_s(self) -> float:
+        return self._res_ms / 1000
+
+    def add_gauge(self, gauge: Gauge) -> None:
+        """Sample ``gauge`` at every flush: each provisioned qualifier it answers gets its
+        ProvisionedConcurrentExecutions (busy) and ProvisionedConcurrencyUtilization
+        (busy / allocated) under FunctionName and FunctionName+Resource, as AWS reports them."""
+        self._gauges.append(gauge)
+
+    def sample(self) -> None:
+        """Take one sample of every gauge (event-loop thread; called before each drain)."""
+        for gauge in self._gauges:
+            try:
+                samples = list(gauge())
+            except Exception:  # a gauge must never stop the flush of everything else
+                log.exception("metrics gauge failed")
+                continue
+            for function, resource, busy, allocated in samples:
+                if allocated <= 0:
+                    continue
+                for dims in (
+                    (("FunctionName", function),),
+                    (("FunctionName", function), ("Resource", resource)),
+                ):
+                    self.put(LAMBDA, "ProvisionedConcurrentExecutions", dims, float(busy))
+                    self.put(
+                        LAMBDA,
+                        "ProvisionedConcurrencyUtilization",
+                        dims,
+                        busy / allocated,
+                        "None",
+                    )
+
     def put(
         self,
         namespace: str,
@@ -177,7 +230,7 @@ class PlatformMetrics:
     ) -> None:
         """One value of any metric (``dims`` sorted by name)."""
         now = ts_ms if ts_ms is not None else int(time.time() * 1000)
-        key = (namespace, name, dims, unit, now // 60_000 * 60_000)
+        key = (namespace, name, dims, unit, now // self._res_ms * self._res_ms)
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = []
@@ -261,6 +314,7 @@ class PlatformMetrics:
         ]
 
     async def flush(self) -> None:
+        self.sample()
         batch = self._unsent + self.drain()
         self._unsent = []
         if not batch:

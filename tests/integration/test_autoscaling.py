@@ -27,6 +27,8 @@ from ovis.settings import Settings
 from tests.conftest import ServerProcess, create_python_function, make_client, start_server
 
 INTERVAL = "0.3"
+# CloudWatch's minute shrunk to the scaler's interval: one utilization datapoint per 0.3 s
+TIME_SCALE = ("--cloudwatch-time-scale", "0.005")
 NS = "lambda"
 DIM = "lambda:function:ProvisionedConcurrency"
 METRIC = {"PredefinedMetricType": "LambdaProvisionedConcurrencyUtilization"}
@@ -46,7 +48,10 @@ def uniq(prefix: str) -> str:
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     s = start_server(
-        tmp_path_factory.mktemp("autoscaling") / "data", "--autoscaling-interval", INTERVAL
+        tmp_path_factory.mktemp("autoscaling") / "data",
+        "--autoscaling-interval",
+        INTERVAL,
+        *TIME_SCALE,
     )
     yield s
     s.stop()
@@ -183,6 +188,110 @@ def test_target_tracking_scales_out_under_load_and_back_in(srv, lam, aas) -> Non
     assert acts[0]["StatusMessage"] == (
         "Successfully set desired concurrency to 1. Change successfully fulfilled by lambda."
     )
+
+
+def test_scaler_reads_the_utilization_metric_and_keeps_aws_alarms(srv, lam, aas) -> None:
+    """No load at all: a customized metric's datapoints put through PutMetricData scale the alias
+    out, so the scaler reads CloudWatch, not the instances; the policy's AlarmHigh/AlarmLow are
+    CloudWatch alarms on that metric, gone with the policy. The predefined metric's alarms name
+    the AWS/Lambda utilization metric the platform emits (read under load above)."""
+    cw: Any = srv.client("cloudwatch")
+    name = uniq("asm")
+    create_python_function(lam, name, CODE, Publish=True)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    rid = f"function:{name}:live"
+    aas.register_scalable_target(
+        ServiceNamespace=NS, ResourceId=rid, ScalableDimension=DIM, MinCapacity=1, MaxCapacity=3
+    )
+    wait_for("provisioned READY", lambda: ready(lam, name, "live"))
+    predefined = aas.put_scaling_policy(
+        PolicyName="predefined",
+        ServiceNamespace=NS,
+        ResourceId=rid,
+        ScalableDimension=DIM,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 0.9,
+            "PredefinedMetricSpecification": METRIC,
+            "DisableScaleIn": True,
+        },
+    )
+    (lambda_high,) = cw.describe_alarms(AlarmNames=[a["AlarmName"] for a in predefined["Alarms"]])[
+        "MetricAlarms"
+    ]
+    dims = [{"Name": "FunctionName", "Value": name}, {"Name": "Resource", "Value": f"{name}:live"}]
+    assert (lambda_high["Namespace"], lambda_high["MetricName"]) == (
+        "AWS/Lambda",
+        "ProvisionedConcurrencyUtilization",
+    )
+    assert sorted(lambda_high["Dimensions"], key=lambda d: d["Name"]) == dims
+    assert lambda_high["Statistic"] == "Maximum"
+    load_dims = [{"Name": "Alias", "Value": rid}]
+    policy = aas.put_scaling_policy(
+        PolicyName="metric",
+        ServiceNamespace=NS,
+        ResourceId=rid,
+        ScalableDimension=DIM,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 0.4,
+            "CustomizedMetricSpecification": {
+                "Namespace": "Test/Load",
+                "MetricName": "Utilization",
+                "Dimensions": load_dims,
+                "Statistic": "Maximum",
+            },
+        },
+    )
+    names = sorted(a["AlarmName"] for a in policy["Alarms"])
+    assert [n.split("-")[-6] for n in names] == ["AlarmHigh", "AlarmLow"]
+    assert all(n.startswith(f"TargetTracking-{rid}-Alarm") for n in names)
+    alarms = {a["AlarmName"]: a for a in cw.describe_alarms(AlarmNames=names)["MetricAlarms"]}
+    assert sorted(alarms) == names
+    high, low = alarms[names[0]], alarms[names[1]]
+    for a in (high, low):
+        assert (a["Namespace"], a["MetricName"]) == ("Test/Load", "Utilization")
+        assert a["Dimensions"] == load_dims
+        assert a["Statistic"] == "Maximum" and a["Period"] == 60
+        assert a["AlarmActions"] == [policy["PolicyARN"]]
+    assert (high["ComparisonOperator"], high["Threshold"], high["EvaluationPeriods"]) == (
+        "GreaterThanThreshold",
+        0.4,
+        3,
+    )
+    assert (low["ComparisonOperator"], low["EvaluationPeriods"]) == ("LessThanThreshold", 15)
+    assert low["Threshold"] == pytest.approx(0.36)
+    described = aas.describe_scaling_policies(
+        ServiceNamespace=NS, ResourceId=rid, PolicyNames=["metric"]
+    )["ScalingPolicies"]
+    assert described[0]["Alarms"] == policy["Alarms"]
+
+    def report_busy() -> bool:
+        cw.put_metric_data(
+            Namespace="Test/Load",
+            MetricData=[
+                {
+                    "MetricName": "Utilization",
+                    "Dimensions": load_dims,
+                    "Value": 1.0,
+                    "StorageResolution": 1,  # whole seconds: several of the 0.3 s periods
+                }
+            ],
+        )
+        return requested(lam, name, "live") > 1
+
+    wait_for("scale-out from the metric", report_busy)
+    assert requested(lam, name, "live") == 3  # ceil(1 * 1.0 / 0.4) = 3
+    (act, *_) = aas.describe_scaling_activities(ServiceNamespace=NS, ResourceId=rid)[
+        "ScalingActivities"
+    ]
+    assert names[0] in act["Cause"]
+    aas.delete_scaling_policy(
+        PolicyName="metric", ServiceNamespace=NS, ResourceId=rid, ScalableDimension=DIM
+    )
+    assert cw.describe_alarms(AlarmNames=names)["MetricAlarms"] == []
+    aas.deregister_scalable_target(ServiceNamespace=NS, ResourceId=rid, ScalableDimension=DIM)
+    assert cw.describe_alarms(AlarmNamePrefix=f"TargetTracking-{rid}-")["MetricAlarms"] == []
 
 
 def test_describe_shapes_register_clamps_and_cleanup(lam, aas) -> None:
@@ -429,7 +538,7 @@ def test_errors(lam, aas) -> None:
 
 
 def test_targets_and_policies_survive_a_restart(tmp_path: Path) -> None:
-    first = start_server(tmp_path / "data", "--autoscaling-interval", INTERVAL)
+    first = start_server(tmp_path / "data", "--autoscaling-interval", INTERVAL, *TIME_SCALE)
     try:
         lam: Any = first.client("lambda")
         aas: Any = first.client("application-autoscaling")
@@ -456,9 +565,14 @@ def test_targets_and_policies_survive_a_restart(tmp_path: Path) -> None:
             FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=3
         )
         before = aas.describe_scaling_policies(ServiceNamespace=NS, ResourceId=rid)
+        # alarms deleted by hand (AWS: "DO NOT EDIT OR DELETE") come back after a restart
+        alarm_names = [a["AlarmName"] for a in before["ScalingPolicies"][0]["Alarms"]]
+        first.client("cloudwatch").delete_alarms(AlarmNames=alarm_names)
     finally:
         first.stop()
-    second = start_server(tmp_path / "data", "--autoscaling-interval", INTERVAL, port=first.port)
+    second = start_server(
+        tmp_path / "data", "--autoscaling-interval", INTERVAL, *TIME_SCALE, port=first.port
+    )
     try:
         lam = second.client("lambda")
         aas = second.client("application-autoscaling")
@@ -470,6 +584,9 @@ def test_targets_and_policies_survive_a_restart(tmp_path: Path) -> None:
         after = aas.describe_scaling_policies(ServiceNamespace=NS, ResourceId=rid)
         assert after["ScalingPolicies"] == before["ScalingPolicies"]
         wait_for("scale-in after restart", lambda: requested(lam, name, "1") == 1, timeout=20)
+        cw: Any = second.client("cloudwatch")
+        back = cw.describe_alarms(AlarmNames=alarm_names)["MetricAlarms"]
+        assert sorted(a["AlarmName"] for a in back) == sorted(alarm_names)
     finally:
         second.stop()
 
@@ -537,3 +654,35 @@ def test_scaling_decisions() -> None:
     assert decide([maximum], 4, spike) == (6, "out")
     suspended = dataclasses.replace(target, suspended={"DynamicScalingOutSuspended": True})
     assert decide([policy()], 2, busy, on=suspended) is None
+
+
+def test_without_platform_metrics_the_scaler_samples_instances(tmp_path: Path) -> None:
+    """--no-metrics: nothing emits ProvisionedConcurrencyUtilization, so a predefined policy
+    falls back to sampling the instances; an idle alias still scales in."""
+    s = start_server(tmp_path / "data", "--autoscaling-interval", INTERVAL, "--no-metrics")
+    try:
+        lam: Any = s.client("lambda")
+        aas: Any = s.client("application-autoscaling")
+        name = uniq("asn")
+        create_python_function(lam, name, CODE, Publish=True)
+        rid = f"function:{name}:1"
+        aas.register_scalable_target(
+            ServiceNamespace=NS, ResourceId=rid, ScalableDimension=DIM, MinCapacity=1, MaxCapacity=2
+        )
+        lam.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2
+        )
+        aas.put_scaling_policy(
+            PolicyName="idle",
+            ServiceNamespace=NS,
+            ResourceId=rid,
+            ScalableDimension=DIM,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": 0.5,
+                "PredefinedMetricSpecification": METRIC,
+            },
+        )
+        wait_for("scale-in by sampling", lambda: requested(lam, name, "1") == 1, timeout=20)
+    finally:
+        s.stop()

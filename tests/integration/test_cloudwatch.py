@@ -1,6 +1,6 @@
 """CloudWatch metrics and alarms against a live server, with boto3 (which speaks Smithy RPC v2
 CBOR to CloudWatch): the platform's AWS/Lambda metrics after a known sequence of invokes,
-custom metrics, metric math, alarms notifying an SNS topic, EMF log lines."""
+custom metrics, metric math, alarms notifying an SNS topic, EMF log lines, composite alarms."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from tests.conftest import ServerProcess, create_python_function, start_server
 
@@ -597,3 +598,191 @@ def test_sqs_and_async_invocation_metrics(srv: ServerProcess, cw: Any) -> None:
     assert wait_for(lambda: total(cw, "AWS/Lambda", "Invocations", fn) == 1.0)
     assert total(cw, "AWS/Lambda", "AsyncEventsReceived", fn) == 1.0
     assert wait_for(lambda: total(cw, "AWS/Lambda", "AsyncEventAge", fn, "SampleCount") == 1.0)
+
+
+# ---- composite alarms: PutCompositeAlarm over two metric alarms driven by real datapoints, the
+# composite going to ALARM when its rule holds and notifying its SNS topic (read from an SQS
+# subscription), back to OK when it stops holding, DescribeAlarms by AlarmTypes /
+# ChildrenOfAlarmName / ParentsOfAlarmName, DeleteAlarms, and the errors.
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 20) -> Any:
+    value = wait_for(check, timeout, every=0.05)
+    assert value, "condition not met in time"
+    return value
+
+
+def metric_alarm(cw: Any, name: str, ns: str) -> None:
+    cw.put_metric_alarm(
+        AlarmName=name,
+        Namespace=ns,
+        MetricName="Load",
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=50,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+
+
+def state(cw: Any, name: str) -> str:
+    found = cw.describe_alarms(AlarmNames=[name], AlarmTypes=["MetricAlarm", "CompositeAlarm"])
+    (a,) = found["MetricAlarms"] + found["CompositeAlarms"]
+    return str(a["StateValue"])
+
+
+def test_composite_alarm_follows_its_rule_and_notifies_its_topic(srv: ServerProcess) -> None:
+    cw: Any = srv.client("cloudwatch")
+    sns: Any = srv.client("sns")
+    sqs: Any = srv.client("sqs")
+    topic = sns.create_topic(Name=uniq("composite"))["TopicArn"]
+    url = sqs.create_queue(QueueName=uniq("compositeq"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+    ns_a, ns_b = uniq("Api"), uniq("Db")
+    a, b, c = uniq("api-high"), uniq("db-high"), uniq("api-not-db")
+    metric_alarm(cw, a, ns_a)
+    metric_alarm(cw, b, ns_b)
+    b_arn = cw.describe_alarms(AlarmNames=[b])["MetricAlarms"][0]["AlarmArn"]
+    # children by name (bare) and by ARN (quoted)
+    rule = f'ALARM({a}) AND NOT (ALARM("{b_arn}") OR INSUFFICIENT_DATA({b}))'
+    cw.put_composite_alarm(
+        AlarmName=c,
+        AlarmRule=rule,
+        AlarmDescription="api overloaded while the db is fine",
+        AlarmActions=[topic],
+        OKActions=[topic],
+    )
+    assert state(cw, c) == "OK"  # evaluated at once: ALARM(a) is false (a has no data yet)
+
+    cw.put_metric_data(Namespace=ns_a, MetricData=[{"MetricName": "Load", "Value": 90}])
+    cw.put_metric_data(Namespace=ns_b, MetricData=[{"MetricName": "Load", "Value": 10}])
+    wait_until(lambda: state(cw, a) == "ALARM" and state(cw, b) == "OK")
+    wait_until(lambda: state(cw, c) == "ALARM")  # set when a child changed, not by a poll
+    (composite,) = cw.describe_alarms(AlarmNames=[c], AlarmTypes=["CompositeAlarm"])[
+        "CompositeAlarms"
+    ]
+    assert composite["AlarmRule"] == rule and composite["AlarmActions"] == [topic]
+    assert composite["AlarmArn"].endswith(f":alarm:{c}")
+    reason = json.loads(composite["StateReasonData"])
+    assert {t["arn"].rsplit(":", 1)[1] for t in reason["triggeringAlarms"]} <= {a, b}
+    assert "transitioned to" in composite["StateReason"]
+
+    def message(wanted: str) -> dict[str, Any] | None:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for m in got.get("Messages", []):
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            note = json.loads(m["Body"])
+            msg = json.loads(note["Message"])
+            if msg["NewStateValue"] == wanted:
+                return {"subject": note["Subject"], **msg}
+        return None
+
+    msg = wait_until(lambda: message("ALARM"))
+    assert msg["AlarmName"] == c and msg["AlarmRule"] == rule
+    assert msg["AlarmDescription"] == "api overloaded while the db is fine"
+    assert msg["subject"] == f'ALARM: "{c}" in US East (N. Virginia)'
+    assert msg["TriggeringChildren"] and all(
+        t["Arn"].rsplit(":", 1)[1] in (a, b) for t in msg["TriggeringChildren"]
+    )
+
+    # the db alarm fires too: the rule no longer holds -> OK, notified
+    cw.put_metric_data(Namespace=ns_b, MetricData=[{"MetricName": "Load", "Value": 99}])
+    wait_until(lambda: state(cw, c) == "OK")
+    assert wait_until(lambda: message("OK"))["OldStateValue"] == "ALARM"
+    history = cw.describe_alarm_history(AlarmName=c, HistoryItemType="StateUpdate")
+    items = history["AlarmHistoryItems"]
+    assert {h["AlarmType"] for h in items} == {"CompositeAlarm"}
+    assert [h["HistorySummary"] for h in items][:2] == [
+        "Alarm updated from ALARM to OK",
+        "Alarm updated from OK to ALARM",
+    ]
+
+    # DescribeAlarms: metric alarms only by default; by type, children and parents
+    assert cw.describe_alarms(AlarmNames=[c])["CompositeAlarms"] == []
+    assert cw.describe_alarms(AlarmNames=[c])["MetricAlarms"] == []
+    kids = cw.describe_alarms(ChildrenOfAlarmName=c, AlarmTypes=["MetricAlarm"])
+    assert sorted(x["AlarmName"] for x in kids["MetricAlarms"]) == sorted([a, b])
+    parents = cw.describe_alarms(ParentsOfAlarmName=a, AlarmTypes=["CompositeAlarm"])
+    assert [x["AlarmName"] for x in parents["CompositeAlarms"]] == [c]
+
+    # TRUE/FALSE constants; a composite of a composite
+    top = uniq("top")
+    cw.put_composite_alarm(AlarmName=top, AlarmRule=f"OK({c}) AND TRUE")
+    assert state(cw, top) == "ALARM"
+    cw.put_composite_alarm(AlarmName=top, AlarmRule=f"OK({c}) AND FALSE")
+    wait_until(lambda: state(cw, top) == "OK")
+
+    cw.delete_alarms(AlarmNames=[top, c])
+    assert (
+        cw.describe_alarms(AlarmNames=[c], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"] == []
+    )
+    cw.delete_alarms(AlarmNames=[a, b])
+
+
+def test_composite_alarm_errors(srv: ServerProcess) -> None:
+    cw: Any = srv.client("cloudwatch")
+    child, name = uniq("child"), uniq("parent")
+    metric_alarm(cw, child, uniq("Err"))
+
+    def code(**kw: Any) -> str:
+        with pytest.raises(ClientError) as e:
+            cw.put_composite_alarm(**kw)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        return str(e.value.response["Error"]["Code"])
+
+    for bad in (
+        f"ALARM({child}",
+        f"ALARM({child}) AND",
+        f"ALARMS({child})",
+        "ALARM()",
+        f"ALARM({child}) XOR OK({child})",
+        "NOT",
+    ):
+        assert code(AlarmName=name, AlarmRule=bad) == "InvalidParameterValue", bad
+    assert code(AlarmName=name, AlarmRule="ALARM(no-such-alarm)") == "InvalidParameterValue"
+    assert code(AlarmName=child, AlarmRule="TRUE") == "InvalidParameterValue"  # a metric alarm's
+    cw.put_composite_alarm(AlarmName=name, AlarmRule=f"ALARM({child})")
+    other = uniq("other")
+    cw.put_composite_alarm(AlarmName=other, AlarmRule=f"ALARM({name})")
+    # a cycle: name -> other -> name
+    assert code(AlarmName=name, AlarmRule=f"OK({other})") == "InvalidParameterValue"
+    assert code(AlarmName=name, AlarmRule=f"OK({name})") == "InvalidParameterValue"
+    with pytest.raises(ClientError) as e:
+        cw.describe_alarms(AlarmTypes=["Nonsense"])
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    cw.delete_alarms(AlarmNames=[other, name, child])
+
+
+def test_retention_rolls_up_and_drops_old_datapoints(cw: Any) -> None:
+    """At --cloudwatch-time-scale 0.005, AWS's ages shrink: 1-minute data is kept 1.8 h, then
+    5-minute data to 7.6 h, then hourly data to 2.3 days. A datapoint put 13 days ago (as
+    PutMetricData allows) is deleted; one put a day ago survives as an hourly datapoint; one
+    put now stays a 1-minute datapoint; sums are unchanged by the roll-up."""
+    ns = uniq("Retention")
+    now = datetime.now(UTC).replace(microsecond=0)
+    old, day = now - timedelta(days=13), (now - timedelta(days=1)).replace(minute=10, second=0)
+    cw.put_metric_data(
+        Namespace=ns,
+        MetricData=[
+            {"MetricName": "Hits", "Value": v, "Timestamp": t}
+            for v, t in ((1.0, old), (2.0, day), (3.0, day + timedelta(minutes=1)), (4.0, now))
+        ],
+    )
+
+    def points(at: datetime, period: int) -> list[tuple[datetime, float]]:
+        got = cw.get_metric_statistics(
+            Namespace=ns,
+            MetricName="Hits",
+            StartTime=at - timedelta(hours=2),
+            EndTime=at + timedelta(hours=2),
+            Period=period,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return sorted((p["Timestamp"], p["Sum"]) for p in got)
+
+    hour = day.replace(minute=0, second=0)
+    assert wait_until(lambda: points(old, 3600) == [] and points(day, 60) == [(hour, 5.0)])
+    assert points(now, 60) == [(now.replace(second=0), 4.0)]

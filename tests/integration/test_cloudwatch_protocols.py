@@ -146,6 +146,49 @@ def test_json_protocol_round_trip(server: ServerProcess) -> None:
     assert status == 200
 
 
+def test_composite_alarms_in_query_and_json(server: ServerProcess) -> None:
+    """PutCompositeAlarm and DescribeAlarms(AlarmTypes) in the query (XML) and JSON protocols."""
+    child, parent = f"qc-child-{uuid.uuid4().hex[:6]}", f"qc-parent-{uuid.uuid4().hex[:6]}"
+    status, _ = call(
+        server.url,
+        "query",
+        "PutMetricAlarm",
+        {
+            "AlarmName": child,
+            "Namespace": "QueryComposite",
+            "MetricName": "m",
+            "Statistic": "Sum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanThreshold",
+        },
+    )
+    assert status == 200
+    rule = f"NOT ALARM({child})"
+    status, _ = call(
+        server.url, "query", "PutCompositeAlarm", {"AlarmName": parent, "AlarmRule": rule}
+    )
+    assert status == 200
+    for protocol in ("query", "json"):
+        status, out = call(
+            server.url,
+            protocol,
+            "DescribeAlarms",
+            {"AlarmNames": [parent, child], "AlarmTypes": ["CompositeAlarm", "MetricAlarm"]},
+        )
+        assert status == 200, out
+        (c,) = out["CompositeAlarms"]
+        assert (c["AlarmName"], c["AlarmRule"], c["StateValue"]) == (parent, rule, "ALARM")
+        assert [m["AlarmName"] for m in out["MetricAlarms"]] == [child]
+    status, out = call(
+        server.url, "query", "PutCompositeAlarm", {"AlarmName": parent, "AlarmRule": "ALARM("}
+    )
+    assert status == 400 and out["Error"]["Code"] == "InvalidParameterValue"
+    status, _ = call(server.url, "json", "DeleteAlarms", {"AlarmNames": [parent, child]})
+    assert status == 200
+
+
 def test_aws_cli(server: ServerProcess, tmp_path: Path) -> None:
     aws = Path(sys.executable).parent / "aws"
     env = {

@@ -8,20 +8,33 @@ brings the capacity into the range at once (AWS: "it changes the resource's curr
 value that is inside of this range"); a target without a config and MinCapacity > 0 therefore gets
 a config of MinCapacity, as Application Auto Scaling's PutProvisionedConcurrencyConfig call does.
 
-The scaler stands in for the two CloudWatch alarms AWS creates per target tracking policy. Every
-``interval`` seconds it samples ``ProvisionedService.utilization`` (busy / allocated) of every
-target with a policy whose provisioned concurrency is READY, keeping the samples taken since the
-capacity last changed:
+The scaler reads what AWS's target tracking alarms read: the AWS/Lambda
+``ProvisionedConcurrencyUtilization`` metric of the target (dimensions FunctionName and
+Resource ``NAME:QUALIFIER``), one datapoint per period (a minute, times
+``--cloudwatch-time-scale``) from the CloudWatch metric store, with the Maximum statistic (the
+predefined metric's, as AWS's alarms use) or the customized specification's. The platform emits
+that metric per invocation and as a gauge sampled at every flush (``PlatformMetrics.add_gauge``,
+registered by ``watch``), so an idle alias reports 0. With ``--no-metrics`` nothing emits
+that metric, so predefined policies fall back to sampling ``ProvisionedService.utilization``
+once a tick (customized metrics are still read from the store). Every ``interval`` seconds
+the scaler looks at the complete periods since the target's capacity last changed and became
+READY:
 
-- scale out (AlarmHigh: the metric of the last 3 samples above TargetValue): at once, subject only
-  to ScaleOutCooldown since the previous scale-out;
-- scale in (AlarmLow: the metric of the last 15 samples below 90% of TargetValue): only if every
-  policy of the target agrees, none has DisableScaleIn, and ScaleInCooldown has passed since the
-  last scaling activity of either direction (AWS counts it from the last scale-in, but its
-  15-minute AlarmLow keeps scale-in away from a fresh scale-out; with short windows we hold it
-  explicitly);
+- scale out (AlarmHigh: the metric of the last 3 datapoints above TargetValue): at once, subject
+  only to ScaleOutCooldown since the previous scale-out;
+- scale in (AlarmLow: the metric of the last 15 datapoints below 90% of TargetValue): only if
+  every policy of the target agrees, none has DisableScaleIn, and ScaleInCooldown has passed
+  since the last scaling activity of either direction (AWS counts it from the last scale-in, but
+  its 15-minute AlarmLow keeps scale-in away from a fresh scale-out; with short windows we hold
+  it explicitly);
 - desired = ceil(capacity * metric / TargetValue), clamped to [MinCapacity, MaxCapacity], where
-  the metric is the Average (default) or Maximum of the samples.
+  the metric is the Average (default) or Maximum of those datapoints.
+
+A target tracking policy also gets AWS's two CloudWatch alarms
+(``TargetTracking-function:NAME:QUALIFIER-AlarmHigh-UUID`` / ``-AlarmLow-UUID``, on the same
+metric, Period 60, 3 and 15 evaluation periods, thresholds TargetValue and 90% of it, their
+action the policy's ARN), listed under the policy's ``Alarms``, visible in DescribeAlarms and
+deleted with the policy (or its target). Without a metric store (unit tests) the scaler is idle.
 
 Each change is a ``ProvisionedService.put`` (or delete, at 0) recorded as a scaling activity.
 Targets and policies are persisted; activities are kept in memory (the newest 1000).
@@ -43,9 +56,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ovis.errors import ApiError
+from ovis.invoke.metrics import LAMBDA, PlatformMetrics, ProvisionedSample
 from ovis.invoke.provisioned import ProvisionedService
 from ovis.models.arn import function_arn
+from ovis.models.metric import MetricKey, dimensions
+from ovis.services.autoscaling import policy_alarms
 from ovis.services.autoscaling.commands import PutScalingPolicy, RegisterScalableTarget
+from ovis.services.autoscaling.policy_alarms import (
+    SCALE_IN_PERIODS,
+    SCALE_IN_RATIO,
+    SCALE_OUT_PERIODS,
+)
+from ovis.services.cloudwatch.alarms import AlarmService
+from ovis.services.cloudwatch.metrics import MetricService
+from ovis.services.cloudwatch.statistics import buckets
 from ovis.services.lambda_.repositories import AutoscalingRepository
 from ovis.settings import Settings
 
@@ -55,11 +79,10 @@ NAMESPACE = "lambda"
 DIMENSION = "lambda:function:ProvisionedConcurrency"
 PREDEFINED_METRIC = "LambdaProvisionedConcurrencyUtilization"
 TARGET_TRACKING = "TargetTrackingScaling"
+UTILIZATION = "ProvisionedConcurrencyUtilization"
+CUSTOM_STATISTICS = ("Average", "Minimum", "Maximum", "SampleCount", "Sum")
 _RESOURCE = re.compile(r"function:([a-zA-Z0-9_-]{1,64}):([a-zA-Z0-9_-]{1,128})")
 
-SCALE_OUT_PERIODS = 3  # AlarmHigh: 3 of 3 datapoints above the target
-SCALE_IN_PERIODS = 15  # AlarmLow: 15 of 15 datapoints below 90% of the target
-SCALE_IN_RATIO = 0.9
 MAX_ACTIVITIES = 1000
 # TargetValue range AWS accepts for any metric
 MIN_TARGET, MAX_TARGET = 8.515920e-109, 1.174271e108
@@ -182,6 +205,22 @@ class ScalingPolicy:
         custom = self.config.get("CustomizedMetricSpecification") or {}
         return str(custom.get("Statistic", "Average"))
 
+    def metric(self, function: str, qualifier: str) -> tuple[MetricKey, str, str | None]:
+        """(metric, per-period statistic, unit or None) the policy tracks: the target's
+        AWS/Lambda ProvisionedConcurrencyUtilization (FunctionName, Resource), or the
+        customized specification's metric."""
+        custom = self.config.get("CustomizedMetricSpecification")
+        if custom is None:
+            dims = (("FunctionName", function), ("Resource", f"{function}:{qualifier}"))
+            return MetricKey(LAMBDA, UTILIZATION, dims), "Maximum", None
+        return (
+            MetricKey(
+                custom["Namespace"], custom["MetricName"], dimensions(custom.get("Dimensions"))
+            ),
+            str(custom["Statistic"]),
+            custom.get("Unit"),
+        )
+
     def alarm(self, kind: str) -> str:
         for a in self.alarms:
             if f"-{kind}-" in a["AlarmName"]:
@@ -222,6 +261,10 @@ class _Window:
 
     capacity: int = -1
     samples: deque[float] = field(default_factory=lambda: deque(maxlen=SCALE_IN_PERIODS))
+    since_ms: int = 0  # periods starting before this (wall ms) predate the current capacity
+    # each policy's datapoints when read from CloudWatch (policy name -> values, oldest first);
+    # a policy missing here uses ``samples``
+    by_policy: dict[str, list[float]] = field(default_factory=dict)
     last_out: float = -math.inf
     last_in: float = -math.inf
 
@@ -249,6 +292,36 @@ class AutoscalingService:
         self.policies: dict[tuple[str, str, str, str], ScalingPolicy] = {}
         self.activities: deque[dict[str, Any]] = deque(maxlen=MAX_ACTIVITIES)  # newest first
         self._windows: dict[TargetKey, _Window] = {}
+        self.period_ms = max(100, int(60_000 * settings.cloudwatch_time_scale))
+        self.metrics: MetricService | None = None
+        self.alarms: AlarmService | None = None
+        # --no-metrics: nothing emits the utilization metric, so predefined policies sample the
+        # instances once a tick instead (customized metrics are still read from the store)
+        self.sampling = False
+        self._alarms_checked = False  # the first tick puts back alarms missing in CloudWatch
+
+    def watch(
+        self,
+        metrics: MetricService,
+        alarms: AlarmService | None,
+        platform: PlatformMetrics | None,
+    ) -> None:
+        """Read utilization from ``metrics``, keep the policies' alarms in ``alarms``, and have
+        ``platform`` sample every provisioned qualifier's utilization (composition root)."""
+        self.metrics, self.alarms = metrics, alarms
+        self.sampling = platform is None
+        if platform is not None:
+            self.period_ms = int(platform.resolution_s * 1000)
+            platform.add_gauge(self.provisioned_samples)
+
+    def provisioned_samples(self) -> list[ProvisionedSample]:
+        """(function, NAME:QUALIFIER, busy, allocated) of every qualifier with instances."""
+        out = []
+        for function, qualifier in list(self.provisioned.configs):
+            allocated, busy = self.provisioned.manager.provisioned_counts((function, qualifier))
+            if allocated:
+                out.append((function, f"{function}:{qualifier}", busy, allocated))
+        return out
 
     def load(self) -> None:
         for d in self.store.scalable_targets():
@@ -414,7 +487,7 @@ class AutoscalingService:
         await asyncio.to_thread(self.store.put_scalable_target, *key, None)
         del self.targets[key]
         for pkey in [k for k in self.policies if k[:3] == key]:
-            del self.policies[pkey]
+            await self._delete_alarms(self.policies.pop(pkey).alarms)
         self._windows.pop(key, None)
 
     # ---- scaling policies ------------------------------------------------------------------
@@ -471,7 +544,37 @@ class AutoscalingService:
         )
         await asyncio.to_thread(self.store.put_scaling_policy, *pkey, policy.to_api())
         self.policies[pkey] = policy
+        kept = {a["AlarmName"] for a in alarms}
+        await self._delete_alarms(
+            [a for a in (old.alarms if old else []) if a["AlarmName"] not in kept]
+        )
+        await self._put_alarms(policy)
         return policy
+
+    async def _put_alarms(self, policy: ScalingPolicy) -> None:
+        """AWS's target tracking alarms of ``policy`` in CloudWatch (created or updated)."""
+        function, qualifier = self._function(*policy.target_key)
+        await policy_alarms.put(
+            self.alarms,
+            [a["AlarmName"] for a in policy.alarms],
+            policy.arn,
+            policy.metric(function, qualifier),
+            policy.target_value,
+        )
+
+    async def _ensure_alarms(self) -> None:
+        """Policies stored before their alarms were (or whose alarms were deleted by hand) get
+        them back, once, at the first tick after a start."""
+        self._alarms_checked = True
+        if self.alarms is None:
+            return
+        known = await policy_alarms.existing(self.alarms)
+        for policy in list(self.policies.values()):
+            if any(a["AlarmName"] not in known for a in policy.alarms):
+                await self._put_alarms(policy)
+
+    async def _delete_alarms(self, alarms: list[dict[str, str]]) -> None:
+        await policy_alarms.delete(self.alarms, [a["AlarmName"] for a in alarms])
 
     def _alarm(self, resource_id: str, kind: str) -> dict[str, str]:
         name = f"TargetTracking-{resource_id}-{kind}-{uuid.uuid4()}"
@@ -503,15 +606,25 @@ class AutoscalingService:
                 )
             return
         spec: dict[str, Any] = custom or {}
-        if (
-            spec.get("Metrics")
-            or spec.get("Namespace") != "AWS/Lambda"
-            or spec.get("MetricName") != "ProvisionedConcurrencyUtilization"
-            or spec.get("Statistic") not in ("Average", "Maximum")
-        ):
+        if spec.get("Metrics"):
             raise AutoscalingValidationException(
-                "This server tracks only the AWS/Lambda ProvisionedConcurrencyUtilization metric "
-                "of the target, with the Average or Maximum statistic"
+                "Metric math (Metrics) in a CustomizedMetricSpecification is not supported by "
+                "this server; give Namespace, MetricName, Dimensions and Statistic"
+            )
+        if not spec.get("Namespace") or not spec.get("MetricName"):
+            raise AutoscalingValidationException(
+                "CustomizedMetricSpecification needs a Namespace and a MetricName"
+            )
+        namespace = str(spec["Namespace"])
+        if namespace.startswith("AWS/") and namespace != LAMBDA:
+            raise AutoscalingValidationException(
+                f"This server emits no {namespace} metrics; track AWS/Lambda or your own "
+                "namespace's metric"
+            )
+        if spec.get("Statistic") not in CUSTOM_STATISTICS:
+            raise AutoscalingValidationException(
+                f"CustomizedMetricSpecification Statistic must be one of "
+                f"{', '.join(CUSTOM_STATISTICS)}"
             )
 
     def describe_policies(
@@ -544,7 +657,7 @@ class AutoscalingService:
                 f"{resource_id}, scalable dimension: {dimension}, policy name: {name}"
             )
         await asyncio.to_thread(self.store.put_scaling_policy, *pkey, None)
-        del self.policies[pkey]
+        await self._delete_alarms(self.policies.pop(pkey).alarms)
 
     def describe_activities(
         self, namespace: str, resource_id: str | None, dimension: str | None
@@ -567,6 +680,8 @@ class AutoscalingService:
     async def tick(self, now: float | None = None) -> None:
         """Sample every target with a target tracking policy once, then scale where due."""
         now = time.monotonic() if now is None else now
+        if not self._alarms_checked:
+            await self._ensure_alarms()
         by_target: dict[TargetKey, list[ScalingPolicy]] = {}
         for p in self.policies.values():
             if p.policy_type == TARGET_TRACKING:
@@ -584,11 +699,16 @@ class AutoscalingService:
             cfg = self.provisioned.configs.get((function, qualifier))
             if cfg is None or cfg.status != "READY":  # nothing to measure, or still allocating
                 win.samples.clear()
+                win.since_ms = 0  # count periods again from when it is READY
                 continue
-            if cfg.requested != win.capacity:
+            now_ms = int(time.time() * 1000)
+            if cfg.requested != win.capacity or not win.since_ms:
                 win.capacity = cfg.requested
+                win.since_ms = now_ms
                 win.samples.clear()
-            win.samples.append(self.provisioned.utilization(function, qualifier))
+            if self.sampling:
+                win.samples.append(self.provisioned.utilization(function, qualifier))
+            await self._read(win, function, qualifier, policies, now_ms)
             decision = self._decide(target, policies, win, now)
             if decision is None:
                 continue
@@ -600,17 +720,58 @@ class AutoscalingService:
                     win.last_in = now
             # A refused change (a Lambda limit) is retried once a fresh window agrees again.
             win.samples.clear()
+            win.since_ms = int(time.time() * 1000)
+
+    async def _read(
+        self,
+        win: _Window,
+        function: str,
+        qualifier: str,
+        policies: list[ScalingPolicy],
+        now_ms: int,
+    ) -> None:
+        """Fill ``win.by_policy`` with each policy's metric datapoints of the complete periods
+        since ``win.since_ms`` (at most the last 15), oldest first; periods without data are
+        skipped (AWS's alarms treat them as missing)."""
+        win.by_policy.clear()
+        if self.metrics is None:
+            return
+        if self.sampling:  # predefined policies use the sampled ``win.samples``
+            policies = [p for p in policies if "CustomizedMetricSpecification" in p.config]
+        else:
+            win.samples.clear()
+        p = self.period_ms
+        first = -(-win.since_ms // p) * p  # the first period wholly after the change
+        end = now_ms // p * p
+        first = max(first, end - SCALE_IN_PERIODS * p)
+        if first >= end:
+            for policy in policies:
+                win.by_policy[policy.name] = []
+            return
+        read: dict[tuple[MetricKey, str, str | None], list[float]] = {}
+        for policy in policies:
+            key, stat, unit = policy.metric(function, qualifier)
+            values = read.get((key, stat, unit))
+            if values is None:
+                data = await asyncio.to_thread(self.metrics.store.data, key, first, end)
+                if unit is not None:
+                    data = [d for d in data if d.unit == unit]
+                groups = buckets(data, first, p)
+                values = [v for t in sorted(groups) if (v := groups[t].statistic(stat)) is not None]
+                read[(key, stat, unit)] = values
+            win.by_policy[policy.name] = values
 
     def _decide(
         self, target: ScalableTarget, policies: list[ScalingPolicy], win: _Window, now: float
     ) -> tuple[int, str, bool] | None:
         """(desired capacity, cause, is scale-out) if the target should scale now."""
         capacity = win.capacity
-        samples = list(win.samples)
+        default = list(win.samples)
         out: list[tuple[int, ScalingPolicy]] = []
         scale_in: list[tuple[int, ScalingPolicy]] = []
         all_in = True
         for p in policies:
+            samples = win.by_policy.get(p.name, default)
             if len(samples) >= SCALE_OUT_PERIODS:
                 m = _metric(samples[-SCALE_OUT_PERIODS:], p.statistic)
                 if m > p.target_value:

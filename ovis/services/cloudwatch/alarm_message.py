@@ -28,13 +28,48 @@ def _time(ms: int) -> str:
     )
 
 
+iso = _time  # the timestamps of AWS's alarm messages and composite state reasons
+
+
 def subject(alarm: Alarm, new: AlarmState, region: str) -> str:
     text = f'{new.value}: "{alarm.name}" in {REGION_NAMES.get(region, region)}'
     return text[:100]  # SNS subjects are at most 100 characters
 
 
+def _composite(alarm: Alarm, old: AlarmState, new: AlarmState, region: str, account: str) -> str:
+    """A composite alarm's message: its rule and the children that triggered the change."""
+    c = alarm.config
+    data = json.loads(new.reason_data) if new.reason_data else {}
+    doc = {
+        "AlarmName": alarm.name,
+        "AlarmDescription": c.get("AlarmDescription"),
+        "AWSAccountId": account,
+        "NewStateValue": new.value,
+        "NewStateReason": new.reason,
+        "StateChangeTime": _time(new.updated_ms),
+        "Region": REGION_NAMES.get(region, region),
+        "AlarmArn": alarm.arn,
+        "OldStateValue": old.value,
+        "OKActions": c.get("OKActions", []),
+        "AlarmActions": c.get("AlarmActions", []),
+        "InsufficientDataActions": c.get("InsufficientDataActions", []),
+        "AlarmRule": c["AlarmRule"],
+        "TriggeringChildren": [
+            {
+                "Arn": t["arn"],
+                "State": {"Value": t["state"]["value"], "Timestamp": t["state"]["timestamp"]},
+            }
+            for t in data.get("triggeringAlarms", [])
+        ],
+        "AlarmConfigurationUpdatedTimestamp": _time(alarm.configuration_updated_ms),
+    }
+    return json.dumps(doc)
+
+
 def message(alarm: Alarm, old: AlarmState, new: AlarmState, region: str, account: str) -> str:
     c = alarm.config
+    if "AlarmRule" in c:
+        return _composite(alarm, old, new, region, account)
     trigger: dict[str, Any]
     if "Metrics" in c:
         trigger = {

@@ -1,5 +1,6 @@
-"""CloudWatch alarms: PutMetricAlarm, DescribeAlarms(ForMetric), DeleteAlarms, SetAlarmState,
-DescribeAlarmHistory, Enable/DisableAlarmActions, and the evaluation loop.
+"""CloudWatch alarms: PutMetricAlarm, PutCompositeAlarm, DescribeAlarms(ForMetric),
+DeleteAlarms, SetAlarmState, DescribeAlarmHistory, Enable/DisableAlarmActions, and the
+evaluation loop.
 
 Contract: every change is durable on return, the alarm and its history item in one
 transaction. A new alarm starts INSUFFICIENT_DATA ("Unchecked: Initial alarm creation"); an
@@ -11,6 +12,14 @@ actions of the new state run: SNS topic ARNs get AWS's alarm JSON message throug
 ``TopicSender`` (durable on return); each outcome is an ``Action`` history item. A failed
 action is recorded, never retried, and never blocks the state change. After a crash, a state
 change whose actions did not run is not replayed (at-most-once actions).
+
+Composite alarms (``AlarmRule`` in their configuration, ``composite.py``) are stored with the
+metric alarms. One is evaluated when it is put and whenever an alarm its rule names changes
+state (and in the first evaluation pass after a start, for a change a crash cut short): ALARM
+when the rule holds, OK when it does not; a SetAlarmState on one holds until a child changes,
+as on AWS. Its state changes run its actions like a metric alarm's. The alarms a rule names
+must exist when it is put, and a rule may not lead back to its own alarm (AWS lets such cycles
+be made and then must be broken by hand; refusing them keeps evaluation finite).
 """
 
 from __future__ import annotations
@@ -37,10 +46,12 @@ from ovis.services.cloudwatch.commands import (
     DescribeAlarms,
     MetricStat,
 )
+from ovis.services.cloudwatch.composite import Rule, parse_rule
 from ovis.services.cloudwatch.errors import (
     InvalidNextToken,
     InvalidParameterCombination,
     InvalidParameterValue,
+    MissingParameter,
     ResourceNotFound,
 )
 from ovis.services.cloudwatch.evaluation import COMPARISONS, decide
@@ -62,8 +73,19 @@ _STORED = (
 )
 
 
+_COMPOSITE_STORED = (
+    *("AlarmName", "AlarmDescription", "AlarmRule"),
+    *("OKActions", "AlarmActions", "InsufficientDataActions"),
+)
+METRIC_ALARM, COMPOSITE_ALARM = "MetricAlarm", "CompositeAlarm"
+
+
 def _now() -> int:
     return int(time.time() * 1000)
+
+
+def alarm_type(a: Alarm) -> str:
+    return COMPOSITE_ALARM if "AlarmRule" in a.config else METRIC_ALARM
 
 
 class AlarmService:
@@ -88,6 +110,7 @@ class AlarmService:
         self.time_scale = time_scale
         self.supervisor = supervisor or Supervisor()
         self._interval_s = 60.0
+        self._started = False  # whether the first evaluation pass has run
 
     # ---- lifecycle
 
@@ -112,6 +135,8 @@ class AlarmService:
         name = config["AlarmName"]
         now = _now()
         old = await asyncio.to_thread(self.store.alarm, name)
+        if old is not None and alarm_type(old) != METRIC_ALARM:
+            raise InvalidParameterValue(f"The alarm name {name} is used by a composite alarm.")
         state = (
             old.state
             if old
@@ -138,16 +163,153 @@ class AlarmService:
         await asyncio.to_thread(self.store.put_alarm, alarm, history)
         self._interval_s = min(self._interval_s, float(int(config.get("Period") or 60)))
 
+    async def put_composite(self, params: dict[str, Any]) -> None:
+        """PutCompositeAlarm: create or replace, then evaluate the rule at once."""
+        for member in ("AlarmName", "AlarmRule"):
+            if not params.get(member):
+                raise MissingParameter(f"The parameter {member} is required.")
+        for member in ("ActionsSuppressor", "ActionsSuppressorWaitPeriod"):
+            if member in params:
+                raise InvalidParameterValue(f"{member} is not supported by this server.")
+        config = {k: params[k] for k in _COMPOSITE_STORED if k in params}
+        name = config["AlarmName"]
+        rule = parse_rule(config["AlarmRule"])
+        for arn in _actions(config):
+            if not arn.startswith("arn:"):
+                raise InvalidParameterValue(f"Invalid arn syntax: {arn}")
+        alarms = {a.name: a for a in await asyncio.to_thread(self.store.alarms)}
+        old = alarms.get(name)
+        if old is not None and alarm_type(old) != COMPOSITE_ALARM:
+            raise InvalidParameterValue(f"The alarm name {name} is used by a metric alarm.")
+        missing = [n for n in rule.names if n not in alarms and n != name]
+        if missing:
+            raise InvalidParameterValue(
+                f"Could not save the composite alarm as alarms [{', '.join(missing)}] in the "
+                "alarm rule do not exist"
+            )
+        if self._leads_back(name, rule, alarms):
+            raise InvalidParameterValue(
+                f"The alarm rule of {name} leads back to {name} through the alarms it names; "
+                "a composite alarm may not depend on itself."
+            )
+        now = _now()
+        state = (
+            old.state
+            if old
+            else AlarmState("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation", None, now)
+        )
+        alarm = Alarm(
+            name,
+            self.arn(name),
+            config,
+            state,
+            bool(params.get("ActionsEnabled", True)),
+            now,
+            old.transitioned_ms if old else now,
+        )
+        verb = "updated" if old else "created"
+        history = AlarmHistoryItem(
+            name,
+            COMPOSITE_ALARM,
+            now,
+            "ConfigurationUpdate",
+            f'Alarm "{name}" {verb}',
+            json.dumps({"version": "1.0", "type": verb.capitalize(), "updatedAlarm": config}),
+        )
+        await asyncio.to_thread(self.store.put_alarm, alarm, history)
+        await self._evaluate_composite(alarm, None)
+
+    @staticmethod
+    def _leads_back(name: str, rule: Rule, alarms: dict[str, Alarm]) -> bool:
+        seen: set[str] = set()
+        todo = list(rule.names)
+        while todo:
+            n = todo.pop()
+            if n == name:
+                return True
+            if n in seen:
+                continue
+            seen.add(n)
+            child = alarms.get(n)
+            if child is not None and alarm_type(child) == COMPOSITE_ALARM:
+                todo.extend(parse_rule(child.config["AlarmRule"]).names)
+        return False
+
+    async def _evaluate_composite(self, alarm: Alarm, cause: Alarm | None) -> None:
+        """Set the composite's state from its rule over the current states of every alarm."""
+        rule = parse_rule(alarm.config["AlarmRule"])
+        alarms = {a.name: a for a in await asyncio.to_thread(self.store.alarms)}
+        current = alarms.get(alarm.name)
+        if current is None:
+            return
+        states = {n: a.state.value for n, a in alarms.items()}
+        value = "ALARM" if rule.holds(states) else "OK"
+        if value == current.state.value:
+            return
+        now = _now()
+        children = [alarms[n] for n in rule.names if n in alarms]
+        triggering = [cause] if cause is not None and cause.name in rule.names else children
+        triggering = [alarms.get(t.name, t) for t in triggering]
+        if triggering:
+            t = triggering[0]
+            reason = f"{t.arn} transitioned to {t.state.value} at " + time.strftime(
+                "%A %d %B, %Y %H:%M:%S UTC", time.gmtime(t.state.updated_ms / 1000)
+            )
+        else:
+            reason = f"The alarm rule evaluated to {'TRUE' if value == 'ALARM' else 'FALSE'}"
+        data = json.dumps(
+            {
+                "triggeringAlarms": [
+                    {
+                        "arn": t.arn,
+                        "state": {
+                            "value": t.state.value,
+                            "timestamp": alarm_message.iso(t.state.updated_ms),
+                        },
+                    }
+                    for t in triggering
+                ]
+            }
+        )
+        await self._transition(current, AlarmState(value, reason, data, now))
+
+    async def _parents_changed(self, child: Alarm) -> None:
+        """Re-evaluate every composite whose rule names ``child`` (which just changed)."""
+        for a in await asyncio.to_thread(self.store.alarms):
+            if alarm_type(a) == COMPOSITE_ALARM and child.name in _rule_names(a):
+                await self._evaluate_composite(a, child)
+
     async def describe(self, cmd: DescribeAlarms) -> dict[str, Any]:
         if cmd.names and cmd.prefix is not None:
             raise InvalidParameterCombination(
                 "AlarmNames and AlarmNamePrefix cannot be specified together."
             )
+        for t in cmd.types:
+            if t not in (METRIC_ALARM, COMPOSITE_ALARM):
+                raise InvalidParameterValue(
+                    f"The value {t} for parameter AlarmTypes is not valid: it must be "
+                    "MetricAlarm or CompositeAlarm."
+                )
+        if cmd.children_of is not None and cmd.parents_of is not None:
+            raise InvalidParameterCombination(
+                "ChildrenOfAlarmName and ParentsOfAlarmName cannot be specified together."
+            )
         alarms = await asyncio.to_thread(self.store.alarms)
-        if cmd.types and "MetricAlarm" not in cmd.types:
-            alarms = []
+        by_name = {a.name: a for a in alarms}
+        # AWS: without AlarmTypes, only metric alarms are returned
+        types = set(cmd.types) or {METRIC_ALARM}
+        related: set[str] | None = None
+        if cmd.children_of is not None:
+            parent = by_name.get(cmd.children_of)
+            related = set(_rule_names(parent)) if parent is not None else set()
+        elif cmd.parents_of is not None:
+            related = {a.name for a in alarms if cmd.parents_of in _rule_names(a)}
         out = []
         for a in alarms:
+            if alarm_type(a) not in types:
+                continue
+            if related is not None and a.name not in related:
+                continue
             if cmd.names and a.name not in cmd.names:
                 continue
             if cmd.prefix is not None and not a.name.startswith(cmd.prefix):
@@ -165,8 +327,8 @@ class AlarmService:
         page = out[start : start + cmd.max_records]
         more = start + cmd.max_records < len(out)
         return {
-            "MetricAlarms": [self.wire(a) for a in page],
-            "CompositeAlarms": [],
+            "MetricAlarms": [self.wire(a) for a in page if alarm_type(a) == METRIC_ALARM],
+            "CompositeAlarms": [self.wire(a) for a in page if alarm_type(a) == COMPOSITE_ALARM],
             "NextToken": encode_token(start + cmd.max_records) if more else None,
         }
 
@@ -193,6 +355,11 @@ class AlarmService:
         if missing:
             raise ResourceNotFound(f"1 or more alarms not found: [{', '.join(missing)}]")  # AWS's
         await asyncio.to_thread(self.store.delete_alarms, names)
+        # the composites naming a deleted alarm: its state functions are now all false
+        gone = set(names)
+        for a in await asyncio.to_thread(self.store.alarms):
+            if alarm_type(a) == COMPOSITE_ALARM and gone & set(_rule_names(a)):
+                await self._evaluate_composite(a, None)
 
     async def set_actions(self, names: list[str], enabled: bool) -> None:
         await asyncio.to_thread(self.store.set_actions_enabled, names, enabled)
@@ -236,6 +403,21 @@ class AlarmService:
 
     def wire(self, a: Alarm) -> dict[str, Any]:
         c = a.config
+        if alarm_type(a) == COMPOSITE_ALARM:
+            return {
+                **c,
+                "AlarmArn": a.arn,
+                "AlarmConfigurationUpdatedTimestamp": a.configuration_updated_ms / 1000,
+                "ActionsEnabled": a.actions_enabled,
+                "OKActions": c.get("OKActions", []),
+                "AlarmActions": c.get("AlarmActions", []),
+                "InsufficientDataActions": c.get("InsufficientDataActions", []),
+                "StateValue": a.state.value,
+                "StateReason": a.state.reason,
+                "StateReasonData": a.state.reason_data,
+                "StateUpdatedTimestamp": a.state.updated_ms / 1000,
+                "StateTransitionedTimestamp": a.transitioned_ms / 1000,
+            }
         out: dict[str, Any] = {
             **{k: v for k, v in c.items()},
             "AlarmArn": a.arn,
@@ -262,7 +444,14 @@ class AlarmService:
         # AWS evaluates each minute, or each period when shorter (10, 20, 30 s alarms)
         periods = [int(a.config.get("Period") or 60) for a in alarms]
         self._interval_s = float(min([60, *periods]))
+        # Composites change only with their children (so a SetAlarmState on one holds until a
+        # child changes, as on AWS); the first pass after start catches up on a change a crash
+        # cut short.
+        composites = not self._started
+        self._started = True
         for alarm in alarms:
+            if alarm_type(alarm) == COMPOSITE_ALARM and not composites:
+                continue
             try:
                 await self.evaluate(alarm)
             except Exception:  # one bad alarm must not stop the others being evaluated
@@ -270,6 +459,9 @@ class AlarmService:
 
     async def evaluate(self, alarm: Alarm) -> None:
         c = alarm.config
+        if alarm_type(alarm) == COMPOSITE_ALARM:
+            await self._evaluate_composite(alarm, None)
+            return
         now = _now()
         n = int(c["EvaluationPeriods"])
         if "Metrics" in c:
@@ -325,7 +517,7 @@ class AlarmService:
         changed = new.value != old.value
         history = AlarmHistoryItem(
             alarm.name,
-            "MetricAlarm",
+            alarm_type(alarm),
             new.updated_ms,
             "StateUpdate",
             f"Alarm updated from {old.value} to {new.value}",
@@ -350,8 +542,13 @@ class AlarmService:
         ):
             return
         current = await asyncio.to_thread(self.store.alarm, alarm.name)
-        if not changed or current is None or not current.actions_enabled:
+        if not changed or current is None:
             return
+        if current.actions_enabled:
+            await self._run_actions(current, old, new)
+        await self._parents_changed(current)
+
+    async def _run_actions(self, current: Alarm, old: AlarmState, new: AlarmState) -> None:
         member = {
             "OK": "OKActions",
             "ALARM": "AlarmActions",
@@ -363,19 +560,24 @@ class AlarmService:
     async def _act(self, alarm: Alarm, arn: str, old: AlarmState, new: AlarmState) -> None:
         summary = f"Successfully executed action {arn}"
         try:
-            if not arn.startswith("arn:aws:sns:") or self.topics is None:
+            if arn.startswith("arn:aws:autoscaling:"):
+                # a target tracking policy's own alarm: the Application Auto Scaling scaler reads
+                # the same metric and acts on it (ovis.services.autoscaling.scaling)
+                pass
+            elif not arn.startswith("arn:aws:sns:") or self.topics is None:
                 raise DeliveryError("only SNS topic actions are supported by this server")
-            await self.topics.publish_message(
-                arn,
-                alarm_message.message(alarm, old, new, self.region, self.account),
-                subject=alarm_message.subject(alarm, new, self.region),
-            )
+            else:
+                await self.topics.publish_message(
+                    arn,
+                    alarm_message.message(alarm, old, new, self.region, self.account),
+                    subject=alarm_message.subject(alarm, new, self.region),
+                )
         except (DeliveryError, Exception) as e:  # any failure is the action's, not the alarm's
             summary = f'Failed to execute action {arn}. Received error: "{e}"'
             log.warning("alarm %s: %s", alarm.name, summary)
         item = AlarmHistoryItem(
             alarm.name,
-            "MetricAlarm",
+            alarm_type(alarm),
             _now(),
             "Action",
             summary,
@@ -424,6 +626,11 @@ def query(q: dict[str, Any], i: int) -> DataQuery:
         bool(q.get("ReturnData", True)),
         int(q["Period"]) if "Period" in q else None,
     )
+
+
+def _rule_names(a: Alarm) -> tuple[str, ...]:
+    rule = a.config.get("AlarmRule")
+    return parse_rule(rule).names if rule else ()
 
 
 def _actions(c: dict[str, Any]) -> list[str]:

@@ -73,6 +73,8 @@ class DescribeAlarms:
     max_records: int
     next_token: str | None
     types: tuple[str, ...]
+    children_of: str | None = None  # ChildrenOfAlarmName: the alarms a composite's rule names
+    parents_of: str | None = None  # ParentsOfAlarmName: the composites naming this alarm
 
 
 @dataclass(frozen=True, slots=True)

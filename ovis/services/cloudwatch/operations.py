@@ -39,6 +39,7 @@ class CloudWatchApi:
             "GetMetricData": self.get_metric_data,
             "ListMetrics": self.list_metrics,
             "PutMetricAlarm": self.put_metric_alarm,
+            "PutCompositeAlarm": self.put_composite_alarm,
             "DescribeAlarms": self.describe_alarms,
             "DescribeAlarmsForMetric": self.describe_alarms_for_metric,
             "DeleteAlarms": self.delete_alarms,
@@ -106,6 +107,10 @@ class CloudWatchApi:
         await self.alarms.put(p)
         return {}
 
+    async def put_composite_alarm(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
+        await self.alarms.put_composite(p)
+        return {}
+
     async def describe_alarms(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         cmd = DescribeAlarms(
             tuple(p.get("AlarmNames") or ()),
@@ -115,6 +120,8 @@ class CloudWatchApi:
             int(p.get("MaxRecords") or 50),
             p.get("NextToken"),
             tuple(p.get("AlarmTypes") or ()),
+            p.get("ChildrenOfAlarmName"),
+            p.get("ParentsOfAlarmName"),
         )
         return await self.alarms.describe(cmd)
 

@@ -31,6 +31,22 @@ class MetricRepository(Protocol):
         ...
 
 
+class RetentionRepository(Protocol):
+    """What the retention loop needs: each call one short transaction, at most ``limit`` rows,
+    answering how many it handled (0: nothing left older than the time)."""
+
+    def roll_up(self, period_s: int, before_ms: int, to_period_s: int, limit: int) -> int:
+        """Merge rows of resolution ``period_s`` older than ``before_ms`` into rows of
+        ``to_period_s`` (statistics and distributions added up)."""
+        ...
+
+    def delete_data(self, period_s: int, before_ms: int, limit: int) -> int: ...
+
+    def forget_metrics(self, last_put_before_ms: int) -> int:
+        """Drop the metrics last put before the time (ListMetrics no longer lists them)."""
+        ...
+
+
 class AlarmRepository(Protocol):
     def put_alarm(self, alarm: Alarm, history: AlarmHistoryItem) -> None:
         """Create or replace the alarm (keyed by name) and record ``history``, together."""
@@ -64,5 +80,5 @@ class AlarmRepository(Protocol):
         ...
 
 
-class CloudWatchRepository(MetricRepository, AlarmRepository, Protocol):
+class CloudWatchRepository(MetricRepository, RetentionRepository, AlarmRepository, Protocol):
     """Both, as one backend object provides them (``SqliteStorage.metrics``)."""

@@ -43,12 +43,13 @@ class SqliteMetrics:
             values = json.dumps([[v, c] for v, c in d.values.items()], separators=(",", ":"))
             k = d.key
             head = (k.namespace, k.name, dims, d.timestamp_ms, d.unit, d.count, d.total)
-            rows.append((*head, d.minimum, d.maximum, values, int(d.high_resolution)))
+            res = (int(d.high_resolution), 1 if d.high_resolution else 60)
+            rows.append((*head, d.minimum, d.maximum, values, *res))
             seen[(d.key.namespace, d.key.name, dims)] = now
         with self._engine.transaction() as db:
             db.executemany(
                 "INSERT INTO cw_data (namespace, name, dims, ts_ms, unit, count, total, minimum, "
-                "maximum, values_json, high_res) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "maximum, values_json, high_res, period_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 rows,
             )
             db.executemany(
@@ -80,6 +81,71 @@ class SqliteMetrics:
             for r in rows
         ]
 
+    # ---- retention
+
+    def roll_up(self, period_s: int, before_ms: int, to_period_s: int, limit: int) -> int:
+        """Merge up to ``limit`` rows of resolution ``period_s`` older than ``before_ms`` into
+        rows of ``to_period_s`` (one per metric, unit and period among them), in one short
+        transaction; answers how many rows were merged (0: none left)."""
+        with self._engine.transaction() as db:
+            rows = db.execute(
+                "SELECT id, namespace, name, dims, ts_ms, unit, count, total, minimum, maximum, "
+                "values_json FROM cw_data WHERE period_s = ? AND ts_ms < ? LIMIT ?",
+                (period_s, before_ms, limit),
+            ).fetchall()
+            if not rows:
+                return 0
+            step = to_period_s * 1000
+            merged: dict[tuple[str, str, str, int, str], list[Any]] = {}
+            for _id, ns, name, dims, ts, unit, count, total, lo, hi, values in rows:
+                k = (ns, name, dims, ts // step * step, unit)
+                m = merged.get(k)
+                hist = {float(v): float(c) for v, c in json.loads(values)}
+                if m is None:
+                    merged[k] = [count, total, lo, hi, hist]
+                    continue
+                m[0] += count
+                m[1] += total
+                m[2] = min(m[2], lo)
+                m[3] = max(m[3], hi)
+                for v, c in hist.items():
+                    m[4][v] = m[4].get(v, 0.0) + c
+            db.executemany("DELETE FROM cw_data WHERE id = ?", [(r[0],) for r in rows])
+            db.executemany(
+                "INSERT INTO cw_data (namespace, name, dims, ts_ms, unit, count, total, minimum, "
+                "maximum, values_json, high_res, period_s) VALUES (?,?,?,?,?,?,?,?,?,?,0,?)",
+                [
+                    (
+                        *k[:4],
+                        k[4],
+                        count,
+                        total,
+                        lo,
+                        hi,
+                        json.dumps([[v, c] for v, c in hist.items()], separators=(",", ":")),
+                        to_period_s,
+                    )
+                    for k, (count, total, lo, hi, hist) in merged.items()
+                ],
+            )
+            return len(rows)
+
+    def delete_data(self, period_s: int, before_ms: int, limit: int) -> int:
+        """Delete up to ``limit`` rows of resolution ``period_s`` older than ``before_ms``."""
+        with self._engine.transaction() as db:
+            cur = db.execute(
+                "DELETE FROM cw_data WHERE id IN (SELECT id FROM cw_data WHERE period_s = ? "
+                "AND ts_ms < ? LIMIT ?)",
+                (period_s, before_ms, limit),
+            )
+            return int(cur.rowcount)
+
+    def forget_metrics(self, last_put_before_ms: int) -> int:
+        """Drop the metrics not put since ``last_put_before_ms`` (their data is gone)."""
+        with self._engine.transaction() as db:
+            cur = db.execute("DELETE FROM cw_metrics WHERE last_put_ms < ?", (last_put_before_ms,))
+            return int(cur.rowcount)
+
     def metrics(
         self, namespace: str | None, name: str | None, seen_since_ms: int
     ) -> list[tuple[MetricKey, int]]:
@@ -101,8 +167,8 @@ class SqliteMetrics:
         with self._engine.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO cw_alarms (name, arn, config, state, reason, reason_data, "
-                "state_updated_ms, transitioned_ms, actions_enabled, config_updated_ms) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "state_updated_ms, transitioned_ms, actions_enabled, config_updated_ms, "
+                "alarm_type) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     alarm.name,
                     alarm.arn,
@@ -114,6 +180,7 @@ class SqliteMetrics:
                     alarm.transitioned_ms,
                     int(alarm.actions_enabled),
                     alarm.configuration_updated_ms,
+                    "CompositeAlarm" if "AlarmRule" in alarm.config else "MetricAlarm",
                 ),
             )
             _insert_history(db, history)

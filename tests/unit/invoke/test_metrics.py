@@ -87,3 +87,42 @@ def test_provisioned_invocations_and_spillover() -> None:
     assert got[("ProvisionedConcurrencySpilloverInvocations", res)].total == 1
     util = got[("ProvisionedConcurrencyUtilization", (("FunctionName", "f"),))]
     assert (util.minimum, util.maximum) == (0.5, 1.0)
+
+
+def test_gauges_are_sampled_at_every_flush() -> None:
+    """A provisioned qualifier's utilization exists whether or not it is invoked: each flush
+    samples the gauges (an idle alias reports 0), and a failing gauge stops nothing else."""
+    writer = Writer()
+    m = PlatformMetrics(writer)
+    state = {"busy": 0}
+
+    def broken() -> list[tuple[str, str, int, int]]:
+        raise RuntimeError("gauge broke")
+
+    m.add_gauge(broken)
+    m.add_gauge(lambda: [("f", "f:live", state["busy"], 4), ("g", "g:1", 0, 0)])
+    m.put("Custom", "Other", (), 1.0)
+    asyncio.run(m.flush())
+    state["busy"] = 3
+    asyncio.run(m.flush())
+    first, second = (by_key(b) for b in writer.batches)
+    res = (("FunctionName", "f"), ("Resource", "f:live"))
+    assert first[("ProvisionedConcurrencyUtilization", res)].maximum == 0.0
+    assert first[("ProvisionedConcurrentExecutions", (("FunctionName", "f"),))].total == 0.0
+    assert second[("ProvisionedConcurrencyUtilization", res)].maximum == 0.75
+    assert ("Other", ()) in first  # the broken gauge did not stop the flush
+    assert not [k for k in first if ("FunctionName", "g") in k[1]]  # nothing allocated: no datum
+
+
+def test_resolution_sets_the_aggregation_period() -> None:
+    """A shrunk period (``--cloudwatch-time-scale``) stamps datapoints with its own start; the
+    flush interval is at most half a period, and periods are never under 0.1 s."""
+    m = PlatformMetrics(Writer(), resolution_s=0.3)
+    assert m.resolution_s == 0.3
+    m.put("Custom", "V", (), 1.0, ts_ms=1_000_250)
+    m.put("Custom", "V", (), 2.0, ts_ms=1_000_499)
+    m.put("Custom", "V", (), 4.0, ts_ms=1_000_500)
+    got = sorted((d.timestamp_ms, d.total) for d in m.drain())
+    assert got == [(1_000_200, 3.0), (1_000_500, 4.0)]
+    assert m._interval == 0.15
+    assert PlatformMetrics(Writer(), resolution_s=0.001).resolution_s == 0.1
