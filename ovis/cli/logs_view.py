@@ -7,18 +7,14 @@
   ``START`` / ``END`` / ``REPORT`` lines. A log stream is one execution environment, which
   runs one request at a time, so every event of a stream between ``START`` and ``REPORT``
   belongs to that request.
-* Filtering: `FilterPattern` evaluates the common subset of CloudWatch's filter pattern
-  syntax for unstructured logs: plain terms (all must occur), ``"quoted phrases"``,
-  ``-term`` (must not occur) and ``?term`` (at least one of them must occur); matching is
-  case-sensitive, as in CloudWatch. A pattern the server can evaluate (a single term or
-  phrase) is also sent as FilterLogEvents' ``filterPattern``; anything richer is matched
-  here, on the client.
+* Filtering: `FilterPattern` is CloudWatch's filter pattern syntax through the server's own
+  parser; it is sent as FilterLogEvents' ``filterPattern`` and applied again here to the
+  lifecycle lines read alongside (which the grouping needs).
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +22,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from ovis.services.logs.filter_pattern import compile_pattern
+from ovis.services.logs.groups import LogsInvalidParameter
 
 LOG_POLL_INTERVAL_S = 0.5
 # When following logs, re-read this far behind the newest event seen, so that lines that
@@ -45,46 +44,30 @@ _LIFECYCLE = re.compile(r"^(START|END|REPORT) RequestId: ([0-9A-Za-z-]+)")
 
 @dataclass(frozen=True)
 class FilterPattern:
-    """A parsed CloudWatch filter pattern (the unstructured-text subset; see the module)."""
+    """A CloudWatch filter pattern parsed by the server's own parser
+    (``ovis/services/logs/filter_pattern.py``: terms and phrases, ``-term``/``?term``, JSON
+    ``{ $.level = "ERROR" }`` and space-delimited ``[ip, user, ..., status=5*]`` patterns), so
+    `ovis logs --filter` keeps exactly the lines FilterLogEvents keeps."""
 
     text: str
-    required: tuple[str, ...] = ()
-    excluded: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
+    matcher: Callable[[str], bool] = field(compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> FilterPattern:
-        """Parse `text`; raises ValueError on an unbalanced quote or an empty term."""
+        """Parse `text`; raises ValueError with CloudWatch's message for an invalid pattern."""
         try:
-            words = shlex.split(text, posix=True)
-        except ValueError as exc:
-            raise ValueError(f"invalid filter pattern {text!r}: {exc}") from None
-        required: list[str] = []
-        excluded: list[str] = []
-        optional: list[str] = []
-        for word in words:
-            bucket = required
-            if word[:1] in "-?" and len(word) > 1:
-                bucket = excluded if word[0] == "-" else optional
-                word = word[1:]
-            bucket.append(word)
-        return cls(text, tuple(required), tuple(excluded), tuple(optional))
+            return cls(text, compile_pattern(text))
+        except LogsInvalidParameter as exc:
+            raise ValueError(exc.message) from None
 
     def matches(self, message: str) -> bool:
         """Whether `message` passes the pattern (an empty pattern passes everything)."""
-        if any(term not in message for term in self.required):
-            return False
-        if any(term in message for term in self.excluded):
-            return False
-        return not self.optional or any(term in message for term in self.optional)
+        return self.matcher(message)
 
     def server_pattern(self) -> str | None:
-        """The pattern to send as filterPattern when the server evaluates it exactly as
-        CloudWatch does (one term or phrase, a substring match); None otherwise."""
-        if len(self.required) == 1 and not self.excluded and not self.optional:
-            term = self.required[0]
-            return f'"{term}"' if " " in term else term
-        return None
+        """The pattern to send as filterPattern: the server evaluates every pattern as
+        CloudWatch does (None for an empty pattern: no filter)."""
+        return self.text.strip() or None
 
 
 # --------------------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_filter_and_grouping(server: ServerProcess, tmp_path: Path) -> None:
     assert all(re.fullmatch(r"--- request [0-9a-f-]{36} ---", b[0]) for b in found)
     assert {b[0].split()[2] for b in found} == request_ids(blocks[0]) | request_ids(blocks[2])
 
-    # Exclusion, AND of terms, quoted phrase and any-of: evaluated on the client.
+    # Exclusion, AND of terms, quoted phrase and any-of: CloudWatch's syntax, the server's parser.
     def shown(pattern: str) -> list[str]:
         r = ovis(server, "logs", name, "--filter", pattern, "--no-timestamps")
         assert r.returncode == 0, r.stderr
@@ -136,7 +136,7 @@ def test_filter_and_grouping(server: ServerProcess, tmp_path: Path) -> None:
     assert shown("nowhere") == []
 
     r = ovis(server, "logs", name, "--filter", '"unbalanced')
-    assert r.returncode == 2 and "invalid filter pattern" in r.stderr
+    assert r.returncode == 2 and "Invalid character(s) in term" in r.stderr  # CloudWatch's words
 
 
 def test_since_takes_durations_and_iso_times(server: ServerProcess, tmp_path: Path) -> None:
@@ -220,11 +220,16 @@ def test_filter_pattern(pattern: str, message: str, expected: bool) -> None:
     assert FilterPattern.parse(pattern).matches(message) is expected
 
 
-def test_filter_pattern_sent_to_server_only_when_exact() -> None:
+def test_filter_pattern_is_the_servers_and_is_sent_to_it() -> None:
     assert FilterPattern.parse("ERROR").server_pattern() == "ERROR"
-    assert FilterPattern.parse('"a b"').server_pattern() == '"a b"'
-    assert FilterPattern.parse("a b").server_pattern() is None
-    assert FilterPattern.parse("a -b").server_pattern() is None
+    assert FilterPattern.parse("a -b").server_pattern() == "a -b"
+    assert FilterPattern.parse("  ").server_pattern() is None
+    json_pattern = FilterPattern.parse('{ $.level = "ERROR" }')
+    assert json_pattern.matches('{"level": "ERROR", "n": 1}')
+    assert not json_pattern.matches('{"level": "INFO"}')
+    assert FilterPattern.parse("[ip, user, status=5*]").matches("1.2.3.4 bob 503")
+    with pytest.raises(ValueError, match="Invalid filter pattern"):
+        FilterPattern.parse('{ $.level = "ERROR" ')
 
 
 def test_record_lines_and_since() -> None:
