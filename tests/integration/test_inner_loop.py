@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,11 +21,17 @@ import sys
 import tarfile
 import threading
 import time
+import urllib.error
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ServerProcess, create_python_function
+import pytest
+from websockets.sync.client import connect as ws_connect
+
+from tests.conftest import ROLE, ServerProcess, create_python_function, zip_bytes
+from tests.integration.admin import admin
 from tests.integration.test_cli import cli_env, ovis, uniq
 
 
@@ -139,6 +146,16 @@ def test_build_resolves_requirements_and_package_json_cached_and_deploys(
     assert "pip could not resolve" in bad.stderr
 
 
+def _admin_error(server: ServerProcess, method: str, path: str, body: Any) -> str:
+    """The error code of an operator call expected to fail with a 4xx."""
+    try:
+        admin(server.url, method, path, body)
+    except urllib.error.HTTPError as e:
+        assert 400 <= e.code < 500, e.code
+        return str(e.headers["x-amzn-ErrorType"])
+    raise AssertionError(f"{method} {path} {body} succeeded")
+
+
 def _invoke_text(lam: Any, name: str) -> str:
     resp = lam.invoke(FunctionName=name, Payload=b"{}")
     return str(json.loads(resp["Payload"].read()))
@@ -199,6 +216,19 @@ def test_dev_hot_reload_serves_saved_code_and_ctrl_c_restores(
     assert denied.returncode == 1 and "InvalidParameterValueException" in denied.stderr
     absent = ovis(server, "dev", str(src), "--name", uniq("absent"))
     assert absent.returncode == 1 and "ResourceNotFoundException" in absent.stderr
+
+    for body, code in (
+        ({"Path": 5}, "InvalidParameterValueException"),
+        ({"Path": "relative/dir"}, "InvalidParameterValueException"),
+        ({"Path": str(src / "app.py")}, "InvalidParameterValueException"),
+    ):
+        assert _admin_error(server, "PUT", f"/dev/mounts/{name}", body) == code
+    assert _admin_error(server, "PUT", f"/dev/debug/{name}", {"Port": "x"}) == (
+        "InvalidRequestContentException"
+    )
+    assert _admin_error(server, "PUT", f"/dev/debug/{name}", {"Port": 80}) == (
+        "InvalidParameterValueException"
+    )
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "ovis", "dev", str(src), "--name", name],
@@ -345,3 +375,80 @@ def test_invoke_debug_attaches_debugpy_and_stops_at_a_breakpoint(
     started = time.monotonic()
     assert json.loads(lam.invoke(FunctionName=name)["Payload"].read())["word"] == "debugged"
     assert time.monotonic() - started < 10
+
+
+def _node_runtime() -> str | None:
+    node = shutil.which("node")
+    if node is None:
+        return None
+    out = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
+    return f"nodejs{out.stdout.strip().lstrip('v').split('.')[0]}.x"
+
+
+def test_invoke_debug_node_waits_in_the_inspector_and_stops_in_the_handler(
+    server: ServerProcess, lam: Any
+) -> None:
+    runtime = _node_runtime()
+    if runtime is None:
+        pytest.skip("node is not installed")
+    name = uniq("dbgnode")
+    code = "export const handler = async (event) => {\n  const word = 'inspected';\n  return { word };\n};\n"
+    lam.create_function(
+        FunctionName=name,
+        Runtime=runtime,
+        Role=ROLE,
+        Handler="index.handler",
+        Code={"ZipFile": zip_bytes({"index.mjs": code})},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ovis", "invoke", name, "--debug", "--raw"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(server, {"PYTHONUNBUFFERED": "1"}),
+    )
+    stderr = Lines(proc.stderr)
+    try:
+        port = int(stderr.wait_for("Debugger:").split("127.0.0.1:")[1].split()[0])
+        end = time.monotonic() + 10
+        while True:  # the inspector's target list, once node is up (poll with a deadline)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=2) as r:
+                    targets = json.loads(r.read())
+                break
+            except OSError:
+                assert time.monotonic() < end, "no inspector on the printed port"
+                time.sleep(0.05)
+        with ws_connect(targets[0]["webSocketDebuggerUrl"], open_timeout=5) as ws:
+            seq = iter(range(1, 1000))
+
+            def call(method: str, **params: Any) -> None:
+                ws.send(json.dumps({"id": next(seq), "method": method, "params": params}))
+
+            def paused() -> dict[str, Any]:
+                while True:
+                    msg = json.loads(ws.recv(timeout=20))
+                    if msg.get("method") == "Debugger.paused":
+                        return dict(msg["params"])
+
+            call("Debugger.enable")
+            call("Debugger.setBreakpointByUrl", lineNumber=1, urlRegex=r"index\.mjs$")
+            call("Runtime.runIfWaitingForDebugger")
+            first = paused()  # --inspect-brk: paused before the runtime's first line
+            if not first.get("hitBreakpoints"):
+                call("Debugger.resume")
+                first = paused()
+            assert first["hitBreakpoints"], first
+            assert first["callFrames"][0]["functionName"] == "handler", first["callFrames"][0]
+            call("Debugger.resume")
+            assert proc.stdout is not None
+            out = proc.stdout.read()
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr.rest()
+    _close(proc)
+    assert json.loads(out) == {"word": "inspected"}
