@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from websockets.sync.client import connect as ws_connect
 
+from ovis.cli.packaging import build_zip, package_files
 from tests.conftest import ROLE, ServerProcess, create_python_function, zip_bytes
 from tests.integration.admin import admin
 from tests.integration.test_cli import cli_env, ovis, uniq
@@ -144,6 +145,32 @@ def test_build_resolves_requirements_and_package_json_cached_and_deploys(
     bad = ovis(server, "build", str(missing), env=env)
     assert bad.returncode == 1
     assert "pip could not resolve" in bad.stderr
+
+
+def test_package_merges_resolved_dependencies_under_the_functions_own_files(
+    tmp_path: Path,
+) -> None:
+    src, deps = tmp_path / "src", tmp_path / "deps"
+    for rel, text in {
+        "src/app.py": "own",
+        "src/util.py": "own",
+        "src/node_modules/stale/index.js": "stale",
+        "src/.ovis-build/deps/x.py": "cache",
+        "deps/util.py": "dep",
+        "deps/lib/__init__.py": "dep",
+        "deps/node_modules/fresh/index.js": "fresh",
+    }.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    files = dict(package_files(src, [deps]))
+    assert sorted(files) == [
+        "app.py",
+        "lib/__init__.py",
+        "node_modules/fresh/index.js",
+        "util.py",
+    ]
+    assert files["util.py"].read_text() == "own"  # the function's own file wins a clash
+    assert zipfile.ZipFile(io.BytesIO(build_zip(src, deps=[deps]))).namelist() == sorted(files)
 
 
 def _admin_error(server: ServerProcess, method: str, path: str, body: Any) -> str:
@@ -264,6 +291,14 @@ def test_dev_hot_reload_serves_saved_code_and_ctrl_c_restores(
     assert "back to its deployed code" in stdout.rest()
     _close(proc)
     assert _invoke_text(lam, name) == "deployed"
+    # deleting a mounted function ends its mount: a new function of that name starts clean
+    admin(server.url, "PUT", f"/dev/mounts/{name}", {"Path": str(src)})
+    listed = admin(server.url, "GET", "/dev/mounts")["Mounts"]
+    assert {"FunctionName": name, "Path": str(src.resolve()), "Port": None} in listed
+    lam.delete_function(FunctionName=name)
+    assert name not in [
+        m["FunctionName"] for m in admin(server.url, "GET", "/dev/mounts")["Mounts"]
+    ]
 
 
 class Dap:

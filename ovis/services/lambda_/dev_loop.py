@@ -9,7 +9,8 @@ Contract:
 - ``debug(name, port)``: the function's next $LATEST instances wait for a debugger on
   127.0.0.1:PORT (a free port when none is given; returned). Python needs ``debugpy`` in the
   server's environment; Node uses its inspector. ``undebug(name)`` ends it.
-- Everything is in memory: a server restart forgets mounts and debug ports (as a dev session).
+- Everything is in memory: a server restart forgets mounts and debug ports (as a dev session);
+  deleting the function ends its mount and debug setting.
 Methods run on the event loop thread.
 """
 
@@ -40,6 +41,13 @@ class DevLoop:
         self.mounts = mounts
         self.drop_uid = drop_uid  # instances run as other uids: the tree must be o+r
         self._watchers: dict[str, DirWatcher] = {}
+        registry.on_change(self._on_function_change)
+
+    def _on_function_change(self, name: str) -> None:
+        """A deleted function leaves dev mode: a new one of the same name starts clean."""
+        if self.mounts.get(name) is not None and self.registry.get(name, "$LATEST") is None:
+            self.unmount(name)
+            self.undebug(name)
 
     def _function(self, name: str) -> str:
         cfg = self.registry.get(name, "$LATEST")
