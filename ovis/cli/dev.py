@@ -22,6 +22,10 @@ import click
 from ovis.cli.async_ops import admin_call
 from ovis.cli.connection import Connection, connection_options, fail
 
+# The server ends a mount whose `ovis dev` stopped renewing (SIGKILL): after LEASE_S at most.
+LEASE_S = 20
+RENEW_S = 5
+
 
 def require_local(conn: Connection, what: str) -> None:
     """Exit 1 unless the endpoint is on this machine (the server must read our paths/ports)."""
@@ -46,6 +50,15 @@ def debug_session(conn: Connection, name: str, port: int | None) -> Iterator[int
         admin_call(conn, "DELETE", f"/dev/debug/{name}")
 
 
+def _renew(conn: Connection, name: str, stop: threading.Event) -> None:
+    """Keep the mount's lease while this command runs (a killed CLI's mount then ends)."""
+    while not stop.wait(RENEW_S):
+        try:
+            admin_call(conn, "POST", f"/dev/mounts/{name}/renew")
+        except SystemExit:  # admin_call printed why; the server may be restarting
+            continue
+
+
 @click.command(short_help="Serve a function's code from a folder, live on every save.")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--name", "-n", required=True, help="The function (it must exist: ovis deploy).")
@@ -59,8 +72,10 @@ def dev(conn: Connection, path: Path, name: str) -> None:
     and deploy for those, or keep them in PATH.
     """
     require_local(conn, "ovis dev")
-    answer = admin_call(conn, "PUT", f"/dev/mounts/{name}", {"Path": str(path.resolve())})
+    body = {"Path": str(path.resolve()), "LeaseSeconds": LEASE_S}
+    answer = admin_call(conn, "PUT", f"/dev/mounts/{name}", body)
     stop = threading.Event()
+    threading.Thread(target=_renew, args=(conn, name, stop), daemon=True).start()
 
     def on_signal(_sig: int, _frame: FrameType | None) -> None:
         stop.set()

@@ -9,7 +9,9 @@ the async outcome records and the undeliverable ledger.
 The inner loop (``services/lambda_/dev_loop.py``), only from a loopback client (the server reads
 a path of its own machine):
   GET    /_ovis/admin/dev/mounts             the functions mounted or debugged
-  PUT    /_ovis/admin/dev/mounts/NAME        {"Path": "/abs/dir"}: $LATEST runs that directory
+  PUT    /_ovis/admin/dev/mounts/NAME        {"Path": "/abs/dir", "LeaseSeconds": S (optional)}:
+                                             $LATEST runs that directory (until the lease ends)
+  POST   /_ovis/admin/dev/mounts/NAME/renew  extends the lease
   DELETE /_ovis/admin/dev/mounts/NAME        back to the deployed code
   PUT    /_ovis/admin/dev/debug/NAME         {"Port": N} (optional): next instances wait for a
                                              debugger; answers {"Port": N}
@@ -119,8 +121,10 @@ class AdminApi:
         if method == "GET" and path == "mounts":
             return self.dev.describe()
         doc = _json_object(body) if method == "PUT" else {}
+        if kind == "mounts" and name.endswith("/renew") and method == "POST":
+            return self.dev.renew(name.removesuffix("/renew"))
         if kind == "mounts" and name and method == "PUT":
-            return self.dev.mount(name, doc.get("Path"))
+            return self.dev.mount(name, doc.get("Path"), doc.get("LeaseSeconds"))
         if kind == "mounts" and name and method == "DELETE":
             return self.dev.unmount(name)
         if kind == "debug" and name and method == "PUT":

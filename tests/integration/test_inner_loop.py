@@ -291,6 +291,18 @@ def test_dev_hot_reload_serves_saved_code_and_ctrl_c_restores(
     assert "back to its deployed code" in stdout.rest()
     _close(proc)
     assert _invoke_text(lam, name) == "deployed"
+    # a lease not renewed (its `ovis dev` killed) ends the mount by itself
+    admin(server.url, "PUT", f"/dev/mounts/{name}", {"Path": str(src), "LeaseSeconds": 0.3})
+    admin(server.url, "POST", f"/dev/mounts/{name}/renew")
+    end = time.monotonic() + 5
+    while _invoke_text(lam, name) != "deployed":
+        assert time.monotonic() < end, "the lease did not end the mount"
+    assert _admin_error(server, "POST", f"/dev/mounts/{name}/renew", None) == (
+        "ResourceNotFoundException"
+    )
+    assert _admin_error(
+        server, "PUT", f"/dev/mounts/{name}", {"Path": str(src), "LeaseSeconds": -1}
+    ) == ("InvalidParameterValueException")
     # deleting a mounted function ends its mount: a new function of that name starts clean
     admin(server.url, "PUT", f"/dev/mounts/{name}", {"Path": str(src)})
     listed = admin(server.url, "GET", "/dev/mounts")["Mounts"]

@@ -5,7 +5,9 @@ Contract:
   invoke on (instances of the old code retire), and every saved file under it starts new
   instances again (``dev_watch.DirWatcher``). Refused with a 4xx when the function is missing or
   an image, or the path is not an absolute directory that both the server and the instances'
-  unprivileged users can read. ``unmount(name)``: back to the deployed code.
+  unprivileged users can read. ``unmount(name)``: back to the deployed code. With a lease
+  (``lease_s``), the mount ends by itself unless ``renew(name)`` comes within that time: a
+  CLI killed with SIGKILL cannot leave the function in dev mode.
 - ``debug(name, port)``: the function's next $LATEST instances wait for a debugger on
   127.0.0.1:PORT (a free port when none is given; returned). Python needs ``debugpy`` in the
   server's environment; Node uses its inspector. ``undebug(name)`` ends it.
@@ -16,6 +18,7 @@ Methods run on the event loop thread.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
@@ -41,6 +44,7 @@ class DevLoop:
         self.mounts = mounts
         self.drop_uid = drop_uid  # instances run as other uids: the tree must be o+r
         self._watchers: dict[str, DirWatcher] = {}
+        self._leases: dict[str, tuple[float, asyncio.TimerHandle]] = {}
         registry.on_change(self._on_function_change)
 
     def _on_function_change(self, name: str) -> None:
@@ -59,19 +63,54 @@ class DevLoop:
             )
         return cfg.runtime
 
-    def mount(self, name: str, path: object) -> dict[str, object]:
+    def mount(self, name: str, path: object, lease_s: object = None) -> dict[str, object]:
         self._function(name)
         real = self._readable_dir(path)
+        if lease_s is not None and (
+            not isinstance(lease_s, int | float) or isinstance(lease_s, bool) or lease_s <= 0
+        ):
+            raise InvalidParameterValueException(
+                f"LeaseSeconds must be a positive number, not {lease_s!r}"
+            )
         old = self._watchers.pop(name, None)
         if old is not None:
             old.close()
         watcher = DirWatcher(real, lambda: self.mounts.touched(name))
         self._watchers[name] = watcher
         state = self.mounts.mount(name, real)
+        self._cancel_lease(name)
+        if lease_s is not None:
+            self._arm(name, float(lease_s))
         log.info("dev mount: %s runs %s (%s)", name, real, watcher.mode)
         return {"FunctionName": name, "Path": real, "Watch": watcher.mode, **_gen(state.generation)}
 
+    def renew(self, name: str) -> dict[str, object]:
+        """Extend a leased mount by its lease; 404 when ``name`` is not mounted."""
+        state = self.mounts.get(name)
+        if state is None or state.path is None:
+            raise ResourceNotFoundException(f"{name} is not dev-mounted")
+        lease = self._leases.get(name)
+        if lease is not None:
+            self._arm(name, lease[0])
+        return {"FunctionName": name}
+
+    def _arm(self, name: str, lease_s: float) -> None:
+        self._cancel_lease(name)
+        handle = asyncio.get_running_loop().call_later(lease_s, self._expire, name)
+        self._leases[name] = (lease_s, handle)
+
+    def _cancel_lease(self, name: str) -> None:
+        old = self._leases.pop(name, None)
+        if old is not None:
+            old[1].cancel()
+
+    def _expire(self, name: str) -> None:
+        self._leases.pop(name, None)
+        log.warning("dev mount: %s's lease ran out (its `ovis dev` is gone)", name)
+        self.unmount(name)
+
     def unmount(self, name: str) -> dict[str, object]:
+        self._cancel_lease(name)
         watcher = self._watchers.pop(name, None)
         if watcher is not None:
             watcher.close()
