@@ -57,6 +57,7 @@ from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
 from ovis.services.lambda_.concurrency import ConcurrencyService
+from ovis.services.lambda_.dev_loop import DevLoop
 from ovis.services.lambda_.esm.mappings import MappingService
 from ovis.services.lambda_.esm.runner import MappingRunner
 from ovis.services.lambda_.esm.sqs_poller import SqsPollerFactory
@@ -415,7 +416,7 @@ class Server:
         self.router = Router(
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
-                AdminService(AdminApi(self.queue), verifier),
+                AdminService(AdminApi(self.queue, self._dev_loop()), verifier),
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
                 ConsoleService(  # /console/: the web console, over the same calls
@@ -486,6 +487,10 @@ class Server:
 
     async def _prune_checkpoints(self) -> None:
         await self.stream_pollers.prune(lambda: [m.uuid for m in self.mappings.all()])
+
+    def _dev_loop(self) -> DevLoop:
+        """`ovis dev` and `--debug` (admin endpoints): $LATEST from a directory, debuggers."""
+        return DevLoop(self.registry, self.invoker.dev, self.isolation.drop_uid)
 
     def _function_urls(self) -> FunctionUrls:
         """Serving function URLs; AWS_IAM ones also accept other accounts' credentials (and

@@ -20,6 +20,7 @@ import click
 from botocore.exceptions import ClientError
 
 from ovis.cli import event_config, urls, versions
+from ovis.cli.build import build
 from ovis.cli.connection import (
     DEFAULT_ENDPOINT,
     DEFAULT_REGION,
@@ -34,6 +35,7 @@ from ovis.cli.deploy import (
     _get_configuration,
     deploy,
 )
+from ovis.cli.dev import debug_session, dev
 from ovis.cli.inputs import parse_env_pairs, read_payload
 from ovis.cli.logs_view import (
     FilterPattern,
@@ -128,6 +130,15 @@ def _print_payload(data: bytes, raw: bool) -> None:
     "line (multi-line records such as tracebacks split).",
 )
 @click.option("--raw", is_flag=True, help="Write the result bytes as they are, no formatting.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Run on a new instance that waits for a debugger (debugpy for Python, the inspector "
+    "for Node) on a loopback port printed to stderr; local server, $LATEST only.",
+)
+@click.option(
+    "--debug-port", type=int, metavar="PORT", help="The port for --debug (default: free)."
+)
 @connection_options
 def invoke(
     conn: Connection,
@@ -138,6 +149,8 @@ def invoke(
     async_: bool,
     logs: bool,
     raw: bool,
+    debug: bool,
+    debug_port: int | None,
 ) -> None:
     """Invoke the function NAME with a JSON PAYLOAD (default {}; '-' reads stdin).
 
@@ -147,6 +160,31 @@ def invoke(
     """
     if async_ and logs:
         raise click.UsageError("--logs needs a synchronous invocation; drop --async")
+    if debug and (async_ or qualifier or ":" in name):
+        raise click.UsageError("--debug runs $LATEST synchronously: drop --async / --qualifier")
+    if debug:
+        with debug_session(conn, name, debug_port) as port:
+            click.echo(
+                f"Debugger: {name} waits on 127.0.0.1:{port} "
+                f"(attach: VS Code 'Remote Attach' / debugpy / node inspector; code at /var/task)",
+                err=True,
+            )
+            sys.stderr.flush()
+            _invoke(conn, name, payload, payload_file, None, False, logs, raw)
+        return
+    _invoke(conn, name, payload, payload_file, qualifier, async_, logs, raw)
+
+
+def _invoke(
+    conn: Connection,
+    name: str,
+    payload: str | None,
+    payload_file: IO[bytes] | None,
+    qualifier: str | None,
+    async_: bool,
+    logs: bool,
+    raw: bool,
+) -> None:
     data = read_payload(payload, payload_file, sys.stdin.buffer)
     params: dict[str, Any] = {
         **function_params(name, qualifier),
@@ -407,7 +445,7 @@ def delete(conn: Connection, name: str, yes: bool) -> None:
 def register(cli: click.Group) -> None:
     """Add deploy, invoke, list (and its alias ls), get, logs, delete, publish and the
     alias, url and async-config groups to the `cli` group."""
-    for command in (deploy, invoke, list_functions, get_function, logs, delete):
+    for command in (deploy, invoke, list_functions, get_function, logs, delete, build, dev):
         cli.add_command(command)
     alias = copy.copy(list_functions)
     alias.name = "ls"

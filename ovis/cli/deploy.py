@@ -12,6 +12,7 @@ from typing import Any
 import click
 from botocore.exceptions import ClientError, WaiterError
 
+from ovis.cli.build import resolve
 from ovis.cli.connection import Connection, connection_options, fail
 from ovis.cli.inputs import env_callback
 from ovis.cli.packaging import (
@@ -156,17 +157,24 @@ def _print_summary(action: str, cfg: dict[str, Any], version: str | None) -> Non
     is_flag=True,
     help="Publish a version of the result (PublishVersion) and print its number.",
 )
+@click.option(
+    "--no-build",
+    is_flag=True,
+    help="Zip the folder as it is: do not resolve requirements.txt / package.json (ovis build).",
+)
 @connection_options
-def deploy(conn: Connection, path: Path, name: str, publish: bool, **options: Any) -> None:
+def deploy(
+    conn: Connection, path: Path, name: str, publish: bool, no_build: bool, **options: Any
+) -> None:
     """Zip the folder PATH and create or update the function NAME from it.
 
     A new function gets the defaults for options not given. An existing one gets its code
     replaced, then only the options given applied (UpdateFunctionConfiguration), waiting
     for each step to finish. With --publish, a version is published afterwards. A progress
-    display on stderr follows the steps when stdout is a terminal.
+    display on stderr follows the steps when stdout is a terminal. A requirements.txt or
+    package.json is resolved into the package first, as `ovis build` does (cached).
     """
-    files = package_files(path)
-    if not files:
+    if not package_files(path):
         fail(f"Error: nothing to deploy: {path} has no files to package")
     lam = conn.client("lambda", read_timeout=INVOKE_READ_TIMEOUT_S)
     settings = _deploy_settings(**options)
@@ -176,6 +184,15 @@ def deploy(conn: Connection, path: Path, name: str, publish: bool, **options: An
         existing = _get_configuration(lam, name)
         runtime = settings.get("Runtime") or (existing or {}).get("Runtime") or DEFAULT_RUNTIME
         handler = settings.get("Handler") or (existing or {}).get("Handler") or DEFAULT_HANDLER
+        deps: list[Path] = []
+        if not no_build:
+            steps.start(f"Resolving the dependencies of {path}")
+            arch = ((existing or {}).get("Architectures") or [None])[0]
+            built = resolve(path, runtime, arch)
+            for note in built.notes:
+                err_console().print(note)
+            deps = built.deps
+        files = package_files(path, deps)
         names = [n for n, _ in files]
         missing = handler_module_missing(names, handler) if runtime.startswith("python") else None
         if missing:
@@ -183,7 +200,7 @@ def deploy(conn: Connection, path: Path, name: str, publish: bool, **options: An
                 f"[yellow]Warning:[/yellow] handler {handler} but {missing} is not in {path}"
             )
         steps.start(f"Packaging {path}", total=len(files))
-        code = build_zip(path, on_file=lambda _: steps.advance())
+        code = build_zip(path, on_file=lambda _: steps.advance(), deps=deps)
         steps.start(f"Uploading {len(files)} files ({human_size(len(code))}) to {name}")
         if existing:
             _update_function(lam, name, code, settings)

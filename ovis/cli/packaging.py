@@ -5,36 +5,51 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-EXCLUDED_DIRS = frozenset({"__pycache__", ".git"})
+EXCLUDED_DIRS = frozenset({"__pycache__", ".git", ".ovis-build"})  # .ovis-build: build.py
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 # Zip cannot store dates before 1980; a fixed date keeps the bytes independent of mtimes.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def package_files(path: Path) -> list[tuple[str, Path]]:
+def package_files(path: Path, deps: Sequence[Path] = ()) -> list[tuple[str, Path]]:
     """(archive name, file) for every file under `path` that belongs in a package, sorted by
-    archive name. Raises NotADirectoryError if `path` is not a folder."""
+    archive name. Raises NotADirectoryError if `path` is not a folder.
+
+    `deps` are resolved dependency folders (`ovis build`) merged into the package root: the
+    function's own files win a name clash, except under a top-level folder a deps folder
+    provides (its `node_modules` replaces the source's)."""
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"{root} is not a directory")
-    return sorted(_walk(root))
+    files: dict[str, Path] = {}
+    provided = {e.name for d in deps for e in Path(d).iterdir() if e.is_dir()}
+    for name, file in _walk(root):
+        if name.split("/", 1)[0] not in provided or "/" not in name:
+            files[name] = file
+    for d in deps:
+        for name, file in _walk(Path(d)):
+            files.setdefault(name, file)
+    return sorted(files.items())
 
 
-def build_zip(path: Path, on_file: Callable[[str], None] | None = None) -> bytes:
+def build_zip(
+    path: Path, on_file: Callable[[str], None] | None = None, deps: Sequence[Path] = ()
+) -> bytes:
     """Zip the folder at `path` into a deployment package, deterministically.
 
     Entries are sorted by their (posix) path, carry a fixed timestamp and a normalised
     mode (0755 if the file has any executable bit, else 0644), so the same tree gives the
     same bytes on every run and machine. `__pycache__` and `.git` folders and compiled
     `*.pyc` / `*.pyo` files are skipped. Directory entries are not written. `on_file` is
-    called with each entry's name once it is written (for a progress bar).
+    called with each entry's name once it is written (for a progress bar). `deps`: see
+    `package_files`.
     """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, file in package_files(path):
+        for name, file in package_files(path, deps):
             zf.writestr(_zip_info(name, file.stat().st_mode), file.read_bytes())
             if on_file is not None:
                 on_file(name)

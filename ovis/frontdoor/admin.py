@@ -5,6 +5,17 @@ the async outcome records and the undeliverable ledger.
   GET  /_ovis/admin/async/ledger
   POST /_ovis/admin/async/ledger/redrive   {"EntryIds": [...]} (omitted: all entries)
   GET  /_ovis/admin/async/pending          number of queued async events
+
+The inner loop (``services/lambda_/dev_loop.py``), only from a loopback client (the server reads
+a path of its own machine):
+  GET    /_ovis/admin/dev/mounts             the functions mounted or debugged
+  PUT    /_ovis/admin/dev/mounts/NAME        {"Path": "/abs/dir", "LeaseSeconds": S (optional)}:
+                                             $LATEST runs that directory (until the lease ends)
+  POST   /_ovis/admin/dev/mounts/NAME/renew  extends the lease
+  DELETE /_ovis/admin/dev/mounts/NAME        back to the deployed code
+  PUT    /_ovis/admin/dev/debug/NAME         {"Port": N} (optional): next instances wait for a
+                                             debugger; answers {"Port": N}
+  DELETE /_ovis/admin/dev/debug/NAME
 """
 
 from __future__ import annotations
@@ -20,8 +31,11 @@ from ovis.auth.sigv4 import SigV4Verifier
 from ovis.errors import ApiError, InvalidRequestContentException, UnknownOperationException
 from ovis.frontdoor.http import MAX_BODY_BYTES, Receive, Scope, Send, read_body, respond
 from ovis.invoke.async_queue import AsyncQueue
+from ovis.services.lambda_.dev_loop import AccessDeniedException, DevLoop
 
 PREFIX = "/_ovis/admin/"
+DEV_PREFIX = "/_ovis/admin/dev/"
+LOOPBACK = ("127.", "::1", "::ffff:127.")
 
 
 class AdminService:
@@ -47,6 +61,9 @@ class AdminService:
             self.verifier.verify(
                 scope["method"], raw, scope["query_string"], scope["headers"], body
             )
+            client = (scope.get("client") or ("",))[0] or ""
+            if path.startswith(DEV_PREFIX) and not client.startswith(LOOPBACK):
+                raise AccessDeniedException("Dev mounts and debuggers need a loopback client")
             status, headers, out = await self.api.handle(
                 scope["method"], path, scope["query_string"].decode("latin-1"), body
             )
@@ -62,9 +79,10 @@ def _error(e: ApiError) -> tuple[int, dict[str, str], bytes]:
 
 
 class AdminApi:
-    def __init__(self, queue: AsyncQueue) -> None:
+    def __init__(self, queue: AsyncQueue, dev: DevLoop | None = None) -> None:
         self.queue = queue
         self.store = queue.store
+        self.dev = dev
 
     async def handle(
         self, method: str, path: str, query: str, body: bytes
@@ -93,4 +111,37 @@ class AdminApi:
                 raise InvalidRequestContentException("Body must be a JSON object.") from None
             delivered = await self.queue.redrive(set(ids) if ids is not None else None)
             return {"Delivered": delivered}
+        if path.startswith("/dev/") and self.dev is not None:
+            return self._dev(method, path.removeprefix("/dev/"), body)
         raise UnknownOperationException(f"Unknown admin operation {method} {path}")
+
+    def _dev(self, method: str, path: str, body: bytes) -> Any:
+        assert self.dev is not None
+        kind, _, name = path.partition("/")
+        if method == "GET" and path == "mounts":
+            return self.dev.describe()
+        doc = _json_object(body) if method == "PUT" else {}
+        if kind == "mounts" and name.endswith("/renew") and method == "POST":
+            return self.dev.renew(name.removesuffix("/renew"))
+        if kind == "mounts" and name and method == "PUT":
+            return self.dev.mount(name, doc.get("Path"), doc.get("LeaseSeconds"))
+        if kind == "mounts" and name and method == "DELETE":
+            return self.dev.unmount(name)
+        if kind == "debug" and name and method == "PUT":
+            port = doc.get("Port")
+            if port is not None and (not isinstance(port, int) or isinstance(port, bool)):
+                raise InvalidRequestContentException("Port must be an integer.")
+            return self.dev.debug(name, port)
+        if kind == "debug" and name and method == "DELETE":
+            return self.dev.undebug(name)
+        raise UnknownOperationException(f"Unknown admin operation {method} /dev/{path}")
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise InvalidRequestContentException("Body must be a JSON object.")
+    return doc

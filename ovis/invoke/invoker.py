@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ovis.errors import TooManyRequestsException
 from ovis.invoke.concurrency import ConcurrencyLimiter
+from ovis.invoke.dev_mounts import DEBUG_MIN_MEMORY_MB, DEBUG_TIMEOUT_S, DevMounts
 from ovis.invoke.metrics import PlatformMetrics
 from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
@@ -72,6 +73,8 @@ class Invoker:
         )
         self._specs: dict[tuple[str, str, str], InstanceSpec] = {}
         registry.on_change(self._on_function_change)
+        self.dev = DevMounts()  # `ovis dev` / `--debug`: $LATEST from a directory, debuggers
+        self.dev.on_change(self._on_function_change)
 
     def _on_function_change(self, name: str) -> None:
         for key in [k for k in self._specs if k[0] == name]:
@@ -90,7 +93,7 @@ class Invoker:
         return self.qualifiers.for_invoke(name, qualifier)
 
     def spec_for(self, cfg: FunctionConfig, provisioned: bool = False) -> InstanceSpec:
-        key = (cfg.name, cfg.version, cfg.revision_id)
+        key = (cfg.name, cfg.version, self.dev.key(cfg))
         spec = self._specs.get(key)
         if spec is None:
             spec = self._specs[key] = self._build_spec(cfg)
@@ -101,8 +104,10 @@ class Invoker:
     def _build_spec(self, cfg: FunctionConfig) -> InstanceSpec:
         """Once per (function, version, revision): the runtime's adapter says how to launch."""
         iso = self.manager.isolation
+        dev = self.dev.applies(cfg)
+        mounted = dev.path if dev is not None else None
         ctx = LaunchContext(
-            code_dir=str(self.code.tree_path(cfg.code_digest)),
+            code_dir=mounted or str(self.code.tree_path(cfg.code_digest)),
             layers=tuple(str(self.code.tree_path(d)) for d in cfg.layer_digests),
             lambda_env=self._lambda_env(cfg),
             namespaces=iso.namespaces,
@@ -111,11 +116,12 @@ class Invoker:
             python_transport="http" if self.settings.python_transport == "http" else "channel",
             images=self.images,
         )
+        debug = dev is not None and dev.debug_port is not None
         return InstanceSpec(
-            key=(cfg.name, cfg.version, cfg.revision_id),
-            launch=self.runtimes.launch(cfg, ctx),
-            memory_mb=cfg.memory_size,
-            timeout_s=cfg.timeout,
+            key=(cfg.name, cfg.version, self.dev.key(cfg)),
+            launch=self.dev.launch(dev, self.runtimes.launch(cfg, ctx)),
+            memory_mb=max(cfg.memory_size, DEBUG_MIN_MEMORY_MB) if debug else cfg.memory_size,
+            timeout_s=DEBUG_TIMEOUT_S if debug else cfg.timeout,
             tmp_mb=cfg.ephemeral_storage,
         )
 

@@ -257,6 +257,19 @@ def _max_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _await_debugger(setting: str) -> None:
+    """``PORT:DIR``: import debugpy from DIR (the server's environment, on sys.path only for
+    that import), listen on 127.0.0.1:PORT and wait for a debugger to attach."""
+    port, _, where = setting.partition(":")
+    sys.path.append(where)
+    try:
+        import debugpy
+    finally:
+        sys.path.remove(where)
+    debugpy.listen(("127.0.0.1", int(port)), in_process_debug_adapter=True)
+    debugpy.wait_for_client()
+
+
 class Runtime:
     """Loads the handler once, then runs invocations (one at a time, as Lambda does)."""
 
@@ -280,6 +293,8 @@ class Runtime:
                 raise self.fault
             event = json.loads(payload) if payload else {}
             assert self.handler is not None
+            if "_OVIS_DEBUGPY" in os.environ:  # `ovis invoke --debug`: the first invoke waits
+                _await_debugger(os.environ.pop("_OVIS_DEBUGPY"))
             result = self.handler(event, ctx)
             try:
                 body = json.dumps(result).encode()
