@@ -154,6 +154,10 @@ class Server:
         # ---- storage
         self.storage = SqliteStorage(data / "ovis.db")
         self.code = CodeStore(data / "code")
+        # reclaims code nothing references (a loop; started among the components below)
+        self.code_garbage = CodeCollector(
+            self.code, self.storage.functions, self.storage.layers, self.supervisor
+        )
         self.images = ImageStore(data / "images")  # written by `ovis image import`
         self.objects = ObjectStore(data / "objects")  # S3 object contents
         # ---- invocation
@@ -453,7 +457,7 @@ class Server:
             self.alarms,  # after the topics its actions publish to
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
-            CodeCollector(self.code, self.storage.functions, self.storage.layers, self.supervisor),
+            self.code_garbage,  # after the functions' transitions: reads what they store
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
@@ -541,9 +545,7 @@ class Server:
             "version": __version__,
             "functions": len(self.registry.names()),
             "instances": len(self.manager.instances()),
-            "code_garbage": next(
-                c for c in self.components if isinstance(c, CodeCollector)
-            ).stats(),
+            "code_garbage": self.code_garbage.stats(),
         }
 
     async def start(self) -> None:
