@@ -158,6 +158,10 @@ class InvalidAccessKeyId(UnrecognizedClientException):
     code = "InvalidAccessKeyId"
 
 
+class _Worded(AuthError):
+    """An auth error in a query service's or S3's words (its code set per instance)."""
+
+
 class RequestTimeTooSkewed(InvalidSignatureException):
     """How S3 words a request signed outside the clock skew window."""
 
@@ -339,82 +343,98 @@ class SigV4Verifier:
             self._scopes.expect(method, raw_path, params, hmap, body) if self._scopes else None
         )
         style = expected.style if expected is not None else ""
-        if auth is not None:
-            credential, signed_headers, signature, stamp = self._from_header(auth, hmap, style)
-        elif presigned:
-            credential, signed_headers, signature, stamp = self._from_query(params, style)
-            # The signature cannot sign itself; every other query parameter is covered.
-            pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
-            raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
-        elif "AWSAccessKeyId" in params and "Signature" in params:
-            return self._verify_s3_query_v2(method, raw_path, raw_pairs, params, hmap, style)
-        else:
-            raise MissingAuthenticationTokenException("Missing Authentication Token")
+        try:
+            if auth is not None:
+                credential, signed_headers, signature, stamp = self._from_header(auth, hmap, style)
+            elif presigned:
+                credential, signed_headers, signature, stamp = self._from_query(params, style)
+                # The signature cannot sign itself; every other query parameter is covered.
+                pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
+                raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
+            elif "AWSAccessKeyId" in params and "Signature" in params:
+                return self._verify_s3_query_v2(method, raw_path, raw_pairs, params, hmap, style)
+            else:
+                raise MissingAuthenticationTokenException("Missing Authentication Token")
 
-        scope = credential.split("/")
-        if len(scope) != 5:
-            raise IncompleteSignatureException(
-                "Credential must have exactly 5 slash-delimited elements, e.g. "
-                f"keyid/date/region/service/term, got '{credential}'"
-            )
-        access_key, day, region, service, terminator = scope
-        problems = []
-        if terminator != _TERMINATOR:
-            problems.append(
-                f"Credential should be scoped with a valid terminator: 'aws4_request', "
-                f"not '{terminator}'."
-            )
-        if day != stamp[:8]:
-            problems.append(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-                f"from HTTP: '{day}' != '{stamp[:8]}', from '{stamp}'."
-            )
-        if problems:
-            raise _bad_signature(style, " ".join(problems))
-        if expected is not None:
-            if region not in expected.regions:
-                raise _bad_signature(style, _MSG_REGION)
-            if service != expected.service:
-                raise _bad_signature(
-                    style, f"Credential should be scoped to correct service: '{expected.service}'. "
+            scope = credential.split("/")
+            if len(scope) != 5:
+                raise IncompleteSignatureException(
+                    "Credential must have exactly 5 slash-delimited elements, e.g. "
+                    f"keyid/date/region/service/term, got '{credential}'"
                 )
-        names = signed_headers.lower().split(";")
-        if "host" not in names:
-            raise InvalidSignatureException(
-                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
-            )
-        secret = self._secret(access_key, service, hmap, params, style)
+            access_key, day, region, service, terminator = scope
+            problems = []
+            if terminator != _TERMINATOR:
+                problems.append(
+                    f"Credential should be scoped with a valid terminator: 'aws4_request', "
+                    f"not '{terminator}'."
+                )
+            if day != stamp[:8]:
+                problems.append(
+                    "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                    f"date from HTTP: '{day}' != '{stamp[:8]}', from '{stamp}'."
+                )
+            if problems:
+                raise _bad_signature(style, " ".join(problems))
+            if expected is not None:
+                if region not in expected.regions:
+                    raise _bad_signature(style, _MSG_REGION)
+                if service != expected.service:
+                    raise _bad_signature(
+                        style,
+                        f"Credential should be scoped to correct service: '{expected.service}'. ",
+                    )
+            names = signed_headers.lower().split(";")
+            if "host" not in names:
+                raise InvalidSignatureException(
+                    "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+                )
+            secret = self._secret(access_key, service, hmap, params, style)
 
-        # Header values travel as latin-1 but botocore signs them as UTF-8 text, so decode as
-        # latin-1 here and let the final encode produce the bytes botocore hashed.
-        canonical_headers = "".join(
-            f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
-            for n in names
-        )
-        s3 = service == "s3"
-        path = _s3_canonical_path(raw_path) if s3 else _canonical_path(raw_path)
-        head = f"{method.upper()}\n{path}\n"
-        if s3:
-            payload_hash = _s3_payload_hash(hmap, body, presigned)
-        elif body is None:
-            raise InvalidSignatureException("A streamed body is only accepted by S3.")
-        else:
-            payload_hash = _payload_hash(hmap, body)
-        tail = f"\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
-        key = self._signing_key(secret, day, region, service)
-        scope_text = f"{day}/{region}/{service}/{_TERMINATOR}"
-        sts_head = f"{ALGORITHM}\n{stamp}\n{scope_text}\n"
-        if signature.isascii():
-            signed = SignedPayload(payload_hash, key, stamp, scope_text, signature)
-            query = _join(pairs)
-            if _signs(key, sts_head, head + query + tail, signature):
-                return Identity(access_key, region, service), signed
-            # botocore signs a query string that is already in the URL verbatim rather than
-            # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
-            raw_query = _join(raw_pairs)
-            if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
-                return Identity(access_key, region, service), signed
-        raise _bad_signature(style, _MSG_BAD_SIGNATURE)
+            # Header values travel as latin-1 but botocore signs them as UTF-8 text, so decode as
+            # latin-1 here and let the final encode produce the bytes botocore hashed.
+            canonical_headers = "".join(
+                f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
+                for n in names
+            )
+            s3 = service == "s3"
+            path = _s3_canonical_path(raw_path) if s3 else _canonical_path(raw_path)
+            head = f"{method.upper()}\n{path}\n"
+            if s3:
+                payload_hash = _s3_payload_hash(hmap, body, presigned)
+            elif body is None:
+                raise InvalidSignatureException("A streamed body is only accepted by S3.")
+            else:
+                payload_hash = _payload_hash(hmap, body)
+            tail = f"\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
+            key = self._signing_key(secret, day, region, service)
+            scope_text = f"{day}/{region}/{service}/{_TERMINATOR}"
+            sts_head = f"{ALGORITHM}\n{stamp}\n{scope_text}\n"
+            if signature.isascii():
+                signed = SignedPayload(payload_hash, key, stamp, scope_text, signature)
+                query = _join(pairs)
+                if _signs(key, sts_head, head + query + tail, signature):
+                    return Identity(access_key, region, service), signed
+                # botocore signs a query string that is already in the URL verbatim rather than
+                # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
+                raw_query = _join(raw_pairs)
+                if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
+                    return Identity(access_key, region, service), signed
+            raise _bad_signature(style, _MSG_BAD_SIGNATURE)
+        except (IncompleteSignatureException, MissingAuthenticationTokenException) as e:
+            if style == "query":  # query services drop the suffix: IncompleteSignature
+                code = e.code.removesuffix("Exception")
+            elif style == "s3" and isinstance(e, IncompleteSignatureException):
+                code = (
+                    "AuthorizationQueryParametersError"
+                    if presigned
+                    else ("AuthorizationHeaderMalformed")
+                )
+            else:
+                raise
+            worded: AuthError = _Worded(e.message)
+            worded.code, worded.status = code, e.status
+            raise worded from None
 
     def _secret(
         self,

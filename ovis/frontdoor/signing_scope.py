@@ -9,8 +9,8 @@ scope, so the verifier can refuse a request signed for another service or region
 * ``smithy-protocol: rpc-v2-cbor`` with ``/service/<Name>/operation/<Op>`` names it by path;
 * ``/_ovis/admin/...`` is signed like the Lambda API (the ovis CLI's operator calls);
 * a REST-JSON path names it by its first segment (``/2015-03-31/...`` is Lambda's), unless the
-  segment is shared by two services or the request is S3's (scoped ``s3`` and carrying S3's
-  ``x-amz-content-sha256``: a bucket may be called ``v1``);
+  segment is shared by two services or the request is signed as only S3 signs (scoped ``s3``
+  with S3's ``x-amz-content-sha256``, or an S3 presigned URL: a bucket may be called ``v1``);
 * a query-protocol call (``Action`` and ``Version`` in the query string or form body) names it
   by the API version (``2010-03-31`` is SNS's);
 * anything else is S3's (path- or host-style buckets).
@@ -38,6 +38,15 @@ _ADMIN_PREFIX = b"/_ovis/admin"
 _FORM = b"application/x-www-form-urlencoded"
 # Services whose endpoint accepts requests signed for any region (see the module docstring).
 _ANY_REGION = frozenset({"iam", "sts", "s3"})
+
+
+def _s3_signed(headers: Mapping[bytes, bytes], params: Mapping[str, str]) -> bool:
+    """Signed the way only S3's signers sign: scoped ``s3`` with S3's payload header (every
+    header-signed S3 request has it), or an S3 presigned URL."""
+    auth = headers.get(b"authorization")
+    if auth is not None:
+        return b"/s3/" in auth and b"x-amz-content-sha256" in headers
+    return "/s3/" in params.get("X-Amz-Credential", "") or "AWSAccessKeyId" in params
 
 
 @cache
@@ -107,11 +116,7 @@ class RequestScopes:
             return self._admin
         segment = raw_path.split(b"/", 2)[1].decode("latin-1") if raw_path[:1] == b"/" else ""
         rest = self._rest.get(segment)
-        if rest is not None and not (
-            self._s3 is not None
-            and b"x-amz-content-sha256" in headers
-            and b"/s3/" in (headers.get(b"authorization") or b"")
-        ):
+        if rest is not None and not (self._s3 is not None and _s3_signed(headers, params)):
             return rest
         action = "Action" in params
         version = params.get("Version")

@@ -24,6 +24,7 @@ from unittest import mock
 import pytest
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
+from botocore.config import Config
 from botocore.credentials import Credentials
 
 from tests.conftest import REGION, ServerProcess
@@ -159,12 +160,17 @@ class Case:
     shift_s: int = 0  # the signer's clock against ours
     presign: bool = False
     expires: int = 60
+    unsigned: bool = False
+    raw_auth: str | None = None  # sent as the Authorization header instead of a signature
 
 
 def cases(t: Target, temp: Credentials) -> list[Case]:
     codes = CODES[t.style]
     sig, bad_key = codes["sig"], codes["key"]
     skewed = "RequestTimeTooSkewed" if t.s3 else sig  # as S3 words both
+    malformed = {"json": "IncompleteSignatureException", "query": "IncompleteSignature"}.get(
+        t.style, "AuthorizationQueryParametersError"
+    )
     expired = "AccessDenied" if t.s3 else sig
     out = [Case(f"region {r}", 403, sig, region=r) for r in t.wrong_regions]
     out += [Case(f"service {s}", 403, sig, service=s) for s in t.other_services]
@@ -186,6 +192,18 @@ def cases(t: Target, temp: Credentials) -> list[Case]:
         ),
         Case("no token, temporary key", 403, bad_key, key=temp.access_key, secret=temp.secret_key),
     ]
+    if not t.s3:  # S3 answers an unsigned request as an anonymous one (bucket policies)
+        suffix = "" if t.style == "query" else "Exception"
+        out += [
+            Case("unsigned", 403, f"MissingAuthenticationToken{suffix}", unsigned=True),
+            Case(
+                "no Signature",
+                400,
+                f"IncompleteSignature{suffix}",
+                raw_auth=f"AWS4-HMAC-SHA256 Credential={KEY}/20260101/{REGION}/{t.signing}/"
+                "aws4_request, SignedHeaders=host",
+            ),
+        ]
     if t.method == "GET" or t.style == "query":
         p = dict(presign=True)
         out += [
@@ -204,11 +222,11 @@ def cases(t: Target, temp: Credentials) -> list[Case]:
             Case(
                 "presigned, X-Amz-Expires 604801",
                 400,
-                "IncompleteSignatureException",
+                malformed,
                 expires=604801,
                 **p,
             ),  # type: ignore[arg-type]
-            Case("presigned, X-Amz-Expires 0", 400, "IncompleteSignatureException", expires=0, **p),  # type: ignore[arg-type]
+            Case("presigned, X-Amz-Expires 0", 400, malformed, expires=0, **p),  # type: ignore[arg-type]
         ]
     return out
 
@@ -233,8 +251,12 @@ def send(server: ServerProcess, t: Target, c: Case) -> tuple[int, str]:
     else:
         signer = signer_cls(creds, service, c.region)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=c.shift_s)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=now):
-        signer.add_auth(req)
+    if c.raw_auth is not None:
+        req.headers["Authorization"] = c.raw_auth
+        req.headers["X-Amz-Date"] = now.strftime("%Y%m%dT%H%M%SZ")
+    elif not c.unsigned:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=now):
+            signer.add_auth(req)
     prepared = req.prepare()
     wire = urllib.request.Request(
         prepared.url,
@@ -307,3 +329,23 @@ def test_global_services_accept_any_real_region(server: ServerProcess) -> None:
 def test_the_matrix_has_the_issues_size(temp_creds: Credentials) -> None:
     total: Callable[[], int] = lambda: sum(len(cases(t, temp_creds)) for t in TARGETS)  # noqa: E731
     assert total() >= 131
+
+
+def test_s3_buckets_named_like_another_services_path(server: ServerProcess) -> None:
+    """A bucket called ``2015-03-31`` (Lambda's path) is still S3's, signed or presigned."""
+    s3: Any = server.client("s3")
+    bucket = "2015-03-31"
+    s3.create_bucket(Bucket=bucket)
+    try:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+        assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+        for version in ("s3v4", "s3"):
+            signer: Any = server.client("s3", config=Config(signature_version=version))
+            url = signer.generate_presigned_url(
+                "get_object", Params={"Bucket": bucket, "Key": "k"}, ExpiresIn=60
+            )
+            with urllib.request.urlopen(url, timeout=10) as r:
+                assert r.read() == b"v"
+    finally:
+        s3.delete_object(Bucket=bucket, Key="k")
+        s3.delete_bucket(Bucket=bucket)
