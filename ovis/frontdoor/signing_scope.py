@@ -13,7 +13,9 @@ scope, so the verifier can refuse a request signed for another service or region
   with S3's ``x-amz-content-sha256``, or an S3 presigned URL: a bucket may be called ``v1``);
 * a query-protocol call (``Action`` and ``Version`` in the query string or form body) names it
   by the API version (``2010-03-31`` is SNS's);
-* anything else is S3's (path- or host-style buckets).
+* anything else is S3's (path- or host-style buckets), except a request scoped to a REST-JSON
+  service at a path none of its routes has: that service answers it (UnknownOperation), as its
+  own endpoint would.
 
 Regions: a regional service accepts the server's region only. IAM and STS (global endpoints
 that SDKs given an endpoint URL sign with the client's region) and S3 (whose buckets live in
@@ -60,7 +62,7 @@ def aws_regions() -> frozenset[str]:
 class RequestScopes:
     """The ``ScopeRule`` of the server's own services, built once from their botocore models."""
 
-    __slots__ = ("_admin", "_by_target", "_by_version", "_cbor", "_rest", "_s3")
+    __slots__ = ("_admin", "_by_target", "_by_version", "_cbor", "_rest", "_rest_scopes", "_s3")
 
     def __init__(self, services: Sequence[AwsService], region: str) -> None:
         regional = frozenset({region})
@@ -69,6 +71,7 @@ class RequestScopes:
         self._by_version: dict[str, ExpectedScope] = {}
         self._cbor: dict[str, ExpectedScope] = {}
         self._rest: dict[str, ExpectedScope] = {}
+        self._rest_scopes: set[bytes] = set()  # "/<signing>/" of the REST-JSON services
         shared: set[str] = set()
         self._s3: ExpectedScope | None = None
         for service in services:
@@ -86,6 +89,7 @@ class RequestScopes:
             if protocol == "query" or "awsQueryCompatible" in meta:
                 self._by_version[meta["apiVersion"]] = ExpectedScope(signing, regions, "query")
             if protocol == "rest-json":
+                self._rest_scopes.add(f"/{signing}/".encode())
                 for op in model.operation_names:
                     uri: str = model.operation_model(op).http["requestUri"]
                     segment = uri.split("?")[0].split("/")[1]
@@ -127,4 +131,10 @@ class RequestScopes:
             version = form.get("Version", [None])[-1]
         if action:  # a query call without a known Version is left unchecked
             return self._by_version.get(version) if version is not None else None
+        if self._signed_for_rest(headers, params):
+            return None  # a path none of its routes has: that service's UnknownOperation
         return self._s3
+
+    def _signed_for_rest(self, headers: Mapping[bytes, bytes], params: Mapping[str, str]) -> bool:
+        scope = headers.get(b"authorization") or params.get("X-Amz-Credential", "").encode()
+        return any(s in scope for s in self._rest_scopes)

@@ -90,7 +90,8 @@ TARGETS = [
         b"",
         "s3",
         wrong_regions=MADE_UP_REGIONS,
-        other_services=("lambda", "s3-object-lambda"),
+        # (signed for lambda, "/" is Lambda's unknown operation: a 404, not a scope error)
+        other_services=("sqs", "s3-object-lambda"),
     ),
     Target(
         "cloudwatch",
