@@ -488,7 +488,8 @@ class SigV4Verifier:
                 "Expires must be a number of seconds since the epoch"
             )
         if int(expires) < self._clock():
-            raise InvalidSignatureException(f"Request has expired (Expires: {expires})")
+            message = f"Request has expired (Expires: {expires})"
+            raise S3AccessDenied(message) if style == "s3" else InvalidSignatureException(message)
         secret = self._secret(access_key, "s3", hmap, params, style)
         amz = sorted(
             (k.decode("latin-1"), v.decode("latin-1").strip())
