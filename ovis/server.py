@@ -21,7 +21,7 @@ import uvicorn
 
 from ovis import __version__
 from ovis.auth.credentials import CredentialBook
-from ovis.auth.sigv4 import SigV4Verifier
+from ovis.auth.sigv4 import FixedScope, SigV4Verifier
 from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
@@ -30,6 +30,7 @@ from ovis.frontdoor.console.service import ConsoleService
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.prometheus import MappingView, MetricsEndpoint, MetricSources
 from ovis.frontdoor.router import Router
+from ovis.frontdoor.signing_scope import RequestScopes
 from ovis.invoke.async_queue import AsyncQueue
 from ovis.invoke.invoker import Invoker
 from ovis.invoke.metrics import PlatformMetrics
@@ -65,6 +66,7 @@ from ovis.services.lambda_.esm.stream_poller import StreamPollerFactory
 from ovis.services.lambda_.esm.target import FunctionTarget
 from ovis.services.lambda_.event_invoke import EventInvokeService
 from ovis.services.lambda_.functions import FunctionService
+from ovis.services.lambda_.garbage import CodeCollector
 from ovis.services.lambda_.layers import LayerService
 from ovis.services.lambda_.operations import LambdaUseCases
 from ovis.services.lambda_.permissions import PolicyService
@@ -154,6 +156,10 @@ class Server:
         # ---- storage
         self.storage = SqliteStorage(data / "ovis.db")
         self.code = CodeStore(data / "code")
+        # reclaims code nothing references (a loop; started among the components below)
+        self.code_garbage = CodeCollector(
+            self.code, self.storage.functions, self.storage.layers, self.supervisor
+        )
         self.images = ImageStore(data / "images")  # written by `ovis image import`
         self.objects = ObjectStore(data / "objects")  # S3 object contents
         # ---- invocation
@@ -399,7 +405,11 @@ class Server:
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)
         self._cfn_providers = cfn_registry.providers(self.calls)
-        verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
+        verifier = SigV4Verifier(
+            self.credentials,
+            settings.max_clock_skew_s,
+            scopes=RequestScopes(self.aws_services, settings.region),
+        )
         self.access = AccessLog(self.supervisor)  # an access line per API request
         # Prometheus /metrics: every number read at scrape time (a private registry per server)
         self.prometheus = MetricsEndpoint(
@@ -457,6 +467,7 @@ class Server:
             MetricRetention(self.storage.metrics, settings.cloudwatch_time_scale, self.supervisor),
             self.events,  # after SQS and the async queue, which its targets use
             Hook("function-transitions", self.functions.resume_transitions),
+            self.code_garbage,  # after the functions' transitions: reads what they store
             self.mapping_runner,  # after SQS and the functions: its pollers read and invoke them
             Hook("stream-checkpoints", self._prune_checkpoints),  # of mappings deleted mid-way
             Hook("provisioned", self.provisioned.load, self.provisioned.close),
@@ -497,7 +508,11 @@ class Server:
         STS's temporary ones, as every service does)."""
         foreign = self.settings.foreign_credentials
         creds = {k: secret for k, (secret, _account) in foreign.items()}
-        verifier = SigV4Verifier(self.credentials.with_extra(creds), self.settings.max_clock_skew_s)
+        verifier = SigV4Verifier(
+            self.credentials.with_extra(creds),
+            self.settings.max_clock_skew_s,
+            scopes=FixedScope("lambda", self.settings.region),
+        )
         accounts = {
             k: account
             for k, (_secret, account) in foreign.items()
@@ -544,6 +559,7 @@ class Server:
             "version": __version__,
             "functions": len(self.registry.names()),
             "instances": len(self.manager.instances()),
+            "code_garbage": self.code_garbage.stats(),
         }
 
     async def start(self) -> None:

@@ -21,8 +21,20 @@ second time; for S3 (credential scope service ``s3``) it is signed as sent, a pr
 payload is ``UNSIGNED-PAYLOAD``, and the ``STREAMING-*`` payload tokens of aws-chunked bodies are
 accepted. ``verify_stream`` verifies a request whose body has not been read yet: it returns a
 ``SignedPayload`` with which the body's reader checks the claimed hash, or each chunk's
-signature, once the bytes arrive. Region and service are *not* checked against anything: they
-are returned in the identity for the caller to judge.
+signature, once the bytes arrive.
+
+The credential scope is checked against a ``ScopeRule`` when one is given: it names, from the
+request's own shape, the service (signing name) and regions the scope must say, and how the
+service words a bad signature (``style``: ``json`` -> ``InvalidSignatureException``, ``query``
+and ``s3`` -> ``SignatureDoesNotMatch``; unknown keys are ``InvalidClientTokenId`` for query
+services and ``InvalidAccessKeyId`` for S3). A scope naming another region is refused with
+"Credential should be scoped to a valid region.", another service with "Credential should be
+scoped to correct service: '<name>'.". Without a rule (or when it answers None), region and
+service are only returned in the identity for the caller to judge. A presigned URL's
+``X-Amz-Expires`` must be 1..604800 seconds.
+
+A session token must name a live session of the access key: a temporary key without its token
+or with another, and a long-term key sent with any token at all, are an unrecognized client.
 
 Credentials come from a ``CredentialLookup`` (access key -> ``SigningCredential``: the secret,
 and for temporary credentials their session token and expiry); a plain mapping of access key to
@@ -118,6 +130,9 @@ _MSG_BAD_SIGNATURE = (
     "The request signature we calculated does not match the signature you provided. Check your "
     "AWS Secret Access Key and signing method. Consult the service documentation for details."
 )
+_MSG_REGION = "Credential should be scoped to a valid region. "
+_MSG_S3_KEY = "The AWS Access Key Id you provided does not exist in our records."
+_MSG_SKEWED = "The difference between the request time and the current time is too large."
 _MSG_BAD_KEY = "The security token included in the request is invalid."
 _MSG_EXPIRED = "The security token included in the request is expired"
 # Query-protocol services that word credential errors their own way.
@@ -129,6 +144,75 @@ _PRESIGN_PARAMS = (
     "X-Amz-SignedHeaders",
     "X-Amz-Date",
 )
+
+
+class SignatureDoesNotMatch(InvalidSignatureException):
+    """How query-protocol services and S3 word ``InvalidSignatureException``."""
+
+    code = "SignatureDoesNotMatch"
+
+
+class InvalidAccessKeyId(UnrecognizedClientException):
+    """How S3 words ``UnrecognizedClientException``."""
+
+    code = "InvalidAccessKeyId"
+
+
+class _Worded(AuthError):
+    """An auth error in a query service's or S3's words (its code set per instance)."""
+
+
+class RequestTimeTooSkewed(InvalidSignatureException):
+    """How S3 words a request signed outside the clock skew window."""
+
+    code = "RequestTimeTooSkewed"
+
+
+class S3AccessDenied(InvalidSignatureException):
+    """How S3 words an expired presigned URL."""
+
+    code = "AccessDenied"
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedScope:
+    """What the credential scope of one request must say (a ``ScopeRule``'s answer)."""
+
+    service: str  # the signing name of the service the request routes to
+    regions: frozenset[str]  # the regions its endpoint accepts
+    style: str = "json"  # how its errors are worded: "json", "query" or "s3"
+
+
+class ScopeRule(Protocol):
+    def expect(
+        self,
+        method: str,
+        raw_path: bytes,
+        params: Mapping[str, str],
+        headers: Mapping[bytes, bytes],
+        body: bytes | None,
+    ) -> ExpectedScope | None:
+        """The scope the request must be signed with; None: the rule cannot tell (unchecked)."""
+        ...
+
+
+class FixedScope:
+    """A ``ScopeRule`` for an endpoint that serves one service (function URLs, operator API)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, service: str, region: str, style: str = "json") -> None:
+        self._scope = ExpectedScope(service, frozenset({region}), style)
+
+    def expect(
+        self,
+        method: str,
+        raw_path: bytes,
+        params: Mapping[str, str],
+        headers: Mapping[bytes, bytes],
+        body: bytes | None,
+    ) -> ExpectedScope | None:
+        return self._scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +276,16 @@ class SignedPayload:
 
 
 class SigV4Verifier:
-    __slots__ = ("_clock", "_credentials", "_keys", "_max_skew", "_skew_text")
+    __slots__ = ("_clock", "_credentials", "_keys", "_max_skew", "_scopes", "_skew_text")
 
     def __init__(
         self,
         credentials: Mapping[str, str] | CredentialLookup,
         max_skew_s: int = 300,
         clock: Callable[[], float] = time.time,
+        scopes: ScopeRule | None = None,
     ) -> None:
+        self._scopes = scopes
         self._credentials: CredentialLookup = (
             _StaticLookup(credentials) if isinstance(credentials, Mapping) else credentials
         )
@@ -253,75 +339,102 @@ class SigV4Verifier:
                 "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP "
                 "header."
             )
-        if auth is not None:
-            credential, signed_headers, signature, stamp = self._from_header(auth, hmap)
-        elif presigned:
-            credential, signed_headers, signature, stamp = self._from_query(params)
-            # The signature cannot sign itself; every other query parameter is covered.
-            pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
-            raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
-        elif "AWSAccessKeyId" in params and "Signature" in params:
-            return self._verify_s3_query_v2(method, raw_path, raw_pairs, params, hmap)
-        else:
-            raise MissingAuthenticationTokenException("Missing Authentication Token")
-
-        scope = credential.split("/")
-        if len(scope) != 5:
-            raise IncompleteSignatureException(
-                "Credential must have exactly 5 slash-delimited elements, e.g. "
-                f"keyid/date/region/service/term, got '{credential}'"
-            )
-        access_key, day, region, service, terminator = scope
-        problems = []
-        if terminator != _TERMINATOR:
-            problems.append(
-                f"Credential should be scoped with a valid terminator: 'aws4_request', "
-                f"not '{terminator}'."
-            )
-        if day != stamp[:8]:
-            problems.append(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-                f"from HTTP: '{day}' != '{stamp[:8]}', from '{stamp}'."
-            )
-        if problems:
-            raise InvalidSignatureException(" ".join(problems))
-        names = signed_headers.lower().split(";")
-        if "host" not in names:
-            raise InvalidSignatureException(
-                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
-            )
-        secret = self._secret(access_key, service, hmap, params)
-
-        # Header values travel as latin-1 but botocore signs them as UTF-8 text, so decode as
-        # latin-1 here and let the final encode produce the bytes botocore hashed.
-        canonical_headers = "".join(
-            f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
-            for n in names
+        expected = (
+            self._scopes.expect(method, raw_path, params, hmap, body) if self._scopes else None
         )
-        s3 = service == "s3"
-        path = _s3_canonical_path(raw_path) if s3 else _canonical_path(raw_path)
-        head = f"{method.upper()}\n{path}\n"
-        if s3:
-            payload_hash = _s3_payload_hash(hmap, body, presigned)
-        elif body is None:
-            raise InvalidSignatureException("A streamed body is only accepted by S3.")
-        else:
-            payload_hash = _payload_hash(hmap, body)
-        tail = f"\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
-        key = self._signing_key(secret, day, region, service)
-        scope_text = f"{day}/{region}/{service}/{_TERMINATOR}"
-        sts_head = f"{ALGORITHM}\n{stamp}\n{scope_text}\n"
-        if signature.isascii():
-            signed = SignedPayload(payload_hash, key, stamp, scope_text, signature)
-            query = _join(pairs)
-            if _signs(key, sts_head, head + query + tail, signature):
-                return Identity(access_key, region, service), signed
-            # botocore signs a query string that is already in the URL verbatim rather than
-            # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
-            raw_query = _join(raw_pairs)
-            if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
-                return Identity(access_key, region, service), signed
-        raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+        style = expected.style if expected is not None else ""
+        try:
+            if auth is not None:
+                credential, signed_headers, signature, stamp = self._from_header(auth, hmap, style)
+            elif presigned:
+                credential, signed_headers, signature, stamp = self._from_query(params, style)
+                # The signature cannot sign itself; every other query parameter is covered.
+                pairs = [p for p in pairs if p[0] != "X-Amz-Signature"]
+                raw_pairs = [p for p in raw_pairs if p[0] != "X-Amz-Signature"]
+            elif "AWSAccessKeyId" in params and "Signature" in params:
+                return self._verify_s3_query_v2(method, raw_path, raw_pairs, params, hmap, style)
+            else:
+                raise MissingAuthenticationTokenException("Missing Authentication Token")
+
+            scope = credential.split("/")
+            if len(scope) != 5:
+                raise IncompleteSignatureException(
+                    "Credential must have exactly 5 slash-delimited elements, e.g. "
+                    f"keyid/date/region/service/term, got '{credential}'"
+                )
+            access_key, day, region, service, terminator = scope
+            problems = []
+            if terminator != _TERMINATOR:
+                problems.append(
+                    f"Credential should be scoped with a valid terminator: 'aws4_request', "
+                    f"not '{terminator}'."
+                )
+            if day != stamp[:8]:
+                problems.append(
+                    "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                    f"date from HTTP: '{day}' != '{stamp[:8]}', from '{stamp}'."
+                )
+            if problems:
+                raise _bad_signature(style, " ".join(problems))
+            if expected is not None:
+                if region not in expected.regions:
+                    raise _bad_signature(style, _MSG_REGION)
+                if service != expected.service:
+                    raise _bad_signature(
+                        style,
+                        f"Credential should be scoped to correct service: '{expected.service}'. ",
+                    )
+            names = signed_headers.lower().split(";")
+            if "host" not in names:
+                raise InvalidSignatureException(
+                    "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+                )
+            secret = self._secret(access_key, service, hmap, params, style)
+
+            # Header values travel as latin-1 but botocore signs them as UTF-8 text, so decode as
+            # latin-1 here and let the final encode produce the bytes botocore hashed.
+            canonical_headers = "".join(
+                f"{n}:{' '.join(hmap.get(n.encode('latin-1'), b'').decode('latin-1').split())}\n"
+                for n in names
+            )
+            s3 = service == "s3"
+            path = _s3_canonical_path(raw_path) if s3 else _canonical_path(raw_path)
+            head = f"{method.upper()}\n{path}\n"
+            if s3:
+                payload_hash = _s3_payload_hash(hmap, body, presigned)
+            elif body is None:
+                raise InvalidSignatureException("A streamed body is only accepted by S3.")
+            else:
+                payload_hash = _payload_hash(hmap, body)
+            tail = f"\n{canonical_headers}\n{signed_headers}\n{payload_hash}"
+            key = self._signing_key(secret, day, region, service)
+            scope_text = f"{day}/{region}/{service}/{_TERMINATOR}"
+            sts_head = f"{ALGORITHM}\n{stamp}\n{scope_text}\n"
+            if signature.isascii():
+                signed = SignedPayload(payload_hash, key, stamp, scope_text, signature)
+                query = _join(pairs)
+                if _signs(key, sts_head, head + query + tail, signature):
+                    return Identity(access_key, region, service), signed
+                # botocore signs a query string that is already in the URL verbatim rather than
+                # re-encoding it, so a hand-built URL ("%7e", "*", "+") only verifies in wire form.
+                raw_query = _join(raw_pairs)
+                if raw_query != query and _signs(key, sts_head, head + raw_query + tail, signature):
+                    return Identity(access_key, region, service), signed
+            raise _bad_signature(style, _MSG_BAD_SIGNATURE)
+        except (IncompleteSignatureException, MissingAuthenticationTokenException) as e:
+            if style == "query":  # query services drop the suffix: IncompleteSignature
+                code = e.code.removesuffix("Exception")
+            elif style == "s3" and isinstance(e, IncompleteSignatureException):
+                code = (
+                    "AuthorizationQueryParametersError"
+                    if presigned
+                    else ("AuthorizationHeaderMalformed")
+                )
+            else:
+                raise
+            worded: AuthError = _Worded(e.message)
+            worded.code, worded.status = code, e.status
+            raise worded from None
 
     def _secret(
         self,
@@ -329,19 +442,24 @@ class SigV4Verifier:
         service: str,
         hmap: Mapping[bytes, bytes],
         params: Mapping[str, str],
+        style: str = "",
     ) -> str:
         """The secret of ``access_key``; a temporary key must come with its session token (a
-        header, or a presigned URL's parameter) and be used before it expires."""
+        header, or a presigned URL's parameter) and be used before it expires; a long-term key
+        must come with no token (a token that names no session of the key is a forgery)."""
         found = self._credentials.lookup(access_key)
         if found is None:
-            raise _unrecognized(service)
-        if found.session_token is not None:
-            raw = hmap.get(b"x-amz-security-token")
-            token = raw.decode("latin-1") if raw is not None else params.get("X-Amz-Security-Token")
+            raise _unrecognized(service, style)
+        raw = hmap.get(b"x-amz-security-token")
+        token = raw.decode("latin-1") if raw is not None else params.get("X-Amz-Security-Token")
+        if found.session_token is None:
+            if token is not None:
+                raise _unrecognized(service, style, token=True)
+        else:
             if token is None or not hmac.compare_digest(
                 token.encode("utf-8", "replace"), found.session_token.encode("utf-8")
             ):
-                raise _unrecognized(service)
+                raise _unrecognized(service, style, token=True)
             if found.expires_s is not None and self._clock() >= found.expires_s:
                 err: AuthError = (
                     QueryExpiredToken(_MSG_EXPIRED)
@@ -358,6 +476,7 @@ class SigV4Verifier:
         raw_pairs: list[tuple[str, str]],
         params: Mapping[str, str],
         hmap: Mapping[bytes, bytes],
+        style: str = "",
     ) -> tuple[Identity, SignedPayload]:
         """An S3 presigned URL in the legacy query form (``AWSAccessKeyId``, ``Expires``,
         ``Signature``: HMAC-SHA1), which boto3's ``generate_presigned_url`` still makes for S3
@@ -369,8 +488,9 @@ class SigV4Verifier:
                 "Expires must be a number of seconds since the epoch"
             )
         if int(expires) < self._clock():
-            raise InvalidSignatureException(f"Request has expired (Expires: {expires})")
-        secret = self._secret(access_key, "s3", hmap, params)
+            message = f"Request has expired (Expires: {expires})"
+            raise S3AccessDenied(message) if style == "s3" else InvalidSignatureException(message)
+        secret = self._secret(access_key, "s3", hmap, params, style)
         amz = sorted(
             (k.decode("latin-1"), v.decode("latin-1").strip())
             for k, v in hmap.items()
@@ -394,11 +514,13 @@ class SigV4Verifier:
         ]
         digest = hmac.digest(secret.encode(), "\n".join(lines).encode("utf-8"), "sha1")
         if not hmac.compare_digest(base64.b64encode(digest).decode(), params["Signature"]):
-            raise InvalidSignatureException(_MSG_BAD_SIGNATURE)
+            raise _bad_signature(style, _MSG_BAD_SIGNATURE)
         unsigned = SignedPayload(_UNSIGNED_PAYLOAD, b"", "", "", "")
         return Identity(access_key, "us-east-1", "s3"), unsigned
 
-    def _from_header(self, raw: bytes, hmap: Mapping[bytes, bytes]) -> tuple[str, str, str, str]:
+    def _from_header(
+        self, raw: bytes, hmap: Mapping[bytes, bytes], style: str = ""
+    ) -> tuple[str, str, str, str]:
         auth = raw.decode("latin-1").strip()
         algorithm, _, rest = auth.partition(" ")
         if algorithm != ALGORITHM and algorithm.startswith("AWS4-"):
@@ -437,10 +559,10 @@ class SigV4Verifier:
         else:
             assert http_date is not None
             stamp, when = _parse_http_date(http_date.decode("latin-1"))
-        self._check_clock(stamp, when, None)
+        self._check_clock(stamp, when, None, style)
         return fields["Credential"], fields["SignedHeaders"], fields["Signature"], stamp
 
-    def _from_query(self, params: Mapping[str, str]) -> tuple[str, str, str, str]:
+    def _from_query(self, params: Mapping[str, str], style: str = "") -> tuple[str, str, str, str]:
         missing = [
             f"AWS query-string parameters must include '{p}'."
             for p in _PRESIGN_PARAMS
@@ -461,12 +583,14 @@ class SigV4Verifier:
             if not (raw_expires.isascii() and raw_expires.isdigit()):
                 raise IncompleteSignatureException("X-Amz-Expires must be non-negative")
             expires = int(raw_expires)
+            if expires < 1:
+                raise IncompleteSignatureException("X-Amz-Expires must be greater than 0")
             if expires > _MAX_PRESIGN_EXPIRES:
                 raise IncompleteSignatureException(
                     "X-Amz-Expires must be less than a week (in seconds) that is 604800"
                 )
         stamp = params["X-Amz-Date"]
-        self._check_clock(stamp, _parse_stamp(stamp), expires)
+        self._check_clock(stamp, _parse_stamp(stamp), expires, style)
         return (
             params["X-Amz-Credential"],
             params["X-Amz-SignedHeaders"],
@@ -474,20 +598,30 @@ class SigV4Verifier:
             stamp,
         )
 
-    def _check_clock(self, stamp: str, when: float, expires: int | None) -> None:
+    def _check_clock(self, stamp: str, when: float, expires: int | None, style: str = "") -> None:
         now = self._clock()
         # A presigned URL is good for its own lifetime; a signed request for the skew window.
         past = self._max_skew if expires is None else expires
         if when < now - past:
+            if style == "s3":
+                raise (
+                    S3AccessDenied("Request has expired")
+                    if expires is not None
+                    else RequestTimeTooSkewed(_MSG_SKEWED)
+                )
             span = self._skew_text if expires is None else f"{expires} sec."
-            raise InvalidSignatureException(
+            raise _bad_signature(
+                style,
                 f"Signature expired: {stamp} is now earlier than {_fmt(now - past)} "
-                f"({_fmt(now)} - {span})"
+                f"({_fmt(now)} - {span})",
             )
         if when > now + self._max_skew:
-            raise InvalidSignatureException(
+            if style == "s3":
+                raise RequestTimeTooSkewed(_MSG_SKEWED)
+            raise _bad_signature(
+                style,
                 f"Signature not yet current: {stamp} is still later than "
-                f"{_fmt(now + self._max_skew)} ({_fmt(now)} + {self._skew_text})"
+                f"{_fmt(now + self._max_skew)} ({_fmt(now)} + {self._skew_text})",
             )
 
     def _signing_key(self, secret: str, day: str, region: str, service: str) -> bytes:
@@ -503,10 +637,20 @@ class SigV4Verifier:
         return key
 
 
-def _unrecognized(service: str) -> AuthError:
-    if service in _QUERY_SIGNING_NAMES:
+def _unrecognized(service: str, style: str = "", token: bool = False) -> AuthError:
+    """An unknown access key, or a session token that is not the key's (``token``)."""
+    if style == "query" or service in _QUERY_SIGNING_NAMES:
         return InvalidClientTokenId(_MSG_BAD_KEY)
+    if style == "s3" or (not style and service == "s3"):
+        # S3 says so of a bad token as of a bad key, each in its own words.
+        return InvalidAccessKeyId(_MSG_BAD_KEY if token else _MSG_S3_KEY)
     return UnrecognizedClientException(_MSG_BAD_KEY)
+
+
+def _bad_signature(style: str, message: str) -> InvalidSignatureException:
+    if style in ("query", "s3"):
+        return SignatureDoesNotMatch(message)
+    return InvalidSignatureException(message)
 
 
 def _merge_repeated(headers: Sequence[tuple[bytes, bytes]]) -> dict[bytes, bytes]:

@@ -55,7 +55,9 @@ class Qualifiers:
                 "satisfy constraint: Member must satisfy regular expression pattern: "
                 + _NAME_PATTERN
             ) from None
-        if ref.account is not None and ref.account != self.account_id:
+        if (ref.account is not None and ref.account != self.account_id) or (
+            ref.region is not None and ref.region != self.region
+        ):  # another account's or region's function: none of ours (#19)
             raise self.not_found(ref.name)
         if ref.qualifier and qualifier and ref.qualifier != qualifier:
             raise InvalidParameterValueException(

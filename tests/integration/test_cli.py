@@ -158,9 +158,12 @@ def shared_files(tmp_path: Path) -> dict[str, str]:
 
 def test_profile_credentials(server: ServerProcess, tmp_path: Path) -> None:
     files = shared_files(tmp_path)
-    r = ovis(server, "list", "--profile", "dev", env=files, keys=False)
+    # The profile's region (eu-west-1) is not the server's, which refuses it (#19): override it.
+    r = ovis(server, "list", "--profile", "dev", "--region", "us-east-1", env=files, keys=False)
     assert r.returncode == 0, r.stderr
-    r = ovis(server, "list", env={**files, "AWS_PROFILE": "dev"}, keys=False)
+    r = ovis(
+        server, "list", env={**files, "AWS_PROFILE": "dev", "AWS_REGION": "us-east-1"}, keys=False
+    )
     assert r.returncode == 0, r.stderr
 
     for profile in ("wrong", "badsecret"):

@@ -22,6 +22,7 @@ from ovis.services.lambda_.commands import (
 from ovis.services.lambda_.concurrency import ConcurrencyService
 from ovis.services.lambda_.functions import FunctionService
 from ovis.services.lambda_.invocation import Invocations
+from ovis.services.lambda_.limits import check_ephemeral_storage, check_tag_count
 
 
 class LambdaApi:
@@ -218,6 +219,8 @@ def _passthrough(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_command(p: dict[str, Any]) -> CreateFunction:
+    check_ephemeral_storage((p.get("EphemeralStorage") or {}).get("Size"))
+    check_tag_count(p.get("Tags") or {})
     return CreateFunction(
         function_name=p["FunctionName"],
         role=p["Role"],
@@ -247,6 +250,7 @@ def update_configuration_command(p: dict[str, Any]) -> UpdateFunctionConfigurati
     tracing = p.get("TracingConfig")
     dlq = p.get("DeadLetterConfig")
     layers = p.get("Layers")
+    check_ephemeral_storage(storage.get("Size") if storage is not None else None)
     return UpdateFunctionConfiguration(
         function_name=p["FunctionName"],
         revision_id=p.get("RevisionId"),

@@ -34,6 +34,7 @@ from ovis.services.lambda_.commands import (
     UpdateFunctionConfiguration,
 )
 from ovis.services.lambda_.layers import LayerService
+from ovis.services.lambda_.limits import check_tag_count
 from ovis.services.lambda_.package import MAX_UNZIPPED_BYTES, install_package
 from ovis.services.lambda_.paging import paginate
 from ovis.services.lambda_.repositories import TagRepository
@@ -581,12 +582,18 @@ class FunctionService:
                 "Tags on function aliases and versions are not supported. Please specify a "
                 "function ARN."
             )
-        if self.registry.get(ref.name, LATEST) is None or ref.account != self.settings.account_id:
+        if (
+            self.registry.get(ref.name, LATEST) is None
+            or ref.account != self.settings.account_id
+            or ref.region != self.settings.region
+        ):
             raise ResourceNotFoundException(f"Function not found: {arn}")
         return self.arn(ref.name)
 
     async def tag(self, arn: str, tags: dict[str, str]) -> None:
-        await asyncio.to_thread(self.tag_store.put_tags, self._tag_target(arn), tags)
+        target = self._tag_target(arn)
+        check_tag_count(tags, await asyncio.to_thread(self.tag_store.get_tags, target))
+        await asyncio.to_thread(self.tag_store.put_tags, target, tags)
 
     async def untag(self, arn: str, keys: list[str]) -> None:
         await asyncio.to_thread(self.tag_store.delete_tags, self._tag_target(arn), keys)

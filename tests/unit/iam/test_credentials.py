@@ -125,12 +125,15 @@ def test_a_presigned_url_carries_the_session_token_as_a_parameter() -> None:
     assert SigV4Verifier(book, clock=clock).verify(*wire).access_key == "ASIATEMP"
 
 
-def test_static_keys_ignore_a_session_token() -> None:
+def test_static_keys_refuse_a_session_token() -> None:
+    # A token that names no session of the key is a forgery, even with a long-term key (#19).
     verifier = SigV4Verifier({"AKIDEXAMPLE": "s"}, clock=lambda: NOW)
     wire = sign(
         "GET", f"{ENDPOINT}/x", key="AKIDEXAMPLE", secret="s", headers={"X-Amz-Security-Token": "t"}
     )
-    assert verifier.verify(*wire).access_key == "AKIDEXAMPLE"
+    with pytest.raises(UnrecognizedClientException):
+        verifier.verify(*wire)
+    assert verifier.verify(*sign("GET", f"{ENDPOINT}/x", key="AKIDEXAMPLE", secret="s"))
 
 
 def test_stored_form_round_trips() -> None:
