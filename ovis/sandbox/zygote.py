@@ -77,6 +77,13 @@ class Zygote:
                 continue
             kind, head, _payload, _ = frame
             if kind == SPAWNED:
+                if head["id"] == "ready" and head.get("root_error"):
+                    log.warning(
+                        "sandbox DEGRADED: no minimal root for %s instances (%s): they see "
+                        "the host's root filesystem",
+                        self._argv[0],
+                        head["root_error"],
+                    )
                 fut = self._pending.pop(head["id"], None)
                 if fut is not None and not fut.done():
                     fut.set_result(int(head["pid"]))

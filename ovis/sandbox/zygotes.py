@@ -12,12 +12,14 @@ lock). ``close()`` is idempotent and kills every zygote (and with them, their in
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from ovis.runtimes.python import sdk
+from ovis.sandbox import rootfs
 from ovis.sandbox.zygote import Zygote, python_zygote_argv
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class Zygotes:
                 "_OVIS_NAMESPACES": "1" if self.namespaces else "0",
                 "_OVIS_SDK_DIR": sdk_dir,
             }
+            if self.namespaces:  # the minimal root its instances pivot into
+                env["_OVIS_ROOT"] = json.dumps(rootfs.plan(interpreter))
             z = Zygote(python_zygote_argv(interpreter), self.preload if preload else [], env)
             await z.start()
             self._zygotes[key] = z
