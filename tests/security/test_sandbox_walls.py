@@ -4,6 +4,7 @@ and keyrings across a restart, and a kill -9 of the server (issue #19)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -46,11 +47,9 @@ def fill(path):
     n = 0
     chunk = b"x" * (1 << 20)
     try:
-        with open(path, "wb") as f:
+        with open(path, "wb", buffering=0) as f:
             while n < 4096:
                 f.write(chunk)
-                f.flush()
-                os.fsync(f.fileno())
                 n += 1
         return {"mb": n, "error": None}
     except OSError as e:
@@ -117,7 +116,7 @@ def call(lam: Any, name: str, payload: dict[str, Any]) -> Any:
 def test_the_host_is_invisible_and_tmp_shm_var_tmp_are_private(server: ServerProcess) -> None:
     lam = server.client("lambda")
     name = uniq("box-look")
-    create_python_function(lam, name, PROBE)
+    create_python_function(lam, name, PROBE, MemorySize=1024)
     secrets = [
         str(ROOT / ".git"),
         str(ROOT / "README.md"),
@@ -147,6 +146,10 @@ def test_the_host_is_invisible_and_tmp_shm_var_tmp_are_private(server: ServerPro
         "fd",
     }, seen["dev"]
     assert str(server.data_dir) not in seen["mountinfo"]
+    assert seen["tmp"] == seen["var_tmp"] == seen["shm"] == []  # nothing of the host's
+    # /tmp is sized by EphemeralStorage (512 MB by default) and /var/tmp is the same filesystem
+    full = call(lam, name, {"op": "fill", "path": "/var/tmp/fill"})
+    assert full["error"] == errno.ENOSPC and 500 <= full["mb"] <= 512, full
     assert "sbx_user1051" in seen["passwd"] and "/home/" not in seen["passwd"].split("sbx")[0]
 
 
