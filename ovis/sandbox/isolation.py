@@ -79,15 +79,14 @@ class Isolation:
             notes.append(f"cgroups off: {cg_note}")
         else:
             cgroups.cleanup_stale()
-            try:
-                watchdog = Watchdog.start(cgroups.parents.values())
-            except OSError as e:
-                notes.append(f"no watchdog ({e}): a kill -9 leaves frozen instances until restart")
         drop_uid = os.geteuid() == 0
         parts = []
         if namespaces:
             parts.append("mount/pid/ipc/uts namespaces")
-            parts.append("a minimal root, private /tmp, /var/tmp and /dev/shm per instance")
+            parts.append(
+                "a minimal root, private /tmp (a tmpfs counted as instance memory: no "
+                "disk quota here), /var/tmp and /dev/shm per instance"
+            )
         if cgroups is not None:
             parts.append(cg_note)
         if drop_uid:
@@ -98,6 +97,11 @@ class Isolation:
         users = None
         if namespaces and drop_uid:
             users = SandboxUsers("/run" if os.access("/run", os.W_OK) else None)
+        if cgroups is not None:
+            try:
+                watchdog = Watchdog.start(cgroups.parents.values(), [users.dir] if users else [])
+            except OSError as e:
+                log.warning("no watchdog (%s): a kill -9 leaves frozen instances until restart", e)
         return cls(namespaces, cgroups, drop_uid, desc, users, watchdog)
 
     def close(self) -> None:

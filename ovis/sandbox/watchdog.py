@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,11 +35,14 @@ class Watchdog:
         self._w = write_fd
 
     @classmethod
-    def start(cls, parents: Iterable[Path]) -> Watchdog:
+    def start(cls, parents: Iterable[Path], remove: Iterable[Path] = ()) -> Watchdog:
+        """Watch the server's cgroup ``parents``; ``remove`` are directories of the server's
+        own (the instances' passwd files) deleted after the sweep."""
         r, w = os.pipe2(os.O_CLOEXEC)
+        args = [*map(str, parents), *(f"--remove={p}" for p in remove)]
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", __file__, *map(str, parents)],
+                [sys.executable, "-I", "-S", __file__, *args],
                 stdin=r,
                 stdout=subprocess.DEVNULL,
                 close_fds=True,
@@ -108,7 +112,10 @@ def main(argv: list[str]) -> None:
         signal.signal(sig, signal.SIG_IGN)  # only the end of the server ends the watchdog
     while os.read(0, 4096):  # nothing is ever written: this returns b"" when the server ends
         pass
-    sweep([Path(p) for p in argv])
+    sweep([Path(p) for p in argv if not p.startswith("--remove=")])
+    for arg in argv:
+        if arg.startswith("--remove="):
+            shutil.rmtree(arg.removeprefix("--remove="), ignore_errors=True)
 
 
 if __name__ == "__main__":

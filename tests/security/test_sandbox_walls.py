@@ -229,3 +229,18 @@ def test_kill_9_leaves_no_instance_and_a_restart_finds_nothing_of_the_previous_o
         assert len(seen["procs"]) <= 3, seen["procs"]  # pid 1 and, in a fork, its own children
     finally:
         srv.stop()
+
+
+def test_uids_come_from_one_persisted_counter_shared_by_servers(tmp_path: Path) -> None:
+    """Two servers' allocators on one state file, then a "restarted" one: no uid twice."""
+    from ovis.sandbox.isolation import UidAllocator
+
+    state = tmp_path / "state" / "next-uid"
+    a, b = UidAllocator(state), UidAllocator(state)
+    taken = [a.take() for _ in range(300)] + [b.take() for _ in range(300)]
+    for uid in taken[:10]:
+        a.give_back(uid)
+    restarted = UidAllocator(state)
+    taken += [restarted.take() for _ in range(10)]
+    assert len(set(taken)) == len(taken) and min(taken) >= 100_000
+    assert oct(state.stat().st_mode & 0o777) == "0o600"
