@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ovis.sandbox.cgroups import Cgroup, Cgroups
+from ovis.sandbox.ephemeral import EphemeralDisks
 from ovis.sandbox.users import SandboxUsers
 from ovis.sandbox.watchdog import Watchdog
 
@@ -52,6 +53,7 @@ class Isolation:
     description: str
     users: SandboxUsers | None = None  # passwd/group entries of instance uids (namespaces only)
     watchdog: Watchdog | None = None  # kills this server's instances when it ends (cgroups only)
+    disks: EphemeralDisks | None = None  # each instance's /tmp on a disk (namespaces only)
 
     @classmethod
     def probe(cls, enabled: bool = True) -> Isolation:
@@ -74,6 +76,7 @@ class Isolation:
             except (OSError, subprocess.SubprocessError) as e:
                 notes.append(f"namespaces off: {e}")
         cgroups, cg_note = Cgroups.detect(f"ovis/{os.getpid()}")
+        disks = None
         watchdog = None
         if cgroups is None:
             notes.append(f"cgroups off: {cg_note}")
@@ -83,10 +86,13 @@ class Isolation:
         parts = []
         if namespaces:
             parts.append("mount/pid/ipc/uts namespaces")
+            disks, disk_note = EphemeralDisks.probe()
+            if disks is None:
+                notes.append(f"/tmp is a tmpfs counted as instance memory ({disk_note})")
             parts.append(
-                "a minimal root, private /tmp (a tmpfs counted as instance memory: no "
-                "disk quota here), /var/tmp and /dev/shm per instance"
-            )
+                "a minimal root, private /tmp (" + (disk_note if disks else "tmpfs")
+                + "), /var/tmp and /dev/shm per instance"
+            )  # fmt: skip
         if cgroups is not None:
             parts.append(cg_note)
         if drop_uid:
@@ -99,14 +105,19 @@ class Isolation:
             users = SandboxUsers("/run" if os.access("/run", os.W_OK) else None)
         if cgroups is not None:
             try:
-                watchdog = Watchdog.start(cgroups.parents.values(), [users.dir] if users else [])
+                remove = [users.dir] if users else []
+                remove += [disks.images] if disks else []
+                unmount = [disks.mounts] if disks else []
+                watchdog = Watchdog.start(cgroups.parents.values(), remove, unmount)
             except OSError as e:
                 log.warning("no watchdog (%s): a kill -9 leaves frozen instances until restart", e)
-        return cls(namespaces, cgroups, drop_uid, desc, users, watchdog)
+        return cls(namespaces, cgroups, drop_uid, desc, users, watchdog, disks)
 
     def close(self) -> None:
         if self.cgroups is not None:
             self.cgroups.close()
+        if self.disks is not None:
+            self.disks.close()
         if self.users is not None:
             self.users.close()
         if self.watchdog is not None:
@@ -215,6 +226,8 @@ def sandbox_spec(
             expose=exposed_paths(interpreter, executables),
             hostname="ovis-instance",
         )
+        if iso.disks is not None:  # the zygote client takes one of the server's disks for it
+            spec["tmp_disk"] = True
         if uid is not None and iso.users is not None:
             passwd, group = iso.users.files(uid, uid)
             spec["etc"] = {"/etc/passwd": passwd, "/etc/group": group}

@@ -28,7 +28,7 @@ class ZygoteLauncher:
         self.isolation = isolation
         self.spawn_mode = spawn_mode
         self.uids = UidAllocator(UID_STATE if isolation.drop_uid else None)
-        self.zygotes = Zygotes(isolation.namespaces, preload)
+        self.zygotes = Zygotes(isolation.namespaces, preload, isolation.disks)
 
     async def start(self) -> None:
         await self._zygote_for(None)

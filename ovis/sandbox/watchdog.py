@@ -35,11 +35,15 @@ class Watchdog:
         self._w = write_fd
 
     @classmethod
-    def start(cls, parents: Iterable[Path], remove: Iterable[Path] = ()) -> Watchdog:
+    def start(
+        cls, parents: Iterable[Path], remove: Iterable[Path] = (), unmount: Iterable[Path] = ()
+    ) -> Watchdog:
         """Watch the server's cgroup ``parents``; ``remove`` are directories of the server's
-        own (the instances' passwd files) deleted after the sweep."""
+        own (the instances' passwd files, the /tmp disks' images) deleted after the sweep, and
+        ``unmount`` directories whose mounts are detached first (the /tmp disks)."""
         r, w = os.pipe2(os.O_CLOEXEC)
-        args = [*map(str, parents), *(f"--remove={p}" for p in remove)]
+        args = [*map(str, parents), *(f"--unmount={p}" for p in unmount)]
+        args += [f"--remove={p}" for p in remove]
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", __file__, *args],
@@ -112,10 +116,23 @@ def main(argv: list[str]) -> None:
         signal.signal(sig, signal.SIG_IGN)  # only the end of the server ends the watchdog
     while os.read(0, 4096):  # nothing is ever written: this returns b"" when the server ends
         pass
-    sweep([Path(p) for p in argv if not p.startswith("--remove=")])
+    sweep([Path(p) for p in argv if not p.startswith("--")])
     for arg in argv:
-        if arg.startswith("--remove="):
-            shutil.rmtree(arg.removeprefix("--remove="), ignore_errors=True)
+        if arg.startswith("--unmount="):  # the instances' /tmp disks (sandbox/ephemeral.py)
+            _unmount_under(arg.removeprefix("--unmount="))
+        if arg.startswith(("--remove=", "--unmount=")):
+            shutil.rmtree(arg.split("=", 1)[1], ignore_errors=True)
+
+
+def _unmount_under(top: str) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    prefix = top.rstrip("/") + "/"
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4] for line in f]
+    for mp in sorted((m for m in points if m.startswith(prefix)), reverse=True):
+        libc.umount2(mp.encode(), 2)  # MNT_DETACH
 
 
 if __name__ == "__main__":

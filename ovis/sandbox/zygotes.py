@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ovis.runtimes.python import sdk
 from ovis.sandbox import rootfs
+from ovis.sandbox.ephemeral import EphemeralDisks
 from ovis.sandbox.zygote import Zygote, python_zygote_argv
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,14 @@ ZygoteKey = tuple[str, str, bool]  # (interpreter, SDK directory, preloads the S
 
 
 class Zygotes:
-    def __init__(self, namespaces: bool, preload: Sequence[str] = ("boto3",)) -> None:
+    def __init__(
+        self,
+        namespaces: bool,
+        preload: Sequence[str] = ("boto3",),
+        disks: EphemeralDisks | None = None,
+    ) -> None:
         self.namespaces = namespaces
+        self.disks = disks
         self.preload = list(preload)
         self._zygotes: dict[ZygoteKey, Zygote] = {}
         self._lock = asyncio.Lock()
@@ -63,7 +70,8 @@ class Zygotes:
             }
             if self.namespaces:  # the minimal root its instances pivot into
                 env["_OVIS_ROOT"] = json.dumps(rootfs.plan(interpreter))
-            z = Zygote(python_zygote_argv(interpreter), self.preload if preload else [], env)
+            argv = python_zygote_argv(interpreter)
+            z = Zygote(argv, self.preload if preload else [], env, self.disks)
             await z.start()
             self._zygotes[key] = z
             return z

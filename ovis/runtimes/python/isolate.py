@@ -265,8 +265,9 @@ def _fd_paths(fds: list[int]) -> str:
 def _enter_template(spec: dict[str, Any], root: str) -> None:
     """A zip instance: its own mounts onto the template's empty directories, then pivot_root
     into it. /var/task and /opt are read-only overlays (the code, the layers: the last one
-    listed wins, as in Lambda); /tmp is private and sized by EphemeralStorage, /var/tmp is the
-    same filesystem; /dev/shm is private; all of them go with the mount namespace."""
+    listed wins, as in Lambda); /tmp is private and sized by EphemeralStorage (the server's disk
+    for it, else a tmpfs), /var/tmp is the same filesystem; /dev/shm is private; all of them
+    go with the mount namespace."""
     if SYS_PIVOT_ROOT is None:
         raise OSError(errno.ENOSYS, f"pivot_root: unsupported machine {os.uname().machine}")
     ro = MS_RDONLY | MS_NOSUID | MS_NODEV
@@ -284,8 +285,11 @@ def _enter_template(spec: dict[str, Any], root: str) -> None:
     finally:
         for fd in opened:
             os.close(fd)
-    tmp_mb = int(spec.get("tmp_mb", 512))
-    _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
+    if spec.get("tmp_disk"):  # a disk of EphemeralStorage size (sandbox/ephemeral.py)
+        _mount(spec["tmp_disk"], f"{root}/tmp", None, MS_BIND, None)
+    else:
+        tmp_mb = int(spec.get("tmp_mb", 512))
+        _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
     _mount(f"{root}/tmp", f"{root}/var/tmp", None, MS_BIND, None)
     shm = f"size={int(spec.get('shm_mb', 64))}m,mode=1777"
     _mount("tmpfs", f"{root}/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shm)
