@@ -5,13 +5,15 @@
      the process is single-threaded here, so joining as a task is the cheap path;
   2. new mount, pid, ipc and uts namespaces (entered at fork time by ``fork_instance``, else by
      unshare); the code read-only at /var/task, layers read-only at /opt (one overlay, later
-     layers on top), a private tmpfs /tmp of EphemeralStorage size;
+     layers on top), a private /tmp of EphemeralStorage size (the server's disk for it, else a
+     tmpfs) that is also /var/tmp, a private /dev/shm, all onto the zygote's minimal root
+     (``build_root``, planned by sandbox/rootfs.py), then pivot_root into it;
   3. as pid 1 of the new pid namespace, mount its own /proc (after unshare, that takes one more
      fork: the middle process waits and exits the way its child did, so the zygote reports the
      real cause, e.g. "signal: killed" after an OOM kill);
   4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits; that uid
      has a passwd and group entry (the server's generated files, bound in step 2 over
-     /etc/passwd and /etc/group).
+     /etc/passwd and /etc/group), a session keyring of its own and emptied user keyrings.
 A container image (``rootfs`` in the spec) replaces step 2's /var/task, /opt and /tmp: its root
 filesystem becomes / (read-only, pivot_root) with a private tmpfs /tmp and a minimal /dev.
 Returns in the instance process only. Any failure raises, and the zygote child exits with it.
