@@ -7,7 +7,7 @@ start-up and degrades (plain processes with rlimits); it never degrades silently
 
 from __future__ import annotations
 
-import itertools
+import fcntl
 import logging
 import os
 import shutil
@@ -19,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from ovis.sandbox.cgroups import Cgroup, Cgroups
+from ovis.sandbox.ephemeral import EphemeralDisks
 from ovis.sandbox.users import SandboxUsers
+from ovis.sandbox.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
-UID_BASE = 100_000  # instance uids: UID_BASE .. UID_BASE + UID_SPAN - 1, one per live instance
-UID_SPAN = 60_000
+UID_BASE = 100_000  # instance uids: UID_BASE .. UID_LAST, each used once (UidAllocator)
+UID_LAST = 2**31 - 2
+UID_STATE = Path("/var/lib/ovis/next-instance-uid")  # one counter per host, for every server
 PIDS_MAX = 1024  # Lambda's limit on processes and threads per instance
 NOFILE = 1024  # Lambda's file descriptor limit
 RUNTIME_ROOT = Path(__file__).resolve().parent.parent  # the ovis package (runtimes/ lives here)
@@ -49,6 +52,8 @@ class Isolation:
     drop_uid: bool
     description: str
     users: SandboxUsers | None = None  # passwd/group entries of instance uids (namespaces only)
+    watchdog: Watchdog | None = None  # kills this server's instances when it ends (cgroups only)
+    disks: EphemeralDisks | None = None  # each instance's /tmp on a disk (namespaces only)
 
     @classmethod
     def probe(cls, enabled: bool = True) -> Isolation:
@@ -71,6 +76,8 @@ class Isolation:
             except (OSError, subprocess.SubprocessError) as e:
                 notes.append(f"namespaces off: {e}")
         cgroups, cg_note = Cgroups.detect(f"ovis/{os.getpid()}")
+        disks = None
+        watchdog = None
         if cgroups is None:
             notes.append(f"cgroups off: {cg_note}")
         else:
@@ -79,6 +86,13 @@ class Isolation:
         parts = []
         if namespaces:
             parts.append("mount/pid/ipc/uts namespaces")
+            disks, disk_note = EphemeralDisks.probe()
+            if disks is None:
+                notes.append(f"/tmp is a tmpfs counted as instance memory ({disk_note})")
+            parts.append(
+                "a minimal root, private /tmp (" + (disk_note if disks else "tmpfs")
+                + "), /var/tmp and /dev/shm per instance"
+            )  # fmt: skip
         if cgroups is not None:
             parts.append(cg_note)
         if drop_uid:
@@ -89,32 +103,82 @@ class Isolation:
         users = None
         if namespaces and drop_uid:
             users = SandboxUsers("/run" if os.access("/run", os.W_OK) else None)
-        return cls(namespaces, cgroups, drop_uid, desc, users)
+        if cgroups is not None:
+            try:
+                remove = [users.dir] if users else []
+                remove += [disks.images] if disks else []
+                unmount = [disks.mounts] if disks else []
+                watchdog = Watchdog.start(cgroups.parents.values(), remove, unmount)
+            except OSError as e:
+                log.warning("no watchdog (%s): a kill -9 leaves frozen instances until restart", e)
+        return cls(namespaces, cgroups, drop_uid, desc, users, watchdog, disks)
 
     def close(self) -> None:
         if self.cgroups is not None:
             self.cgroups.close()
+        if self.disks is not None:
+            self.disks.close()
         if self.users is not None:
             self.users.close()
+        if self.watchdog is not None:
+            self.watchdog.close()
 
 
 class UidAllocator:
-    """Hands out instance uids; a uid is reused only after its instance is gone."""
+    """Hands out instance uids, never the same one twice on this host.
 
-    def __init__(self) -> None:
-        self._next = itertools.cycle(range(UID_BASE, UID_BASE + UID_SPAN))
-        self._used: set[int] = set()
+    A uid's kernel user keyring outlives its processes, and a restarted server (or a second
+    server on the same host) must not give another function a uid something of the previous
+    owner may remain under. So uids come from one counter per host, persisted in ``state``
+    (root-only, under an exclusive lock: concurrent servers share it), reserved ``BLOCK`` at a
+    time so the file is written once per ``BLOCK`` instances; a block left unused by a server
+    that stopped is simply skipped. Without a writable state file (not root) the counter lives
+    in memory, from UID_BASE, as before. Instances also empty their uid's keyrings on entry.
+    """
+
+    BLOCK = 256
+
+    def __init__(self, state: Path | None = None) -> None:
+        self.state = state
+        self._next = UID_BASE
+        self._end = UID_BASE  # the reserved block is [_next, _end)
+        self._memory = state is None
+        if state is not None:
+            try:
+                state.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as e:
+                log.warning("instance uids: %s not writable (%s); counting in memory", state, e)
+                self._memory = True
+        if self._memory:
+            self._end = UID_LAST + 1
+
+    def _reserve(self) -> None:
+        assert self.state is not None
+        fd = os.open(self.state, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            raw = os.pread(fd, 32, 0).strip()
+            start = int(raw) if raw.isdigit() else UID_BASE
+            if start + self.BLOCK > UID_LAST:  # 2 billion instances later: start over
+                start = UID_BASE
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(start + self.BLOCK).encode(), 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._next, self._end = start, start + self.BLOCK
 
     def take(self) -> int:
-        for _ in range(UID_SPAN):
-            uid = next(self._next)
-            if uid not in self._used:
-                self._used.add(uid)
-                return uid
-        raise RuntimeError("no free instance uid")
+        if self._next >= self._end:
+            if self._memory:
+                raise RuntimeError("no free instance uid")
+            self._reserve()
+        uid = self._next
+        self._next += 1
+        return uid
 
     def give_back(self, uid: int) -> None:
-        self._used.discard(uid)
+        """Nothing to do: a uid is never handed out again (see the class docstring)."""
 
 
 def exposed_paths(interpreter: str, executables: Sequence[str] = ()) -> list[str]:
@@ -162,6 +226,8 @@ def sandbox_spec(
             expose=exposed_paths(interpreter, executables),
             hostname="ovis-instance",
         )
+        if iso.disks is not None:  # the zygote client takes one of the server's disks for it
+            spec["tmp_disk"] = True
         if uid is not None and iso.users is not None:
             passwd, group = iso.users.files(uid, uid)
             spec["etc"] = {"/etc/passwd": passwd, "/etc/group": group}

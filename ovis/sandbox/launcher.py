@@ -16,7 +16,7 @@ from ovis.runtimes.base import LaunchSpec, Start
 from ovis.runtimes.python import sdk
 from ovis.runtimes.python.adapter import OWN_PYTHON
 from ovis.sandbox.instance import Instance, InstanceSpec
-from ovis.sandbox.isolation import Isolation, UidAllocator
+from ovis.sandbox.isolation import UID_STATE, Isolation, UidAllocator
 from ovis.sandbox.zygote import Zygote
 from ovis.sandbox.zygotes import Zygotes
 
@@ -27,8 +27,8 @@ class ZygoteLauncher:
     ) -> None:
         self.isolation = isolation
         self.spawn_mode = spawn_mode
-        self.uids = UidAllocator()
-        self.zygotes = Zygotes(isolation.namespaces, preload)
+        self.uids = UidAllocator(UID_STATE if isolation.drop_uid else None)
+        self.zygotes = Zygotes(isolation.namespaces, preload, isolation.disks)
 
     async def start(self) -> None:
         await self._zygote_for(None)

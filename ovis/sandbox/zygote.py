@@ -21,6 +21,7 @@ from typing import Any
 from ovis.errors import SandboxError
 from ovis.runtimes.python import wire
 from ovis.runtimes.python.zygote import EXITED, SPAWN, SPAWN_FAILED, SPAWNED
+from ovis.sandbox.ephemeral import EphemeralDisks
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,15 @@ ExitCallback = Callable[[str], None]
 
 
 class Zygote:
-    def __init__(self, argv: Sequence[str], preload: Sequence[str], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        preload: Sequence[str],
+        env: dict[str, str],
+        disks: EphemeralDisks | None = None,
+    ) -> None:
         self._argv = list(argv)
+        self._disks = disks  # each instance's /tmp disk, given back once it is gone
         self._preload = list(preload)
         self._env = env
         self._proc: subprocess.Popen[bytes] | None = None
@@ -77,6 +85,13 @@ class Zygote:
                 continue
             kind, head, _payload, _ = frame
             if kind == SPAWNED:
+                if head["id"] == "ready" and head.get("root_error"):
+                    log.warning(
+                        "sandbox DEGRADED: no minimal root for %s instances (%s): they see "
+                        "the host's root filesystem",
+                        self._argv[0],
+                        head["root_error"],
+                    )
                 fut = self._pending.pop(head["id"], None)
                 if fut is not None and not fut.done():
                     fut.set_result(int(head["pid"]))
@@ -107,6 +122,30 @@ class Zygote:
         """Fork an instance; returns its pid. ``fds`` are sent to the child (log, channel)."""
         if self._ctl is None or self._loop is None:
             raise SandboxError("zygote not started")
+        sandbox = spec.get("sandbox") or {}
+        if not (sandbox.get("tmp_disk") and self._disks is not None):
+            return await self._spawn(spec, fds, on_exit)
+        disks = self._disks
+        disk = await disks.take_waiting(int(sandbox.get("tmp_mb", 512)))
+        if disk is None:
+            log.warning("no /tmp disk ready in time: this instance's /tmp is a tmpfs")
+            del sandbox["tmp_disk"]
+            return await self._spawn(spec, fds, on_exit)
+        sandbox["tmp_disk"] = disk
+        inner = on_exit
+
+        def release_then(status: str) -> None:
+            inner(status)
+            disks.release(disk)
+
+        try:
+            return await self._spawn(spec, fds, release_then)
+        except BaseException:
+            disks.release(disk)
+            raise
+
+    async def _spawn(self, spec: dict[str, Any], fds: list[int], on_exit: ExitCallback) -> int:
+        assert self._ctl is not None and self._loop is not None
         rid = str(next(self._ids))
         fut: asyncio.Future[int] = self._loop.create_future()
         self._pending[rid] = fut

@@ -12,12 +12,15 @@ lock). ``close()`` is idempotent and kills every zygote (and with them, their in
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from ovis.runtimes.python import sdk
+from ovis.sandbox import rootfs
+from ovis.sandbox.ephemeral import EphemeralDisks
 from ovis.sandbox.zygote import Zygote, python_zygote_argv
 
 log = logging.getLogger(__name__)
@@ -26,8 +29,14 @@ ZygoteKey = tuple[str, str, bool]  # (interpreter, SDK directory, preloads the S
 
 
 class Zygotes:
-    def __init__(self, namespaces: bool, preload: Sequence[str] = ("boto3",)) -> None:
+    def __init__(
+        self,
+        namespaces: bool,
+        preload: Sequence[str] = ("boto3",),
+        disks: EphemeralDisks | None = None,
+    ) -> None:
         self.namespaces = namespaces
+        self.disks = disks
         self.preload = list(preload)
         self._zygotes: dict[ZygoteKey, Zygote] = {}
         self._lock = asyncio.Lock()
@@ -59,7 +68,10 @@ class Zygotes:
                 "_OVIS_NAMESPACES": "1" if self.namespaces else "0",
                 "_OVIS_SDK_DIR": sdk_dir,
             }
-            z = Zygote(python_zygote_argv(interpreter), self.preload if preload else [], env)
+            if self.namespaces:  # the minimal root its instances pivot into
+                env["_OVIS_ROOT"] = json.dumps(rootfs.plan(interpreter))
+            argv = python_zygote_argv(interpreter)
+            z = Zygote(argv, self.preload if preload else [], env, self.disks)
             await z.start()
             self._zygotes[key] = z
             return z

@@ -5,13 +5,15 @@
      the process is single-threaded here, so joining as a task is the cheap path;
   2. new mount, pid, ipc and uts namespaces (entered at fork time by ``fork_instance``, else by
      unshare); the code read-only at /var/task, layers read-only at /opt (one overlay, later
-     layers on top), a private tmpfs /tmp of EphemeralStorage size;
+     layers on top), a private /tmp of EphemeralStorage size (the server's disk for it, else a
+     tmpfs) that is also /var/tmp, a private /dev/shm, all onto the zygote's minimal root
+     (``build_root``, planned by sandbox/rootfs.py), then pivot_root into it;
   3. as pid 1 of the new pid namespace, mount its own /proc (after unshare, that takes one more
      fork: the middle process waits and exits the way its child did, so the zygote reports the
      real cause, e.g. "signal: killed" after an OOM kill);
   4. drop to the instance's own unprivileged uid/gid with no_new_privs and rlimits; that uid
      has a passwd and group entry (the server's generated files, bound in step 2 over
-     /etc/passwd and /etc/group).
+     /etc/passwd and /etc/group), a session keyring of its own and emptied user keyrings.
 A container image (``rootfs`` in the spec) replaces step 2's /var/task, /opt and /tmp: its root
 filesystem becomes / (read-only, pivot_root) with a private tmpfs /tmp and a minimal /dev.
 Returns in the instance process only. Any failure raises, and the zygote child exits with it.
@@ -33,13 +35,17 @@ CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE, MS_SLAVE = 32, 4096, 16384, 1 << 18, 1 << 19
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x00200000, 0x01000000
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
 MNT_DETACH = 2
 DEVICES = ("null", "zero", "full", "random", "urandom")  # a container image's /dev
+ROOT_DEVICES = (*DEVICES, "tty")  # a zip function's /dev: Lambda's nodes (and shm, per instance)
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
+KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
 HOST_FILES = ("etc/resolv.conf", "etc/hosts")  # bound read-only where the image has a file
 NS_FLAGS = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
 
@@ -183,6 +189,8 @@ def _enter_rootfs(root: str, tmp_mb: int) -> None:
     for i, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{i}", os.path.join(dev, name))
     os.symlink("/proc/self/fd", os.path.join(dev, "fd"))
+    os.mkdir(os.path.join(dev, "shm"), 0o755)  # private, gone with the mount namespace
+    _mount("tmpfs", os.path.join(dev, "shm"), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     _mount(None, dev, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
     for rel in HOST_FILES:
         try:
@@ -196,6 +204,114 @@ def _enter_rootfs(root: str, tmp_mb: int) -> None:
     _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", MNT_DETACH), "umount the host root")  # the old root, on top
     os.chdir("/")
+
+
+TEMPLATE: str | None = None  # the minimal root this zygote built (build_root), if any
+_FALLBACK_ETC = {
+    "passwd": "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534::/:/sbin/nologin\n",
+    "group": "root:x:0:\nnobody:x:65534:\n",
+}
+
+
+def build_root(plan: dict[str, Any]) -> None:
+    """In the zygote, once, before any fork: enter a mount namespace of its own (a slave of the
+    host's, so what the server mounts later, e.g. a new image, still shows) and build there the
+    template root every zip instance pivots into (sandbox/rootfs.py says what it holds).
+    Read-only when done; instances only mount onto its empty directories."""
+    global TEMPLATE
+    root = plan["dir"]
+    os.makedirs(root, mode=0o755, exist_ok=True)
+    _check(_libc.unshare(CLONE_NEWNS), "unshare")
+    _mount(None, "/", None, MS_REC | MS_SLAVE, None)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=2m,mode=755")
+    old_umask = os.umask(0o022)
+    try:
+        for d in ("proc", "dev/shm", "tmp", "var/task", "var/tmp", "var/empty", "opt", "etc"):
+            os.makedirs(f"{root}/{d}", mode=0o755, exist_ok=True)
+        for name, target in plan.get("links", {}).items():
+            os.symlink(target, f"{root}/{name}")
+        for name in plan.get("etc", ()):
+            src, dst = f"/etc/{name}", f"{root}/etc/{name}"
+            os.makedirs(os.path.dirname(dst), mode=0o755, exist_ok=True)
+            if os.path.islink(src):
+                os.symlink(os.readlink(src), dst)
+            elif os.path.isfile(src):
+                with open(src, "rb") as f, open(dst, "wb") as g:
+                    g.write(f.read())
+        for name, text in _FALLBACK_ETC.items():  # covered per instance by its uid's entry
+            with open(f"{root}/etc/{name}", "w") as f:
+                f.write(text)
+        dev = f"{root}/dev"
+        for name in ROOT_DEVICES:
+            if os.path.exists(f"/dev/{name}"):
+                os.close(os.open(f"{dev}/{name}", os.O_CREAT | os.O_WRONLY, 0o666))
+                _mount(f"/dev/{name}", f"{dev}/{name}", None, MS_BIND, None)
+        for i, name in enumerate(("stdin", "stdout", "stderr")):
+            os.symlink(f"/proc/self/fd/{i}", f"{dev}/{name}")
+        os.symlink("/proc/self/fd", f"{dev}/fd")
+        for path in plan.get("binds", ()):
+            os.makedirs(root + path, mode=0o755, exist_ok=True)
+            _bind_ro(path, root + path)
+    finally:
+        os.umask(old_umask)
+    _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=2m,mode=755")
+    TEMPLATE = root
+
+
+def _fd_paths(fds: list[int]) -> str:
+    """An overlay lowerdir naming directories by descriptor: mountinfo then shows
+    /proc/self/fd/N, never the host path of the function's code in the data directory."""
+    return ":".join(f"/proc/self/fd/{fd}" for fd in fds)
+
+
+def _enter_template(spec: dict[str, Any], root: str) -> None:
+    """A zip instance: its own mounts onto the template's empty directories, then pivot_root
+    into it. /var/task and /opt are read-only overlays (the code, the layers: the last one
+    listed wins, as in Lambda); /tmp is private and sized by EphemeralStorage (the server's disk
+    for it, else a tmpfs), /var/tmp is the same filesystem; /dev/shm is private; all of them
+    go with the mount namespace."""
+    if SYS_PIVOT_ROOT is None:
+        raise OSError(errno.ENOSYS, f"pivot_root: unsupported machine {os.uname().machine}")
+    ro = MS_RDONLY | MS_NOSUID | MS_NODEV
+    empty = os.open(f"{root}/var/empty", os.O_PATH | os.O_DIRECTORY)
+    opened = [empty]
+    try:
+        task = os.open(spec["task_root"], os.O_PATH | os.O_DIRECTORY)
+        opened.append(task)
+        _mount("overlay", f"{root}/var/task", "overlay", ro, f"lowerdir={_fd_paths([task, empty])}")
+        layers = [os.open(p, os.O_PATH | os.O_DIRECTORY) for p in spec.get("layers") or []]
+        opened += layers
+        if layers:
+            lower = _fd_paths([*reversed(layers), empty])
+            _mount("overlay", f"{root}/opt", "overlay", ro, f"lowerdir={lower}")
+    finally:
+        for fd in opened:
+            os.close(fd)
+    if spec.get("tmp_disk"):  # a disk of EphemeralStorage size (sandbox/ephemeral.py)
+        _mount(spec["tmp_disk"], f"{root}/tmp", None, MS_BIND, None)
+    else:
+        tmp_mb = int(spec.get("tmp_mb", 512))
+        _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
+    _mount(f"{root}/tmp", f"{root}/var/tmp", None, MS_BIND, None)
+    shm = f"size={int(spec.get('shm_mb', 64))}m,mode=1777"
+    _mount("tmpfs", f"{root}/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, shm)
+    for target, source in (spec.get("etc") or {}).items():
+        _bind_ro(source, root + target)
+    os.chdir(root)
+    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount the host root")  # the old root, on top
+    os.chdir("/")
+
+
+def _private_keyrings() -> None:
+    """A session keyring of this instance only, and the uid's own keyrings emptied (the kernel
+    keeps a uid's user keyring after its processes are gone). Best effort: ENOSYS, or keyctl
+    refused by a filter, leaves nothing to protect."""
+    if SYS_KEYCTL is None:
+        return
+    _libc.syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), None)
+    for ring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+        _libc.syscall(SYS_KEYCTL, ctypes.c_long(KEYCTL_CLEAR), ctypes.c_long(ring))
 
 
 def _mirror_exit(pid: int) -> None:
@@ -230,7 +346,9 @@ def enter(spec: dict[str, Any], in_namespaces: bool = False) -> None:
         _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
         if spec.get("rootfs"):  # a container image: its root filesystem becomes /
             _enter_rootfs(spec["rootfs"], int(spec.get("tmp_mb", 512)))
-        else:
+        elif TEMPLATE is not None:  # a zip function: the zygote's minimal root
+            _enter_template(spec, TEMPLATE)
+        else:  # no template (build_root failed, logged by the zygote): the host's root
             exposed = _open_paths(spec.get("expose") or [])
             _bind_ro(spec["task_root"], "/var/task")
             layers = spec.get("layers") or []
@@ -281,4 +399,5 @@ def enter(spec: dict[str, Any], in_namespaces: bool = False) -> None:
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
+        _private_keyrings()
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")

@@ -246,9 +246,17 @@ def main() -> None:
     sys.path[:] = bootstrap.base_path(_SDK_DIR)
     bootstrap.clean_import_system()
     preload(json.loads(os.environ.pop("_OVIS_PRELOAD", '["boto3"]')))
+    root_error = None
+    plan = os.environ.pop("_OVIS_ROOT", "")
+    if plan:  # before any fork: every instance inherits the template with its namespace
+        try:
+            isolate.build_root(json.loads(plan))
+        except (OSError, ValueError, KeyError) as e:
+            root_error = str(e)
     gc.collect()
     gc.freeze()  # keep the pre-imported heap shared copy-on-write with every child
-    ctl.send(wire.encode(SPAWNED, {"id": "ready", "pid": os.getpid()}))
+    ready = {"id": "ready", "pid": os.getpid(), "root_error": root_error}
+    ctl.send(wire.encode(SPAWNED, ready))
     serve(ctl)
 
 
