@@ -52,6 +52,7 @@ from ovis.services.cloudwatch import AlarmService, MetricService
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
+from ovis.services.iam.authorizer import IamAuthorizer
 from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
@@ -204,6 +205,10 @@ class Server:
             settings.account_id,
             settings.sts_duration_scale,
             strict=settings.strict_iam,
+        )
+        self.invoker.sessions = self.sts  # instances run with role sessions, not our keys
+        self.authorizer = IamAuthorizer(  # IAM evaluation for role sessions
+            self.credentials, self.iam.catalog, settings.account_id, strict=settings.strict_iam
         )
         s3_reads = ObjectReads(self.storage.s3, self.objects)  # Lambda code from S3
         self.layers = LayerService(settings, self.storage.layers, self.code, s3_reads)
@@ -407,7 +412,7 @@ class Server:
         self.router = Router(
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
-                AdminService(AdminApi(self.queue), verifier),
+                AdminService(AdminApi(self.queue), verifier, self.authorizer.is_admin),
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
                 ConsoleService(  # /console/: the web console, over the same calls
@@ -421,7 +426,9 @@ class Server:
                     [s.name for s in self.aws_services],
                 ),
                 InternalService(self.code.zip_path, signer, self.health),
-                AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
+                AwsFrontDoor(
+                    self.aws_services, verifier, settings.account_id, self.access, self.authorizer
+                ),
             ]
         )
         self.app = App(self.router)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,15 +25,23 @@ from ovis.invoke.async_queue import AsyncQueue
 PREFIX = "/_ovis/admin/"
 
 
+class AdminAccessDenied(ApiError):
+    code, status = "AccessDeniedException", 403
+
+
 class AdminService:
     """A router service for ``/_ovis/admin/``: SigV4 first (the server's own credentials),
-    then ``AdminApi``; every error is Lambda-style JSON."""
+    then ``AdminApi``; every error is Lambda-style JSON. ``is_admin`` (None: every verified
+    key) says which keys are admin credentials: never a role session (403 otherwise)."""
 
     name = "admin"
 
-    def __init__(self, api: AdminApi, verifier: SigV4Verifier) -> None:
+    def __init__(
+        self, api: AdminApi, verifier: SigV4Verifier, is_admin: Callable[[str], bool] | None = None
+    ) -> None:
         self.api = api
         self.verifier = verifier
+        self.is_admin = is_admin
 
     def match(self, scope: Scope) -> bool | None:
         path: str = scope["path"]
@@ -44,9 +53,11 @@ class AdminService:
         try:
             body = await read_body(receive, MAX_BODY_BYTES)
             raw = scope.get("raw_path") or path.encode()
-            self.verifier.verify(
+            ident = self.verifier.verify(
                 scope["method"], raw, scope["query_string"], scope["headers"], body
             )
+            if self.is_admin is not None and not self.is_admin(ident.access_key):
+                raise AdminAccessDenied("The admin endpoints accept only admin credentials.")
             status, headers, out = await self.api.handle(
                 scope["method"], path, scope["query_string"].decode("latin-1"), body
             )

@@ -2,6 +2,15 @@
 
 Hot path budget: a dict lookup for the configuration and the instance spec, an in-memory pool
 pop, one frame each way on the instance's channel, log lines handed to the batching sink.
+
+Credentials: an instance never sees the server's keys. Each spec (one per function revision)
+carries a role session for the function's execution role (``sessions``: STS's
+``function_session``, in memory, no I/O), as Lambda's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+AWS_SESSION_TOKEN. Instances are retired, not refreshed: at the session's half-life the spec
+is rebuilt with a new session and the pool of the old one retired (idle instances die at once,
+busy ones when their invocation ends, which is well before expiry since a timeout is at most
+900 s and a session lasts hours). So an on-demand instance never outlives its credentials.
+Without ``sessions`` (unit tests that build an Invoker alone) instances get no keys at all.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from ovis.errors import TooManyRequestsException
 from ovis.invoke.concurrency import ConcurrencyLimiter
@@ -19,7 +29,9 @@ from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.repositories import ReservedConcurrencyRepository
 from ovis.logs.sink import LogSink
+from ovis.models.arn import function_arn
 from ovis.models.function import FunctionConfig
+from ovis.models.iam import TemporaryCredentials
 from ovis.runtimes.base import LaunchContext
 from ovis.runtimes.registry import RuntimeRegistry
 from ovis.sandbox.instance import InitError, InstanceSpec, Invocation, Outcome
@@ -30,6 +42,14 @@ from ovis.storage.images import ImageStore
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 LOG_TAIL_BYTES = 4096
+
+
+class SessionIssuer(Protocol):
+    """Issues a function's role session (STS's ``StsService``). Synchronous, no I/O."""
+
+    def function_session(
+        self, role_arn: str, function_name: str, function_arn: str
+    ) -> TemporaryCredentials: ...
 
 
 @dataclass
@@ -71,11 +91,15 @@ class Invoker:
             settings.concurrent_executions, concurrency.reserved_concurrency()
         )
         self._specs: dict[tuple[str, str, str], InstanceSpec] = {}
+        # spec key -> when its role session is renewed (its half-life), epoch seconds
+        self._renew_at: dict[tuple[str, str, str], float] = {}
+        self.sessions: SessionIssuer | None = None  # set by the composition root
         registry.on_change(self._on_function_change)
 
     def _on_function_change(self, name: str) -> None:
         for key in [k for k in self._specs if k[0] == name]:
             del self._specs[key]
+            self._renew_at.pop(key, None)
         keep = {(c.name, c.version, c.revision_id) for c in self.registry.versions(name)}
         self.manager.retire(name, keep)
         if not keep:
@@ -93,6 +117,11 @@ class Invoker:
         key = (cfg.name, cfg.version, cfg.revision_id)
         spec = self._specs.get(key)
         if spec is None:
+            spec = self._specs[key] = self._build_spec(cfg)
+        elif self._renew_at.get(key, math.inf) <= time.time():
+            # the session is at half-life: new instances get a new one, old ones retire
+            keep = {(c.name, c.version, c.revision_id) for c in self.registry.versions(cfg.name)}
+            self.manager.retire(cfg.name, keep - {key})
             spec = self._specs[key] = self._build_spec(cfg)
         if provisioned:
             spec = spec.with_env(AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
@@ -122,8 +151,7 @@ class Invoker:
     def _lambda_env(self, cfg: FunctionConfig) -> dict[str, str]:
         """The variables Lambda sets for every runtime, so boto3 inside reaches this server."""
         s = self.settings
-        access_key, secret = next(iter(s.credentials.items()))
-        return {
+        env = {
             "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
             "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
@@ -131,10 +159,17 @@ class Invoker:
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": access_key,
-            "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_ENDPOINT_URL": s.base_url,
         }
+        if self.sessions is not None:
+            arn = function_arn(s.region, s.account_id, cfg.name, None)
+            creds = self.sessions.function_session(cfg.role, cfg.name, arn)
+            key = (cfg.name, cfg.version, cfg.revision_id)
+            self._renew_at[key] = (creds.issued_s + creds.expires_s) / 2
+            env["AWS_ACCESS_KEY_ID"] = creds.access_key
+            env["AWS_SECRET_ACCESS_KEY"] = creds.secret_key
+            env["AWS_SESSION_TOKEN"] = creds.session_token
+        return env
 
     async def invoke(
         self,
