@@ -52,7 +52,7 @@ from ovis.services.cloudwatch import AlarmService, MetricService
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
-from ovis.services.iam.authorizer import IamAuthorizer
+from ovis.services.iam.authorizer import IamAuthorizer, function_policies, policy_attribute
 from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
@@ -207,9 +207,6 @@ class Server:
             strict=settings.strict_iam,
         )
         self.invoker.sessions = self.sts  # instances run with role sessions, not our keys
-        self.authorizer = IamAuthorizer(  # IAM evaluation for role sessions
-            self.credentials, self.iam.catalog, settings.account_id, strict=settings.strict_iam
-        )
         s3_reads = ObjectReads(self.storage.s3, self.objects)  # Lambda code from S3
         self.layers = LayerService(settings, self.storage.layers, self.code, s3_reads)
         self.functions = FunctionService(
@@ -242,6 +239,18 @@ class Server:
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
         self.policies = PolicyService(self.functions, self.storage.policies)
+        self.authorizer = IamAuthorizer(  # IAM evaluation for role sessions
+            self.credentials,
+            self.iam.catalog,
+            settings.account_id,
+            strict=settings.strict_iam,
+            resource_policies={
+                "lambda": function_policies(self.policies.get_policy),
+                "sqs": policy_attribute(
+                    lambda arn: self.queues.queue_by_arn(arn).attributes.get("Policy")
+                ),
+            },
+        )
         # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
         self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
         # event source mappings: the API's use cases and the runner that keeps their pollers

@@ -209,3 +209,40 @@ class IamAuthorizer:
         for key, value in role.tags:
             ctx[f"aws:principaltag/{key.lower()}"] = value
         return ctx
+
+
+# ---- resource policy lookups (wired by the composition root) -------------------------------
+
+
+def function_policies(
+    get_policy: Callable[[str, str | None], tuple[dict[str, Any], str]],
+) -> Callable[[str], Sequence[Document]]:
+    """Lambda: the function (or qualifier) policy AddPermission built, by the request's ARN;
+    ``get_policy`` is ``PolicyService.get_policy`` (raises when there is none)."""
+
+    def lookup(arn: str) -> Sequence[Document]:
+        parts = arn.split(":")
+        if len(parts) < 7 or parts[5] != "function":
+            return []
+        qualifier = parts[7] if len(parts) > 7 else None
+        try:
+            doc, _revision = get_policy(parts[6], qualifier)
+        except ApiError:
+            return []
+        return [doc]
+
+    return lookup
+
+
+def policy_attribute(get_text: Callable[[str], str | None]) -> Callable[[str], Sequence[Document]]:
+    """A resource whose policy is a JSON attribute (SQS's and SNS's ``Policy``): ``get_text``
+    answers it by ARN, or raises (no such resource) or returns None (no policy)."""
+
+    def lookup(arn: str) -> Sequence[Document]:
+        try:
+            text = get_text(arn)
+        except ApiError:
+            return []
+        return [parse_document(text)] if text else []
+
+    return lookup
