@@ -403,6 +403,7 @@ class Server:
         ]
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)
+        self.calls.authorizer = self.authorizer  # console calls by role sessions: IAM-evaluated
         self._cfn_providers = cfn_registry.providers(self.calls)
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         self.access = AccessLog(self.supervisor)  # an access line per API request

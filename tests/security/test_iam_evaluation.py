@@ -222,3 +222,38 @@ def test_strict_iam_denies_a_session_whose_role_is_gone(tmp_path: Path) -> None:
         assert inside() == "AccessDeniedException"  # strict: a missing role allows nothing
     finally:
         srv.stop()
+
+
+def test_a_role_session_signed_into_the_console_is_held_to_its_policies(
+    server: ServerProcess,
+) -> None:
+    from tests.integration.test_console_api import Browserish
+
+    iam = server.client("iam")
+    role = iam.create_role(RoleName=_name("eval-console"), AssumeRolePolicyDocument=TRUST)["Role"]  # type: ignore[attr-defined]
+    iam.put_role_policy(  # type: ignore[attr-defined]
+        RoleName=role["RoleName"],
+        PolicyName="queues",
+        PolicyDocument=_doc({"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "*"}),
+    )
+    creds = server.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="web")[  # type: ignore[attr-defined]
+        "Credentials"
+    ]
+    console = Browserish(server.url)
+    console.start()
+    status, out = console.api(
+        "POST",
+        "/signin",
+        {
+            "AccessKeyId": creds["AccessKeyId"],
+            "SecretAccessKey": creds["SecretAccessKey"],
+            "SessionToken": creds["SessionToken"],
+        },
+    )
+    assert status == 200, out
+    console.csrf = out["CsrfToken"]
+    status, out = console.api("POST", "/call/sqs/ListQueues", {})
+    assert status == 200, out
+    status, out = console.api("POST", "/call/lambda/ListFunctions", {})
+    assert status == 403, out
+    assert "is not authorized to perform: lambda:ListFunctions" in json.dumps(out)
