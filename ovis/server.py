@@ -249,6 +249,9 @@ class Server:
                 "sqs": policy_attribute(
                     lambda arn: self.queues.queue_by_arn(arn).attributes.get("Policy")
                 ),
+                "sns": policy_attribute(  # self.topics is built below; read per request
+                    lambda arn: self.topics.catalog.topic(arn).attributes.get("Policy")
+                ),
             },
         )
         # how SNS, EventBridge and Scheduler start functions (async, policy-checked)

@@ -181,6 +181,17 @@ def test_resource_policies_boundaries_and_session_policies(server: ServerProcess
     own = client("sqs")
     own.send_message(QueueUrl=url, MessageBody="granted by the queue")
     assert _refused(lambda: own.receive_message(QueueUrl=url))[:2] == ("AccessDenied", 403)
+    # likewise an SNS topic policy
+    sns = server.client("sns")
+    topic = sns.create_topic(Name=_name("eval-rt"))["TopicArn"]  # type: ignore[attr-defined]
+    assert _refused(lambda: client("sns").publish(TopicArn=topic, Message="m"))[0] == "AccessDenied"
+    grant = {**policy["Statement"][0], "Action": "sns:Publish", "Resource": topic}  # type: ignore[index]
+    sns.set_topic_attributes(  # type: ignore[attr-defined]
+        TopicArn=topic,
+        AttributeName="Policy",
+        AttributeValue=json.dumps({"Version": "2012-10-17", "Statement": [grant]}),
+    )
+    assert client("sns").publish(TopicArn=topic, Message="m")["MessageId"]
 
     # a permissions boundary and a session policy both cap what the identity policy allows
     iam = server.client("iam")
