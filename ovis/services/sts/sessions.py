@@ -43,7 +43,9 @@ _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
 def _access_key() -> str:
-    return "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+    # 10 random bytes are exactly 16 base32 characters (the alphabet above): one urandom call,
+    # where 16 secrets.choice calls cost ~100 us, a cold start's worth of budget
+    return "ASIA" + base64.b32encode(secrets.token_bytes(10)).decode()
 
 
 def _secret() -> str:
