@@ -10,13 +10,19 @@ AWS_SESSION_TOKEN. Instances are retired, not refreshed: at the session's half-l
 is rebuilt with a new session and the pool of the old one retired (idle instances die at once,
 busy ones when their invocation ends, which is well before expiry since a timeout is at most
 900 s and a session lasts hours). So an on-demand instance never outlives its credentials.
+Provisioned instances likewise: one whose session is past half-life is not used (the call goes
+on-demand) and its target is re-provisioned with the renewed spec in the background (the pools
+replace instances whose environment differs).
 Without ``sessions`` (unit tests that build an Invoker alone) instances get no keys at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -39,6 +45,8 @@ from ovis.sandbox.pool import InstanceManager
 from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
+
+log = logging.getLogger(__name__)
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 LOG_TAIL_BYTES = 4096
@@ -94,6 +102,8 @@ class Invoker:
         # spec key -> when its role session is renewed (its half-life), epoch seconds
         self._renew_at: dict[tuple[str, str, str], float] = {}
         self.sessions: SessionIssuer | None = None  # set by the composition root
+        self._session_renew_at: dict[str, float] = {}  # access key -> its half-life
+        self._renewing: dict[tuple[str, str], asyncio.Task[None]] = {}  # provisioned targets
         registry.on_change(self._on_function_change)
 
     def _on_function_change(self, name: str) -> None:
@@ -165,7 +175,14 @@ class Invoker:
             arn = function_arn(s.region, s.account_id, cfg.name, None)
             creds = self.sessions.function_session(cfg.role, cfg.name, arn)
             key = (cfg.name, cfg.version, cfg.revision_id)
-            self._renew_at[key] = (creds.issued_s + creds.expires_s) / 2
+            half_life = (creds.issued_s + creds.expires_s) / 2
+            self._renew_at[key] = half_life
+            if len(self._session_renew_at) >= 4096:  # forget sessions long renewed
+                cutoff = time.time() - 86400
+                self._session_renew_at = {
+                    k: t for k, t in self._session_renew_at.items() if t > cutoff
+                }
+            self._session_renew_at[creds.access_key] = half_life
             env["AWS_ACCESS_KEY_ID"] = creds.access_key
             env["AWS_SECRET_ACCESS_KEY"] = creds.secret_key
             env["AWS_SESSION_TOKEN"] = creds.session_token
@@ -233,6 +250,15 @@ class Invoker:
     ) -> tuple[Outcome, str, bool]:
         """(outcome, log stream, whether a provisioned instance ran it)."""
         inst = self.manager.acquire_provisioned(target) if target is not None else None
+        if (
+            inst is not None
+            and target is not None
+            and inst.spec.key[1] == cfg.version
+            and self._past_half_life(inst.spec)
+        ):
+            self.manager.release(inst)  # never run on a session this old: go on-demand
+            self._renew_provisioned(target, cfg)
+            inst = None
         if inst is not None and inst.spec.key[1] == cfg.version:
             try:
                 return await inst.invoke(inv), inst.log_stream, True
@@ -251,6 +277,28 @@ class Invoker:
             return await inst.invoke(inv), inst.log_stream, False
         finally:
             self.manager.release(inst)
+
+    def _past_half_life(self, spec: InstanceSpec) -> bool:
+        key = spec.env.get("AWS_ACCESS_KEY_ID")
+        return key is not None and self._session_renew_at.get(key, math.inf) <= time.time()
+
+    def _renew_provisioned(self, target: tuple[str, str], cfg: FunctionConfig) -> None:
+        """Re-provision ``target`` (as many instances as it holds) with a renewed session, once
+        at a time, in the background."""
+        running = self._renewing.get(target)
+        if running is not None and not running.done():
+            return
+
+        async def renew() -> None:
+            spec = self.spec_for(cfg, provisioned=True)  # renewed: its half-life has passed
+            count = self.manager.provisioned_counts(target)[0]
+            with contextlib.suppress(asyncio.CancelledError):
+                try:
+                    await self.manager.provision(target, spec, count)
+                except Exception as e:  # an init failure: the next stale call retries
+                    log.warning("renewing provisioned %s:%s failed: %s", *target, e)
+
+        self._renewing[target] = asyncio.get_running_loop().create_task(renew())
 
     @staticmethod
     def _log_lines(cfg: FunctionConfig, rid: str, o: Outcome) -> list[str]:

@@ -36,6 +36,7 @@ from tests.conftest import (
     zip_bytes,
 )
 
+POLL_S = 0.05  # between polls of a condition (each has a deadline)
 ADMIN_KEY = "AKIAOVISADMIN" + secrets.token_hex(4).upper()
 ADMIN_SECRET = secrets.token_urlsafe(30)
 TRUST = json.dumps(
@@ -288,8 +289,8 @@ def _admin_status(srv: ServerProcess) -> int:
 
 
 def test_sessions_are_renewed_at_half_life_and_expire(tmp_path: Path) -> None:
-    # 6 h scaled to ~2.2 s: renewed (a new instance, a new key) after ~1.1 s
-    srv = start_server(tmp_path / "data", "--sts-duration-scale", "0.0001")
+    # 6 h scaled to ~4.3 s: renewed (a new instance, a new key) after ~2.2 s
+    srv = start_server(tmp_path / "data", "--sts-duration-scale", "0.0002")
     try:
         lam = srv.client("lambda")
         name = _name("cred-renew")
@@ -310,6 +311,7 @@ def test_sessions_are_renewed_at_half_life_and_expire(tmp_path: Path) -> None:
         deadline = time.monotonic() + 30
         while (now := env())["AWS_ACCESS_KEY_ID"] == first["AWS_ACCESS_KEY_ID"]:
             assert time.monotonic() < deadline, "the session was never renewed"
+            time.sleep(POLL_S)
         assert now["AWS_SESSION_TOKEN"] != first["AWS_SESSION_TOKEN"]
         old = make_client(
             srv.url,
@@ -326,5 +328,28 @@ def test_sessions_are_renewed_at_half_life_and_expire(tmp_path: Path) -> None:
                 assert e.response["Error"]["Code"] == "ExpiredToken"
                 break
             assert time.monotonic() < deadline, "the old session never expired"
+            time.sleep(POLL_S)
+
+        # provisioned instances too: replaced by ones with a new session (calls meanwhile go
+        # on-demand, never to an instance whose session is past half-life)
+        version = lam.publish_version(FunctionName=name)["Version"]
+        lam.put_provisioned_concurrency_config(
+            FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1
+        )
+
+        def provisioned_key() -> str | None:
+            resp = lam.invoke(FunctionName=name, Qualifier=version)
+            got: dict[str, str] = json.loads(resp["Payload"].read())["env"]
+            kind = got["AWS_LAMBDA_INITIALIZATION_TYPE"]
+            return got["AWS_ACCESS_KEY_ID"] if kind == "provisioned-concurrency" else None
+
+        deadline = time.monotonic() + 30
+        while (key := provisioned_key()) is None:
+            assert time.monotonic() < deadline, "never served by a provisioned instance"
+            time.sleep(POLL_S)
+        while (other := provisioned_key()) in (None, key):
+            assert time.monotonic() < deadline, "the provisioned session was never renewed"
+            time.sleep(POLL_S)
+        assert other is not None and other.startswith("ASIA")
     finally:
         srv.stop()
