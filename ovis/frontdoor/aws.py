@@ -2,8 +2,9 @@
 
 Per request: read the body (bounded), verify SigV4, pick the target service, build the
 ``RequestContext``, parse with the service's codec, authorize (the ``Authorizer``: IAM
-evaluation of role sessions; the server's own keys pass on one dict lookup), call
-``service.operations[op](ctx, params)``, serialize. The target is found from what the client sent, in this order:
+evaluation of role sessions; the server's own keys pass on one dict lookup), call the
+operation (``service.operations[op](ctx, params)``), serialize. The target is found from
+what the client sent, in this order:
 
 1. ``X-Amz-Target``: its prefix is a JSON-protocol model's ``targetPrefix``;
 2. the SigV4 credential scope's service: a model's signing name. A JSON service that is
