@@ -280,7 +280,8 @@ class Invoker:
 
     def _past_half_life(self, spec: InstanceSpec) -> bool:
         key = spec.env.get("AWS_ACCESS_KEY_ID")
-        return key is not None and self._session_renew_at.get(key, math.inf) <= time.time()
+        # a session no longer tracked (forgotten a day after its half-life) is stale too
+        return key is not None and self._session_renew_at.get(key, 0.0) <= time.time()
 
     def _renew_provisioned(self, target: tuple[str, str], cfg: FunctionConfig) -> None:
         """Re-provision ``target`` (as many instances as it holds) with a renewed session, once
