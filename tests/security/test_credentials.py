@@ -12,6 +12,7 @@ One private server (distinctive admin keys, so that a leak is a substring search
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 import urllib.request
@@ -125,11 +126,23 @@ def handler(event, context):
 """
 
 
+# In the server's own environment only: nothing of it may reach an instance.
+CANARY = "cred-canary-" + secrets.token_hex(12)
+
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    s = start_server(
-        tmp_path_factory.mktemp("cred") / "data", "--credentials", f"{ADMIN_KEY}:{ADMIN_SECRET}"
-    )
+    before = os.environ.get("OVIS_TEST_SERVER_CANARY")
+    os.environ["OVIS_TEST_SERVER_CANARY"] = CANARY  # start_server passes os.environ on
+    try:
+        s = start_server(
+            tmp_path_factory.mktemp("cred") / "data", "--credentials", f"{ADMIN_KEY}:{ADMIN_SECRET}"
+        )
+    finally:
+        if before is None:
+            os.environ.pop("OVIS_TEST_SERVER_CANARY")
+        else:
+            os.environ["OVIS_TEST_SERVER_CANARY"] = before
     yield s
     s.stop()
 
@@ -184,7 +197,7 @@ def test_the_environment_holds_a_role_session_and_no_server_secret(srv: ServerPr
     assert env["AWS_SECRET_ACCESS_KEY"] and env["AWS_SESSION_TOKEN"]
     server_secret = (srv.data_dir / "server-secret").read_bytes()
     for text in (json.dumps(env), got["proc"] or ""):
-        assert ADMIN_KEY not in text and ADMIN_SECRET not in text
+        assert ADMIN_KEY not in text and ADMIN_SECRET not in text and CANARY not in text
         assert server_secret.hex() not in text
     # the session is the function's role, named after the function, as on Lambda
     who = make_client(
