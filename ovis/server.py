@@ -54,6 +54,7 @@ from ovis.services.cloudwatch.retention import MetricRetention
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
 from ovis.services.events import EventBusService, events_service
+from ovis.services.iam.authorizer import IamAuthorizer, function_policies, policy_attribute
 from ovis.services.iam.service import Iam, iam_service
 from ovis.services.kinesis import StreamService
 from ovis.services.kinesis.service import kinesis_service
@@ -219,6 +220,7 @@ class Server:
             settings.sts_duration_scale,
             strict=settings.strict_iam,
         )
+        self.invoker.sessions = self.sts  # instances run with role sessions, not our keys
         s3_reads = ObjectReads(self.storage.s3, self.objects)  # Lambda code from S3
         self.layers = LayerService(settings, self.storage.layers, self.code, s3_reads)
         self.functions = FunctionService(
@@ -251,6 +253,21 @@ class Server:
         self.urls = UrlService(self.functions, self.storage.urls)  # function URLs
         # function resource policies
         self.policies = PolicyService(self.functions, self.storage.policies)
+        self.authorizer = IamAuthorizer(  # IAM evaluation for role sessions
+            self.credentials,
+            self.iam.catalog,
+            settings.account_id,
+            strict=settings.strict_iam,
+            resource_policies={
+                "lambda": function_policies(self.policies.get_policy),
+                "sqs": policy_attribute(
+                    lambda arn: self.queues.queue_by_arn(arn).attributes.get("Policy")
+                ),
+                "sns": policy_attribute(  # self.topics is built below; read per request
+                    lambda arn: self.topics.catalog.topic(arn).attributes.get("Policy")
+                ),
+            },
+        )
         # how SNS, EventBridge and Scheduler start functions (async, policy-checked)
         self.triggers = ServiceTriggers(self.functions, self.policies, self.queue)
         # event source mappings: the API's use cases and the runner that keeps their pollers
@@ -404,6 +421,7 @@ class Server:
         ]
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)
+        self.calls.authorizer = self.authorizer  # console calls by role sessions: IAM-evaluated
         self._cfn_providers = cfn_registry.providers(self.calls)
         verifier = SigV4Verifier(
             self.credentials,
@@ -426,7 +444,9 @@ class Server:
         self.router = Router(
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
-                AdminService(AdminApi(self.queue, self._dev_loop()), verifier),
+                AdminService(
+                    AdminApi(self.queue, self._dev_loop()), verifier, self.authorizer.is_admin
+                ),
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
                 ConsoleService(  # /console/: the web console, over the same calls
@@ -440,7 +460,9 @@ class Server:
                     [s.name for s in self.aws_services],
                 ),
                 InternalService(self.code.zip_path, signer, self.health),
-                AwsFrontDoor(self.aws_services, verifier, settings.account_id, self.access),
+                AwsFrontDoor(
+                    self.aws_services, verifier, settings.account_id, self.access, self.authorizer
+                ),
             ]
         )
         self.app = App(self.router)

@@ -8,6 +8,11 @@ only once the store has them, so credentials handed to a client survive a restar
 Expired credentials stay in memory until the next ``issue`` or ``load`` sweeps them, so that the
 verifier can answer ExpiredToken (rather than an unknown key) for a while after they expire.
 
+Function sessions (``accept``): the role sessions each function instance runs with are kept in
+memory only, never stored. Nothing that holds one outlives the server (its instances die with
+it and start-up kills any left), so nothing must survive a restart, and issuing one costs a dict
+insert rather than an fsync on the cold start path. They are swept like the stored ones.
+
 Thread-safety: lookups may run on any thread; ``issue``/``load`` are called from one thread at a
 time (the store is thread-safe; each dict operation here is atomic).
 """
@@ -64,6 +69,7 @@ class CredentialBook:
         self._store = store
         self._clock = clock
         self._temporary: dict[str, tuple[SigningCredential, TemporaryCredentials]] = {}
+        self._memory_only: set[str] = set()  # function sessions: never in the store
 
     # ---- what the verifier and GetCallerIdentity ask ------------------------------------
 
@@ -102,6 +108,17 @@ class CredentialBook:
             self._store.put_temporary_credentials(creds)
         self._remember(creds)
 
+    def accept(self, creds: TemporaryCredentials) -> None:
+        """Accept ``creds`` in memory only (a function instance's role session): no I/O, safe on
+        the event loop. They stop working at their expiry and vanish with the server."""
+        if len(self._memory_only) % 64 == 63:  # amortized: one scan per 64 sessions
+            cutoff = self._clock() - FORGET_AFTER_S
+            for k in [k for k in self._memory_only if self._temporary[k][1].expires_s < cutoff]:
+                self._temporary.pop(k, None)
+                self._memory_only.discard(k)
+        self._memory_only.add(creds.access_key)
+        self._remember(creds)
+
     def load(self) -> None:
         """Accept every stored credential that has not expired (long) ago; forget the rest."""
         if self._store is None:
@@ -119,7 +136,9 @@ class CredentialBook:
         gone = [k for k, (_s, c) in list(self._temporary.items()) if c.expires_s < cutoff]
         if not gone:
             return
-        if self._store is not None:
-            self._store.delete_temporary_credentials(gone)
+        stored = [k for k in gone if k not in self._memory_only]
+        if stored and self._store is not None:
+            self._store.delete_temporary_credentials(stored)
         for k in gone:
             self._temporary.pop(k, None)
+            self._memory_only.discard(k)

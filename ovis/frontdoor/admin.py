@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
@@ -38,15 +39,23 @@ DEV_PREFIX = "/_ovis/admin/dev/"
 LOOPBACK = ("127.", "::1", "::ffff:127.")
 
 
+class AdminAccessDenied(ApiError):
+    code, status = "AccessDeniedException", 403
+
+
 class AdminService:
     """A router service for ``/_ovis/admin/``: SigV4 first (the server's own credentials),
-    then ``AdminApi``; every error is Lambda-style JSON."""
+    then ``AdminApi``; every error is Lambda-style JSON. ``is_admin`` (None: every verified
+    key) says which keys are admin credentials: never a role session (403 otherwise)."""
 
     name = "admin"
 
-    def __init__(self, api: AdminApi, verifier: SigV4Verifier) -> None:
+    def __init__(
+        self, api: AdminApi, verifier: SigV4Verifier, is_admin: Callable[[str], bool] | None = None
+    ) -> None:
         self.api = api
         self.verifier = verifier
+        self.is_admin = is_admin
 
     def match(self, scope: Scope) -> bool | None:
         path: str = scope["path"]
@@ -58,9 +67,11 @@ class AdminService:
         try:
             body = await read_body(receive, MAX_BODY_BYTES)
             raw = scope.get("raw_path") or path.encode()
-            self.verifier.verify(
+            ident = self.verifier.verify(
                 scope["method"], raw, scope["query_string"], scope["headers"], body
             )
+            if self.is_admin is not None and not self.is_admin(ident.access_key):
+                raise AdminAccessDenied("The admin endpoints accept only admin credentials.")
             client = (scope.get("client") or ("",))[0] or ""
             if path.startswith(DEV_PREFIX) and not client.startswith(LOOPBACK):
                 raise AccessDeniedException("Dev mounts and debuggers need a loopback client")

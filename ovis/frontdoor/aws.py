@@ -1,8 +1,10 @@
 """The front-door service that serves every registered AWS service.
 
 Per request: read the body (bounded), verify SigV4, pick the target service, build the
-``RequestContext``, parse with the service's codec, call ``service.operations[op](ctx,
-params)``, serialize. The target is found from what the client sent, in this order:
+``RequestContext``, parse with the service's codec, authorize (the ``Authorizer``: IAM
+evaluation of role sessions; the server's own keys pass on one dict lookup), call the
+operation (``service.operations[op](ctx, params)``), serialize. The target is found from
+what the client sent, in this order:
 
 1. ``X-Amz-Target``: its prefix is a JSON-protocol model's ``targetPrefix``;
 2. the SigV4 credential scope's service: a model's signing name. A JSON service that is
@@ -38,7 +40,7 @@ import time
 import uuid
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import botocore.session
@@ -83,6 +85,21 @@ class Binding:
 _NO_OPERATIONS: Mapping[str, Handler] = {}
 
 
+class Authorizer(Protocol):
+    """Decides whether the verified caller may make a parsed request (IAM evaluation:
+    ``ovis/services/iam/authorizer.py``); raises the protocol's AccessDenied if not."""
+
+    def authorize(
+        self,
+        service: str,
+        operation: str,
+        params: Mapping[str, Any],
+        access_key: str,
+        region: str,
+        secure: bool = False,
+    ) -> None: ...
+
+
 def _streams(service: str) -> dict[str, str]:
     model = service_model(service)
     out: dict[str, str] = {}
@@ -118,8 +135,10 @@ class AwsFrontDoor:
         verifier: SigV4Verifier,
         account_id: str,
         access: AccessLog | None = None,
+        authorizer: Authorizer | None = None,
     ) -> None:
         self.access = access or AccessLog(Supervisor(), enabled=False)
+        self.authorizer = authorizer
         self.verifier = verifier
         self.account_id = account_id
         self.principal_arn = f"arn:aws:iam::{account_id}:root"
@@ -216,6 +235,10 @@ class AwsFrontDoor:
             handler = binding.operations.get(operation)
             if handler is None:
                 raise OperationNotSupported(binding.name, operation, codec.protocol)
+            if self.authorizer is not None:  # after SigV4 and parsing: the resource is known
+                self.authorizer.authorize(
+                    binding.name, operation, params, ident.access_key, ident.region
+                )
             ctx = RequestContext(
                 rid,
                 binding.name,

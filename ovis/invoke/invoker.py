@@ -2,15 +2,31 @@
 
 Hot path budget: a dict lookup for the configuration and the instance spec, an in-memory pool
 pop, one frame each way on the instance's channel, log lines handed to the batching sink.
+
+Credentials: an instance never sees the server's keys. Each spec (one per function revision)
+carries a role session for the function's execution role (``sessions``: STS's
+``function_session``, in memory, no I/O), as Lambda's AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+AWS_SESSION_TOKEN. Instances are retired, not refreshed: at the session's half-life the spec
+is rebuilt with a new session and the pool of the old one retired (idle instances die at once,
+busy ones when their invocation ends, which is well before expiry since a timeout is at most
+900 s and a session lasts hours). So an on-demand instance never outlives its credentials.
+Provisioned instances likewise: one whose session is past half-life is not used (the call goes
+on-demand) and its target is re-provisioned with the renewed spec in the background (the pools
+replace instances whose environment differs).
+Without ``sessions`` (unit tests that build an Invoker alone) instances get no keys at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from ovis.errors import TooManyRequestsException
 from ovis.invoke.concurrency import ConcurrencyLimiter
@@ -20,7 +36,9 @@ from ovis.invoke.qualifiers import Qualifiers
 from ovis.invoke.registry import FunctionRegistry
 from ovis.invoke.repositories import ReservedConcurrencyRepository
 from ovis.logs.sink import LogSink
+from ovis.models.arn import function_arn
 from ovis.models.function import FunctionConfig
+from ovis.models.iam import TemporaryCredentials
 from ovis.runtimes.base import LaunchContext
 from ovis.runtimes.registry import RuntimeRegistry
 from ovis.sandbox.instance import InitError, InstanceSpec, Invocation, Outcome
@@ -29,8 +47,18 @@ from ovis.settings import Settings
 from ovis.storage.code import CodeStore
 from ovis.storage.images import ImageStore
 
+log = logging.getLogger(__name__)
+
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 LOG_TAIL_BYTES = 4096
+
+
+class SessionIssuer(Protocol):
+    """Issues a function's role session (STS's ``StsService``). Synchronous, no I/O."""
+
+    def function_session(
+        self, role_arn: str, function_name: str, function_arn: str
+    ) -> TemporaryCredentials: ...
 
 
 @dataclass
@@ -72,6 +100,11 @@ class Invoker:
             settings.concurrent_executions, concurrency.reserved_concurrency()
         )
         self._specs: dict[tuple[str, str, str], InstanceSpec] = {}
+        # spec key -> when its role session is renewed (its half-life), epoch seconds
+        self._renew_at: dict[tuple[str, str, str], float] = {}
+        self.sessions: SessionIssuer | None = None  # set by the composition root
+        self._session_renew_at: dict[str, float] = {}  # access key -> its half-life
+        self._renewing: dict[tuple[str, str], asyncio.Task[None]] = {}  # provisioned targets
         registry.on_change(self._on_function_change)
         self.dev = DevMounts()  # `ovis dev` / `--debug`: $LATEST from a directory, debuggers
         self.dev.on_change(self._on_function_change)
@@ -79,6 +112,7 @@ class Invoker:
     def _on_function_change(self, name: str) -> None:
         for key in [k for k in self._specs if k[0] == name]:
             del self._specs[key]
+            self._renew_at.pop(key, None)
         keep = {(c.name, c.version, c.revision_id) for c in self.registry.versions(name)}
         self.manager.retire(name, keep)
         if not keep:
@@ -96,6 +130,11 @@ class Invoker:
         key = (cfg.name, cfg.version, self.dev.key(cfg))
         spec = self._specs.get(key)
         if spec is None:
+            spec = self._specs[key] = self._build_spec(cfg)
+        elif self._renew_at.get(key, math.inf) <= time.time():
+            # the session is at half-life: new instances get a new one, old ones retire
+            keep = {(c.name, c.version, c.revision_id) for c in self.registry.versions(cfg.name)}
+            self.manager.retire(cfg.name, keep - {key})
             spec = self._specs[key] = self._build_spec(cfg)
         if provisioned:
             spec = spec.with_env(AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
@@ -128,8 +167,7 @@ class Invoker:
     def _lambda_env(self, cfg: FunctionConfig) -> dict[str, str]:
         """The variables Lambda sets for every runtime, so boto3 inside reaches this server."""
         s = self.settings
-        access_key, secret = next(iter(s.credentials.items()))
-        return {
+        env = {
             "AWS_LAMBDA_FUNCTION_NAME": cfg.name,
             "AWS_LAMBDA_FUNCTION_VERSION": cfg.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(cfg.memory_size),
@@ -137,10 +175,24 @@ class Invoker:
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_REGION": s.region,
             "AWS_DEFAULT_REGION": s.region,
-            "AWS_ACCESS_KEY_ID": access_key,
-            "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_ENDPOINT_URL": s.base_url,
         }
+        if self.sessions is not None:
+            arn = function_arn(s.region, s.account_id, cfg.name, None)
+            creds = self.sessions.function_session(cfg.role, cfg.name, arn)
+            key = (cfg.name, cfg.version, cfg.revision_id)
+            half_life = (creds.issued_s + creds.expires_s) / 2
+            self._renew_at[key] = half_life
+            if len(self._session_renew_at) >= 4096:  # forget sessions long renewed
+                cutoff = time.time() - 86400
+                self._session_renew_at = {
+                    k: t for k, t in self._session_renew_at.items() if t > cutoff
+                }
+            self._session_renew_at[creds.access_key] = half_life
+            env["AWS_ACCESS_KEY_ID"] = creds.access_key
+            env["AWS_SECRET_ACCESS_KEY"] = creds.secret_key
+            env["AWS_SESSION_TOKEN"] = creds.session_token
+        return env
 
     async def invoke(
         self,
@@ -204,6 +256,15 @@ class Invoker:
     ) -> tuple[Outcome, str, bool]:
         """(outcome, log stream, whether a provisioned instance ran it)."""
         inst = self.manager.acquire_provisioned(target) if target is not None else None
+        if (
+            inst is not None
+            and target is not None
+            and inst.spec.key[1] == cfg.version
+            and self._past_half_life(inst.spec)
+        ):
+            self.manager.release(inst)  # never run on a session this old: go on-demand
+            self._renew_provisioned(target, cfg)
+            inst = None
         if inst is not None and inst.spec.key[1] == cfg.version:
             try:
                 return await inst.invoke(inv), inst.log_stream, True
@@ -222,6 +283,29 @@ class Invoker:
             return await inst.invoke(inv), inst.log_stream, False
         finally:
             self.manager.release(inst)
+
+    def _past_half_life(self, spec: InstanceSpec) -> bool:
+        key = spec.env.get("AWS_ACCESS_KEY_ID")
+        # a session no longer tracked (forgotten a day after its half-life) is stale too
+        return key is not None and self._session_renew_at.get(key, 0.0) <= time.time()
+
+    def _renew_provisioned(self, target: tuple[str, str], cfg: FunctionConfig) -> None:
+        """Re-provision ``target`` (as many instances as it holds) with a renewed session, once
+        at a time, in the background."""
+        running = self._renewing.get(target)
+        if running is not None and not running.done():
+            return
+
+        async def renew() -> None:
+            spec = self.spec_for(cfg, provisioned=True)  # renewed: its half-life has passed
+            count = self.manager.provisioned_counts(target)[0]
+            with contextlib.suppress(asyncio.CancelledError):
+                try:
+                    await self.manager.provision(target, spec, count)
+                except Exception as e:  # an init failure: the next stale call retries
+                    log.warning("renewing provisioned %s:%s failed: %s", *target, e)
+
+        self._renewing[target] = asyncio.get_running_loop().create_task(renew())
 
     @staticmethod
     def _log_lines(cfg: FunctionConfig, rid: str, o: Outcome) -> list[str]:

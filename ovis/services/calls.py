@@ -45,11 +45,22 @@ class ServiceCalls(Protocol):
     ) -> dict[str, Any]: ...
 
 
+class Authorizer(Protocol):
+    """The front door's IAM check (``ovis/services/iam/authorizer.py``): raises AccessDenied."""
+
+    def authorize(
+        self, service: str, operation: str, params: Any, access_key: str, region: str
+    ) -> None: ...
+
+
 class InProcessCalls:
-    """``ServiceCalls`` over the service packages' operation tables. Immutable once built."""
+    """``ServiceCalls`` over the service packages' operation tables. Immutable once built.
+    With an ``authorizer``, a call for a caller's key is authorized as the same request over
+    HTTP would be (a role session signed into the console is held to its policies)."""
 
     def __init__(self, services: Iterable[AwsService]) -> None:
         self._services = {s.name: s for s in services}
+        self.authorizer: Authorizer | None = None
 
     async def __call__(
         self, service: str, operation: str, params: dict[str, Any], caller: Caller
@@ -59,6 +70,8 @@ class InProcessCalls:
         if handler is None:
             raise OperationNotSupported(service, operation, codec_for(service).protocol)
         codec_for(service).check(operation, params)
+        if self.authorizer is not None and caller.access_key:
+            self.authorizer.authorize(service, operation, params, caller.access_key, caller.region)
         ctx = RequestContext(
             str(uuid.uuid4()),
             service,

@@ -39,10 +39,16 @@ def _name(prefix: str) -> str:
 
 
 def _role(server: ServerProcess, **kw: Any) -> dict[str, Any]:
+    """A role whose sessions may do anything (role sessions are IAM-evaluated: without a
+    policy they could do nothing; tests/security/ covers what policies refuse)."""
     iam = server.client("iam")
-    return iam.create_role(  # type: ignore[attr-defined, no-any-return]
+    role = iam.create_role(  # type: ignore[attr-defined]
         RoleName=_name("sts"), AssumeRolePolicyDocument=TRUST, **kw
     )["Role"]
+    iam.attach_role_policy(  # type: ignore[attr-defined]
+        RoleName=role["RoleName"], PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+    return role  # type: ignore[no-any-return]
 
 
 def _as(server: ServerProcess, service: str, creds: dict[str, Any], token: str | None = "") -> Any:
@@ -271,6 +277,8 @@ def test_sts_with_the_aws_cli(server: ServerProcess, tmp_path: Path) -> None:
     role = cli.ok(
         "iam", "create-role", "--role-name", name, "--assume-role-policy-document", TRUST
     )["Role"]
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"  # role sessions are IAM-evaluated
+    cli.ok("iam", "attach-role-policy", "--role-name", name, "--policy-arn", admin)
     got = cli.ok(
         "sts",
         "assume-role",

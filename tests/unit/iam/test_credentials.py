@@ -149,3 +149,21 @@ def test_stored_form_round_trips() -> None:
     )
     assert TemporaryCredentials.from_json(creds.to_json()) == creds
     assert dt.datetime.fromtimestamp(NOW, dt.UTC).year == 2024
+
+
+def test_function_sessions_are_accepted_in_memory_and_swept_without_the_store() -> None:
+    store, clock = MemoryIam(), Clock()
+    book = CredentialBook({"AKIDSTATIC": "s"}, ACCOUNT, store, clock)
+    sessions = [_temp(f"ASIAFN{i:04d}") for i in range(70)]
+    for creds in sessions:
+        book.accept(creds)
+    assert store.writes == 0 and not store.creds  # nothing stored: no fsync on a cold start
+    assert book.lookup("ASIAFN0000") == SigningCredential("temp-secret", "the-token", NOW + 900)
+    assert book.temporary("ASIAFN0069") == sessions[-1]
+    assert book.principal("ASIAFN0001") == ROLE_PRINCIPAL and not book.is_static("ASIAFN0001")
+    clock.now = NOW + 900 + FORGET_AFTER_S + 1  # long expired: the next sweep forgets them
+    for i in range(64):
+        book.accept(_temp(f"ASIANEW{i:04d}", expires=clock.now + 900))
+    assert book.lookup("ASIAFN0000") is None and book.lookup("ASIANEW0000") is not None
+    book.issue(_temp("ASIASTORED", expires=clock.now + 900))  # a stored sweep spares them
+    assert store.writes == 1 and list(store.creds) == ["ASIASTORED"]

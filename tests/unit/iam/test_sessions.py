@@ -115,3 +115,23 @@ def test_strict_mode_needs_a_trust_policy_naming_the_caller() -> None:
         asyncio.run(sts.assume_role(AssumeRole(chained.arn, "s"), session.access_key)).role_arn
         == chained.arn
     )
+
+
+def test_function_sessions_are_the_roles_in_memory_and_named_after_the_function() -> None:
+    sts, book, store, arn = _setup(scale=0.5)
+    writes = store.writes
+    fn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders"
+    creds = sts.function_session(arn, "orders", fn)
+    assert store.writes == writes and creds.access_key not in store.creds  # memory only
+    assert creds.access_key.startswith("ASIA") and len(creds.access_key) == 20
+    assert creds.expires_s == NOW + 6 * 3600 * 0.5 and creds.issued_s == NOW
+    role_id = sts.roles.role_by_arn(arn).role_id  # type: ignore[union-attr]
+    assert book.principal(creds.access_key).arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/r/orders"
+    assert book.principal(creds.access_key).user_id == f"{role_id}:orders"
+    assert (creds.role_arn, creds.extra) == (arn, {"SourceFunctionArn": fn})
+    # a role ARN that names no role still gets a session (the evaluator limits it)
+    made_up = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
+    other = sts.function_session(made_up, "orders", fn)
+    assert other.access_key != creds.access_key and other.role_arn == made_up
+    assert other.principal.user_id.startswith("AROA")
+    assert other.principal.user_id == sts.function_session(made_up, "orders", fn).principal.user_id
