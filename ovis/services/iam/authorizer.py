@@ -100,9 +100,11 @@ class IamAuthorizer:
         self.resource_policies = resource_policies or {}
 
     def is_admin(self, access_key: str) -> bool:
-        """Whether ``access_key`` may use the admin endpoints: not a role session (nor any
-        temporary credentials)."""
-        return self.credentials.temporary(access_key) is None
+        """Whether ``access_key`` may use the admin endpoints: the server's own keys and their
+        GetSessionToken sessions (the account root's, as ``authorize`` treats them); never a
+        role session."""
+        session = self.credentials.temporary(access_key)
+        return session is None or not session.role_arn
 
     def authorize(
         self,
