@@ -99,7 +99,7 @@ def handler(event, context):
 
 
 @pytest.mark.skipif(os.uname().machine != "x86_64", reason="the probe uses x86_64 numbers")
-def test_refused_syscalls_answer_eperm_and_normal_work_still_works(lam) -> None:  # type: ignore[no-untyped-def]
+def test_refused_syscalls_answer_eperm_and_normal_work_still_works(server, lam) -> None:  # type: ignore[no-untyped-def]
     name = f"wall-sys-{uuid.uuid4().hex[:8]}"
     create_python_function(lam, name, PROBE, MemorySize=256, Timeout=30)
     r = lam.invoke(FunctionName=name, Payload=b"{}")
@@ -113,3 +113,5 @@ def test_refused_syscalls_answer_eperm_and_normal_work_still_works(lam) -> None:
     assert body["fork"] == 7
     assert body["api"].startswith("HTTP/1.") and " 200" in body["api"], body["api"]
     assert body["personality"] == 0
+    # the network wall is not built: the server says so at start-up, in one line
+    assert "network: instances share the host's network namespace [DEGRADED" in server.log()
