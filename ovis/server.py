@@ -41,6 +41,7 @@ from ovis.models.arn import parse_function_ref
 from ovis.models.event_source_mapping import MappingState, SourceKind
 from ovis.protocols.model import service_model
 from ovis.runtimes.registry import host_runtimes
+from ovis.sandbox import netns
 from ovis.sandbox.isolation import Isolation
 from ovis.sandbox.pool import InstanceManager
 from ovis.services.autoscaling.scaling import AutoscalingService
@@ -593,6 +594,7 @@ class Server:
             self.isolation.description,
             self.settings.spawn_mode,
         )
+        log.warning("%s", netns.probe().description)
 
     async def close(self) -> None:
         await self.lifecycle.close()

@@ -1,8 +1,13 @@
-"""Per-instance cgroups: memory and pids limits, peak memory, freezing, killing a whole tree.
+"""Per-instance cgroups: memory and pids limits, CPU share, peak memory, freezing, killing a tree.
 
 Supports cgroup v1 (one hierarchy per controller: memory, pids, freezer) and v2 (unified, with the
 memory and pids controllers enabled). ``Cgroups.detect()`` picks what the host offers; ``None``
 means no usable cgroups (not root, or no controllers), and the caller degrades to rlimits.
+The CPU controller is optional (v1 ``cpu``, v2 ``cpu``): where the host has it, each instance
+gets a CPU weight in proportion to its MemorySize, 1,769 MB = 1024 shares = one vCPU as on AWS
+(``cpu_shares``), and a CFS quota of that many vCPUs, as Lambda caps them (``cpu_quota_us``),
+so a CPU hog in one instance cannot starve its neighbours; where it has not, the
+description says so and instances share the CPU as plain processes.
 Contract: every method is cheap (a few small file writes); ``remove()`` is idempotent and kills
 what is left inside first.
 """
@@ -16,6 +21,27 @@ from pathlib import Path
 
 V1_ROOT = Path("/sys/fs/cgroup")
 _V1_CONTROLLERS = ("memory", "pids", "freezer")
+_V1_OPTIONAL = ("cpu",)  # used where mounted and writable; instances work without it
+MB_PER_VCPU = 1769  # AWS: a function with 1,769 MB has the equivalent of one vCPU
+SHARES_PER_VCPU = 1024  # cgroup v1's default cpu.shares: one full CPU's weight
+CFS_PERIOD_US = 100_000
+CFS_QUOTA_MIN_US = 1_000  # the kernel's smallest quota
+
+
+def cpu_shares(memory_mb: int) -> int:
+    """cgroup v1 cpu.shares for a MemorySize: proportional, 1,769 MB = 1024 (kernel minimum 2)."""
+    return max(2, memory_mb * SHARES_PER_VCPU // MB_PER_VCPU)
+
+
+def cpu_quota_us(memory_mb: int) -> int:
+    """cpu.cfs_quota_us per CFS_PERIOD_US: the MemorySize's vCPUs, as Lambda caps them (128 MB
+    gets ~7% of one vCPU per period; a cold start's few milliseconds fit in one period)."""
+    return max(CFS_QUOTA_MIN_US, CFS_PERIOD_US * memory_mb // MB_PER_VCPU)
+
+
+def cpu_weight(memory_mb: int) -> int:
+    """cgroup v2 cpu.weight (1-10000, default 100) for the same proportion."""
+    return min(10000, max(1, memory_mb * 100 // MB_PER_VCPU))
 
 
 def _write(path: Path, value: str) -> None:
@@ -33,7 +59,7 @@ class Cgroup:
 
     def __init__(self, version: int, dirs: dict[str, Path]) -> None:
         self.version = version
-        self.dirs = dirs  # controller ("memory", "pids", "freezer" or "unified") -> directory
+        self.dirs = dirs  # controller ("memory", "pids", "freezer", "cpu" or "unified") -> dir
         self._peak_fd = -1  # kept open: read on every invocation's REPORT line
 
     def join_files(self) -> list[str]:
@@ -149,11 +175,12 @@ class Cgroups:
             if not {"memory", "pids"} <= set(controllers):
                 return None, "cgroup v2 without the memory and pids controllers"
             parent = V1_ROOT / group
+            want = "+memory +pids" + (" +cpu" if "cpu" in controllers else "")
             try:
                 parent.mkdir(parents=True, exist_ok=True)
-                _write(V1_ROOT / "cgroup.subtree_control", "+memory +pids")
-                _write(parent.parent / "cgroup.subtree_control", "+memory +pids")
-                _write(parent / "cgroup.subtree_control", "+memory +pids")
+                _write(V1_ROOT / "cgroup.subtree_control", want)
+                _write(parent.parent / "cgroup.subtree_control", want)
+                _write(parent / "cgroup.subtree_control", want)
             except OSError as e:
                 return None, f"cgroup v2 not writable ({e})"
             return cls(2, {"unified": parent}), "cgroup v2"
@@ -167,7 +194,20 @@ class Cgroups:
             except OSError as e:
                 return None, f"cgroup v1 not writable ({e})"
             parents[ctrl] = root / group
-        return cls(1, parents), "cgroup v1 (memory, pids, freezer)"
+        names = list(_V1_CONTROLLERS)
+        for ctrl in _V1_OPTIONAL:
+            root = V1_ROOT / ctrl
+            if (root / "cpu.shares").exists():
+                try:
+                    (root / group).mkdir(parents=True, exist_ok=True)
+                except OSError:
+                    continue
+                parents[ctrl] = root / group
+                names.append(ctrl)
+        note = f"cgroup v1 ({', '.join(names)})"
+        if "cpu" not in parents:
+            note += " [no cpu controller: no CPU share per instance]"
+        return cls(1, parents), note
 
     def create(self, name: str, memory_mb: int, pids_max: int) -> Cgroup:
         dirs = {ctrl: parent / name for ctrl, parent in self.parents.items()}
@@ -181,12 +221,20 @@ class Cgroups:
             with contextlib.suppress(OSError):
                 _write(d / "memory.swap.max", "0")
             _write(d / "pids.max", str(pids_max))
+            with contextlib.suppress(OSError):  # only where the cpu controller is enabled
+                _write(d / "cpu.weight", str(cpu_weight(memory_mb)))
+                _write(d / "cpu.max", f"{cpu_quota_us(memory_mb)} {CFS_PERIOD_US}")
         else:
             mem = dirs["memory"]
             _write(mem / "memory.limit_in_bytes", limit)
             with contextlib.suppress(OSError):  # only with swap accounting
                 _write(mem / "memory.memsw.limit_in_bytes", limit)
             _write(dirs["pids"] / "pids.max", str(pids_max))
+            if "cpu" in dirs:
+                _write(dirs["cpu"] / "cpu.shares", str(cpu_shares(memory_mb)))
+                with contextlib.suppress(OSError):  # a kernel without CFS bandwidth control
+                    _write(dirs["cpu"] / "cpu.cfs_period_us", str(CFS_PERIOD_US))
+                    _write(dirs["cpu"] / "cpu.cfs_quota_us", str(cpu_quota_us(memory_mb)))
         return cg
 
     def _groups(self, parent_of: dict[str, Path]) -> list[Cgroup]:

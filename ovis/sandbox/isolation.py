@@ -211,7 +211,11 @@ def sandbox_spec(
     interpreter: str,
     executables: Sequence[str] = (),
     rootfs: str | None = None,
+    seccomp: bool = True,
 ) -> dict[str, Any]:
+    """The instance's sandbox spec for ``isolate.enter``. ``seccomp=False`` exempts an instance
+    from the syscall wall (ovis/runtimes/python/seccomp.py), e.g. a debug instance whose
+    debugger needs ptrace; every other instance gets it."""
     spec: dict[str, Any] = {"rlimits": {"RLIMIT_NOFILE": (NOFILE, NOFILE), "RLIMIT_CORE": (0, 0)}}
     if cgroup is not None:
         spec["cgroup_join"] = cgroup.join_files()
@@ -236,4 +240,6 @@ def sandbox_spec(
             spec["sh"] = os.path.realpath(bash)
     if uid is not None:
         spec.update(uid=uid, gid=uid)
+    if not seccomp:
+        spec["seccomp"] = False
     return spec

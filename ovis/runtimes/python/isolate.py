@@ -30,6 +30,11 @@ import signal
 import stat
 from typing import Any
 
+if __package__:
+    from . import seccomp
+else:  # run by path from the zygote (-I -S): its directory is on sys.path
+    import seccomp  # type: ignore[no-redef]
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -401,3 +406,4 @@ def enter(spec: dict[str, Any], in_namespaces: bool = False) -> None:
         os.setresuid(uid, uid, uid)
         _private_keyrings()
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    seccomp.install(spec)  # last: the syscall wall (ovis/runtimes/python/seccomp.py)
