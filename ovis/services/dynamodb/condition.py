@@ -70,7 +70,7 @@ class ConditionParser(Parser):
             self.expect_op(")")
             return c
         t = self.tok
-        nxt = self.tokens[self.i + 1]
+        nxt = self.peek()
         if t.kind == "name" and t.text in FUNCTIONS and nxt.kind == "op" and nxt.text == "(":
             self.i += 1
             return self.function(t, self.function_args())

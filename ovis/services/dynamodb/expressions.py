@@ -131,6 +131,10 @@ class Parser:
     def tok(self) -> Token:
         return self.tokens[self.i]
 
+    def peek(self) -> Token:
+        """The token after the current one (the end stays the end)."""
+        return self.tokens[min(self.i + 1, len(self.tokens) - 1)]
+
     def next(self) -> Token:
         t = self.tokens[self.i]
         self.i += 1
