@@ -66,8 +66,13 @@ def number_text(d: Decimal) -> str:
     return s
 
 
-def check(v: Any, where: str = "") -> Value:
+MAX_DEPTH = 32  # AWS: "up to 32 levels deep" of nested maps and lists
+
+
+def check(v: Any, depth: int = 0) -> Value:
     """A validated and normalized attribute value (ValidationException otherwise)."""
+    if depth > MAX_DEPTH:
+        raise ValidationException("Nesting Levels have exceeded supported limits")
     if not isinstance(v, dict) or len(v) != 1:
         n = len(v) if isinstance(v, dict) else 0
         if n == 0:
@@ -101,11 +106,11 @@ def check(v: Any, where: str = "") -> Value:
     if t == "M":
         if not isinstance(x, dict):
             raise ValidationException("Supplied AttributeValue M is not a map")
-        return {"M": {k: check(e) for k, e in x.items()}}
+        return {"M": {k: check(e, depth + 1) for k, e in x.items()}}
     if t == "L":
         if not isinstance(x, list):
             raise ValidationException("Supplied AttributeValue L is not a list")
-        return {"L": [check(e) for e in x]}
+        return {"L": [check(e, depth + 1) for e in x]}
     if t in ("SS", "NS", "BS"):
         if not isinstance(x, list):
             raise ValidationException(f"Supplied AttributeValue {t} is not a list")
