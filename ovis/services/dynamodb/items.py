@@ -419,17 +419,17 @@ class ItemService:
             attr = t.ttl_attribute
             if attr is None:
                 continue
-            after: Any = None
             while True:
                 rows = await asyncio.to_thread(
-                    self.store.ddb_scan, t.name, "", (0, BUCKETS), after, 500
+                    self.store.ddb_expired, t.name, attr, now_s - FIVE_YEARS_S, now_s, 500
                 )
+                done = 0
                 for row in rows:
-                    after = (row.bucket, row.hk, row.rk, row.pk)
                     item = loads(row.item)
                     if _due(item.get(attr), now_s):
-                        gone += await self._expire_one(t, item, attr, now_s)
-                if len(rows) < 500:
+                        done += await self._expire_one(t, item, attr, now_s)
+                gone += done
+                if len(rows) < 500 or done == 0:
                     break
         return gone
 

@@ -51,6 +51,13 @@ class DynamoDbRepository(Protocol):
         """Rows whose bucket is in [lo, hi), ordered (bucket, hk, rk, pk), after ``after``."""
         ...
 
+    def ddb_expired(
+        self, table: str, attribute: str, low_s: float, high_s: float, limit: int
+    ) -> list[ItemRow]:
+        """Up to ``limit`` of the table's items whose ``attribute`` is a Number between
+        ``low_s`` and ``high_s`` (TTL: due, and not more than five years past)."""
+        ...
+
     def ddb_stats(self, table: str) -> tuple[int, int]:
         """(item count, total size in bytes) of a table."""
         ...

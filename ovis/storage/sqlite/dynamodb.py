@@ -8,6 +8,7 @@ Item rows are keyed (tbl, idx, hk, rk, pk) with sortable byte keys: a Query is a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from ovis.models.dynamodb import (
@@ -132,6 +133,32 @@ class SqliteDynamoDb:
         sql += " ORDER BY bucket, hk, rk, pk LIMIT ?"
         args.append(limit)
         return [_row(r) for r in self._engine.read(sql, args)]
+
+    def ddb_expired(
+        self, table: str, attribute: str, low_s: float, high_s: float, limit: int
+    ) -> list[ItemRow]:
+        # The TTL attribute is a Number: compared in SQLite as a REAL (to-the-second
+        # precision is all TTL needs). SQLite's JSON paths cannot quote a '"': such a name
+        # is matched here instead.
+        if '"' in attribute:
+            found = []
+            for r in self._engine.read(
+                f"SELECT {_COLS} FROM ddb_items WHERE tbl = ? AND idx = ''", (table,)
+            ):
+                v = json.loads(r[5]).get(attribute) or {}
+                try:
+                    due = "N" in v and low_s <= float(v["N"]) <= high_s
+                except ValueError:
+                    due = False
+                if due:
+                    found.append(_row(r))
+            return found[:limit]
+        rows = self._engine.read(
+            f"SELECT {_COLS} FROM ddb_items WHERE tbl = ? AND idx = '' AND "
+            "CAST(json_extract(item, ?) AS REAL) BETWEEN ? AND ? LIMIT ?",
+            (table, '$."' + attribute + '".N', low_s, high_s, limit),
+        )
+        return [_row(r) for r in rows]
 
     def ddb_stats(self, table: str) -> tuple[int, int]:
         rows = self._engine.read(
