@@ -274,6 +274,12 @@ def test_every_attribute_type_round_trips(ddb: Any, orders: str) -> None:
             ddb.put_item(TableName=orders, Item=key)
         assert msg in err(e)[1]
     with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=f"{orders}-missing", Item={"k": {"S": "x"}})
+    assert err(e) == ("ResourceNotFoundException", "Requested resource not found")
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=orders, Item=item, Expected={"s": {"Exists": False}})
+    assert "use the corresponding expression parameter" in err(e)[1]
+    with pytest.raises(ClientError) as e:
         ddb.get_item(TableName=orders, Key={"customer": {"S": "x"}})
     assert err(e) == (
         "ValidationException",

@@ -186,7 +186,7 @@ class ItemService:
 
     async def write(self, w: Write) -> dict[str, Any]:
         """PutItem, UpdateItem or DeleteItem: the output members (Attributes)."""
-        t = self.catalog.get(w.table)
+        t = self.catalog.for_items(w.table)
         hk, rk = self._base(t, w.key)
         async with self.locked([(t.name, hk, rk)]):
             old = await self._read(t, w.key)
@@ -200,7 +200,7 @@ class ItemService:
         return _returned(w, old, new)
 
     async def get(self, r: Read) -> Item | None:
-        t = self.catalog.get(r.table)
+        t = self.catalog.for_items(r.table)
         item = await self._read(t, r.key)
         return None if item is None else project(item, r.projection)
 
@@ -241,7 +241,7 @@ class ItemService:
         return {n: item[n] for n in dict.fromkeys(names)}
 
     async def query(self, q: Query) -> Page:
-        t = self.catalog.get(q.table)
+        t = self.catalog.for_items(q.table)
         ix = self._index(t, q.index)
         hk = key_bytes(q.key.hash_value)
         low: tuple[bytes, bool] | None = None
@@ -291,7 +291,7 @@ class ItemService:
         )
 
     async def scan(self, s: Scan) -> Page:
-        t = self.catalog.get(s.table)
+        t = self.catalog.for_items(s.table)
         ix = self._index(t, s.index)
         lo = -(-s.segment * BUCKETS // s.total_segments)
         hi = -(-(s.segment + 1) * BUCKETS // s.total_segments)
@@ -354,7 +354,7 @@ class ItemService:
         await self._apply_all(writes, check=True)
 
     async def _apply_all(self, writes: Sequence[Write], check: bool) -> None:
-        tables = [self.catalog.get(w.table) for w in writes]
+        tables = [self.catalog.for_items(w.table) for w in writes]
         keys = [(t.name, *self._base(t, w.key)) for t, w in zip(tables, writes, strict=True)]
         if len(set(keys)) != len(keys):
             raise ValidationException(

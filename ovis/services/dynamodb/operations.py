@@ -171,7 +171,7 @@ class DynamoDbApi:
 
     def _put(self, p: dict[str, Any], rv: str) -> Write:
         _legacy(p, "Expected", "ConditionalOperator")
-        t = self.catalog.get(p["TableName"])
+        t = self.catalog.for_items(p["TableName"])
         item = check_item(p["Item"])
         self.items.check_item(t, item)
         ph = Placeholders.of(p)
@@ -190,7 +190,7 @@ class DynamoDbApi:
 
     def _delete(self, p: dict[str, Any], rv: str, kind: str = "Delete") -> Write:
         _legacy(p, "Expected", "ConditionalOperator")
-        t = self.catalog.get(p["TableName"])
+        t = self.catalog.for_items(p["TableName"])
         key = self._key(t, p["Key"])
         ph = Placeholders.of(p)
         cond = self._condition(p, ph)
@@ -208,7 +208,7 @@ class DynamoDbApi:
 
     def _update(self, p: dict[str, Any], rv: str) -> Write:
         _legacy(p, "Expected", "ConditionalOperator", "AttributeUpdates")
-        t = self.catalog.get(p["TableName"])
+        t = self.catalog.for_items(p["TableName"])
         key = self._key(t, p["Key"])
         ph = Placeholders.of(p)
         actions = parse_update(p["UpdateExpression"], ph) if p.get("UpdateExpression") else []
@@ -244,7 +244,7 @@ class DynamoDbApi:
 
     def _read(self, table: str, key: Any, p: dict[str, Any]) -> Read:
         _legacy(p, "AttributesToGet")
-        t = self.catalog.get(table)
+        t = self.catalog.for_items(table)
         ph = Placeholders.of(p)
         proj = self._projection(p, ph)
         ph.check_unused()
@@ -287,7 +287,7 @@ class DynamoDbApi:
 
     async def query(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         _legacy(p, "KeyConditions", "QueryFilter", "AttributesToGet", "ConditionalOperator")
-        t = self.catalog.get(p["TableName"])
+        t = self.catalog.for_items(p["TableName"])
         ix = self.items._index(t, p.get("IndexName"))
         self._consistent(t, p)
         if not p.get("KeyConditionExpression"):
@@ -319,7 +319,7 @@ class DynamoDbApi:
 
     async def scan(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         _legacy(p, "ScanFilter", "AttributesToGet", "ConditionalOperator")
-        t = self.catalog.get(p["TableName"])
+        t = self.catalog.for_items(p["TableName"])
         self.items._index(t, p.get("IndexName"))
         self._consistent(t, p)
         seg, total = p.get("Segment"), p.get("TotalSegments")

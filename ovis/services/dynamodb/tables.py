@@ -21,6 +21,7 @@ from ovis.services.dynamodb.errors import (
     ResourceInUseException,
     ValidationException,
     invalid,
+    not_found,
     table_not_found,
 )
 from ovis.services.dynamodb.repository import DynamoDbRepository, TagRepository
@@ -163,6 +164,13 @@ class TableCatalog:
                     if cand.arn == name:
                         return cand
             raise table_not_found(name)
+        return t
+
+    def for_items(self, name: str) -> Table:
+        """The table an item operation names (AWS words a missing one more briefly there)."""
+        t = self.tables.get(name)
+        if t is None:
+            raise not_found()
         return t
 
     def by_arn(self, arn: str) -> Table:
