@@ -800,3 +800,39 @@ def test_ttl_deletes_expired_items(ddb: Any) -> None:
     left = sorted(x["k"]["S"] for x in ddb.scan(TableName=t)["Items"])
     assert left == ["ancient", "future", "text"]
     ddb.delete_table(TableName=t)
+
+
+def test_writes_racing_a_delete_table_do_not_outlive_it(server: ServerProcess, ddb: Any) -> None:
+    t = name("drop")
+    spec: dict[str, Any] = {
+        "TableName": t,
+        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    ddb.create_table(**spec)
+    started = threading.Barrier(5)
+    codes: list[str] = []
+
+    def writer(w: int) -> None:
+        c = server.client("dynamodb")
+        started.wait()
+        for i in range(200):
+            try:
+                c.put_item(TableName=t, Item={"k": {"S": f"{w}-{i}"}})
+            except ClientError as e:
+                codes.append(e.response["Error"]["Code"])
+                return
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for th in threads:
+        th.start()
+    started.wait()
+    ddb.delete_table(TableName=t)
+    for th in threads:
+        th.join(30)
+    assert set(codes) <= {"ResourceNotFoundException"}
+    ddb.create_table(**spec)
+    assert ddb.scan(TableName=t)["Count"] == 0
+    assert ddb.describe_table(TableName=t)["Table"]["ItemCount"] == 0
+    ddb.delete_table(TableName=t)

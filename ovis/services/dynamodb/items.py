@@ -23,6 +23,7 @@ from ovis.services.dynamodb import changes
 from ovis.services.dynamodb.commands import Page, Query, Read, Scan, Write
 from ovis.services.dynamodb.condition import evaluate
 from ovis.services.dynamodb.errors import (
+    ResourceNotFoundException,
     TransactionCanceledException,
     ValidationException,
     condition_failed,
@@ -196,7 +197,7 @@ class ItemService:
                 )
             new = self._new_item(t, w, old)
             if old is not None or new is not None:
-                await self.catalog.write(self.unit(t, old, new))
+                await self.catalog.write_items([t], self.unit(t, old, new))
         return _returned(w, old, new)
 
     async def get(self, r: Read) -> Item | None:
@@ -390,7 +391,7 @@ class ItemService:
                 if w.kind != "ConditionCheck" and (old is not None or new is not None):
                     unit += self.unit(t, old, new)
             if unit:
-                await self.catalog.write(unit)
+                await self.catalog.write_items(tables, unit)
 
     # ---- index backfill and TTL -------------------------------------------------------------
 
@@ -407,7 +408,7 @@ class ItemService:
                 item = loads(row.item)
                 unit += [PutRow(t.name, r) for r in self.rows(t, item) if r.index in names]
             if unit:
-                await self.catalog.write(unit)
+                await self.catalog.write_items([t], unit)
             if len(rows) < 500:
                 return
 
@@ -427,7 +428,11 @@ class ItemService:
                 for row in rows:
                     item = loads(row.item)
                     if _due(item.get(attr), now_s):
-                        done += await self._expire_one(t, item, attr, now_s)
+                        try:
+                            done += await self._expire_one(t, item, attr, now_s)
+                        except ResourceNotFoundException:
+                            return gone  # the table was deleted meanwhile: next step
+
                 gone += done
                 if len(rows) < 500 or done == 0:
                     break
@@ -439,7 +444,7 @@ class ItemService:
             current = await self._read(t, key)
             if current is None or not _due(current.get(attr), now_s):
                 return 0
-            await self.catalog.write(self.unit(t, current, None, ttl=True))
+            await self.catalog.write_items([t], self.unit(t, current, None, ttl=True))
             return 1
 
 

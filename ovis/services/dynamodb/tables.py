@@ -150,6 +150,15 @@ class TableCatalog:
         """Commit one unit (durable on return), in order with every other write."""
         await self._commit.submit(unit)
 
+    async def write_items(self, tables: Sequence[Table], unit: Sequence[DdbWrite]) -> None:
+        """Commit an item write unit unless one of its tables was deleted meanwhile (checked
+        with no await before the unit is queued, so it commits before any later drop)."""
+        for t in tables:
+            now = self.tables.get(t.name)
+            if now is None or now.doc["TableId"] != t.doc["TableId"]:
+                raise not_found()
+        await self.write(unit)
+
     def load(self) -> None:
         for row in self.store.ddb_tables():
             t = Table(row.name, json.loads(row.doc), row.created_ms)
@@ -431,8 +440,14 @@ class TableCatalog:
                 "Resource cannot be deleted as it is currently protected against deletion. "
                 "Disable deletion protection first."
             )
-        await self.write([DropTable(name)])
+        # Gone from the catalog first: item writes check it right before they queue their
+        # commit (``write_items``), so none lands after the drop and outlives the table.
         self.tables.pop(name, None)
+        try:
+            await self.write([DropTable(name)])
+        except BaseException:
+            self.tables[name] = t
+            raise
         self.tags.delete_tags(t.arn)
         return t
 
