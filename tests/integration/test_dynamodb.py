@@ -344,6 +344,21 @@ def test_conditions_update_expressions_and_return_values(ddb: Any, orders: str) 
         ReturnValues="UPDATED_OLD",
     )["Attributes"]
     assert old == {"total": {"N": "12.5"}}
+    nested = ddb.update_item(
+        TableName=orders,
+        Key=key,
+        UpdateExpression="SET doc = :d",
+        ExpressionAttributeValues={":d": {"M": {"a": {"N": "1"}, "b": {"L": [{"S": "x"}]}}}},
+    )
+    assert "Attributes" not in nested
+    nested = ddb.update_item(
+        TableName=orders,
+        Key=key,
+        UpdateExpression="SET doc.b[0] = :y",
+        ExpressionAttributeValues={":y": {"S": "y"}},
+        ReturnValues="UPDATED_NEW",
+    )["Attributes"]
+    assert nested == {"doc": {"M": {"b": {"L": [{"S": "y"}]}}}}
     new = ddb.update_item(
         TableName=orders,
         Key={"customer": {"S": "upd"}, "order": {"N": "2"}},

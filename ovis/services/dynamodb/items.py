@@ -31,7 +31,7 @@ from ovis.services.dynamodb.errors import (
 )
 from ovis.services.dynamodb.projection import project
 from ovis.services.dynamodb.tables import Index, Table, TableCatalog, now_ms
-from ovis.services.dynamodb.update import apply, touched
+from ovis.services.dynamodb.update import apply
 from ovis.services.dynamodb.values import (
     Item,
     Value,
@@ -479,10 +479,10 @@ def _returned(w: Write, old: Item | None, new: Item | None) -> dict[str, Any]:
     if rv == "ALL_NEW" and new is not None:
         return {"Attributes": new}
     if rv in ("UPDATED_OLD", "UPDATED_NEW"):
-        names = touched(list(w.actions or ()))
+        # Only the paths the actions wrote, nested as they are (AWS's UPDATED_* answer).
         src = old if rv == "UPDATED_OLD" else new
         if src is None:
             return {}
-        got = {k: v for k, v in src.items() if k in names}
+        got = project(src, [a.path for a in w.actions or ()])
         return {"Attributes": got} if got else {}
     return {}

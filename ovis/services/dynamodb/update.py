@@ -25,7 +25,6 @@ from ovis.services.dynamodb.expressions import (
     Placeholders,
     Token,
     get,
-    path_text,
     resolve,
 )
 from ovis.services.dynamodb.values import CONTEXT, Item, Value, number, number_text, type_of
@@ -253,12 +252,3 @@ def apply(actions: list[Action], old: Item) -> Item:
             else:
                 _remove(new, a.path)
     return new
-
-
-def touched(actions: list[Action]) -> set[str]:
-    """The top-level attribute names the actions write (UPDATED_OLD / UPDATED_NEW)."""
-    return {str(a.path[0]) for a in actions}
-
-
-def describe(path: Path) -> str:
-    return path_text(path)
