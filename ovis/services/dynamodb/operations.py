@@ -6,6 +6,7 @@ and shape the outputs. Operations of the model this table lacks answer "not supp
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from ovis.services.context import Handler, RequestContext
@@ -71,23 +72,27 @@ class DynamoDbApi:
 
     # ---- tables ---------------------------------------------------------------------------
 
+    async def _describe(self, t: Table, status: str | None = None) -> dict[str, Any]:
+        # Counting a table's items is a store read: off the event loop.
+        return await asyncio.to_thread(self.catalog.describe, t, status)
+
     async def create_table(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         t = await self.catalog.create(p)
-        return {"TableDescription": self.catalog.describe(t, "CREATING")}
+        return {"TableDescription": await self._describe(t, "CREATING")}
 
     async def describe_table(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
-        return {"Table": self.catalog.describe(self.catalog.get(p["TableName"]))}
+        return {"Table": await self._describe(self.catalog.get(p["TableName"]))}
 
     async def update_table(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         t = await self.catalog.update(p)
         created = t.doc.pop("_new_indexes", [])
         if created:
             await self.items.backfill(t, created)
-        return {"TableDescription": self.catalog.describe(t)}
+        return {"TableDescription": await self._describe(t)}
 
     async def delete_table(self, ctx: RequestContext, p: dict[str, Any]) -> dict[str, Any]:
         t = self.catalog.get(p["TableName"])
-        desc = self.catalog.describe(t, "DELETING")
+        desc = await self._describe(t, "DELETING")
         await self.catalog.delete(t.name)
         return {"TableDescription": desc}
 
