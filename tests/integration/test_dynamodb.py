@@ -851,3 +851,66 @@ def test_writes_racing_a_delete_table_do_not_outlive_it(server: ServerProcess, d
     assert ddb.scan(TableName=t)["Count"] == 0
     assert ddb.describe_table(TableName=t)["Table"]["ItemCount"] == 0
     ddb.delete_table(TableName=t)
+
+
+def test_gsi_backfill_racing_writes_stays_exact(server: ServerProcess, ddb: Any) -> None:
+    t = name("fill")
+    ddb.create_table(
+        TableName=t,
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.batch_write_item(
+        RequestItems={
+            t: [
+                {"PutRequest": {"Item": {"k": {"S": f"i{i}"}, "r": {"S": "eu"}}}} for i in range(25)
+            ]
+        }
+    )
+    stop = threading.Event()
+
+    def flipper(w: int) -> None:
+        c = server.client("dynamodb")
+        n = 0
+        while not stop.is_set():
+            c.put_item(
+                TableName=t,
+                Item={"k": {"S": f"i{(w * 7 + n) % 30}"}, "r": {"S": ("eu", "us")[n % 2]}},
+            )
+            n += 1
+
+    threads = [threading.Thread(target=flipper, args=(w,)) for w in range(4)]
+    for th in threads:
+        th.start()
+    try:
+        ddb.update_table(
+            TableName=t,
+            AttributeDefinitions=[{"AttributeName": "r", "AttributeType": "S"}],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": "by-r",
+                        "KeySchema": [{"AttributeName": "r", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                }
+            ],
+        )
+    finally:
+        stop.set()
+        for th in threads:
+            th.join(30)
+    table = {x["k"]["S"]: x["r"]["S"] for x in ddb.scan(TableName=t)["Items"]}
+    index: dict[str, str] = {}
+    for r in ("eu", "us"):
+        for x in ddb.query(
+            TableName=t,
+            IndexName="by-r",
+            KeyConditionExpression="r = :r",
+            ExpressionAttributeValues={":r": {"S": r}},
+        )["Items"]:
+            assert x["k"]["S"] not in index, "an item is in the index twice"
+            index[x["k"]["S"]] = r
+    assert index == table
+    ddb.delete_table(TableName=t)

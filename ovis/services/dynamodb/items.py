@@ -152,6 +152,17 @@ class ItemService:
             out.append(rec)
         return out
 
+    async def commit(
+        self, changes: Sequence[tuple[Table, Item | None, Item | None]], ttl: bool = False
+    ) -> None:
+        """Commit item changes (old -> new) in one unit, rows built for each table as the
+        catalog has it at the moment of queueing (no await in between)."""
+        unit: list[DdbWrite] = []
+        for t, old, new in changes:
+            unit += self.unit(self.catalog.current(t), old, new, ttl)
+        if unit:
+            await self.catalog.write(unit)
+
     async def _read(self, t: Table, key: Item) -> Item | None:
         hk, rk = self._base(t, key)
         row = await asyncio.to_thread(self.store.ddb_get, t.name, "", hk, rk, b"")
@@ -197,7 +208,7 @@ class ItemService:
                 )
             new = self._new_item(t, w, old)
             if old is not None or new is not None:
-                await self.catalog.write_items([t], self.unit(t, old, new))
+                await self.commit([(t, old, new)])
         return _returned(w, old, new)
 
     async def get(self, r: Read) -> Item | None:
@@ -385,32 +396,47 @@ class ItemService:
                         f"reasons [{codes}]",
                         CancellationReasons=reasons,
                     )
-            unit: list[DdbWrite] = []
+            changes = []
             for t, w, old in zip(tables, writes, olds, strict=True):
                 new = self._new_item(t, w, old)
                 if w.kind != "ConditionCheck" and (old is not None or new is not None):
-                    unit += self.unit(t, old, new)
-            if unit:
-                await self.catalog.write_items(tables, unit)
+                    changes.append((t, old, new))
+            await self.commit(changes)
 
     # ---- index backfill and TTL -------------------------------------------------------------
 
     async def backfill(self, t: Table, names: Sequence[str]) -> None:
-        """Rows for indexes created on a table with items (UpdateTable's GSI Create)."""
+        """Rows for indexes created on a table with items (UpdateTable's GSI Create). Each
+        item is re-read under its key's lock, so a write racing the backfill never leaves a
+        stale index row; a page's items share one group commit."""
         after: Any = None
         while True:
             rows = await asyncio.to_thread(
                 self.store.ddb_scan, t.name, "", (0, BUCKETS), after, 500
             )
-            unit: list[DdbWrite] = []
+            keys = []
             for row in rows:
                 after = (row.bucket, row.hk, row.rk, row.pk)
                 item = loads(row.item)
-                unit += [PutRow(t.name, r) for r in self.rows(t, item) if r.index in names]
-            if unit:
-                await self.catalog.write_items([t], unit)
+                keys.append({k: item[k] for k in t.key_names()})
+            try:
+                await asyncio.gather(*(self._backfill_one(t, k, names) for k in keys))
+            except ResourceNotFoundException:
+                return  # the table was deleted meanwhile
             if len(rows) < 500:
                 return
+
+    async def _backfill_one(self, t: Table, key: Item, names: Sequence[str]) -> None:
+        async with self.locked([(t.name, *self._base(t, key))]):
+            item = await self._read(t, key)
+            if item is None:
+                return
+            now = self.catalog.current(t)
+            unit: list[DdbWrite] = [
+                PutRow(t.name, r) for r in self.rows(now, item) if r.index in names
+            ]
+            if unit:
+                await self.catalog.write(unit)
 
     async def expire(self, now_s: float | None = None) -> int:
         """Delete every item whose TTL attribute is due (a REMOVE record by the service)."""
@@ -444,7 +470,7 @@ class ItemService:
             current = await self._read(t, key)
             if current is None or not _due(current.get(attr), now_s):
                 return 0
-            await self.catalog.write_items([t], self.unit(t, current, None, ttl=True))
+            await self.commit([(t, current, None)], ttl=True)
             return 1
 
 

@@ -150,14 +150,15 @@ class TableCatalog:
         """Commit one unit (durable on return), in order with every other write."""
         await self._commit.submit(unit)
 
-    async def write_items(self, tables: Sequence[Table], unit: Sequence[DdbWrite]) -> None:
-        """Commit an item write unit unless one of its tables was deleted meanwhile (checked
-        with no await before the unit is queued, so it commits before any later drop)."""
-        for t in tables:
-            now = self.tables.get(t.name)
-            if now is None or now.doc["TableId"] != t.doc["TableId"]:
-                raise not_found()
-        await self.write(unit)
+    def current(self, t: Table) -> Table:
+        """The catalog's table ``t`` now (UpdateTable may have replaced it with new indexes);
+        ResourceNotFound if it was deleted meanwhile. Item writes call this with no await
+        before queueing their commit, so a write lands before any later drop and carries
+        the rows of every index made before it."""
+        now = self.tables.get(t.name)
+        if now is None or now.doc["TableId"] != t.doc["TableId"]:
+            raise not_found()
+        return now
 
     def load(self) -> None:
         for row in self.store.ddb_tables():
@@ -428,8 +429,14 @@ class TableCatalog:
                 doc.pop("GlobalSecondaryIndexes", None)
         draft.reindex()
         units.insert(0, PutTable(self._row(draft)))
-        await self.write(units)
+        # In the catalog before it is queued: a write queued after it builds the new
+        # indexes' rows, one queued before commits first and is seen by the backfill.
         self.tables[t.name] = draft
+        try:
+            await self.write(units)
+        except BaseException:
+            self.tables[t.name] = t
+            raise
         draft.doc["_new_indexes"] = new_indexes  # the item service backfills them
         return draft
 
@@ -441,7 +448,7 @@ class TableCatalog:
                 "Disable deletion protection first."
             )
         # Gone from the catalog first: item writes check it right before they queue their
-        # commit (``write_items``), so none lands after the drop and outlives the table.
+        # commit (``current``), so none lands after the drop and outlives the table.
         self.tables.pop(name, None)
         try:
             await self.write([DropTable(name)])
