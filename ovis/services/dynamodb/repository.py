@@ -18,7 +18,8 @@ class DynamoDbRepository(Protocol):
     def ddb_tables(self) -> list[TableRow]: ...
 
     def ddb_write(self, units: Sequence[Sequence[DdbWrite]]) -> None:
-        """Apply every unit in order, all in one transaction."""
+        """Apply every unit in order, all in one transaction. DropTable removes the table and
+        its item rows, not its change records (retention trims those)."""
         ...
 
     def ddb_get(

@@ -3,6 +3,8 @@
 Contract: synchronous, thread-safe, durable on return. ``ddb_write`` applies its units in order
 in ONE transaction (the service's group commit: many writes, one fsync); a unit's rows and its
 stream record commit together, so an acknowledged write's change record is never lost.
+Dropping a table keeps its change records (AWS keeps a deleted table's stream readable for
+24 hours): retention trims them.
 Item rows are keyed (tbl, idx, hk, rk, pk) with sortable byte keys: a Query is a range scan.
 """
 
@@ -76,7 +78,6 @@ class SqliteDynamoDb:
                         )
                     elif isinstance(w, DropTable):
                         db.execute("DELETE FROM ddb_items WHERE tbl = ?", (w.name,))
-                        db.execute("DELETE FROM ddb_stream_records WHERE tbl = ?", (w.name,))
                         db.execute("DELETE FROM ddb_tables WHERE name = ?", (w.name,))
 
     def ddb_get(self, table: str, index: str, hk: bytes, rk: bytes, pk: bytes) -> ItemRow | None:
