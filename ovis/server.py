@@ -54,6 +54,7 @@ from ovis.services.cloudwatch import AlarmService, MetricService
 from ovis.services.cloudwatch.retention import MetricRetention
 from ovis.services.cloudwatch.service import cloudwatch_service
 from ovis.services.context import AwsService
+from ovis.services.dynamodb.service import DynamoDb
 from ovis.services.events import EventBusService, events_service
 from ovis.services.iam.authorizer import IamAuthorizer, function_policies, policy_attribute
 from ovis.services.iam.service import Iam, iam_service
@@ -381,6 +382,14 @@ class Server:
             settings.account_id,
             settle_s=settings.cfn_settle_s,
         )
+        # DynamoDB-compatible tables (items, indexes, TTL, change records)
+        self.dynamodb = DynamoDb(
+            self.storage.dynamodb,
+            self.storage.tags,
+            settings.region,
+            settings.account_id,
+            self.supervisor,
+        )
         # ---- service packages and the front door
         self.aws_services: list[AwsService] = [
             lambda_service(
@@ -419,6 +428,7 @@ class Server:
             cloudwatch_service(self.cloudwatch, self.alarms),
             cloudformation_service(self.cloudformation),
             schemas_service(self.storage.schemas, settings.region, settings.account_id),
+            self.dynamodb,
         ]
         # how one service drives another's operations (CloudFormation's resource handlers)
         self.calls = InProcessCalls(self.aws_services)
@@ -483,6 +493,7 @@ class Server:
             Hook("resource-policies", self.policies.load),
             Hook("sqs", self._start_queues, self._close_queues),
             Hook("kinesis", self._start_streams, self._close_streams),
+            self.dynamodb,  # loads its tables, runs dynamodb-ttl
             self.queue,
             self.topics,  # after sqs and the async queue: it delivers to both
             self.log_subscriptions,  # after the async queue, which its deliveries go to

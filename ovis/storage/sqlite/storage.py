@@ -16,6 +16,7 @@ from pathlib import Path
 from ovis.storage.sqlite.async_events import SqliteAsyncEvents
 from ovis.storage.sqlite.autoscaling import SqliteAutoscaling
 from ovis.storage.sqlite.concurrency import SqliteConcurrency
+from ovis.storage.sqlite.dynamodb import SqliteDynamoDb
 from ovis.storage.sqlite.engine import Engine
 from ovis.storage.sqlite.event_buses import SqliteEventBuses
 from ovis.storage.sqlite.event_invoke import SqliteEventInvoke
@@ -71,6 +72,7 @@ class SqliteStorage:
         self.metrics = SqliteMetrics(self._engine)  # CloudWatch metrics and alarms
         self.stacks = SqliteStacks(self._engine)  # CloudFormation
         self.schemas = SqliteSchemas(self._engine)  # EventBridge Schemas (test events)
+        self.dynamodb = SqliteDynamoDb(self._engine)  # DynamoDB tables, items, change records
 
     def observe_commits(self, observer: Callable[[str, float], None] | None) -> None:
         """Call ``observer(kind, seconds)`` after every write (``Engine.on_commit``'s contract):
