@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import ServerProcess
 from tests.integration.test_awscli import AWS, Cli
+from tests.integration.test_cfn_awscli import next_second
 
 pytestmark = pytest.mark.skipif(not AWS.exists(), reason="awscli is not installed in the venv")
 
@@ -40,6 +41,7 @@ def test_aws_cloudformation_deploy(server: ServerProcess, tmp_path: Path) -> Non
     assert r.returncode == 0, r.stderr
     out = json.loads(cli.run("cloudformation", "describe-stacks", "--stack-name", name).stdout)
     assert out["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    next_second()  # awscli names its change sets by the second
     r = cli.run(
         "cloudformation",
         "deploy",
@@ -51,6 +53,7 @@ def test_aws_cloudformation_deploy(server: ServerProcess, tmp_path: Path) -> Non
     )
     assert r.returncode == 0, r.stderr
     assert "No changes to deploy" in r.stdout
+    next_second()
     r = cli.run(
         "cloudformation",
         "deploy",

@@ -213,7 +213,11 @@ def test_kill_9_leaves_no_instance_and_a_restart_finds_nothing_of_the_previous_o
         tag = uniq("planted")
         planted = [call(lam, name, {"op": "plant", "tag": tag}) for name in names]
         uids = {p["uid"] for p in planted}
-        assert len(uids) == 2 and all(v > 0 for p in planted for v in p["keys"].values())
+        assert len(uids) == 2
+        # keys planted in every keyring, or (with the seccomp wall on) add_key refused outright:
+        # either way nothing of a keyring can outlive its instance
+        keys = [v for p in planted for v in p["keys"].values()]
+        assert all(v > 0 for v in keys) or all(v == -1 for v in keys), keys
         assert host_pids_of(uids), "the planted processes are running"
         if FREEZER.is_dir():  # cgroup v1 here: both idle instances get frozen
             assert wait_until(lambda: len(frozen_groups(srv.proc.pid)) == 2), "not frozen"
