@@ -20,13 +20,19 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.apps.gitrepos import GitRepos
+from ovis.apps.pipeline import Pipeline
+from ovis.apps.runner import PipelineRunner
+from ovis.apps.service import AppService
 from ovis.auth.credentials import CredentialBook
 from ovis.auth.sigv4 import SigV4Verifier
 from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
+from ovis.frontdoor.apps_api import AppsApiService
 from ovis.frontdoor.aws import AwsFrontDoor
 from ovis.frontdoor.console.service import ConsoleService
+from ovis.frontdoor.git import GitService
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.prometheus import MappingView, MetricsEndpoint, MetricSources
 from ovis.frontdoor.router import Router
@@ -391,6 +397,24 @@ class Server:
         self.calls = InProcessCalls(self.aws_services)
         self._cfn_providers = cfn_registry.providers(self.calls)
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
+        # applications: git repositories served over smart HTTP, a pipeline run on each push
+        repos = GitRepos(data / "git")
+        self.pipelines = PipelineRunner(
+            self.storage.pipelines,
+            Pipeline(
+                self.storage.pipelines,
+                repos,
+                self.calls,
+                settings.region,
+                settings.account_id,
+                settings.base_url,
+                data / "pipeline-scratch",
+            ),
+            self.supervisor,
+        )
+        self.apps = AppService(
+            self.storage.pipelines, repos, self.pipelines, self.calls, settings.base_url
+        )
         self.access = AccessLog(self.supervisor)  # an access line per API request
         # Prometheus /metrics: every number read at scrape time (a private registry per server)
         self.prometheus = MetricsEndpoint(
@@ -408,6 +432,8 @@ class Server:
             [
                 self._function_urls(),  # before SigV4: URLs authorize on their own
                 AdminService(AdminApi(self.queue), verifier),
+                GitService(repos, self.credentials, self.apps.pushed),  # /git/NAME.git
+                AppsApiService(self.apps, verifier),  # /_ovis/apps
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
                 ConsoleService(  # /console/: the web console, over the same calls
@@ -453,7 +479,8 @@ class Server:
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
             self.scheduler,  # after SQS and the async queue: its fires go to them
             Hook("s3", self._start_s3, self._close_s3),
-            self.cloudformation,  # last: its operations call every service above
+            self.cloudformation,  # its operations call every service above
+            self.pipelines,  # last: its deploys go through CloudFormation
         ]
         self.lifecycle = Lifecycle(self.components)
 

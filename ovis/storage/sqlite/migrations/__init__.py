@@ -21,6 +21,7 @@ from ovis.storage.sqlite.migrations import (
     m0014_s3_object_tags,
     m0015_log_streams_subscriptions,
     m0016_schemas,
+    m0018_pipelines,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -57,4 +58,5 @@ MIGRATIONS: tuple[Migration, ...] = (
         m0015_log_streams_subscriptions.upgrade,
     ),
     Migration(m0016_schemas.VERSION, "eventbridge schemas registry", m0016_schemas.upgrade),
+    Migration(m0018_pipelines.VERSION, "application pipelines", m0018_pipelines.upgrade),
 )
