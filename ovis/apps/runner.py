@@ -20,6 +20,7 @@ import logging
 import shutil
 import time
 
+from ovis.apps import sandbox
 from ovis.apps.models import App, Run, RunState
 from ovis.apps.pipeline import Pipeline
 from ovis.apps.repository import PipelineRepository
@@ -45,7 +46,10 @@ class PipelineRunner:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        # what runs a kill -9 cut short left behind
+        # what runs a kill -9 cut short left behind: their processes, then their directories
+        killed = await asyncio.to_thread(sandbox.kill_leftovers, self.pipeline.scratch_root)
+        if killed:
+            log.warning("killed %d build process group(s) a stopped server left running", killed)
         await asyncio.to_thread(shutil.rmtree, self.pipeline.scratch_root, True)
         for run in await asyncio.to_thread(self.store.finish_interrupted, INTERRUPTED, time.time()):
             log.warning(

@@ -96,3 +96,21 @@ async def run(
         pumping.cancel()
         if proc.returncode is None:
             _kill_group(proc.pid)
+
+
+def kill_leftovers(root: Path) -> int:
+    """Kill the process group of every process working under ``root`` (builds a kill -9 of
+    the server orphaned: they run in sessions of their own, so they outlive it). Returns how
+    many groups were killed. Linux only (``/proc``); elsewhere nothing is found."""
+    prefix = str(root.resolve()) + os.sep
+    groups: set[int] = set()
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/{entry.name}/cwd").startswith(prefix):
+                    groups.add(os.getpgid(int(entry.name)))
+    for pgid in groups:
+        _kill_group(pgid)
+    return len(groups)

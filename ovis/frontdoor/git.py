@@ -148,9 +148,18 @@ class GitService:
             proc.kill()
             await proc.wait()
             return _text(504, "git http-backend did not answer in time.")
-        if err:
-            log.info("git http-backend (%s): %s", name, err.decode("utf-8", "replace").strip())
-        return _parse_cgi(out)
+        parsed = _parse_cgi(out)
+        if err or parsed[0] >= 500:
+            log.log(
+                logging.WARNING if parsed[0] >= 500 else logging.INFO,
+                "git http-backend %s %s%s: %d %s",
+                scope["method"],
+                name,
+                rest,
+                parsed[0],
+                err.decode("utf-8", "replace").strip(),
+            )
+        return parsed
 
 
 def _parse_cgi(out: bytes) -> tuple[int, dict[str, str], bytes]:
