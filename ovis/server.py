@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 import socket
+import tempfile
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -399,6 +400,8 @@ class Server:
         verifier = SigV4Verifier(self.credentials, settings.max_clock_skew_s)
         # applications: git repositories served over smart HTTP, a pipeline run on each push
         repos = GitRepos(data / "git")
+        # builds' scratch: outside the data directory (0700), as builds may run as another uid
+        scratch = f"ovis-pipelines-{hashlib.sha256(str(data).encode()).hexdigest()[:12]}"
         self.pipelines = PipelineRunner(
             self.storage.pipelines,
             Pipeline(
@@ -408,7 +411,8 @@ class Server:
                 settings.region,
                 settings.account_id,
                 settings.base_url,
-                data / "pipeline-scratch",
+                Path(tempfile.gettempdir()) / scratch,
+                data,  # hidden from builds
             ),
             self.supervisor,
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -60,6 +61,7 @@ class Pipeline:
         account_id: str,
         base_url: str,
         scratch_root: Path,
+        hide: Path,
     ) -> None:
         self.store = store
         self.repos = repos
@@ -68,6 +70,12 @@ class Pipeline:
         self.account_id = account_id
         self.base_url = base_url
         self.scratch_root = scratch_root
+        self.hide = hide  # the data directory: never within a build's reach
+        self.confinement: sandbox.Confinement | None = None  # probed on start()
+
+    def start(self) -> None:
+        """Probe how builds can be confined (blocking: run it in a thread)."""
+        self.confinement = sandbox.confine(self.hide)
 
     def caller(self, app: App) -> Caller:
         return Caller(
@@ -84,6 +92,7 @@ class Pipeline:
         await runlog.open()
         run = await self._save(replace(run, state=RunState.IN_PROGRESS, updated_s=time.time()))
         self.scratch_root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.scratch_root, 0o711)  # the build user reaches its own directory only
         scratch = Path(tempfile.mkdtemp(prefix=f"{app.name}-{run.seq}-", dir=self.scratch_root))
         runlog.line(f"run {run.seq} of {app.name}: commit {run.commit} on {run.branch}")
         deadline = time.monotonic() + app.build_timeout_s
@@ -142,10 +151,14 @@ class Pipeline:
     async def _source(self, app: App, run: Run, scratch: Path, runlog: RunLog) -> str:
         try:
             await asyncio.to_thread(self.repos.export, app.name, run.commit, scratch)
+            uid = self.confinement.uid if self.confinement else None
+            await asyncio.to_thread(sandbox.prepare, scratch, uid)
         except GitError as e:
             raise StageFailed(f"cannot check out {run.commit}: {e}") from None
         n = sum(1 for p in scratch.rglob("*") if p.is_file())
         runlog.line(f"checked out {run.commit} ({n} files)")
+        who = self.confinement.describe() if self.confinement else "the server's user"
+        runlog.line(f"build and tests run as {who}, in a process group of their own")
         return f"commit {run.commit[:12]}"
 
     async def _credentials(self, app: App, runlog: RunLog) -> dict[str, str]:
@@ -188,7 +201,13 @@ class Pipeline:
         cancel: asyncio.Event,
     ) -> int:
         status = await sandbox.run(
-            argv, scratch, sandbox.base_env(scratch, env), deadline, runlog.line, cancel
+            argv,
+            scratch,
+            sandbox.base_env(scratch, env),
+            deadline,
+            runlog.line,
+            cancel,
+            self.confinement,
         )
         if status == sandbox.CANCELLED:
             raise Superseded()

@@ -51,6 +51,7 @@ class PipelineRunner:
         if killed:
             log.warning("killed %d build process group(s) a stopped server left running", killed)
         await asyncio.to_thread(shutil.rmtree, self.pipeline.scratch_root, True)
+        await asyncio.to_thread(self.pipeline.start)
         for run in await asyncio.to_thread(self.store.finish_interrupted, INTERRUPTED, time.time()):
             log.warning(
                 "pipeline run %s #%d was in progress at a stop: now Failed", run.app, run.seq

@@ -94,6 +94,13 @@ def deployed_commit(srv: ServerProcess, app: str) -> str:
     return str(out["commit"])
 
 
+def run_log(srv: ServerProcess, run: dict[str, Any]) -> str:
+    out = srv.client("logs").get_log_events(
+        logGroupName=run["LogGroup"], logStreamName=run["LogStream"], startFromHead=True
+    )
+    return "\n".join(e["message"] for e in out["events"])
+
+
 def runs(srv: ServerProcess, app: str) -> list[dict[str, Any]]:
     status, out = api(srv, "GET", f"/{app}/runs")
     assert status == 200, out
@@ -108,7 +115,7 @@ def test_push_deploys_and_the_pipeline_guards_the_stack(
     assert status == 200, created
     assert created["CloneUrl"] == f"{server.url}/git/{app}.git"
     first = wait_run(server, app, created["Run"]["RunId"])
-    assert first["State"] == "Succeeded", first
+    assert first["State"] == "Succeeded", run_log(server, first)
     assert [s["Name"] for s in first["Stages"]] == ["source", "build", "test", "deploy"]
     assert deployed_commit(server, app) == first["Commit"]
 
@@ -116,12 +123,24 @@ def test_push_deploys_and_the_pipeline_guards_the_stack(
     repo = clone(server, app, tmp_path / "clone")
     src = repo / "src" / "app.py"
     src.write_text(src.read_text().replace('"SERVICE_NAME", "api"', '"SERVICE_NAME", "api-v2"'))
+    # the build is sandboxed: no capabilities, the server's data directory out of reach
+    spec = repo / "buildspec.yml"
+    plain = spec.read_text()
+    secret = server.data_dir.resolve() / "server-secret"
+    spec.write_text(
+        plain.replace(
+            "      - python -m compileall -q src\n",
+            "      - python -m compileall -q src\n"
+            f"      - test ! -r {secret} && grep -q '^CapEff:[[:space:]]*0*$' /proc/self/status"
+            " && echo out of reach\n",
+        )
+    )
     started = time.monotonic()
     pushed = commit_and_push(repo, "v2")
     queued = runs(server, app)[-1]
     assert (queued["Commit"], queued["State"] in ("Queued", "InProgress")) == (pushed, True)
     done = wait_run(server, app, queued["RunId"], 60)
-    assert done["State"] == "Succeeded", done
+    assert done["State"] == "Succeeded", run_log(server, done)
     assert deployed_commit(server, app) == pushed
     assert time.monotonic() - started < 60
     logs = server.client("logs").get_log_events(
@@ -129,6 +148,7 @@ def test_push_deploys_and_the_pipeline_guards_the_stack(
     )
     text = "\n".join(e["message"] for e in logs["events"])
     assert f"building {pushed} for prod" in text and "3 passed" in text, text
+    assert "\nout of reach\n" in text, text
 
     # ---- a push to another branch runs nothing
     before = len(runs(server, app))
@@ -154,8 +174,6 @@ def test_push_deploys_and_the_pipeline_guards_the_stack(
 
     # ---- two quick pushes: the earlier (its build would take 2 minutes) is Superseded
     src.write_text(src.read_text().replace('{"ok": False', '{"ok": True'))
-    spec = repo / "buildspec.yml"
-    plain = spec.read_text()
     spec.write_text(plain.replace("      - python --version\n", "      - sleep 120\n"))
     slow = commit_and_push(repo, "slow build")
     spec.write_text(plain)
@@ -164,7 +182,7 @@ def test_push_deploys_and_the_pipeline_guards_the_stack(
     earlier_run, later_run = later[-2], later[-1]
     assert (earlier_run["Commit"], later_run["Commit"]) == (slow, fast)
     done = wait_run(server, app, later_run["RunId"], 60)
-    assert done["State"] == "Succeeded", done
+    assert done["State"] == "Succeeded", run_log(server, done)
     superseded = wait_run(server, app, earlier_run["RunId"], 10)
     assert superseded["State"] == "Superseded", superseded
     assert "deploy" not in [s["Name"] for s in superseded["Stages"]]

@@ -5,6 +5,7 @@ push runs and deploys as usual."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -13,16 +14,19 @@ from tests.integration.test_apps import api, clone, commit_and_push, runs, wait_
 from tests.integration.test_cloudformation_crash import kill9, wait_for
 
 
-def _workers_under(root: Path) -> list[int]:
-    prefix = str(root.resolve()) + os.sep
+def _builds_of(app: str) -> list[int]:
+    """Processes working in one of the app's build directories (``<tmp>/ovis-pipelines-*/
+    APP-SEQ-*``)."""
+    scratch = os.path.join(tempfile.gettempdir(), "ovis-pipelines-")
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
             try:
-                if os.readlink(f"/proc/{entry.name}/cwd").startswith(prefix):
-                    found.append(int(entry.name))
+                cwd = os.readlink(f"/proc/{entry.name}/cwd")
             except OSError:
                 continue
+            if cwd.startswith(scratch) and f"/{app}-" in cwd:
+                found.append(int(entry.name))
     return found
 
 
@@ -46,7 +50,7 @@ def test_kill_9_mid_build_fails_the_run_and_the_next_push_deploys(tmp_path: Path
             return any(s["Name"] == "build" and s["State"] == "InProgress" for s in stages)
 
         wait_for(building, 60)
-        wait_for(lambda: bool(_workers_under(data / "pipeline-scratch")), 30)
+        wait_for(lambda: bool(_builds_of(app)), 30)
         kill9(srv)
     finally:
         if srv.proc.poll() is None:
@@ -56,7 +60,7 @@ def test_kill_9_mid_build_fails_the_run_and_the_next_push_deploys(tmp_path: Path
         run = wait_run(srv, app, seq, 5)
         assert run["State"] == "Failed", run
         assert "server stopped" in run["Reason"]
-        assert _workers_under(data / "pipeline-scratch") == []  # the orphaned build is gone
+        assert _builds_of(app) == []  # the orphaned build is gone
         # the repository and the pipeline work as before (the clone's remote is the old port)
         repo2 = clone(srv, app, tmp_path / "clone2")
         (repo2 / "buildspec.yml").write_text(plain)
