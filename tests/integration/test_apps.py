@@ -275,4 +275,12 @@ def test_refusals(server: ServerProcess, tmp_path: Path) -> None:
         raise AssertionError("unknown repository served")
     except urllib.error.HTTPError as e:
         assert e.code == 404
-    wait_run(server, name, 1)  # leave no run behind mid-way
+    # a buildspec the pipeline cannot run fails the build with what is wrong with it
+    assert wait_run(server, name, 1)["State"] == "Succeeded"
+    repo = clone(server, name, tmp_path / "bad")
+    spec = repo / "buildspec.yml"
+    spec.write_text(spec.read_text().replace("version: 0.2", "version: 0.1"))
+    commit_and_push(repo, "an old buildspec")
+    bad = wait_run(server, name, 2)
+    assert bad["State"] == "Failed"
+    assert bad["Reason"] == "build: buildspec version 0.1 is not supported (0.2)", bad["Reason"]
