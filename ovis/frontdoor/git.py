@@ -10,7 +10,8 @@ A push triggers the pipeline without any polling: the refs are read before and a
 sent, so when ``git push`` returns its run is already Queued.
 
 Contract: only ``/git/NAME.git/...`` of an existing application's repository is served (404
-otherwise); request bodies are bounded like every other front-door body.
+otherwise); SigV4-signed requests are left to S3 (a bucket named ``git``); request bodies are
+bounded like every other front-door body.
 """
 
 from __future__ import annotations
@@ -58,8 +59,17 @@ class GitService:
         self.on_push = on_push
 
     def match(self, scope: Scope) -> bool | None:
+        """``/git/NAME.git...`` unless the request is SigV4-signed: that is S3 (path style,
+        a bucket named ``git``), which git clients never send."""
         path: str = scope["path"]
-        return True if path.startswith(PREFIX) else None
+        if not path.startswith(PREFIX) or PATH.fullmatch(path) is None:
+            return None
+        for k, v in scope["headers"]:
+            if k.lower() == b"authorization" and v.startswith(b"AWS4-"):
+                return None
+        if b"X-Amz-Signature=" in scope["query_string"]:
+            return None
+        return True
 
     def _user(self, headers: list[tuple[bytes, bytes]]) -> str | None:
         """The access key of a valid Basic authorization, else None."""

@@ -275,6 +275,11 @@ def test_refusals(server: ServerProcess, tmp_path: Path) -> None:
         raise AssertionError("unknown repository served")
     except urllib.error.HTTPError as e:
         assert e.code == 404
+    # S3 keeps path-style requests to a bucket named "git" (signed: never git's)
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="git")
+    s3.put_object(Bucket="git", Key="repo.git/info/refs", Body=b"an object")
+    assert s3.get_object(Bucket="git", Key="repo.git/info/refs")["Body"].read() == b"an object"
     # a buildspec the pipeline cannot run fails the build with what is wrong with it
     assert wait_run(server, name, 1)["State"] == "Succeeded"
     repo = clone(server, name, tmp_path / "bad")
