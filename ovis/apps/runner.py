@@ -1,5 +1,5 @@
 """The run loop: queued runs executed, at most one per application at a time (applications run
-side by side), under the supervisor as ``pipeline-runner``.
+side by side, ``MAX_PARALLEL`` at most), under the supervisor as ``pipeline-runner``.
 
 Contract:
 - ``submit(app, commit, branch)`` records a Queued run (durable before it returns) when
@@ -29,6 +29,7 @@ from ovis.supervisor import Supervisor
 log = logging.getLogger("ovis.apps")
 
 LOOP = "pipeline-runner"
+MAX_PARALLEL = 4  # runs at once across applications (builds and tests are CPU-bound)
 INTERRUPTED = "the server stopped during this run (push again to re-run it)"
 
 
@@ -84,6 +85,8 @@ class PipelineRunner:
         await self._wake.wait()
         self._wake.clear()
         for run in await asyncio.to_thread(self.store.runs_in_state, RunState.QUEUED):
+            if len(self._active) >= MAX_PARALLEL:
+                break  # the next run to end wakes the loop again
             if run.app in self._active:
                 continue
             app = await asyncio.to_thread(self.store.app, run.app)
