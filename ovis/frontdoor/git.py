@@ -148,12 +148,14 @@ class GitService:
             "git",
             "http-backend",
             env=env,
-            stdin=asyncio.subprocess.PIPE,
+            # no body (a GET): no pipe, since writing b"" to one the backend has already
+            # closed fails under uvloop
+            stdin=asyncio.subprocess.PIPE if body else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            out, err = await asyncio.wait_for(proc.communicate(body), CGI_TIMEOUT_S)
+            out, err = await asyncio.wait_for(proc.communicate(body or None), CGI_TIMEOUT_S)
         except TimeoutError:
             proc.kill()
             await proc.wait()
