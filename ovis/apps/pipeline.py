@@ -23,6 +23,7 @@ import asyncio
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -268,6 +269,12 @@ class Pipeline:
             runlog,
             cancel,
         )
+        if status != 0 and any("No module named pytest" in t for t in runlog.tail):
+            raise StageFailed(
+                f"pytest is not installed for the server's Python ({sys.executable}): "
+                "`pip install pytest` there to run the test stage (`make run` installs the "
+                "server only)"
+            )
         if status != 0:
             summary = next((t for t in reversed(runlog.tail) if t.strip()), "")
             raise StageFailed(f"the unit tests failed (pytest exited {status}): {summary}")

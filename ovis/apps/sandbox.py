@@ -6,7 +6,7 @@ the whole group is killed.
 How far a build is confined is probed once at start (``confine``), strongest first, and said
 in one log line:
 1. ``uid``: as ``BUILD_UID`` with no capabilities (``setpriv``), when that uid can run the
-   server's Python and its pytest: the data directory (root's, 0700) is out of its reach;
+   server's Python: the data directory (root's, 0700) is out of its reach;
 2. ``namespace``: as root without any capability (so it cannot undo what follows) in a
    private mount namespace where the data directory is an empty, unreadable tmpfs, when the
    Python lives where only root can read it (a pyenv under /root, say);
@@ -70,9 +70,9 @@ _MASK = 'mount -t tmpfs -o size=4k,mode=000 ovis-hidden "$0" && exec "$@"'
 
 
 def _works(prefix: tuple[str, ...]) -> bool:
-    """Whether a build under ``prefix`` can run ``python -m pytest`` as builds do (a shell
-    finding ``python`` on the build's PATH)."""
-    argv = [*prefix, "sh", "-c", "python -c 'import pytest'"]
+    """Whether a build under ``prefix`` can run the server's Python as builds do (a shell
+    finding ``python`` on the build's PATH, its standard library readable)."""
+    argv = [*prefix, "sh", "-c", "python -c 'import json'"]
     env = {"PATH": build_path(), "HOME": "/"}
     try:
         out = subprocess.run(argv, capture_output=True, timeout=30, check=False, env=env)
