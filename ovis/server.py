@@ -13,6 +13,7 @@ import os
 import secrets
 import signal
 import socket
+import tempfile
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,19 @@ from typing import Any
 import uvicorn
 
 from ovis import __version__
+from ovis.apps.gitrepos import GitRepos
+from ovis.apps.pipeline import Pipeline
+from ovis.apps.runner import PipelineRunner
+from ovis.apps.service import AppService
 from ovis.auth.credentials import CredentialBook
 from ovis.auth.sigv4 import FixedScope, SigV4Verifier
 from ovis.frontdoor.access_log import AccessLog
 from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
+from ovis.frontdoor.apps_api import AppsApiService
 from ovis.frontdoor.aws import AwsFrontDoor
 from ovis.frontdoor.console.service import ConsoleService
+from ovis.frontdoor.git import GitService
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
 from ovis.frontdoor.prometheus import MappingView, MetricsEndpoint, MetricSources
 from ovis.frontdoor.router import Router
@@ -439,6 +446,27 @@ class Server:
             settings.max_clock_skew_s,
             scopes=RequestScopes(self.aws_services, settings.region),
         )
+        # applications: git repositories served over smart HTTP, a pipeline run on each push
+        repos = GitRepos(data / "git")
+        # builds' scratch: outside the data directory (0700), as builds may run as another uid
+        scratch = f"ovis-pipelines-{hashlib.sha256(str(data).encode()).hexdigest()[:12]}"
+        self.pipelines = PipelineRunner(
+            self.storage.pipelines,
+            Pipeline(
+                self.storage.pipelines,
+                repos,
+                self.calls,
+                settings.region,
+                settings.account_id,
+                settings.base_url,
+                Path(tempfile.gettempdir()) / scratch,
+                data,  # hidden from builds
+            ),
+            self.supervisor,
+        )
+        self.apps = AppService(
+            self.storage.pipelines, repos, self.pipelines, self.calls, settings.base_url
+        )
         self.access = AccessLog(self.supervisor)  # an access line per API request
         # Prometheus /metrics: every number read at scrape time (a private registry per server)
         self.prometheus = MetricsEndpoint(
@@ -458,6 +486,8 @@ class Server:
                 AdminService(
                     AdminApi(self.queue, self._dev_loop()), verifier, self.authorizer.is_admin
                 ),
+                GitService(repos, self.credentials, self.apps.pushed),  # /git/NAME.git
+                AppsApiService(self.apps, verifier),  # /_ovis/apps
                 SnsPublicEndpoints(self.topics),  # SubscribeURL, UnsubscribeURL, cert
                 self.prometheus,  # GET /metrics (unsigned) and /_ovis/metrics
                 ConsoleService(  # /console/: the web console, over the same calls
@@ -508,7 +538,8 @@ class Server:
             Hook("autoscaling", self._start_autoscaling, self._close_autoscaling),
             self.scheduler,  # after SQS and the async queue: its fires go to them
             Hook("s3", self._start_s3, self._close_s3),
-            self.cloudformation,  # last: its operations call every service above
+            self.cloudformation,  # its operations call every service above
+            self.pipelines,  # last: its deploys go through CloudFormation
         ]
         self.lifecycle = Lifecycle(self.components)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ovis import __version__
-from ovis.cli import async_ops, blueprints, commands, image
+from ovis.cli import apps, async_ops, blueprints, commands, image
 from ovis.cli.connection import CREDENTIALS_HELP
 from ovis.cli.data_dir import data_dir_option
 
@@ -251,6 +251,7 @@ def server(
 
 commands.register(cli)
 async_ops.register(cli)
+apps.register(cli)
 cli.add_command(image.image)
 cli.add_command(blueprints.list_blueprints)
 cli.add_command(blueprints.init)

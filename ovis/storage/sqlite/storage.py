@@ -28,6 +28,7 @@ from ovis.storage.sqlite.log_groups import SqliteLogGroups
 from ovis.storage.sqlite.logs import SqliteLogs
 from ovis.storage.sqlite.metrics import SqliteMetrics
 from ovis.storage.sqlite.migrate import migrate
+from ovis.storage.sqlite.pipelines import SqlitePipelines
 from ovis.storage.sqlite.policies import SqlitePolicies
 from ovis.storage.sqlite.queues import SqliteQueues
 from ovis.storage.sqlite.s3 import SqliteS3
@@ -73,6 +74,7 @@ class SqliteStorage:
         self.stacks = SqliteStacks(self._engine)  # CloudFormation
         self.schemas = SqliteSchemas(self._engine)  # EventBridge Schemas (test events)
         self.dynamodb = SqliteDynamoDb(self._engine)  # DynamoDB tables, items, change records
+        self.pipelines = SqlitePipelines(self._engine)  # application pipelines (ovis.apps)
 
     def observe_commits(self, observer: Callable[[str, float], None] | None) -> None:
         """Call ``observer(kind, seconds)`` after every write (``Engine.on_commit``'s contract):

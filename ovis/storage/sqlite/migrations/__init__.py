@@ -22,6 +22,7 @@ from ovis.storage.sqlite.migrations import (
     m0015_log_streams_subscriptions,
     m0016_schemas,
     m0017_composite_alarms,
+    m0018_pipelines,
     m0019_dynamodb,
 )
 from ovis.storage.sqlite.migrations.base import Migration
@@ -64,6 +65,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "cloudwatch composite alarms and datapoints by time",
         m0017_composite_alarms.upgrade,
     ),
+    Migration(m0018_pipelines.VERSION, "application pipelines", m0018_pipelines.upgrade),
     Migration(
         m0019_dynamodb.VERSION, "dynamodb tables, items and stream records", m0019_dynamodb.upgrade
     ),

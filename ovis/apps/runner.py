@@ -1,0 +1,154 @@
+"""The run loop: queued runs executed, at most one per application at a time (applications run
+side by side, ``MAX_PARALLEL`` at most), under the supervisor as ``pipeline-runner``.
+
+Contract:
+- ``submit(app, commit, branch)`` records a Queued run (durable before it returns) when
+  ``branch`` is the app's pipeline branch, and returns it; any other branch runs nothing (None).
+  An older Queued run of the app becomes Superseded at once; an older run in progress is told
+  to stop (``Pipeline.execute``'s ``cancel``): it ends Superseded unless it is already
+  deploying. So of two quick pushes the later one deploys and the earlier never does.
+- ``start()`` first moves every run a killed server left InProgress to Failed (its reason says
+  so; a push or ``ovis app`` re-runs it), so no run stays InProgress forever; Queued runs left
+  by a stop run then.
+- ``close()`` stops the loop and the runs in progress; those are stored Failed (stopped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import time
+
+from ovis.apps import sandbox
+from ovis.apps.models import App, Run, RunState
+from ovis.apps.pipeline import Pipeline
+from ovis.apps.repository import PipelineRepository
+from ovis.supervisor import Supervisor
+
+log = logging.getLogger("ovis.apps")
+
+LOOP = "pipeline-runner"
+MAX_PARALLEL = 4  # runs at once across applications (builds and tests are CPU-bound)
+INTERRUPTED = "the server stopped during this run (push again to re-run it)"
+
+
+class PipelineRunner:
+    name = "pipelines"
+
+    def __init__(
+        self, store: PipelineRepository, pipeline: Pipeline, supervisor: Supervisor
+    ) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.supervisor = supervisor
+        self._wake = asyncio.Event()
+        self._active: dict[str, tuple[int, asyncio.Event]] = {}  # app -> (seq, cancel)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        # what runs a kill -9 cut short left behind: their processes, then their directories
+        killed = await asyncio.to_thread(sandbox.kill_leftovers, self.pipeline.scratch_root)
+        if killed:
+            log.warning("killed %d build process group(s) a stopped server left running", killed)
+        await asyncio.to_thread(shutil.rmtree, self.pipeline.scratch_root, True)
+        await asyncio.to_thread(self.pipeline.start)
+        for run in await asyncio.to_thread(self.store.finish_interrupted, INTERRUPTED, time.time()):
+            log.warning(
+                "pipeline run %s #%d was in progress at a stop: now Failed", run.app, run.seq
+            )
+        self.supervisor.loop(LOOP, self.step)
+        self._wake.set()  # runs queued before a stop
+
+    async def close(self) -> None:
+        await self.supervisor.stop(LOOP)
+        tasks = list(self._tasks)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def submit(self, app: App, commit: str, branch: str) -> Run | None:
+        if branch != app.branch:
+            return None
+        run = await asyncio.to_thread(self.store.add_run, app.name, commit, branch, time.time())
+        await asyncio.to_thread(
+            self.store.supersede_queued, app.name, run.seq, f"superseded by run {run.seq}"
+        )
+        active = self._active.get(app.name)
+        if active is not None and active[0] < run.seq:
+            active[1].set()
+        self._wake.set()
+        return run
+
+    async def step(self) -> None:
+        """Wait for work, then start the oldest queued run of every idle application."""
+        await self._wake.wait()
+        self._wake.clear()
+        for run in await asyncio.to_thread(self.store.runs_in_state, RunState.QUEUED):
+            if len(self._active) >= MAX_PARALLEL:
+                break  # the next run to end wakes the loop again
+            if run.app in self._active:
+                continue
+            app = await asyncio.to_thread(self.store.app, run.app)
+            if app is None:
+                continue
+            cancel = asyncio.Event()
+            self._active[run.app] = (run.seq, cancel)
+            task = asyncio.get_running_loop().create_task(
+                self._execute(app, run, cancel), name=f"ovis:pipeline:{app.name}:{run.seq}"
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()  # the app's next queued run, if any
+        if not task.cancelled() and (e := task.exception()) is not None:
+            self.supervisor.failed(LOOP, e)
+
+    async def _execute(self, app: App, queued: Run, cancel: asyncio.Event) -> None:
+        try:
+            run = await asyncio.to_thread(self.store.run, app.name, queued.seq)
+            if run is None or run.state != RunState.QUEUED:
+                return  # superseded between the listing and now
+            try:
+                done = await self.pipeline.execute(app, run, cancel)
+                log.info("pipeline %s run %d: %s", app.name, run.seq, done.state.value)
+            except asyncio.CancelledError:
+                current = self.store.run(app.name, run.seq)
+                if current is not None and not current.state.terminal:
+                    self.store.put_run(
+                        Run(
+                            current.app,
+                            current.seq,
+                            current.commit,
+                            current.branch,
+                            RunState.FAILED,
+                            current.created_s,
+                            time.time(),
+                            current.stages,
+                            INTERRUPTED,
+                        )
+                    )
+                raise
+            except Exception as e:
+                log.exception("pipeline %s run %d failed unexpectedly", app.name, run.seq)
+                current = await asyncio.to_thread(self.store.run, app.name, run.seq)
+                if current is not None and not current.state.terminal:
+                    await asyncio.to_thread(
+                        self.store.put_run,
+                        Run(
+                            current.app,
+                            current.seq,
+                            current.commit,
+                            current.branch,
+                            RunState.FAILED,
+                            current.created_s,
+                            time.time(),
+                            current.stages,
+                            f"internal error: {type(e).__name__}: {e}",
+                        ),
+                    )
+        finally:
+            if self._active.get(app.name, (0,))[0] == queued.seq:
+                self._active.pop(app.name, None)
