@@ -133,33 +133,10 @@ class AlarmService:
         config = {k: params[k] for k in _STORED if k in params}
         _check_alarm(config)
         name = config["AlarmName"]
-        now = _now()
         old = await asyncio.to_thread(self.store.alarm, name)
         if old is not None and alarm_type(old) != METRIC_ALARM:
             raise InvalidParameterValue(f"The alarm name {name} is used by a composite alarm.")
-        state = (
-            old.state
-            if old
-            else AlarmState("INSUFFICIENT_DATA", "Unchecked: Initial alarm creation", None, now)
-        )
-        alarm = Alarm(
-            name,
-            self.arn(name),
-            config,
-            state,
-            bool(params.get("ActionsEnabled", True)),
-            now,
-            old.transitioned_ms if old else now,
-        )
-        verb = "updated" if old else "created"
-        history = AlarmHistoryItem(
-            name,
-            "MetricAlarm",
-            now,
-            "ConfigurationUpdate",
-            f'Alarm "{name}" {verb}',
-            json.dumps({"version": "1.0", "type": verb.capitalize(), "updatedAlarm": config}),
-        )
+        alarm, history = self._configured(name, config, old, params, METRIC_ALARM)
         await asyncio.to_thread(self.store.put_alarm, alarm, history)
         self._interval_s = min(self._interval_s, float(int(config.get("Period") or 60)))
 
@@ -192,6 +169,20 @@ class AlarmService:
                 f"The alarm rule of {name} leads back to {name} through the alarms it names; "
                 "a composite alarm may not depend on itself."
             )
+        alarm, history = self._configured(name, config, old, params, COMPOSITE_ALARM)
+        await asyncio.to_thread(self.store.put_alarm, alarm, history)
+        await self._evaluate_composite(alarm, None)
+
+    def _configured(
+        self,
+        name: str,
+        config: dict[str, Any],
+        old: Alarm | None,
+        params: dict[str, Any],
+        kind: str,
+    ) -> tuple[Alarm, AlarmHistoryItem]:
+        """The alarm as put (a new one starts INSUFFICIENT_DATA; a replaced one keeps its state
+        and when it last changed) and its ConfigurationUpdate history item."""
         now = _now()
         state = (
             old.state
@@ -210,14 +201,13 @@ class AlarmService:
         verb = "updated" if old else "created"
         history = AlarmHistoryItem(
             name,
-            COMPOSITE_ALARM,
+            kind,
             now,
             "ConfigurationUpdate",
             f'Alarm "{name}" {verb}',
             json.dumps({"version": "1.0", "type": verb.capitalize(), "updatedAlarm": config}),
         )
-        await asyncio.to_thread(self.store.put_alarm, alarm, history)
-        await self._evaluate_composite(alarm, None)
+        return alarm, history
 
     @staticmethod
     def _leads_back(name: str, rule: Rule, alarms: dict[str, Alarm]) -> bool:
