@@ -77,7 +77,7 @@ def instance_groups(server: ServerProcess) -> dict[int, Path]:
 @pytest.mark.skipif(not CPU_ROOT.is_dir(), reason="no cgroup v1 cpu controller for Ovis here")
 def test_cpu_hog_does_not_move_a_neighbours_p99_by_more_than_2x(server, lam) -> None:  # type: ignore[no-untyped-def]
     hog, nb = (f"wall-{k}-{uuid.uuid4().hex[:8]}" for k in ("hog", "nb"))
-    create_python_function(lam, hog, HOG, MemorySize=128, Timeout=60)
+    create_python_function(lam, hog, HOG, MemorySize=128, Timeout=90)
     create_python_function(lam, nb, NEIGHBOUR, MemorySize=512, Timeout=30)
     neighbour_latencies(lam, nb, 5)  # warm: the instance exists
     assert 512 * 1024 // 1769 in instance_groups(server)  # 1,769 MB = 1024 shares, as AWS
@@ -101,10 +101,11 @@ def _measure(server, lam, hog: str, nb: str) -> tuple[float, float]:  # type: ig
     with ThreadPoolExecutor(1) as ex:
         fut = ex.submit(
             lambda: lam.invoke(
-                FunctionName=hog, Payload=json.dumps({"seconds": 15, "procs": 16}).encode()
+                FunctionName=hog, Payload=json.dumps({"seconds": 30, "procs": 16}).encode()
             )
         )
-        deadline = time.monotonic() + 10
+        # a 128 MB instance has 7% of a CPU: its cold start and 16 forks take a while on a busy host
+        deadline = time.monotonic() + 40
         while True:  # wait until the hog's 16 spinners are in its cgroup
             group = instance_groups(server).get(128 * 1024 // 1769)
             if group is not None and len((group / "tasks").read_text().split()) >= 17:
