@@ -511,14 +511,15 @@ def test_emf_lines_become_metrics(srv: ServerProcess, cw: Any) -> None:
     assert dims == [0, 1]  # the [] dimension set is the metric without dimensions
     # the line is still a log line
     logs = srv.client("logs")
-    events = wait_for(
-        lambda: [
-            e
-            for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
-            if "_aws" in e["message"]
-        ]
-    )
-    assert events
+
+    def emf_events() -> list[dict]:
+        try:  # the group exists once the log sink has written the function's first line
+            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return []
+        return [e for e in found if "_aws" in e["message"]]
+
+    assert wait_for(emf_events)
 
 
 def test_metrics_survive_a_restart(tmp_path: Path) -> None:

@@ -85,17 +85,21 @@ def test_cpu_hog_does_not_move_a_neighbours_p99_by_more_than_2x(server, lam) -> 
     # 40 samples by 2x on their own; the claim holds when one attempt shows it.
     results = []
     for _attempt in range(2):
-        loaded, baseline = _measure(server, lam, hog, nb)
+        measured = _measure(server, lam, hog, nb)
+        if measured is None:
+            continue
+        loaded, baseline = measured
         results.append((loaded, baseline))
         if loaded <= 2 * baseline:
             return
+    assert results, "no attempt saw the hog's 16 spinners running through the measurement"
     pytest.fail(
         "neighbour p99 under the hog vs without, ms: "
         + ", ".join(f"{a * 1000:.1f} vs {b * 1000:.1f}" for a, b in results)
     )
 
 
-def _measure(server, lam, hog: str, nb: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _measure(server, lam, hog: str, nb: str) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
     """(p99 under the hog, p99 without it), the latter the worse of a run before and after."""
     baseline = p99(neighbour_latencies(lam, nb, 40))
     with ThreadPoolExecutor(1) as ex:
@@ -110,12 +114,12 @@ def _measure(server, lam, hog: str, nb: str) -> tuple[float, float]:  # type: ig
             group = instance_groups(server).get(128 * 1024 // 1769)
             if group is not None and len((group / "tasks").read_text().split()) >= 17:
                 break
-            assert time.monotonic() < deadline, "the hog never started"
-            assert not fut.done(), fut.result()
+            if time.monotonic() > deadline or fut.done():
+                return None  # the hog never showed its 16 spinners: this attempt measures nothing
         assert int((group / "cpu.cfs_quota_us").read_text()) == 100_000 * 128 // 1769
         loaded = p99(neighbour_latencies(lam, nb, 40))
-        # the spinners were still there when the measurement ended
-        assert len((group / "tasks").read_text().split()) >= 17, "the hog ended too early"
+        if len((group / "tasks").read_text().split()) < 17:
+            return None  # the hog ended before the measurement did
         r = fut.result()
         assert json.loads(r["Payload"].read()) == 16
     # the baseline brackets the hog: the machine's own noise moves a p99 in either direction
