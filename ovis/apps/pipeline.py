@@ -264,15 +264,16 @@ class Pipeline:
         )
         if status == sandbox.CANCELLED:
             raise Superseded()
+        if box.cgroup is not None and self.groups is not None:
+            # a limit met even by a process left in the background fails the stage
+            reason = self.groups.exceeded(box.cgroup, box.app.build_memory_mb)
+            if reason:
+                raise StageFailed(reason)
         if status == sandbox.TIMED_OUT:
             raise StageFailed(
                 f"the build's time limit ({box.app.build_timeout_s} s) passed: every process "
                 "of it was killed"
             )
-        if status != 0 and box.cgroup is not None and self.groups is not None:
-            reason = self.groups.exceeded(box.cgroup, box.app.build_memory_mb)
-            if reason:
-                raise StageFailed(reason)
         if status == sandbox.LIMITED:  # (no group: cannot happen; said plainly all the same)
             raise StageFailed("the build reached a limit of its cgroup")
         return status
