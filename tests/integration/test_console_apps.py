@@ -126,7 +126,7 @@ def test_app_runs_in_the_browser(browser_page: Watched, server, tmp_path: Path) 
     expect(page.locator("#run-log-title")).to_have_text("Log: build")
     expect(page.locator("#app-log")).to_contain_text("--> phase build")
     expect(page.locator("#app-log")).to_contain_text(f"building {pushed}")
-    shot(page, "apps-run-log")
+    shot(page, "apps-run-log", "#run-stages")
     page.click("#stage-deploy-log")
     expect(page.locator("#app-log")).to_contain_text("change set run-2")
 
