@@ -10,7 +10,8 @@ Contract:
 - ``start()`` first moves every run a killed server left InProgress to Failed (its reason says
   so), so no run stays InProgress forever, and re-runs the latest commit of that run's branch
   (a new Queued run, named in the Failed run's reason) unless the application already has a
-  newer run; Queued runs left by a stop run then.
+  newer run, or the interrupted run was itself such a re-run of that commit (so a build that
+  takes the server down is not run at every start); Queued runs left by a stop run then.
 - ``close()`` stops the loop and the runs in progress; those are stored Failed (stopped) and
   re-run the same way, the re-run queued at once (it runs at the next start).
 - ``rerun(app, commit)`` queues a run of ``commit`` (default: the branch's latest) as a push
@@ -89,22 +90,42 @@ class PipelineRunner:
             return None
         if commit is None:
             return None  # the branch was deleted: nothing to run
+        if self._was_rerun(failed, commit):
+            # a second stop in a row during the same commit's run: a build that takes the
+            # server down with it would otherwise run again at every start
+            self._fail(failed, f"{INTERRUPTED}; not re-run again (it was the re-run of run "
+                       f"{failed.seq - 1}): push, or re-run it, to run it again")  # fmt: skip
+            return None
         run = self.store.add_run(app.name, commit, failed.branch, time.time())
-        self.store.put_run(
-            Run(
-                failed.app,
-                failed.seq,
-                failed.commit,
-                failed.branch,
-                RunState.FAILED,
-                failed.created_s,
-                time.time(),
-                failed.stages,
-                f"{INTERRUPTED}; run {run.seq} re-runs the branch's latest commit {commit[:12]}",
-            )
+        self._fail(
+            failed, f"{INTERRUPTED}; run {run.seq} re-runs the branch's latest commit {commit[:12]}"
         )
         log.warning("pipeline %s: run %d re-runs interrupted run %d", app.name, run.seq, failed.seq)
         return run
+
+    def _was_rerun(self, failed: Run, commit: str) -> bool:
+        """Whether ``failed`` was itself the automatic re-run of ``commit`` after a stop."""
+        prev = self.store.run(failed.app, failed.seq - 1)
+        return (
+            prev is not None
+            and failed.commit == commit
+            and prev.reason.startswith(f"{INTERRUPTED}; run {failed.seq} re-runs")
+        )
+
+    def _fail(self, run: Run, reason: str) -> None:
+        self.store.put_run(
+            Run(
+                run.app,
+                run.seq,
+                run.commit,
+                run.branch,
+                RunState.FAILED,
+                run.created_s,
+                time.time(),
+                run.stages,
+                reason,
+            )
+        )
 
     async def rerun(self, app: App, commit: str | None = None) -> Run:
         """A run of ``commit``, by default the latest of the app's branch (as if pushed)."""

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 from tests.conftest import ServerProcess, start_server
-from tests.integration.test_apps import api, clone, commit_and_push, runs, wait_run
+from tests.integration.test_apps import api, clone, commit_and_push, git, runs, wait_run
 from tests.integration.test_cloudformation_crash import kill9, wait_for
 
 
@@ -79,9 +79,10 @@ def test_kill_9_mid_build_fails_the_run_and_reruns_the_branch(tmp_path: Path) ->
         srv.stop()
 
 
-def test_a_graceful_stop_mid_build_queues_the_rerun(tmp_path: Path) -> None:
+def test_a_graceful_stop_mid_build_queues_the_rerun_once(tmp_path: Path) -> None:
     """A stop (SIGTERM) mid-build: the run is Failed and its re-run is already Queued when the
-    server is down; it runs at the next start."""
+    server is down; it runs at the next start. A stop during that re-run too (its build sleeps
+    in runs 2 and 3): it is not re-run again, and says so; a push runs as usual."""
     data = tmp_path / "data"
     srv = start_server(data)
     app = f"stop-{uuid.uuid4().hex[:6]}"
@@ -91,13 +92,14 @@ def test_a_graceful_stop_mid_build_queues_the_rerun(tmp_path: Path) -> None:
         assert wait_run(srv, app, 1)["State"] == "Succeeded"
         repo = clone(srv, app, tmp_path / "clone")
         spec = repo / "buildspec.yml"
+        plain = spec.read_text()
         spec.write_text(
-            spec.read_text().replace(
+            plain.replace(
                 "      - python --version\n",
-                '      - case "$CODEBUILD_BUILD_ID" in *:2) sleep 300;; esac\n',
+                '      - case "$CODEBUILD_BUILD_ID" in *:2|*:3) sleep 300;; esac\n',
             )
         )
-        pushed = commit_and_push(repo, "a build the stop interrupts")
+        pushed = commit_and_push(repo, "a build the stops interrupt")
         wait_for(lambda: _build_state(srv, app, 2) == "InProgress", 60)
     finally:
         srv.stop()
@@ -105,7 +107,19 @@ def test_a_graceful_stop_mid_build_queues_the_rerun(tmp_path: Path) -> None:
     try:
         run = wait_run(srv, app, 2, 5)
         assert run["State"] == "Failed" and "run 3 re-runs" in run["Reason"], run
-        again = wait_run(srv, app, 3, 90)
-        assert again["State"] == "Succeeded" and again["Commit"] == pushed, again
+        wait_for(lambda: _build_state(srv, app, 3) == "InProgress", 60)
+        assert api(srv, "GET", f"/{app}/runs/3")[1]["Commit"] == pushed
+    finally:
+        srv.stop()
+    srv = start_server(data)
+    try:
+        run = wait_run(srv, app, 3, 5)
+        assert run["State"] == "Failed" and "not re-run again" in run["Reason"], run
+        assert [r["RunId"] for r in runs(srv, app)] == [1, 2, 3]
+        spec.write_text(plain)
+        git(repo, "remote", "set-url", "origin", srv.url.replace("http://", "http://test:test@")
+            + f"/git/{app}.git")  # fmt: skip
+        commit_and_push(repo, "the build as it was")
+        assert wait_run(srv, app, 4, 90)["State"] == "Succeeded"
     finally:
         srv.stop()
