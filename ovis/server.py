@@ -32,6 +32,7 @@ from ovis.frontdoor.admin import AdminApi, AdminService
 from ovis.frontdoor.app import App
 from ovis.frontdoor.apps_api import AppsApiService
 from ovis.frontdoor.aws import AwsFrontDoor
+from ovis.frontdoor.console.apps import ConsoleApps
 from ovis.frontdoor.console.service import ConsoleService
 from ovis.frontdoor.git import GitService
 from ovis.frontdoor.internal import CodeUrlSigner, InternalService
@@ -499,6 +500,7 @@ class Server:
                     settings.region,
                     list(self.runtimes),
                     [s.name for s in self.aws_services],
+                    [ConsoleApps(self.apps, self.calls)],  # /console/api/apps
                 ),
                 InternalService(self.code.zip_path, signer, self.health),
                 AwsFrontDoor(

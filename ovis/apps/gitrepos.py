@@ -84,6 +84,13 @@ class GitRepos:
             refs[ref] = sha
         return refs
 
+    def has_commit(self, name: str, commit: str) -> bool:
+        try:
+            git("cat-file", "-e", f"{commit}^{{commit}}", cwd=self.path(name))
+            return True
+        except GitError:
+            return False
+
     def export(self, name: str, commit: str, target: Path) -> None:
         """Write the tree of ``commit`` into ``target`` (an existing, empty directory)."""
         blob = git("archive", "--format=tar", commit, cwd=self.path(name))

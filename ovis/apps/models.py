@@ -60,6 +60,7 @@ class App:
     created_s: float
     owner_key: str = ""  # the access key that created it: builds get a session of its own
     build_timeout_s: int = 300
+    build_memory_mb: int = 3072  # the build's cgroup: CodeBuild's smallest compute type has 3 GB
 
     @property
     def stack_name(self) -> str:

@@ -27,16 +27,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ovis.apps import buildspec, sandbox
+from ovis.apps import buildspec, limits, sandbox
 from ovis.apps.deploy import DeployError, deploy
 from ovis.apps.gitrepos import GitError, GitRepos
 from ovis.apps.models import App, Run, RunState, Stage
 from ovis.apps.repository import PipelineRepository
 from ovis.apps.runlog import RunLog
 from ovis.errors import ApiError
+from ovis.sandbox.cgroups import Cgroup
 from ovis.services.calls import Caller, ServiceCalls
 
 log = logging.getLogger("ovis.apps")
@@ -50,6 +51,18 @@ class StageFailed(Exception):
 
 class Superseded(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _Box:
+    """What a run's build and test commands run in."""
+
+    app: App
+    scratch: Path
+    runlog: RunLog
+    deadline: float
+    cancel: asyncio.Event
+    cgroup: Cgroup | None
 
 
 class Pipeline:
@@ -73,10 +86,41 @@ class Pipeline:
         self.scratch_root = scratch_root
         self.hide = hide  # the data directory: never within a build's reach
         self.confinement: sandbox.Confinement | None = None  # probed on start()
+        self.groups: limits.BuildGroups | None = None  # the builds' cgroups, probed on start()
+        self.groups_note = ""
 
     def start(self) -> None:
-        """Probe how builds can be confined (blocking: run it in a thread)."""
-        self.confinement = sandbox.confine(self.hide)
+        """Probe how builds can be confined and limited (blocking: run it in a thread)."""
+        self.scratch_root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.scratch_root, 0o711)  # the build user reaches its own directory only
+        probe = Path(tempfile.mkdtemp(prefix="probe-", dir=self.scratch_root))
+        try:
+            os.chmod(probe, 0o755)
+            self.confinement = sandbox.confine(self.hide, probe)
+        finally:
+            shutil.rmtree(probe, ignore_errors=True)
+        self.groups, self.groups_note = limits.BuildGroups.probe()
+        if self.groups is None:
+            log.warning("pipeline builds run without cgroup limits: %s", self.groups_note)
+
+    def close(self) -> None:
+        """Kill what builds are left and remove their cgroups (blocking)."""
+        if self.groups is not None:
+            self.groups.close()
+            self.groups = None
+
+    def _limits_line(self, app: App) -> str:
+        if self.groups is None:
+            return f"no cgroup limits for builds on this host ({self.groups_note}): DEGRADED"
+        cpu = (
+            f", {limits.vcpus(app.build_memory_mb):.2f} vCPU"
+            if self.groups.has_cpu
+            else " (no cpu controller: no CPU limit)"
+        )
+        return (
+            f"limits: {app.build_memory_mb} MB memory, {limits.PIDS_MAX} processes{cpu}, "
+            f"{app.build_timeout_s} s for build and test ({self.groups_note})"
+        )
 
     def caller(self, app: App) -> Caller:
         return Caller(
@@ -97,10 +141,12 @@ class Pipeline:
         scratch = Path(tempfile.mkdtemp(prefix=f"{app.name}-{run.seq}-", dir=self.scratch_root))
         runlog.line(f"run {run.seq} of {app.name}: commit {run.commit} on {run.branch}")
         deadline = time.monotonic() + app.build_timeout_s
+        cg = await asyncio.to_thread(self._group, app, run)
+        box = _Box(app, scratch, runlog, deadline, cancel, cg)
         stages: list[tuple[str, Callable[[], Awaitable[str]]]] = [
             ("source", lambda: self._source(app, run, scratch, runlog)),
-            ("build", lambda: self._build(app, run, scratch, runlog, deadline, cancel)),
-            ("test", lambda: self._test(app, run, scratch, runlog, deadline, cancel)),
+            ("build", lambda: self._build(box, run)),
+            ("test", lambda: self._test(box, run)),
             ("deploy", lambda: self._deploy(app, run, scratch, runlog)),
         ]
         try:
@@ -145,7 +191,18 @@ class Pipeline:
             )
         finally:
             await runlog.flush()
-            shutil.rmtree(scratch, ignore_errors=True)
+            if cg is not None and self.groups is not None:
+                await asyncio.to_thread(self.groups.kill, cg)
+            await asyncio.to_thread(shutil.rmtree, scratch, True)
+
+    def _group(self, app: App, run: Run) -> Cgroup | None:
+        if self.groups is None:
+            return None
+        try:
+            return self.groups.run_group(f"{app.name}-{run.seq}", app.build_memory_mb)
+        except OSError as e:  # the run goes on without limits, and says so
+            log.warning("no cgroup for %s run %d: %s", app.name, run.seq, e)
+            return None
 
     # ---- stages ------------------------------------------------------------------------------
 
@@ -160,6 +217,7 @@ class Pipeline:
         runlog.line(f"checked out {run.commit} ({n} files)")
         who = self.confinement.describe() if self.confinement else "the server's user"
         runlog.line(f"build and tests run as {who}, in a process group of their own")
+        runlog.line(self._limits_line(app))
         return f"commit {run.commit[:12]}"
 
     async def _credentials(self, app: App, runlog: RunLog) -> dict[str, str]:
@@ -192,39 +250,36 @@ class Pipeline:
             **await self._credentials(app, runlog),
         }
 
-    async def _sandboxed(
-        self,
-        argv: list[str],
-        scratch: Path,
-        env: dict[str, str],
-        deadline: float,
-        runlog: RunLog,
-        cancel: asyncio.Event,
-    ) -> int:
+    async def _sandboxed(self, box: _Box, argv: list[str], env: dict[str, str]) -> int:
         status = await sandbox.run(
             argv,
-            scratch,
-            sandbox.base_env(scratch, env),
-            deadline,
-            runlog.line,
-            cancel,
+            box.scratch,
+            sandbox.base_env(box.scratch, env),
+            box.deadline,
+            box.runlog.line,
+            box.cancel,
             self.confinement,
+            box.cgroup,
+            box.app.build_memory_mb,
         )
         if status == sandbox.CANCELLED:
             raise Superseded()
+        if box.cgroup is not None and self.groups is not None:
+            # a limit met even by a process left in the background fails the stage
+            reason = self.groups.exceeded(box.cgroup, box.app.build_memory_mb)
+            if reason:
+                raise StageFailed(reason)
         if status == sandbox.TIMED_OUT:
-            raise StageFailed("the build's time limit passed (every process of it was killed)")
+            raise StageFailed(
+                f"the build's time limit ({box.app.build_timeout_s} s) passed: every process "
+                "of it was killed"
+            )
+        if status == sandbox.LIMITED:  # (no group: cannot happen; said plainly all the same)
+            raise StageFailed("the build reached a limit of its cgroup")
         return status
 
-    async def _build(
-        self,
-        app: App,
-        run: Run,
-        scratch: Path,
-        runlog: RunLog,
-        deadline: float,
-        cancel: asyncio.Event,
-    ) -> str:
+    async def _build(self, box: _Box, run: Run) -> str:
+        app, scratch, runlog = box.app, box.scratch, box.runlog
         spec_path = scratch / "buildspec.yml"
         if not spec_path.is_file():
             raise StageFailed("the commit has no buildspec.yml")
@@ -240,9 +295,7 @@ class Pipeline:
                 continue
             runlog.line(f"--> phase {phase}")
             script = "\n".join(commands)
-            status = await self._sandboxed(
-                ["sh", "-e", "-x", "-c", script], scratch, env, deadline, runlog, cancel
-            )
+            status = await self._sandboxed(box, ["sh", "-e", "-x", "-c", script], env)
             await runlog.flush()
             if status != 0 and not failed:
                 failed = f"phase {phase} exited {status}"
@@ -251,23 +304,11 @@ class Pipeline:
             raise StageFailed(failed)
         return "phases " + ", ".join(p for p in buildspec.PHASES if spec.phases.get(p))
 
-    async def _test(
-        self,
-        app: App,
-        run: Run,
-        scratch: Path,
-        runlog: RunLog,
-        deadline: float,
-        cancel: asyncio.Event,
-    ) -> str:
+    async def _test(self, box: _Box, run: Run) -> str:
+        app, scratch, runlog = box.app, box.scratch, box.runlog
         env = await self._env(app, run, scratch, runlog)
         status = await self._sandboxed(
-            ["python", "-m", "pytest", "-p", "no:cacheprovider"],
-            scratch,
-            env,
-            deadline,
-            runlog,
-            cancel,
+            box, ["python", "-m", "pytest", "-p", "no:cacheprovider"], env
         )
         if status != 0 and any("No module named pytest" in t for t in runlog.tail):
             raise StageFailed(

@@ -8,9 +8,14 @@ Contract:
   to stop (``Pipeline.execute``'s ``cancel``): it ends Superseded unless it is already
   deploying. So of two quick pushes the later one deploys and the earlier never does.
 - ``start()`` first moves every run a killed server left InProgress to Failed (its reason says
-  so; a push or ``ovis app`` re-runs it), so no run stays InProgress forever; Queued runs left
-  by a stop run then.
-- ``close()`` stops the loop and the runs in progress; those are stored Failed (stopped).
+  so), so no run stays InProgress forever, and re-runs the latest commit of that run's branch
+  (a new Queued run, named in the Failed run's reason) unless the application already has a
+  newer run, or the interrupted run was itself such a re-run of that commit (so a build that
+  takes the server down is not run at every start); Queued runs left by a stop run then.
+- ``close()`` stops the loop and the runs in progress; those are stored Failed (stopped) and
+  re-run the same way, the re-run queued at once (it runs at the next start).
+- ``rerun(app, commit)`` queues a run of ``commit`` (default: the branch's latest) as a push
+  would, superseding what is older.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import shutil
 import time
 
 from ovis.apps import sandbox
+from ovis.apps.gitrepos import GitError
 from ovis.apps.models import App, Run, RunState
 from ovis.apps.pipeline import Pipeline
 from ovis.apps.repository import PipelineRepository
@@ -30,7 +36,7 @@ log = logging.getLogger("ovis.apps")
 
 LOOP = "pipeline-runner"
 MAX_PARALLEL = 4  # runs at once across applications (builds and tests are CPU-bound)
-INTERRUPTED = "the server stopped during this run (push again to re-run it)"
+INTERRUPTED = "the server stopped during this run"
 
 
 class PipelineRunner:
@@ -57,6 +63,7 @@ class PipelineRunner:
             log.warning(
                 "pipeline run %s #%d was in progress at a stop: now Failed", run.app, run.seq
             )
+            await asyncio.to_thread(self._requeue, run)
         self.supervisor.loop(LOOP, self.step)
         self._wake.set()  # runs queued before a stop
 
@@ -66,6 +73,70 @@ class PipelineRunner:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(self.pipeline.close)
+
+    def _requeue(self, failed: Run) -> Run | None:
+        """After ``failed`` was cut short by a stop: a Queued run of its branch's latest commit,
+        unless the application has a run newer than ``failed`` already (blocking)."""
+        app = self.store.app(failed.app)
+        if app is None or failed.branch != app.branch:
+            return None
+        if any(r.seq > failed.seq for r in self.store.runs(app.name)):
+            return None  # a newer push is queued or ran: that one is what the branch wants
+        try:
+            commit = self.pipeline.repos.refs(app.name).get(f"refs/heads/{failed.branch}")
+        except GitError as e:
+            log.warning("cannot re-run %s after run %d: %s", app.name, failed.seq, e)
+            return None
+        if commit is None:
+            return None  # the branch was deleted: nothing to run
+        if self._was_rerun(failed, commit):
+            # a second stop in a row during the same commit's run: a build that takes the
+            # server down with it would otherwise run again at every start
+            self._fail(failed, f"{INTERRUPTED}; not re-run again (it was the re-run of run "
+                       f"{failed.seq - 1}): push, or re-run it, to run it again")  # fmt: skip
+            return None
+        run = self.store.add_run(app.name, commit, failed.branch, time.time())
+        self._fail(
+            failed, f"{INTERRUPTED}; run {run.seq} re-runs the branch's latest commit {commit[:12]}"
+        )
+        log.warning("pipeline %s: run %d re-runs interrupted run %d", app.name, run.seq, failed.seq)
+        return run
+
+    def _was_rerun(self, failed: Run, commit: str) -> bool:
+        """Whether ``failed`` was itself the automatic re-run of ``commit`` after a stop."""
+        prev = self.store.run(failed.app, failed.seq - 1)
+        return (
+            prev is not None
+            and failed.commit == commit
+            and prev.reason.startswith(f"{INTERRUPTED}; run {failed.seq} re-runs")
+        )
+
+    def _fail(self, run: Run, reason: str) -> None:
+        self.store.put_run(
+            Run(
+                run.app,
+                run.seq,
+                run.commit,
+                run.branch,
+                RunState.FAILED,
+                run.created_s,
+                time.time(),
+                run.stages,
+                reason,
+            )
+        )
+
+    async def rerun(self, app: App, commit: str | None = None) -> Run:
+        """A run of ``commit``, by default the latest of the app's branch (as if pushed)."""
+        if commit is None:
+            refs = await asyncio.to_thread(self.pipeline.repos.refs, app.name)
+            commit = refs.get(f"refs/heads/{app.branch}")
+            if commit is None:
+                raise LookupError(f"the branch {app.branch} of {app.name} has no commit")
+        run = await self.submit(app, commit, app.branch)
+        assert run is not None  # the app's own branch always runs
+        return run
 
     async def submit(self, app: App, commit: str, branch: str) -> Run | None:
         if branch != app.branch:
@@ -117,19 +188,19 @@ class PipelineRunner:
             except asyncio.CancelledError:
                 current = self.store.run(app.name, run.seq)
                 if current is not None and not current.state.terminal:
-                    self.store.put_run(
-                        Run(
-                            current.app,
-                            current.seq,
-                            current.commit,
-                            current.branch,
-                            RunState.FAILED,
-                            current.created_s,
-                            time.time(),
-                            current.stages,
-                            INTERRUPTED,
-                        )
+                    failed = Run(
+                        current.app,
+                        current.seq,
+                        current.commit,
+                        current.branch,
+                        RunState.FAILED,
+                        current.created_s,
+                        time.time(),
+                        current.stages,
+                        INTERRUPTED,
                     )
+                    self.store.put_run(failed)
+                    self._requeue(failed)  # queued now, durable: it runs at the next start
                 raise
             except Exception as e:
                 log.exception("pipeline %s run %d failed unexpectedly", app.name, run.seq)

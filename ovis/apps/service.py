@@ -6,7 +6,10 @@ hyphens, at most 63), the template and the branch before anything is written, re
 existing app (ResourceConflictException), then stores the app, creates its repository with the
 template's initial commit and its log group, and queues the first run. ``pushed`` is told the
 refs a push changed (after ``git-receive-pack`` answered) and submits a run per changed branch
-(only the pipeline's branch runs). Unknown apps and runs raise ResourceNotFoundException.
+(only the pipeline's branch runs). ``rerun`` queues a run of a commit of the repository (by
+default the branch's latest), superseding older runs as a push does; a commit that is not one
+of the repository's is an InvalidParameterValueException. Unknown apps and runs raise
+ResourceNotFoundException.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ from ovis.errors import (
 from ovis.services.calls import ServiceCalls
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,62}")
+COMMIT = re.compile(r"[0-9a-f]{40}")
 BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,99}")
 MAX_BUILD_TIMEOUT_S = 3600
+MIN_BUILD_MEMORY_MB, MAX_BUILD_MEMORY_MB = 128, 10240  # Lambda's MemorySize range
 
 
 class AppService:
@@ -62,11 +67,18 @@ class AppService:
             "LogGroup": app.log_group,
             "CloneUrl": self.clone_url(app.name),
             "BuildTimeoutSeconds": app.build_timeout_s,
+            "BuildMemorySize": app.build_memory_mb,
             "CreatedAt": app.created_s,
         }
 
     async def create(
-        self, name: str, template: str, branch: str, owner_key: str, build_timeout_s: int = 300
+        self,
+        name: str,
+        template: str,
+        branch: str,
+        owner_key: str,
+        build_timeout_s: int = 300,
+        build_memory_mb: int = 3072,
     ) -> tuple[App, Run | None]:
         if not NAME.fullmatch(name):
             raise InvalidParameterValueException(
@@ -79,11 +91,16 @@ class AppService:
             raise InvalidParameterValueException(
                 f"BuildTimeoutSeconds must be between 1 and {MAX_BUILD_TIMEOUT_S}."
             )
+        if not MIN_BUILD_MEMORY_MB <= build_memory_mb <= MAX_BUILD_MEMORY_MB:
+            raise InvalidParameterValueException(
+                f"BuildMemorySize must be between {MIN_BUILD_MEMORY_MB} and "
+                f"{MAX_BUILD_MEMORY_MB} (MB)."
+            )
         try:
             tpl = catalog.get(template)
         except catalog.UnknownTemplate as e:
             raise InvalidParameterValueException(str(e.args[0])) from None
-        app = App(name, tpl.name, branch, time.time(), owner_key, build_timeout_s)
+        app = App(name, tpl.name, branch, time.time(), owner_key, build_timeout_s, build_memory_mb)
         if self.repos.exists(name) or not await asyncio.to_thread(self.store.create_app, app):
             raise ResourceConflictException(f"Application {name} already exists.")
         try:
@@ -132,3 +149,18 @@ class AppService:
                 if run is not None:
                     runs.append(run)
         return runs
+
+    async def rerun(self, name: str, commit: str | None = None) -> Run:
+        app = await asyncio.to_thread(self.get, name)
+        if commit is not None:
+            known = COMMIT.fullmatch(commit) is not None and await asyncio.to_thread(
+                self.repos.has_commit, name, commit
+            )
+            if not known:
+                raise InvalidParameterValueException(
+                    f"Commit {commit!r} is not a commit of {name}.git (40 hexadecimal digits)."
+                )
+        try:
+            return await self.runner.rerun(app, commit)
+        except (LookupError, GitError) as e:
+            raise InvalidParameterValueException(str(e)) from None

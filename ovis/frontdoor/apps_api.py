@@ -5,6 +5,8 @@
   POST /_ovis/apps                         {"Name", "Template", "Branch"?, "BuildTimeoutSeconds"?}
   GET  /_ovis/apps/NAME                    one application (with its clone URL)
   GET  /_ovis/apps/NAME/runs               its runs, oldest first, with their stages
+  POST /_ovis/apps/NAME/runs               {"Commit"?}: run it again (default: the branch's
+                                           latest commit), as a push would
   GET  /_ovis/apps/NAME/runs/SEQ           one run
 
 Errors are Lambda-style JSON (``x-amzn-ErrorType`` and ``{"Type", "message"}``): 400
@@ -54,6 +56,13 @@ def _str(doc: dict[str, Any], key: str, default: str | None = None) -> str:
     return value
 
 
+def _int(doc: dict[str, Any], key: str, default: int) -> int:
+    value = doc.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidRequestContentException(f"{key} must be an integer.")
+    return value
+
+
 class AppsApiService:
     name = "apps-api"
 
@@ -90,17 +99,24 @@ class AppsApiService:
                 return {"Apps": [self.apps.describe(a) for a in self.apps.apps()]}
             if method == "POST":
                 doc = _doc(body)
-                timeout = doc.get("BuildTimeoutSeconds", 300)
-                if not isinstance(timeout, int) or isinstance(timeout, bool):
-                    raise InvalidRequestContentException("BuildTimeoutSeconds must be an integer.")
+                timeout = _int(doc, "BuildTimeoutSeconds", 300)
+                memory = _int(doc, "BuildMemorySize", 3072)
                 app, run = await self.apps.create(
                     _str(doc, "Name"),
                     _str(doc, "Template"),
                     _str(doc, "Branch", "main"),
                     signed.access_key,
                     timeout,
+                    memory,
                 )
                 return {**self.apps.describe(app), "Run": run.to_json() if run else None}
+        if method == "POST" and path.endswith("/runs") and path.count("/") == 2:
+            doc = _doc(body)
+            commit = doc.get("Commit")
+            if commit is not None and not isinstance(commit, str):
+                raise InvalidRequestContentException("Commit must be a string.")
+            run = await self.apps.rerun(path.split("/")[1], commit)
+            return run.to_json()
         if method == "GET":
             if m := _RUN.fullmatch(path):
                 run = await asyncio.to_thread(self.apps.run, m.group(1), int(m.group(2)))

@@ -17,7 +17,8 @@
   POST /console/api/functions/NAME/invoke          {"Payload": "<json text>"}
   POST /console/api/call/SERVICE/OPERATION         any operation, JSON in and out (calls.py)
 
-The API is answered by parts (routes.py), asked in order; functions.py and calls.py are two.
+The API is answered by parts (routes.py), asked in order; functions.py and calls.py are two;
+apps.py (``/console/api/apps``) is given by the composition root.
 
 Contract: every API call but ``session`` and ``signin`` needs a live session (cookie
 ``ovis_console``, HttpOnly, SameSite=Strict, Path=/console); every POST needs the CSRF token
@@ -119,6 +120,7 @@ class ConsoleService:
         region: str,
         runtimes: Sequence[str] = (),
         services: Sequence[str] = (),
+        extra_parts: Sequence[ConsolePart] = (),  # parts the composition root adds (apps.py)
     ) -> None:
         self.sessions = Sessions(credentials, key)
         self.credentials = credentials
@@ -128,6 +130,7 @@ class ConsoleService:
             self.functions,
             ConsoleCalls(calls, services),
             ConsoleBlueprints(calls),
+            *extra_parts,
         ]
         self.account_id = account_id
         self.region = region

@@ -1,4 +1,4 @@
-"""Application pipelines in SQLite (migration 18). Implements
+"""Application pipelines in SQLite (migrations 18 and 25). Implements
 ``ovis.apps.repository.PipelineRepository``: synchronous, thread-safe, durable on return; each
 write one statement or one transaction."""
 
@@ -10,7 +10,10 @@ from typing import Any
 from ovis.apps.models import App, Run, RunState, Stage
 from ovis.storage.sqlite.engine import Engine
 
-_APP = "SELECT name, template, branch, created, owner_key, build_timeout FROM pipeline_apps"
+_APP = (
+    "SELECT name, template, branch, created, owner_key, build_timeout, build_memory "
+    "FROM pipeline_apps"
+)
 _RUN = (
     "SELECT app, seq, commit_sha, branch, state, created, updated, stages, reason "
     "FROM pipeline_runs"
@@ -18,7 +21,7 @@ _RUN = (
 
 
 def _app(r: Any) -> App:
-    return App(r[0], r[1], r[2], r[3], r[4], int(r[5]))
+    return App(r[0], r[1], r[2], r[3], r[4], int(r[5]), int(r[6]))
 
 
 def _run(r: Any) -> Run:
@@ -33,8 +36,16 @@ class SqlitePipelines:
     def create_app(self, app: App) -> bool:
         n = self._engine.write(
             "INSERT OR IGNORE INTO pipeline_apps (name, template, branch, created, owner_key, "
-            "build_timeout) VALUES (?, ?, ?, ?, ?, ?)",
-            (app.name, app.template, app.branch, app.created_s, app.owner_key, app.build_timeout_s),
+            "build_timeout, build_memory) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                app.name,
+                app.template,
+                app.branch,
+                app.created_s,
+                app.owner_key,
+                app.build_timeout_s,
+                app.build_memory_mb,
+            ),
         )
         return n == 1
 

@@ -26,6 +26,7 @@ import "./page_streams.js";
 import "./page_topics.js";
 import "./page_buses.js";
 import "./page_stacks.js";
+import "./page_apps.js";
 import "./page_account.js";
 import "./fn_versions.js";
 import "./fn_aliases.js";

@@ -24,6 +24,7 @@ from ovis.storage.sqlite.migrations import (
     m0017_composite_alarms,
     m0018_pipelines,
     m0019_dynamodb,
+    m0025_pipeline_build_memory,
 )
 from ovis.storage.sqlite.migrations.base import Migration
 
@@ -68,5 +69,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(m0018_pipelines.VERSION, "application pipelines", m0018_pipelines.upgrade),
     Migration(
         m0019_dynamodb.VERSION, "dynamodb tables, items and stream records", m0019_dynamodb.upgrade
+    ),
+    Migration(
+        m0025_pipeline_build_memory.VERSION,
+        "pipeline build memory limits",
+        m0025_pipeline_build_memory.upgrade,
     ),
 )
