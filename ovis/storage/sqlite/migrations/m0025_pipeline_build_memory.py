@@ -10,4 +10,10 @@ VERSION = 25
 
 
 def upgrade(db: sqlite3.Connection) -> None:
-    db.execute("ALTER TABLE pipeline_apps ADD COLUMN build_memory INTEGER NOT NULL DEFAULT 3072")
+    # Safe to run twice, as every migration is: a database replayed from an older version may
+    # already have the column.
+    columns = {row[1] for row in db.execute("PRAGMA table_info(pipeline_apps)")}
+    if "build_memory" not in columns:
+        db.execute(
+            "ALTER TABLE pipeline_apps ADD COLUMN build_memory INTEGER NOT NULL DEFAULT 3072"
+        )
